@@ -1,0 +1,441 @@
+//! The typed SQL writer: identifiers and literals that print themselves
+//! safely, and statement values that print whole Snowflake statements.
+//!
+//! Every name and every string that reaches the output passes through
+//! [`Ident`] or [`Literal`]; nothing else in codegen formats user text, so
+//! quoting and escaping are decided in one place.
+
+use std::fmt::{self, Display, Write as _};
+
+use model_core::SqlType;
+
+/// Snowflake's reserved words (and ANSI words it refuses as unquoted
+/// identifiers). A name equal to one of these is quoted.
+const RESERVED: &[&str] = &[
+    "ACCOUNT", "ALL", "ALTER", "AND", "ANY", "AS", "BETWEEN", "BY", "CASE", "CAST", "CHECK", "COLUMN", "CONNECT",
+    "CONNECTION", "CONSTRAINT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP",
+    "CURRENT_USER", "DATABASE", "DEFAULT", "DELETE", "DISTINCT", "DROP", "ELSE", "EXISTS", "FALSE", "FOLLOWING", "FOR",
+    "FOREIGN", "FROM", "FULL", "GRANT", "GROUP", "GSCLUSTER", "HAVING", "ILIKE", "IN", "INCREMENT", "INNER", "INSERT",
+    "INTERSECT", "INTO", "IS", "ISSUE", "JOIN", "KEY", "LATERAL", "LEFT", "LIKE", "LIMIT", "LOCALTIME",
+    "LOCALTIMESTAMP", "MINUS", "NATURAL", "NOT", "NULL", "OF", "ON", "OR", "ORDER", "ORGANIZATION", "PRIMARY",
+    "QUALIFY", "REFERENCES", "REGEXP", "REVOKE", "RIGHT", "RLIKE", "ROW", "ROWS", "SAMPLE", "SCHEMA", "SELECT", "SET",
+    "SOME", "START", "TABLE", "TABLESAMPLE", "THEN", "TO", "TRIGGER", "TRUE", "TRY_CAST", "UNION", "UNIQUE", "UPDATE",
+    "USING", "VALUES", "VIEW", "WHEN", "WHENEVER", "WHERE", "WINDOW", "WITH",
+];
+
+/// Whether a name can be written unquoted and still mean exactly itself:
+/// upper-case ASCII letters, digits, `_` and `$`, not starting with a digit or
+/// `$`, and not a reserved word.
+pub fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else { return false };
+    (first.is_ascii_uppercase() || first == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !RESERVED.contains(&name)
+}
+
+/// An identifier: printed unquoted when that is exact, otherwise
+/// double-quoted with inner `"` doubled (so `dim_patient` stays lower case).
+#[derive(Debug, Clone, Copy)]
+pub struct Ident<'a>(pub &'a str);
+
+impl Display for Ident<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_plain_identifier(self.0) {
+            f.write_str(self.0)
+        } else {
+            f.write_char('"')?;
+            for c in self.0.chars() {
+                if c == '"' {
+                    f.write_str("\"\"")?;
+                } else {
+                    f.write_char(c)?;
+                }
+            }
+            f.write_char('"')
+        }
+    }
+}
+
+/// A dotted name: `DATABASE.SCHEMA.OBJECT`, each part an [`Ident`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectName(pub Vec<String>);
+
+impl ObjectName {
+    /// `database.schema.object`.
+    pub fn qualified(database: &str, schema: &str, object: &str) -> Self {
+        Self(vec![database.to_owned(), schema.to_owned(), object.to_owned()])
+    }
+
+    /// The last part (the object's own name).
+    pub fn object(&self) -> &str {
+        self.0.last().map_or("", String::as_str)
+    }
+}
+
+impl Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, part) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_char('.')?;
+            }
+            write!(f, "{}", Ident(part))?;
+        }
+        Ok(())
+    }
+}
+
+/// A single-quoted string literal. Snowflake treats `\` as an escape inside
+/// string literals, so backslashes are doubled as well as quotes; control
+/// characters are written as escapes so a literal never spans lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Literal<'a>(pub &'a str);
+
+impl Display for Literal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('\'')?;
+        for c in self.0.chars() {
+            match c {
+                '\'' => f.write_str("''")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                '\0' => f.write_str("\\0")?,
+                c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('\'')
+    }
+}
+
+/// A constant value in an INSERT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// `NULL`.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// `TRUE` / `FALSE`.
+    Bool(bool),
+    /// A string literal.
+    Str(String),
+    /// A string literal cast to a type, e.g. `'1900-01-01'::DATE`.
+    Typed(String, SqlType),
+}
+
+impl Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Null => f.write_str("NULL"),
+            Self::Int(n) => write!(f, "{n}"),
+            Self::Bool(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
+            Self::Str(s) => write!(f, "{}", Literal(s)),
+            Self::Typed(s, ty) => write!(f, "{}::{ty}", Literal(s)),
+        }
+    }
+}
+
+/// How a column gets its value when none is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnDefault {
+    /// `IDENTITY(1, 1) ORDER`.
+    Identity,
+    /// `DEFAULT <sequence>.NEXTVAL`.
+    Sequence(ObjectName),
+}
+
+/// A column in a CREATE TABLE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub sql_type: SqlType,
+    /// NOT NULL when false.
+    pub nullable: bool,
+    /// Generated values.
+    pub default: Option<ColumnDefault>,
+    /// Column comment.
+    pub comment: Option<String>,
+}
+
+/// An out-of-line table constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    /// `CONSTRAINT name PRIMARY KEY (cols)`.
+    PrimaryKey {
+        /// Constraint name.
+        name: String,
+        /// Columns.
+        columns: Vec<String>,
+    },
+    /// `CONSTRAINT name UNIQUE (cols)`.
+    Unique {
+        /// Constraint name.
+        name: String,
+        /// Columns.
+        columns: Vec<String>,
+    },
+    /// `CONSTRAINT name FOREIGN KEY (cols) REFERENCES table (cols)`.
+    ForeignKey {
+        /// Constraint name.
+        name: String,
+        /// Referencing columns.
+        columns: Vec<String>,
+        /// Referenced table.
+        table: ObjectName,
+        /// Referenced columns.
+        referenced: Vec<String>,
+    },
+}
+
+impl Constraint {
+    /// The constraint's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::PrimaryKey { name, .. } | Self::Unique { name, .. } | Self::ForeignKey { name, .. } => name,
+        }
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateTable {
+    /// Qualified table name.
+    pub name: ObjectName,
+    /// Columns in order.
+    pub columns: Vec<ColumnDef>,
+    /// Constraints after the columns.
+    pub constraints: Vec<Constraint>,
+    /// Clustering key.
+    pub cluster_by: Vec<String>,
+    /// Table comment.
+    pub comment: Option<String>,
+}
+
+/// One statement of the deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Statement {
+    /// `CREATE DATABASE IF NOT EXISTS`.
+    CreateDatabase {
+        /// Database name.
+        name: String,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `CREATE SCHEMA IF NOT EXISTS`.
+    CreateSchema {
+        /// `database.schema`.
+        name: ObjectName,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `CREATE SEQUENCE IF NOT EXISTS ... START WITH 1 INCREMENT BY 1 ORDER`.
+    CreateSequence {
+        /// Qualified name.
+        name: ObjectName,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `CREATE TABLE IF NOT EXISTS`.
+    CreateTable(CreateTable),
+    /// `ALTER TABLE t ALTER CONSTRAINT c RELY`: tell the optimizer it may
+    /// trust an informational constraint (idempotent).
+    RelyConstraint {
+        /// Table.
+        table: ObjectName,
+        /// Constraint name.
+        constraint: String,
+    },
+    /// `INSERT INTO t (cols) SELECT values WHERE NOT EXISTS (row with key)`:
+    /// inserts a fixed row once, whatever the number of runs.
+    InsertIfAbsent {
+        /// Table.
+        table: ObjectName,
+        /// Columns and their values.
+        values: Vec<(String, Value)>,
+        /// The key column identifying the row.
+        key: String,
+        /// Its value.
+        key_value: Value,
+    },
+}
+
+impl Statement {
+    /// A short name of the statement's kind (`CREATE TABLE`, ...), used by
+    /// tests to list what a tool can and cannot check.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::CreateDatabase { .. } => "CREATE DATABASE",
+            Self::CreateSchema { .. } => "CREATE SCHEMA",
+            Self::CreateSequence { .. } => "CREATE SEQUENCE",
+            Self::CreateTable(_) => "CREATE TABLE",
+            Self::RelyConstraint { .. } => "ALTER TABLE ALTER CONSTRAINT RELY",
+            Self::InsertIfAbsent { .. } => "INSERT",
+        }
+    }
+}
+
+fn comma_idents(out: &mut fmt::Formatter<'_>, names: &[String]) -> fmt::Result {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        write!(out, "{}", Ident(name))?;
+    }
+    Ok(())
+}
+
+fn comment_clause(f: &mut fmt::Formatter<'_>, comment: Option<&String>) -> fmt::Result {
+    match comment {
+        Some(c) => write!(f, " COMMENT = {}", Literal(c)),
+        None => Ok(()),
+    }
+}
+
+impl Display for ColumnDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Snowflake's documented order: type, COMMENT, DEFAULT/IDENTITY, NOT NULL.
+        write!(f, "{} {}", Ident(&self.name), self.sql_type)?;
+        if let Some(c) = &self.comment {
+            write!(f, " COMMENT {}", Literal(c))?;
+        }
+        match &self.default {
+            Some(ColumnDefault::Identity) => f.write_str(" IDENTITY(1, 1) ORDER")?,
+            Some(ColumnDefault::Sequence(seq)) => write!(f, " DEFAULT {seq}.NEXTVAL")?,
+            None => {}
+        }
+        if !self.nullable {
+            f.write_str(" NOT NULL")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PrimaryKey { name, columns } => {
+                write!(f, "CONSTRAINT {} PRIMARY KEY (", Ident(name))?;
+                comma_idents(f, columns)?;
+                f.write_str(")")
+            }
+            Self::Unique { name, columns } => {
+                write!(f, "CONSTRAINT {} UNIQUE (", Ident(name))?;
+                comma_idents(f, columns)?;
+                f.write_str(")")
+            }
+            Self::ForeignKey { name, columns, table, referenced } => {
+                write!(f, "CONSTRAINT {} FOREIGN KEY (", Ident(name))?;
+                comma_idents(f, columns)?;
+                write!(f, ") REFERENCES {table} (")?;
+                comma_idents(f, referenced)?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+impl Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CreateDatabase { name, comment } => {
+                write!(f, "CREATE DATABASE IF NOT EXISTS {}", Ident(name))?;
+                comment_clause(f, comment.as_ref())
+            }
+            Self::CreateSchema { name, comment } => {
+                write!(f, "CREATE SCHEMA IF NOT EXISTS {name}")?;
+                comment_clause(f, comment.as_ref())
+            }
+            Self::CreateSequence { name, comment } => {
+                write!(f, "CREATE SEQUENCE IF NOT EXISTS {name} START WITH 1 INCREMENT BY 1 ORDER")?;
+                comment_clause(f, comment.as_ref())
+            }
+            Self::CreateTable(t) => {
+                writeln!(f, "CREATE TABLE IF NOT EXISTS {} (", t.name)?;
+                let items = t.columns.len() + t.constraints.len();
+                let lines = t.columns.iter().map(ToString::to_string).chain(t.constraints.iter().map(ToString::to_string));
+                for (i, line) in lines.enumerate() {
+                    let sep = if i + 1 < items { "," } else { "" };
+                    writeln!(f, "    {line}{sep}")?;
+                }
+                f.write_str(")")?;
+                if !t.cluster_by.is_empty() {
+                    f.write_str("\nCLUSTER BY (")?;
+                    comma_idents(f, &t.cluster_by)?;
+                    f.write_str(")")?;
+                }
+                if let Some(c) = &t.comment {
+                    write!(f, "\nCOMMENT = {}", Literal(c))?;
+                }
+                Ok(())
+            }
+            Self::RelyConstraint { table, constraint } => {
+                write!(f, "ALTER TABLE {table} ALTER CONSTRAINT {} RELY", Ident(constraint))
+            }
+            Self::InsertIfAbsent { table, values, key, key_value } => {
+                write!(f, "INSERT INTO {table} (")?;
+                let names: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
+                comma_idents(f, &names)?;
+                f.write_str(")\nSELECT ")?;
+                for (i, (_, v)) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                write!(f, "\nWHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {} = {key_value})", Ident(key))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        let cases = [
+            ("DIM_PATIENT", "DIM_PATIENT"),
+            ("A$1", "A$1"),
+            ("_X", "_X"),
+            ("dim_patient", "\"dim_patient\""),
+            ("Mixed", "\"Mixed\""),
+            ("ORDER", "\"ORDER\""),
+            ("1ST", "\"1ST\""),
+            ("$X", "\"$X\""),
+            ("WITH SPACE", "\"WITH SPACE\""),
+            ("QU\"OTE", "\"QU\"\"OTE\""),
+            ("ÜBER", "\"ÜBER\""),
+            ("", "\"\""),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(Ident(name).to_string(), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn literals_escape_quotes_backslashes_and_control_characters() {
+        assert_eq!(Literal("it's").to_string(), "'it''s'");
+        assert_eq!(Literal(r"C:\path").to_string(), r"'C:\\path'");
+        assert_eq!(Literal("a\nb\tc\u{1}").to_string(), r"'a\nb\tc\x01'");
+        assert_eq!(Literal("'; DROP TABLE X; --").to_string(), "'''; DROP TABLE X; --'");
+        assert_eq!(Literal("naïve café").to_string(), "'naïve café'");
+    }
+
+    #[test]
+    fn column_definitions_follow_snowflake_order() {
+        let col = ColumnDef {
+            name: "K".into(),
+            sql_type: SqlType::INTEGER,
+            nullable: false,
+            default: Some(ColumnDefault::Identity),
+            comment: Some("key".into()),
+        };
+        assert_eq!(col.to_string(), "K NUMBER(38,0) COMMENT 'key' IDENTITY(1, 1) ORDER NOT NULL");
+    }
+}

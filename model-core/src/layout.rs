@@ -1,0 +1,139 @@
+//! The physical columns of each table: the declared ones plus what the model
+//! implies (surrogate key, bridge references, SCD2 housekeeping), in the order
+//! they are created. Validation checks these names; codegen emits them.
+
+use crate::model::{Column, ColumnKind, KeyGeneration, Model, TableRef, scd2};
+use crate::types::SqlType;
+
+/// Why a physical column exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// The table's generated surrogate key.
+    SurrogateKey(KeyGeneration),
+    /// A declared column (index into the table's `columns`).
+    Declared(usize),
+    /// A bridge's reference to one of the dimensions it joins (index into `dimensions`).
+    BridgeEnd(usize),
+    /// SCD2 start of validity.
+    ValidFrom,
+    /// SCD2 end of validity.
+    ValidTo,
+    /// SCD2 current-version flag.
+    IsCurrent,
+}
+
+/// One column as created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhysicalColumn {
+    /// Column name.
+    pub name: String,
+    /// Snowflake type.
+    pub sql_type: SqlType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Column comment.
+    pub comment: Option<String>,
+    /// The dimension this column references, if it is a foreign key.
+    pub references: Option<String>,
+    /// Why it exists.
+    pub origin: Origin,
+}
+
+impl Model {
+    /// The type of a dimension's key as seen by the columns that reference it.
+    /// Unknown dimensions and unresolvable smart keys fall back to `NUMBER(38,0)`
+    /// (validation reports them).
+    pub fn key_type(&self, dimension: &str) -> SqlType {
+        self.key_type_at_depth(dimension, 0)
+    }
+
+    fn key_type_at_depth(&self, dimension: &str, depth: usize) -> SqlType {
+        let Some(dim) = self.dimension(dimension) else { return SqlType::INTEGER };
+        if dim.key_generation != KeyGeneration::Natural || depth > self.dimensions.len() {
+            return SqlType::INTEGER;
+        }
+        match dim.column(&dim.key).map(|c| &c.kind) {
+            Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) => sql_type.clone(),
+            Some(ColumnKind::Reference { dimension, .. }) => self.key_type_at_depth(dimension, depth + 1),
+            _ => SqlType::INTEGER,
+        }
+    }
+
+    /// The columns of a table in creation order.
+    pub fn physical_columns(&self, table: TableRef<'_>) -> Vec<PhysicalColumn> {
+        let mut out = Vec::new();
+        let key = |name: &str, generation: KeyGeneration, comment: String| PhysicalColumn {
+            name: name.to_owned(),
+            sql_type: SqlType::INTEGER,
+            nullable: false,
+            comment: Some(comment),
+            references: None,
+            origin: Origin::SurrogateKey(generation),
+        };
+        match table {
+            TableRef::Dimension(d) if d.key_generation != KeyGeneration::Natural => {
+                out.push(key(&d.key, d.key_generation, format!("Surrogate key of {}; -1 is the unknown member.", d.name)));
+            }
+            TableRef::Fact(f) => out.push(key(&f.key, f.key_generation, format!("Surrogate key of {}.", f.name))),
+            TableRef::Bridge(b) => {
+                for (i, dim) in b.dimensions.iter().enumerate() {
+                    let name = self.dimension(dim).map_or_else(|| crate::load::default_key(dim, "DIM_"), |d| d.key.clone());
+                    out.push(PhysicalColumn {
+                        name,
+                        sql_type: self.key_type(dim),
+                        nullable: false,
+                        comment: Some(format!("Reference to {dim}.")),
+                        references: Some(dim.clone()),
+                        origin: Origin::BridgeEnd(i),
+                    });
+                }
+            }
+            TableRef::Dimension(_) => {}
+        }
+        for (i, column) in table.columns().iter().enumerate() {
+            out.push(self.declared(table, i, column));
+        }
+        if let TableRef::Dimension(d) = table {
+            if d.keeps_history() {
+                out.extend(scd2_columns());
+            }
+        }
+        out
+    }
+
+    fn declared(&self, table: TableRef<'_>, index: usize, column: &Column) -> PhysicalColumn {
+        let (sql_type, references) = match &column.kind {
+            ColumnKind::Reference { dimension, .. } => (self.key_type(dimension), Some(dimension.clone())),
+            ColumnKind::Attribute { sql_type, .. } | ColumnKind::Measure { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
+                (sql_type.clone(), None)
+            }
+        };
+        // The natural key of a dimension is never NULL.
+        let in_natural_key = matches!(table, TableRef::Dimension(d) if d.natural_key.contains(&column.name));
+        PhysicalColumn {
+            name: column.name.clone(),
+            sql_type,
+            nullable: column.is_nullable() && !in_natural_key,
+            comment: column.comment.clone(),
+            references,
+            origin: Origin::Declared(index),
+        }
+    }
+}
+
+fn scd2_columns() -> [PhysicalColumn; 3] {
+    let col = |name: &str, sql_type: SqlType, comment: &str, origin: Origin| PhysicalColumn {
+        name: name.to_owned(),
+        sql_type,
+        nullable: false,
+        comment: Some(comment.to_owned()),
+        references: None,
+        origin,
+    };
+    [
+        col(scd2::VALID_FROM, SqlType::TimestampNtz, "SCD2: this version is valid from (inclusive).", Origin::ValidFrom),
+        col(scd2::VALID_TO, SqlType::TimestampNtz, "SCD2: valid until (exclusive); 9999-12-31 while current.", Origin::ValidTo),
+        col(scd2::IS_CURRENT, SqlType::Boolean, "SCD2: TRUE on the current version of the natural key.", Origin::IsCurrent),
+    ]
+}

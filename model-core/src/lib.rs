@@ -1,0 +1,57 @@
+//! The dimensional model behind dimgen: facts, dimensions and bridges with
+//! their Kimball semantics (grain, additivity, SCD types, role-playing,
+//! outriggers, bridges), loaded from TOML with diagnostics that point at the
+//! line, and validated by one set of rules.
+//!
+//! ```
+//! let text = r#"
+//! name = "shop"
+//! database = "SHOP"
+//! [environments.PROD]
+//! schema = "PROD"
+//! [[dimension]]
+//! name = "DIM_PRODUCT"
+//! natural_key = "SKU"
+//! columns = [{ name = "SKU", type = "string" }]
+//! [[fact]]
+//! name = "FACT_SALES"
+//! columns = [
+//!   { name = "PRODUCT_KEY", references = "DIM_PRODUCT" },
+//!   { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+//! ]
+//! "#;
+//! let loaded = model_core::load_str("shop.toml", text).unwrap();
+//! assert_eq!(loaded.model.facts[0].columns.len(), 2);
+//!
+//! // A broken model reports every problem with its line and column.
+//! let broken = text.replace("references = \"DIM_PRODUCT\"", "references = \"DIM_PRODUCTS\"");
+//! let err = model_core::load_str("shop.toml", &broken).unwrap_err();
+//! let shown = err.diagnostics.render(80);
+//! assert!(shown.contains("DIM_PRODUCTS"));
+//! assert!(shown.contains("shop.toml:15:"));
+//! ```
+
+mod diagnostic;
+pub mod interpolate;
+mod layout;
+mod load;
+mod model;
+mod types;
+mod validate;
+
+pub use diagnostic::{Diagnostics, Label, Loc, Problem, SourceMap, TableId};
+pub use layout::{Origin, PhysicalColumn};
+pub use load::{
+    BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded, MODEL_KEYS,
+    default_key, load_str,
+};
+pub use model::{
+    Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,
+    KeyGeneration, Model, ScdType, TableKind, TableRef, scd2,
+};
+pub use types::{SqlType, TYPE_SPELLINGS, TypeError};
+pub use validate::{MAX_IDENTIFIER_LEN, default_role, validate};
+
+#[cfg(feature = "derive")]
+#[doc(hidden)]
+pub use model_derive as __derive;

@@ -1,0 +1,705 @@
+//! Loading a model from TOML, keeping every source position for diagnostics.
+//!
+//! Three passes, each reporting all it finds: TOML syntax (the parser
+//! recovers and lists every error), structure (serde into spanned raw types;
+//! unknown keys are collected with `serde_ignored` rather than failing on the
+//! first), then values (type spellings, choices, conflicting keys) while
+//! building the [`Model`]. The model then goes through [`validate`](crate::validate).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
+use crate::model::{
+    Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,
+    KeyGeneration, Model, ScdType, TableKind,
+};
+use crate::types::{SqlType, TYPE_SPELLINGS};
+
+/// Keys accepted at the top level of a model file.
+pub const MODEL_KEYS: &[&str] = &["name", "database", "comment", "environments", "dimension", "fact", "bridge"];
+/// Keys accepted in `[environments.NAME]`.
+pub const ENVIRONMENT_KEYS: &[&str] = &["schema", "vars"];
+/// Keys accepted in `[[dimension]]`.
+pub const DIMENSION_KEYS: &[&str] = &[
+    "name", "comment", "scd", "key", "key_generation", "natural_key", "unknown_member", "columns", "cluster_by",
+];
+/// Keys accepted in `[[fact]]`.
+pub const FACT_KEYS: &[&str] =
+    &["name", "comment", "fact_type", "grain", "grain_columns", "key", "key_generation", "columns", "cluster_by"];
+/// Keys accepted in `[[bridge]]`.
+pub const BRIDGE_KEYS: &[&str] =
+    &["name", "comment", "between", "weight", "group", "effective", "columns", "cluster_by"];
+/// Keys accepted in a bridge's `effective = { ... }`.
+pub const EFFECTIVE_KEYS: &[&str] = &["from", "to", "current"];
+/// Keys accepted in a column.
+pub const COLUMN_KEYS: &[&str] =
+    &["name", "type", "references", "role", "measure", "degenerate", "scd", "nullable", "comment", "pii"];
+
+#[derive(Deserialize)]
+struct RawModel {
+    name: Option<Spanned<String>>,
+    database: Option<Spanned<String>>,
+    comment: Option<Spanned<String>>,
+    #[serde(default)]
+    environments: BTreeMap<String, Spanned<RawEnvironment>>,
+    #[serde(default)]
+    dimension: Vec<Spanned<RawDimension>>,
+    #[serde(default)]
+    fact: Vec<Spanned<RawFact>>,
+    #[serde(default)]
+    bridge: Vec<Spanned<RawBridge>>,
+}
+
+#[derive(Deserialize)]
+struct RawEnvironment {
+    schema: Option<Spanned<String>>,
+    #[serde(default)]
+    vars: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawDimension {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    scd: Option<Spanned<i64>>,
+    key: Option<Spanned<String>>,
+    key_generation: Option<Spanned<String>>,
+    natural_key: Option<Spanned<Names>>,
+    unknown_member: Option<bool>,
+    #[serde(default)]
+    columns: Vec<Spanned<RawColumn>>,
+    cluster_by: Option<Spanned<Names>>,
+}
+
+#[derive(Deserialize)]
+struct RawFact {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    fact_type: Option<Spanned<String>>,
+    grain: Option<Spanned<String>>,
+    grain_columns: Option<Spanned<Names>>,
+    key: Option<Spanned<String>>,
+    key_generation: Option<Spanned<String>>,
+    #[serde(default)]
+    columns: Vec<Spanned<RawColumn>>,
+    cluster_by: Option<Spanned<Names>>,
+}
+
+#[derive(Deserialize)]
+struct RawBridge {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    between: Option<Spanned<Names>>,
+    weight: Option<Spanned<String>>,
+    group: Option<Spanned<String>>,
+    effective: Option<Spanned<RawEffective>>,
+    #[serde(default)]
+    columns: Vec<Spanned<RawColumn>>,
+    cluster_by: Option<Spanned<Names>>,
+}
+
+#[derive(Deserialize)]
+struct RawEffective {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    current: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawColumn {
+    name: Spanned<String>,
+    #[serde(rename = "type")]
+    sql_type: Option<Spanned<String>>,
+    references: Option<Spanned<String>>,
+    role: Option<Spanned<String>>,
+    measure: Option<Spanned<String>>,
+    degenerate: Option<Spanned<bool>>,
+    scd: Option<Spanned<i64>>,
+    nullable: Option<bool>,
+    comment: Option<Spanned<String>>,
+    pii: Option<bool>,
+}
+
+/// A column list written either as one string or as an array of strings.
+struct Names(Vec<Spanned<String>>);
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NamesVisitor;
+        impl<'de> Visitor<'de> for NamesVisitor {
+            type Value = Names;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a column name or an array of column names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Names, E> {
+                // The caller re-spans a single name with the value's span.
+                Ok(Names(vec![Spanned::new(0..0, v.to_owned())]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Names, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<String>>()? {
+                    out.push(item);
+                }
+                Ok(Names(out))
+            }
+        }
+        deserializer.deserialize_any(NamesVisitor)
+    }
+}
+
+/// Loading failed: every problem found, ready to render.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", diagnostics.render(100))]
+pub struct LoadError {
+    /// The problems and the source they point into.
+    pub diagnostics: Diagnostics,
+}
+
+/// A loaded, validated model with the positions of its declarations.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The model.
+    pub model: Model,
+    /// Where each part of it is written.
+    pub source: SourceMap,
+}
+
+/// Parse and validate a model written in TOML. `name` is shown in
+/// diagnostics (usually the file path).
+///
+/// ```
+/// let text = r#"
+/// name = "shop"
+/// database = "SHOP"
+/// [environments.DEV]
+/// schema = "DEV"
+/// [[dimension]]
+/// name = "DIM_CUSTOMER"
+/// natural_key = "CUSTOMER_ID"
+/// columns = [{ name = "CUSTOMER_ID", type = "int" }, { name = "CITY", type = "string" }]
+/// "#;
+/// let loaded = model_core::load_str("shop.toml", text).unwrap();
+/// assert_eq!(loaded.model.dimensions[0].key, "CUSTOMER_KEY");
+/// ```
+pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
+    let mut source = SourceMap::new(name, text);
+    let mut problems = Vec::new();
+    let model = parse(text, &mut source, &mut problems);
+    if let Some(model) = &model {
+        problems.extend(crate::validate::validate(model));
+    }
+    match model {
+        Some(model) if problems.is_empty() => Ok(Loaded { model, source }),
+        _ => Err(LoadError { diagnostics: Diagnostics { problems, source } }),
+    }
+}
+
+fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Option<Model> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for error in errors {
+            let span = error.span().unwrap_or(0..0);
+            problems.push(Problem::new(
+                "dimgen::toml_syntax",
+                format!("TOML syntax error: {}", error.message().trim()),
+                Loc::Span(span),
+                "here",
+            ));
+        }
+        return None;
+    }
+    let mut unknown = Vec::new();
+    let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root.clone()), |path| {
+        unknown.push(path_segments(&path));
+    });
+    for path in &unknown {
+        problems.push(unknown_key_problem(root.get_ref(), path));
+    }
+    match raw {
+        Ok(raw) => {
+            // Map keys cannot be spanned through serde; take environment names' spans from the parsed document.
+            if let Some(DeValue::Table(envs)) = root.get_ref().get("environments").map(Spanned::get_ref) {
+                for key in envs.keys() {
+                    source.insert(Loc::Environment { env: key.get_ref().to_string(), key: String::new() }, key.span());
+                }
+            }
+            Some(Builder { source, problems }.model(raw))
+        }
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            problems.push(Problem::new(
+                "dimgen::toml_structure",
+                format!("invalid model: {}", error.message().trim()),
+                Loc::Span(span),
+                "here",
+            ));
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
+    let mut out = match path {
+        serde_ignored::Path::Root => return Vec::new(),
+        serde_ignored::Path::Seq { parent, .. }
+        | serde_ignored::Path::Map { parent, .. }
+        | serde_ignored::Path::Some { parent }
+        | serde_ignored::Path::NewtypeStruct { parent }
+        | serde_ignored::Path::NewtypeVariant { parent } => path_segments(parent),
+    };
+    match path {
+        serde_ignored::Path::Seq { index, .. } => out.push(Segment::Index(*index)),
+        // `Spanned<T>` goes through serde as a private struct; its fields are not keys of the file.
+        serde_ignored::Path::Map { key, .. } if !key.starts_with("$__serde_spanned_private") => {
+            out.push(Segment::Key(key.clone()));
+        }
+        _ => {}
+    }
+    out
+}
+
+fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
+    let Some((Segment::Key(key), parent)) = path.split_last() else {
+        return Problem::new("dimgen::unknown_key", "unknown key", Loc::Span(0..0), "not expected here");
+    };
+    let context: Vec<&str> = parent
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    let (section, valid): (&str, &[&str]) = match context.as_slice() {
+        [] => ("the model", MODEL_KEYS),
+        ["environments", ..] => ("an environment", ENVIRONMENT_KEYS),
+        ["dimension"] => ("a dimension", DIMENSION_KEYS),
+        ["fact"] => ("a fact", FACT_KEYS),
+        ["bridge"] => ("a bridge", BRIDGE_KEYS),
+        ["bridge", "effective"] => ("`effective`", EFFECTIVE_KEYS),
+        [_, "columns"] => ("a column", COLUMN_KEYS),
+        _ => ("this table", &[]),
+    };
+    let span = key_span(root, parent, key).unwrap_or(0..0);
+    let mut problem = Problem::new(
+        "dimgen::unknown_key",
+        format!("unknown key `{key}` in {section}"),
+        Loc::Span(span),
+        "unknown key",
+    );
+    if !valid.is_empty() {
+        let suggestion = valid
+            .iter()
+            .map(|v| (strsim::jaro_winkler(v, key), *v))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let list = valid.join(", ");
+        problem = problem.help(match suggestion {
+            Some((_, v)) => format!("did you mean `{v}`? Valid keys: {list}"),
+            None => format!("valid keys: {list}"),
+        });
+    }
+    problem
+}
+
+fn key_span(root: &DeTable<'_>, parent: &[Segment], key: &str) -> Option<Range<usize>> {
+    let mut table = root;
+    let mut value: Option<&DeValue<'_>> = None;
+    for segment in parent {
+        let next = match (segment, value) {
+            (Segment::Key(k), None) => table.get(k.as_str()),
+            (Segment::Key(k), Some(DeValue::Table(t))) => t.get(k.as_str()),
+            (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i),
+            _ => None,
+        }?;
+        value = Some(next.get_ref());
+        if let DeValue::Table(t) = next.get_ref() {
+            table = t;
+        }
+    }
+    let table = match value {
+        None => root,
+        Some(DeValue::Table(t)) => t,
+        Some(_) => return None,
+    };
+    table.keys().find(|k| k.get_ref() == key).map(Spanned::span)
+}
+
+struct Builder<'a> {
+    source: &'a mut SourceMap,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Builder<'_> {
+    fn string(&mut self, loc: Loc, value: Spanned<String>) -> String {
+        self.source.insert(loc, value.span());
+        value.into_inner()
+    }
+
+    fn opt_string(&mut self, loc: Loc, value: Option<Spanned<String>>) -> Option<String> {
+        value.map(|v| self.string(loc, v))
+    }
+
+    fn names(&mut self, table: TableId, key: &'static str, value: Option<Spanned<Names>>) -> Vec<String> {
+        let Some(value) = value else { return Vec::new() };
+        let whole = value.span();
+        self.source.insert(Loc::table(table, key), whole.clone());
+        let Names(items) = value.into_inner();
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let span = if item.span() == (0..0) { whole.clone() } else { item.span() };
+                self.source.insert(Loc::table_item(table, key, i), span);
+                item.into_inner()
+            })
+            .collect()
+    }
+
+    fn model(mut self, raw: RawModel) -> Model {
+        let name = self.opt_string(Loc::Model("name"), raw.name).unwrap_or_else(|| "model".to_owned());
+        let database = match raw.database {
+            Some(db) => self.string(Loc::Model("database"), db),
+            None => {
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::missing_key",
+                        "the model has no `database`",
+                        Loc::Span(0..0),
+                        "expected `database = \"...\"` at the top",
+                    )
+                    .help("add e.g. `database = \"HEALTH_TECH\"` before the first section"),
+                );
+                String::new()
+            }
+        };
+        let comment = self.opt_string(Loc::Model("comment"), raw.comment);
+        let environments = raw
+            .environments
+            .into_iter()
+            .map(|(name, env)| self.environment(name, env))
+            .collect();
+        let dimensions = raw
+            .dimension
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| self.dimension(TableId { kind: TableKind::Dimension, index: i }, d))
+            .collect();
+        let facts = raw
+            .fact
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| self.fact(TableId { kind: TableKind::Fact, index: i }, f))
+            .collect();
+        let bridges = raw
+            .bridge
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| self.bridge(TableId { kind: TableKind::Bridge, index: i }, b))
+            .collect();
+        Model { name, database, comment, environments, dimensions, facts, bridges }
+    }
+
+    fn environment(&mut self, name: String, raw: Spanned<RawEnvironment>) -> Environment {
+        let at = |key: &str| Loc::Environment { env: name.clone(), key: key.to_owned() };
+        if self.source.span(&at("")).is_none() {
+            self.source.insert(at(""), raw.span());
+        }
+        let raw_span = raw.span();
+        let raw = raw.into_inner();
+        let schema = match raw.schema {
+            Some(schema) => self.string(at("schema"), schema),
+            None => {
+                self.source.insert(at("schema"), raw_span);
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::missing_key",
+                        format!("environment `{name}` has no `schema`"),
+                        at(""),
+                        "this environment",
+                    )
+                    .help(format!("add `schema = \"{name}\"`")),
+                );
+                name.clone()
+            }
+        };
+        let vars = raw
+            .vars
+            .into_iter()
+            .map(|(key, v)| {
+                let value = self.string(at(&format!("vars.{key}")), v);
+                (key, value)
+            })
+            .collect();
+        Environment { name, schema, vars }
+    }
+
+    fn scd(&mut self, loc: Loc, value: Option<Spanned<i64>>) -> Option<ScdType> {
+        let value = value?;
+        self.source.insert(loc.clone(), value.span());
+        let n = *value.get_ref();
+        let scd = ScdType::from_number(n);
+        if scd.is_none() {
+            self.problems.push(
+                Problem::new("dimgen::invalid_choice", format!("`scd = {n}` is not an SCD type dimgen supports"), loc, "not 0, 1 or 2")
+                    .help("use 0 (fixed), 1 (overwrite) or 2 (history)"),
+            );
+        }
+        scd
+    }
+
+    fn key_generation(&mut self, loc: Loc, value: Option<Spanned<String>>, allowed: &[&str]) -> KeyGeneration {
+        let Some(value) = value else { return KeyGeneration::Identity };
+        let text = self.string(loc.clone(), value);
+        match text.as_str() {
+            "sequence" => KeyGeneration::Sequence,
+            "identity" => KeyGeneration::Identity,
+            "natural" if allowed.contains(&"natural") => KeyGeneration::Natural,
+            _ => {
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::invalid_choice",
+                        format!("`key_generation = \"{text}\"` is not one of {}", quoted_list(allowed)),
+                        loc,
+                        "invalid choice",
+                    )
+                    .help(format!("use one of {}", quoted_list(allowed))),
+                );
+                KeyGeneration::Sequence
+            }
+        }
+    }
+
+    fn dimension(&mut self, table: TableId, raw: Spanned<RawDimension>) -> Dimension {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
+        let scd = self.scd(Loc::table(table, "scd"), raw.scd).unwrap_or(ScdType::Overwrite);
+        let key_generation =
+            self.key_generation(Loc::table(table, "key_generation"), raw.key_generation, &["sequence", "identity", "natural"]);
+        let natural_key = self.names(table, "natural_key", raw.natural_key);
+        let explicit_key = self.opt_string(Loc::table(table, "key"), raw.key);
+        let key = match (explicit_key, key_generation) {
+            (Some(key), _) => key,
+            (None, KeyGeneration::Natural) => natural_key.first().cloned().unwrap_or_default(),
+            (None, _) => default_key(&name, "DIM_"),
+        };
+        let columns = self.columns(table, raw.columns);
+        let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
+        Dimension {
+            name,
+            comment,
+            scd,
+            key,
+            key_generation,
+            natural_key,
+            unknown_member: raw.unknown_member.unwrap_or(true),
+            columns,
+            cluster_by,
+        }
+    }
+
+    fn fact(&mut self, table: TableId, raw: Spanned<RawFact>) -> Fact {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
+        let fact_type = match raw.fact_type {
+            None => FactType::Transaction,
+            Some(value) => {
+                let loc = Loc::table(table, "fact_type");
+                let text = self.string(loc.clone(), value);
+                let choices = [
+                    FactType::Transaction,
+                    FactType::PeriodicSnapshot,
+                    FactType::AccumulatingSnapshot,
+                    FactType::Factless,
+                ];
+                choices.into_iter().find(|c| c.as_str() == text).unwrap_or_else(|| {
+                    let names: Vec<&str> = choices.iter().map(|c| c.as_str()).collect();
+                    self.problems.push(Problem::new(
+                        "dimgen::invalid_choice",
+                        format!("`fact_type = \"{text}\"` is not one of {}", quoted_list(&names)),
+                        loc,
+                        "invalid choice",
+                    ));
+                    FactType::Transaction
+                })
+            }
+        };
+        let grain = Grain {
+            description: self.opt_string(Loc::table(table, "grain"), raw.grain),
+            columns: self.names(table, "grain_columns", raw.grain_columns),
+        };
+        let key_generation = self.key_generation(Loc::table(table, "key_generation"), raw.key_generation, &["sequence", "identity"]);
+        let key = self
+            .opt_string(Loc::table(table, "key"), raw.key)
+            .unwrap_or_else(|| default_key(&name, "FACT_"));
+        let columns = self.columns(table, raw.columns);
+        let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
+        Fact { name, comment, fact_type, grain, key, key_generation, columns, cluster_by }
+    }
+
+    fn bridge(&mut self, table: TableId, raw: Spanned<RawBridge>) -> Bridge {
+        let whole = raw.span();
+        self.source.insert(Loc::table(table, ""), whole.clone());
+        let raw = raw.into_inner();
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
+        if raw.between.is_none() {
+            self.source.insert(Loc::table(table, "between"), self.source.span(&Loc::table(table, "name")).unwrap_or(whole));
+        }
+        let dimensions = self.names(table, "between", raw.between);
+        let weight = self.opt_string(Loc::table(table, "weight"), raw.weight);
+        let group = self.opt_string(Loc::table(table, "group"), raw.group);
+        let effective = raw.effective.map(|e| {
+            self.source.insert(Loc::table(table, "effective"), e.span());
+            let e = e.into_inner();
+            EffectiveDating {
+                from: self.string(Loc::table(table, "effective.from"), e.from),
+                to: self.string(Loc::table(table, "effective.to"), e.to),
+                current: self.opt_string(Loc::table(table, "effective.current"), e.current),
+            }
+        });
+        let columns = self.columns(table, raw.columns);
+        let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
+        Bridge { name, comment, dimensions, weight, group, effective, columns, cluster_by }
+    }
+
+    fn columns(&mut self, table: TableId, raw: Vec<Spanned<RawColumn>>) -> Vec<Column> {
+        raw.into_iter().enumerate().map(|(i, c)| self.column(table, i, c)).collect()
+    }
+
+    fn column(&mut self, table: TableId, index: usize, raw: Spanned<RawColumn>) -> Column {
+        let at = |key: &'static str| Loc::column(table, index, key);
+        self.source.insert(at(""), raw.span());
+        let raw = raw.into_inner();
+        let name = self.string(at("name"), raw.name);
+        let comment = self.opt_string(at("comment"), raw.comment);
+        let sql_type = raw.sql_type.map(|t| {
+            let text = self.string(at("type"), t);
+            match SqlType::parse(&text) {
+                Ok(ty) => Some(ty),
+                Err(err) => {
+                    self.problems.push(
+                        Problem::new("dimgen::invalid_type", format!("column `{name}`: {err}"), at("type"), "not a Snowflake type dimgen knows")
+                            .help(format!("write one of: {TYPE_SPELLINGS}")),
+                    );
+                    None
+                }
+            }
+        });
+        let references = self.opt_string(at("references"), raw.references);
+        let role = self.opt_string(at("role"), raw.role);
+        let measure = raw.measure.map(|m| {
+            let text = self.string(at("measure"), m);
+            let choices = [Additivity::Additive, Additivity::SemiAdditive, Additivity::NonAdditive];
+            choices.into_iter().find(|c| c.as_str() == text).unwrap_or_else(|| {
+                let names: Vec<&str> = choices.iter().map(|c| c.as_str()).collect();
+                self.problems.push(Problem::new(
+                    "dimgen::invalid_choice",
+                    format!("`measure = \"{text}\"` is not one of {}", quoted_list(&names)),
+                    at("measure"),
+                    "invalid choice",
+                ));
+                Additivity::Additive
+            })
+        });
+        let degenerate = raw.degenerate.map(|d| {
+            self.source.insert(at("degenerate"), d.span());
+            d.into_inner()
+        });
+        let scd = self.scd(at("scd"), raw.scd);
+
+        // Exactly one kind; conflicting keys are reported here, the rest in validation.
+        let kind_keys: Vec<&str> = [
+            references.as_ref().map(|_| "references"),
+            measure.map(|_| "measure"),
+            degenerate.filter(|d| *d).map(|_| "degenerate"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if kind_keys.len() > 1 {
+            self.problems.push(
+                Problem::new(
+                    "dimgen::conflicting_keys",
+                    format!("column `{name}` sets both `{}` and `{}`", kind_keys[0], kind_keys[1]),
+                    at(kind_keys[1]),
+                    "conflicts",
+                )
+                .also(at(kind_keys[0]), "with this")
+                .help("a column is a reference, a measure or a degenerate dimension, not several"),
+            );
+        }
+        let placeholder = |fallback: SqlType| sql_type.clone().flatten().unwrap_or(fallback);
+        let kind = if let Some(dimension) = references {
+            if sql_type.is_some() {
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::type_on_reference",
+                        format!("reference column `{name}` declares a `type`"),
+                        at("type"),
+                        "remove this",
+                    )
+                    .help(format!("a reference takes the type of `{dimension}`'s key")),
+                );
+            }
+            ColumnKind::Reference { dimension, role: role.clone() }
+        } else {
+            if sql_type.is_none() {
+                self.problems.push(
+                    Problem::new("dimgen::missing_type", format!("column `{name}` has no `type`"), at("name"), "needs `type = \"...\"`")
+                        .help(format!("write one of: {TYPE_SPELLINGS}; or `references = \"DIM_...\"` for a foreign key")),
+                );
+            }
+            if let Some(additivity) = measure {
+                ColumnKind::Measure { sql_type: placeholder(SqlType::Float), additivity }
+            } else if degenerate == Some(true) {
+                ColumnKind::Degenerate { sql_type: placeholder(SqlType::Varchar(None)) }
+            } else {
+                ColumnKind::Attribute { sql_type: placeholder(SqlType::Varchar(None)), scd }
+            }
+        };
+        if role.is_some() && !matches!(kind, ColumnKind::Reference { .. }) {
+            self.problems.push(
+                Problem::new("dimgen::role_without_reference", format!("column `{name}` has a `role` but no `references`"), at("role"), "only references play roles")
+                    .help("add `references = \"DIM_...\"` or remove `role`"),
+            );
+        }
+        if scd.is_some() && !matches!(kind, ColumnKind::Attribute { .. }) {
+            self.problems.push(Problem::new(
+                "dimgen::misplaced_key",
+                format!("column `{name}` sets `scd`, which only applies to dimension attributes"),
+                at("scd"),
+                "not an attribute",
+            ));
+        }
+        Column { name, kind, nullable: raw.nullable, comment, pii: raw.pii.unwrap_or(false) }
+    }
+}
+
+/// `DIM_PATIENT` → `PATIENT_KEY`; `FACT_CLAIMS` → `CLAIMS_KEY`; `customers` → `customers_key`.
+pub fn default_key(table: &str, prefix: &str) -> String {
+    let upper_prefix = table.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    let base = if upper_prefix && table.len() > prefix.len() { &table[prefix.len()..] } else { table };
+    let lower = base.chars().any(char::is_lowercase) && !base.chars().any(char::is_uppercase);
+    format!("{base}{}", if lower { "_key" } else { "_KEY" })
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}

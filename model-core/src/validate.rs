@@ -1,0 +1,602 @@
+//! The model's rules, checked in one pass that returns every problem.
+//!
+//! Each rule is a function; each problem names the table and column in its
+//! message and labels the offending value by [`Loc`], so it renders at the
+//! right line whether the model came from TOML or (later) from Rust.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diagnostic::{Loc, Problem, TableId};
+use crate::interpolate;
+use crate::layout::{Origin, PhysicalColumn};
+use crate::model::{ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
+
+/// Longest identifier Snowflake accepts.
+pub const MAX_IDENTIFIER_LEN: usize = 255;
+
+/// Check every rule; an empty result means the model can be generated.
+pub fn validate(model: &Model) -> Vec<Problem> {
+    let mut v = Validator { model, problems: Vec::new() };
+    v.environments();
+    v.table_names();
+    for (id, table) in v.tables() {
+        v.identifiers(id, table);
+        v.columns(id, table);
+        v.references(id, table);
+        v.listed_columns(id, table);
+        match table {
+            TableRef::Dimension(_) => v.dimension(id),
+            TableRef::Fact(_) => v.fact(id),
+            TableRef::Bridge(_) => v.bridge(id),
+        }
+    }
+    v.outrigger_cycles();
+    v.placeholders();
+    v.problems
+}
+
+struct Validator<'m> {
+    model: &'m Model,
+    problems: Vec<Problem>,
+}
+
+fn id(kind: TableKind, index: usize) -> TableId {
+    TableId { kind, index }
+}
+
+/// Where a physical column is declared: the column itself, or the table key that implies it.
+fn origin_loc(table: TableId, column: &PhysicalColumn) -> Loc {
+    match column.origin {
+        Origin::Declared(i) => Loc::column(table, i, "name"),
+        Origin::SurrogateKey(_) => Loc::table(table, "key"),
+        Origin::BridgeEnd(i) => Loc::table_item(table, "between", i),
+        Origin::ValidFrom | Origin::ValidTo | Origin::IsCurrent => Loc::table(table, "scd"),
+    }
+}
+
+impl<'m> Validator<'m> {
+    fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    fn tables(&self) -> Vec<(TableId, TableRef<'m>)> {
+        let model = self.model;
+        let dims = model.dimensions.iter().enumerate().map(|(i, d)| (id(TableKind::Dimension, i), TableRef::Dimension(d)));
+        let facts = model.facts.iter().enumerate().map(|(i, f)| (id(TableKind::Fact, i), TableRef::Fact(f)));
+        let bridges = model.bridges.iter().enumerate().map(|(i, b)| (id(TableKind::Bridge, i), TableRef::Bridge(b)));
+        dims.chain(facts).chain(bridges).collect()
+    }
+
+    fn environments(&mut self) {
+        if self.model.environments.is_empty() {
+            self.push(
+                Problem::new("dimgen::no_environment", "the model declares no environment", Loc::Model("database"), "deployed where?")
+                    .help("add e.g. `[environments.DEV]` with `schema = \"DEV\"`"),
+            );
+        }
+        for env in &self.model.environments {
+            if env.schema.trim().is_empty() {
+                let at = Loc::Environment { env: env.name.clone(), key: "schema".into() };
+                self.push(Problem::new("dimgen::empty_name", format!("environment `{}` has an empty schema", env.name), at, "empty"));
+            }
+        }
+        if self.model.database.trim().is_empty() {
+            self.push(Problem::new("dimgen::empty_name", "the database name is empty", Loc::Model("database"), "empty"));
+        }
+    }
+
+    fn identifier(&mut self, name: &str, what: &str, at: Loc) {
+        let problem = if name.trim().is_empty() {
+            Some(format!("{what} has an empty name"))
+        } else if name.chars().count() > MAX_IDENTIFIER_LEN {
+            Some(format!("{what} `{name}` is longer than Snowflake's {MAX_IDENTIFIER_LEN} characters"))
+        } else if name.chars().any(char::is_control) {
+            Some(format!("{what} `{}` contains a control character", name.escape_debug()))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.push(Problem::new("dimgen::invalid_name", message, at, "not a usable identifier"));
+        }
+    }
+
+    fn identifiers(&mut self, table: TableId, t: TableRef<'m>) {
+        self.identifier(t.name(), &format!("a {}", table.kind.as_str()), Loc::table(table, "name"));
+        for (i, column) in t.columns().iter().enumerate() {
+            self.identifier(&column.name, &format!("a column of `{}`", t.name()), Loc::column(table, i, "name"));
+        }
+    }
+
+    fn table_names(&mut self) {
+        let mut seen: HashMap<String, (TableId, &str)> = HashMap::new();
+        for (table, t) in self.tables() {
+            let upper = t.name().to_uppercase();
+            match seen.get(&upper) {
+                Some((first, first_name)) if *first_name == t.name() => self.push(
+                    Problem::new(
+                        "dimgen::duplicate_table",
+                        format!("table `{}` is declared twice", t.name()),
+                        Loc::table(table, "name"),
+                        "declared again here",
+                    )
+                    .also(Loc::table(*first, "name"), "first declared here"),
+                ),
+                Some((first, first_name)) => self.push(
+                    Problem::new(
+                        "dimgen::case_collision",
+                        format!("table `{}` collides with `{first_name}` after upper-casing", t.name()),
+                        Loc::table(table, "name"),
+                        format!("same as `{first_name}` in upper case"),
+                    )
+                    .also(Loc::table(*first, "name"), "declared here")
+                    .help("Snowflake folds unquoted names to upper case; two names that differ only in case are a trap. Rename one."),
+                ),
+                None => {
+                    seen.insert(upper, (table, t.name()));
+                }
+            }
+        }
+    }
+
+    fn columns(&mut self, table: TableId, t: TableRef<'m>) {
+        let mut seen: HashMap<String, PhysicalColumn> = HashMap::new();
+        for column in self.model.physical_columns(t) {
+            let upper = column.name.to_uppercase();
+            match seen.get(&upper) {
+                Some(first) => {
+                    let (code, message, label) = if first.name == column.name {
+                        ("dimgen::duplicate_column", format!("column `{}` appears twice in `{}`", column.name, t.name()), "duplicate column".to_owned())
+                    } else {
+                        (
+                            "dimgen::case_collision",
+                            format!("column `{}` collides with `{}` in `{}` after upper-casing", column.name, first.name, t.name()),
+                            format!("same as `{}` in upper case", first.name),
+                        )
+                    };
+                    let mut problem = Problem::new(code, message, origin_loc(table, &column), label)
+                        .also(origin_loc(table, first), "first here");
+                    if !matches!(first.origin, Origin::Declared(_)) || !matches!(column.origin, Origin::Declared(_)) {
+                        problem = problem.help(generated_help(&first.origin, &column.origin));
+                    }
+                    self.push(problem);
+                }
+                None => {
+                    seen.insert(upper, column);
+                }
+            }
+        }
+    }
+
+    fn reference_problem(&self, target: &str, at: Loc, owner: &str) -> Option<Problem> {
+        if self.model.dimension(target).is_some() {
+            return None;
+        }
+        let model = self.model;
+        if let Some(other) = model.tables().find(|t| t.name() == target) {
+            return Some(
+                Problem::new(
+                    "dimgen::not_a_dimension",
+                    format!("`{owner}` references `{target}`, which is a {}, not a dimension", other.kind().as_str()),
+                    at,
+                    format!("a {}", other.kind().as_str()),
+                )
+                .help("references point at dimensions; facts and bridges cannot be referenced"),
+            );
+        }
+        let mut problem = Problem::new(
+            "dimgen::unknown_reference",
+            format!("`{owner}` references `{target}`, which is not a dimension of this model"),
+            at,
+            "no such dimension",
+        );
+        let best = model
+            .dimensions
+            .iter()
+            .map(|d| (strsim::jaro_winkler(&d.name.to_uppercase(), &target.to_uppercase()), &d.name))
+            .filter(|(score, _)| *score > 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, name)) = best {
+            problem = problem.help(format!("did you mean `{name}`?"));
+        } else {
+            let names: Vec<&str> = model.dimensions.iter().map(|d| d.name.as_str()).collect();
+            problem = problem.help(format!("dimensions: {}", names.join(", ")));
+        }
+        Some(problem)
+    }
+
+    fn references(&mut self, table: TableId, t: TableRef<'m>) {
+        // Role-playing: every reference needs a distinct role; group by dimension.
+        let mut roles: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+        for (i, column) in t.columns().iter().enumerate() {
+            let ColumnKind::Reference { dimension, role } = &column.kind else { continue };
+            let owner = format!("{}.{}", t.name(), column.name);
+            if let Some(problem) = self.reference_problem(dimension, Loc::column(table, i, "references"), &owner) {
+                self.push(problem);
+            }
+            let role_name = role.clone().unwrap_or_else(|| default_role(&column.name));
+            let role_at = if role.is_some() { Loc::column(table, i, "role") } else { Loc::column(table, i, "name") };
+            if let Some((first, first_dim)) = roles.get(&role_name.to_uppercase()) {
+                let mut problem = Problem::new(
+                    "dimgen::duplicate_role",
+                    format!("two references in `{}` play the role `{role_name}`", t.name()),
+                    role_at,
+                    "same role again",
+                )
+                .also(Loc::column(table, *first, "name"), "first here");
+                if first_dim == dimension {
+                    problem = problem.help(format!(
+                        "role-playing references to `{dimension}` need distinct roles: add `role = \"...\"` to each (e.g. SERVICE_DATE, PAID_DATE)"
+                    ));
+                }
+                self.push(problem);
+            } else {
+                roles.insert(role_name.to_uppercase(), (i, dimension));
+            }
+        }
+        if let TableRef::Bridge(b) = t {
+            for (i, dim) in b.dimensions.iter().enumerate() {
+                if let Some(problem) = self.reference_problem(dim, Loc::table_item(table, "between", i), &b.name) {
+                    self.push(problem.help("a bridge joins two dimensions; list them in `between`"));
+                }
+            }
+        }
+    }
+
+    /// `natural_key`, `cluster_by`, `grain_columns`, bridge weight/group/effective: names of columns.
+    fn listed_columns(&mut self, table: TableId, t: TableRef<'m>) {
+        let physical = self.model.physical_columns(t);
+        let exists = |name: &str| physical.iter().any(|c| c.name == name);
+        let mut lists: Vec<(&'static str, &[String])> = vec![("cluster_by", t.cluster_by())];
+        match t {
+            TableRef::Dimension(d) => lists.push(("natural_key", &d.natural_key)),
+            TableRef::Fact(f) => lists.push(("grain_columns", &f.grain.columns)),
+            TableRef::Bridge(_) => {}
+        }
+        for (key, names) in lists {
+            for (i, name) in names.iter().enumerate() {
+                if !exists(name) {
+                    self.push(unknown_column(t.name(), name, Loc::table_item(table, key, i), key, &physical));
+                }
+            }
+        }
+        if let TableRef::Bridge(b) = t {
+            let mut singles: Vec<(&'static str, &String)> = Vec::new();
+            if let Some(w) = &b.weight {
+                singles.push(("weight", w));
+            }
+            if let Some(g) = &b.group {
+                singles.push(("group", g));
+            }
+            if let Some(e) = &b.effective {
+                singles.push(("effective.from", &e.from));
+                singles.push(("effective.to", &e.to));
+                if let Some(c) = &e.current {
+                    singles.push(("effective.current", c));
+                }
+            }
+            for (key, name) in singles {
+                match physical.iter().find(|c| &c.name == name) {
+                    None => self.push(unknown_column(t.name(), name, Loc::table(table, key), key, &physical)),
+                    Some(c) if key == "weight" && !c.sql_type.is_numeric() => self.push(
+                        Problem::new(
+                            "dimgen::non_numeric_measure",
+                            format!("weighting factor `{}.{name}` is {}, not a number", b.name, c.sql_type),
+                            Loc::table(table, key),
+                            "not numeric",
+                        )
+                        .help("declare the weight column as e.g. `type = \"number(9,8)\"`"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    fn dimension(&mut self, table: TableId) {
+        let d = &self.model.dimensions[table.index];
+        for (i, column) in d.columns.iter().enumerate() {
+            let misplaced = match column.kind {
+                ColumnKind::Measure { .. } => Some(("measure", "measures belong to facts")),
+                ColumnKind::Degenerate { .. } => Some(("degenerate", "degenerate dimensions live on facts")),
+                _ => None,
+            };
+            if let Some((key, why)) = misplaced {
+                self.push(
+                    Problem::new(
+                        "dimgen::misplaced_key",
+                        format!("column `{}.{}` is a {key}, but `{}` is a dimension", d.name, column.name, d.name),
+                        Loc::column(table, i, key),
+                        why,
+                    )
+                    .help("describe the member with attributes; put measures on a fact"),
+                );
+            }
+        }
+        if d.keeps_history() && d.natural_key.is_empty() {
+            let at = if d.scd == ScdType::History {
+                Loc::table(table, "scd")
+            } else {
+                let i = d.columns.iter().position(|c| d.scd_of(c) == ScdType::History).unwrap_or(0);
+                Loc::column(table, i, "scd")
+            };
+            self.push(
+                Problem::new(
+                    "dimgen::scd2_without_natural_key",
+                    format!("dimension `{}` keeps SCD2 history but has no natural key", d.name),
+                    at,
+                    "type 2 here",
+                )
+                .help("add `natural_key = \"...\"`: versions of one member are tied together by it"),
+            );
+        }
+        if d.key_generation == KeyGeneration::Natural {
+            if d.natural_key.len() != 1 {
+                self.push(
+                    Problem::new(
+                        "dimgen::natural_key_generation",
+                        format!("dimension `{}` uses its natural key as key, which needs exactly one natural key column", d.name),
+                        Loc::table(table, "key_generation"),
+                        format!("{} natural key columns", d.natural_key.len()),
+                    )
+                    .help("set `natural_key = \"DATE_ID\"` (one column), or use `key_generation = \"sequence\"`"),
+                );
+            } else if d.key != d.natural_key[0] {
+                self.push(
+                    Problem::new(
+                        "dimgen::natural_key_generation",
+                        format!("dimension `{}`: with `key_generation = \"natural\"` the key is the natural key `{}`", d.name, d.natural_key[0]),
+                        Loc::table(table, "key"),
+                        "differs from the natural key",
+                    )
+                    .help("remove `key`, or set it to the natural key column"),
+                );
+            } else if d.keeps_history() {
+                self.push(Problem::new(
+                    "dimgen::natural_key_generation",
+                    format!("dimension `{}` keeps SCD2 history, so its versions need a surrogate key", d.name),
+                    Loc::table(table, "key_generation"),
+                    "one natural key, several versions",
+                ));
+            }
+        }
+    }
+
+    fn fact(&mut self, table: TableId) {
+        let f = &self.model.facts[table.index];
+        for (i, column) in f.columns.iter().enumerate() {
+            if let ColumnKind::Measure { sql_type, additivity } = &column.kind {
+                if !sql_type.is_numeric() {
+                    self.push(
+                        Problem::new(
+                            "dimgen::non_numeric_measure",
+                            format!("measure `{}.{}` has type {sql_type}, which cannot be aggregated", f.name, column.name),
+                            Loc::column(table, i, "type"),
+                            "not numeric",
+                        )
+                        .help(format!(
+                            "measures are numbers (e.g. `number(20,2)`, `float`); a {} text is an attribute or a degenerate dimension",
+                            additivity.as_str()
+                        )),
+                    );
+                }
+                if f.fact_type == FactType::Factless {
+                    self.push(
+                        Problem::new(
+                            "dimgen::measure_on_factless",
+                            format!("factless fact `{}` declares measure `{}`", f.name, column.name),
+                            Loc::column(table, i, "measure"),
+                            "a measure",
+                        )
+                        .also(Loc::table(table, "fact_type"), "declared factless here"),
+                    );
+                }
+            }
+            if let ColumnKind::Attribute { scd: Some(_), .. } = column.kind {
+                self.push(Problem::new(
+                    "dimgen::misplaced_key",
+                    format!("column `{}.{}` sets `scd`, which only applies to dimension attributes", f.name, column.name),
+                    Loc::column(table, i, "scd"),
+                    "facts keep no SCD history",
+                ));
+            }
+        }
+    }
+
+    fn bridge(&mut self, table: TableId) {
+        let b = &self.model.bridges[table.index];
+        if b.dimensions.len() != 2 {
+            self.push(
+                Problem::new(
+                    "dimgen::bridge_arity",
+                    format!("bridge `{}` joins {} dimension(s); a bridge joins exactly two", b.name, b.dimensions.len()),
+                    Loc::table(table, "between"),
+                    "expected two dimensions",
+                )
+                .help("write `between = [\"DIM_A\", \"DIM_B\"]`"),
+            );
+        } else if b.dimensions[0] == b.dimensions[1] {
+            self.push(
+                Problem::new(
+                    "dimgen::bridge_arity",
+                    format!("bridge `{}` joins `{}` to itself", b.name, b.dimensions[0]),
+                    Loc::table_item(table, "between", 1),
+                    "the same dimension again",
+                )
+                .help("a bridge joins two different dimensions"),
+            );
+        }
+        for (i, column) in b.columns.iter().enumerate() {
+            let misplaced = match column.kind {
+                ColumnKind::Measure { .. } => Some("measure"),
+                ColumnKind::Degenerate { .. } => Some("degenerate"),
+                ColumnKind::Attribute { scd: Some(_), .. } => Some("scd"),
+                _ => None,
+            };
+            if let Some(key) = misplaced {
+                self.push(
+                    Problem::new(
+                        "dimgen::misplaced_key",
+                        format!("column `{}.{}` sets `{key}`, which a bridge column cannot", b.name, column.name),
+                        Loc::column(table, i, key),
+                        "not on a bridge",
+                    )
+                    .help("a bridge's weighting factor is named by `weight = \"COLUMN\"`"),
+                );
+            }
+        }
+    }
+
+    fn outrigger_cycles(&mut self) {
+        // Depth-first search over dimension → dimension references (self-references are hierarchies, allowed).
+        let dims = &self.model.dimensions;
+        let index: HashMap<&str, usize> = dims.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
+        let edges: Vec<Vec<(usize, usize)>> = dims
+            .iter()
+            .map(|d| {
+                d.columns
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(ci, c)| match &c.kind {
+                        ColumnKind::Reference { dimension, .. } => index.get(dimension.as_str()).map(|&t| (t, ci)),
+                        _ => None,
+                    })
+                    .filter(|&(t, _)| dims[t].name != d.name)
+                    .collect()
+            })
+            .collect();
+        let mut state = vec![0u8; dims.len()]; // 0 new, 1 on stack, 2 done
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        for start in 0..dims.len() {
+            if let Some(cycle) = find_cycle(start, &edges, &mut state, &mut stack) {
+                let (first_dim, first_col) = cycle[0];
+                let path: Vec<&str> = cycle.iter().map(|&(d, _)| dims[d].name.as_str()).collect();
+                let mut problem = Problem::new(
+                    "dimgen::reference_cycle",
+                    format!("dimensions reference each other in a cycle: {} → {}", path.join(" → "), path[0]),
+                    Loc::column(id(TableKind::Dimension, first_dim), first_col, "references"),
+                    "starts here",
+                );
+                for &(d, c) in &cycle[1..] {
+                    problem = problem.also(Loc::column(id(TableKind::Dimension, d), c, "references"), "then here");
+                }
+                self.push(problem.help("outriggers must form a hierarchy so tables can be created in order; break the cycle"));
+                return;
+            }
+        }
+    }
+
+    fn placeholders(&mut self) {
+        let model = self.model;
+        let mut strings: Vec<(Loc, &str)> = vec![(Loc::Model("database"), &model.database)];
+        if let Some(c) = &model.comment {
+            strings.push((Loc::Model("comment"), c));
+        }
+        for env in &model.environments {
+            strings.push((Loc::Environment { env: env.name.clone(), key: "schema".into() }, &env.schema));
+        }
+        for (table, t) in self.tables() {
+            if let Some(c) = t.comment() {
+                strings.push((Loc::table(table, "comment"), c));
+            }
+            for (i, column) in t.columns().iter().enumerate() {
+                if let Some(c) = &column.comment {
+                    strings.push((Loc::column(table, i, "comment"), c));
+                }
+            }
+        }
+        for (at, text) in strings {
+            match interpolate::placeholders(text) {
+                Err(err) => self.push(
+                    Problem::new("dimgen::bad_placeholder", err.message, at, "malformed placeholder")
+                        .within(err.range, text)
+                        .help("write `${name}` for a variable, `$$` for a literal `$`"),
+                ),
+                Ok(found) => {
+                    for placeholder in found {
+                        let lacking: Vec<&str> = model
+                            .environments
+                            .iter()
+                            .filter(|e| placeholder.name != "env" && !e.vars.contains_key(&placeholder.name))
+                            .map(|e| e.name.as_str())
+                            .collect();
+                        if !lacking.is_empty() {
+                            self.push(
+                                Problem::new(
+                                    "dimgen::undefined_variable",
+                                    format!("variable `{}` is not defined in environment {}", placeholder.name, lacking.join(", ")),
+                                    at.clone(),
+                                    "undefined variable",
+                                )
+                                .within(placeholder.range, text)
+                                .help(format!(
+                                    "define it under `[environments.{}.vars]` (and every other environment), e.g. `{} = \"...\"`",
+                                    lacking[0], placeholder.name
+                                )),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn find_cycle(
+    node: usize,
+    edges: &[Vec<(usize, usize)>],
+    state: &mut [u8],
+    stack: &mut Vec<(usize, usize)>,
+) -> Option<Vec<(usize, usize)>> {
+    match state[node] {
+        2 => return None,
+        1 => {
+            let start = stack.iter().position(|&(d, _)| d == node)?;
+            return Some(stack[start..].to_vec());
+        }
+        _ => {}
+    }
+    state[node] = 1;
+    for &(target, column) in &edges[node] {
+        stack.push((node, column));
+        if let Some(cycle) = find_cycle(target, edges, state, stack) {
+            return Some(cycle);
+        }
+        stack.pop();
+    }
+    state[node] = 2;
+    None
+}
+
+/// The role a reference plays when none is declared: its column name without `_KEY` / `_ID`.
+pub fn default_role(column: &str) -> String {
+    let upper = column.to_uppercase();
+    for suffix in ["_KEY", "_ID", "_SK"] {
+        if upper.len() > suffix.len() && upper.ends_with(suffix) {
+            return column[..column.len() - suffix.len()].to_owned();
+        }
+    }
+    column.to_owned()
+}
+
+fn unknown_column(table: &str, name: &str, at: Loc, key: &str, physical: &[PhysicalColumn]) -> Problem {
+    let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
+    Problem::new(
+        "dimgen::unknown_column",
+        format!("`{key}` of `{table}` names `{name}`, which is not a column of `{table}`"),
+        at,
+        "no such column",
+    )
+    .help(format!("columns of `{table}`: {}", names.join(", ")))
+}
+
+fn generated_help(first: &Origin, second: &Origin) -> String {
+    let generated = [first, second].into_iter().find(|o| !matches!(o, Origin::Declared(_)));
+    match generated {
+        Some(Origin::SurrogateKey(_)) => "dimgen adds the surrogate key column itself; rename it with `key = \"...\"` or rename the column".into(),
+        Some(Origin::BridgeEnd(_)) => "a bridge adds a reference column per dimension in `between`, named after that dimension's key".into(),
+        Some(Origin::ValidFrom | Origin::ValidTo | Origin::IsCurrent) => {
+            "SCD2 dimensions get VALID_FROM, VALID_TO and IS_CURRENT from dimgen; rename the declared column".into()
+        }
+        _ => String::new(),
+    }
+}
