@@ -1,1 +1,41 @@
-//! Shared helpers for the integration tests.
+//! Shared helpers for dimgen's integration tests: loading the models in
+//! `schemas/`, splitting generated SQL into statements, and running SQL in
+//! the Snowflake emulator.
+
+pub mod emulator;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Every model file in `schemas/`, sorted by name.
+pub fn schema_files() -> Vec<PathBuf> {
+    let dir = workspace_root().join("schemas");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no models in {}", dir.display());
+    files
+}
+
+/// Load and validate a model file, panicking with the rendered diagnostics.
+pub fn load_model(path: &Path) -> model_core::Model {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let name = path.strip_prefix(workspace_root()).unwrap_or(path).display().to_string();
+    match model_core::load_str(&name, &text) {
+        Ok(loaded) => loaded.model,
+        Err(e) => panic!("{}", e.diagnostics.render(100)),
+    }
+}
+
+/// The file stem of a model path (`healthcare` for `schemas/healthcare.toml`).
+pub fn model_stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}

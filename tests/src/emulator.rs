@@ -1,0 +1,126 @@
+//! The Snowflake emulator (fakesnow, over DuckDB), driven through
+//! `tests/emulator/run.py` in the venv that `scripts/setup-emulator` creates.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::workspace_root;
+
+/// A statement to run, and whether to return its rows.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The SQL text (one statement, no trailing `;` needed).
+    pub sql: String,
+    /// Return the result rows.
+    pub fetch: bool,
+}
+
+impl Step {
+    /// A statement whose rows are not needed.
+    pub fn exec(sql: impl Into<String>) -> Self {
+        Self { sql: sql.into(), fetch: false }
+    }
+
+    /// A query whose rows are returned.
+    pub fn query(sql: impl Into<String>) -> Self {
+        Self { sql: sql.into(), fetch: true }
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The error, if the statement failed.
+    pub error: Option<String>,
+    /// Warnings the emulator logged while running it.
+    pub warnings: Vec<String>,
+    /// Rows, for queries.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A located emulator.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    python: PathBuf,
+}
+
+/// Whether the run is under CI, where a missing emulator is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+impl Emulator {
+    /// Find the emulator's Python. Without it: under CI, panic (the emulator
+    /// is required there); otherwise print why the test is skipped and
+    /// return `None`.
+    pub fn locate() -> Option<Self> {
+        let python = match std::env::var_os("DIMGEN_EMULATOR_PYTHON") {
+            Some(p) => PathBuf::from(p),
+            None => {
+                let venv = std::env::var_os("DIMGEN_EMULATOR_VENV")
+                    .map_or_else(|| workspace_root().join(".venv-emulator"), PathBuf::from);
+                venv.join("bin").join("python")
+            }
+        };
+        if python.exists() {
+            return Some(Self { python });
+        }
+        let reason = format!(
+            "the Snowflake emulator is not installed ({} missing); run scripts/setup-emulator",
+            python.display()
+        );
+        assert!(!in_ci(), "CI is set, so emulator tests may not be skipped: {reason}");
+        eprintln!("SKIPPED emulator test: {reason}");
+        None
+    }
+
+    /// Run the steps in one emulator session and return one outcome per step.
+    pub fn run(&self, steps: &[Step]) -> Vec<Outcome> {
+        let script = workspace_root().join("tests/emulator/run.py");
+        let request = json!({
+            "steps": steps.iter().map(|s| json!({"sql": s.sql, "fetch": s.fetch})).collect::<Vec<_>>()
+        });
+        let mut child = Command::new(&self.python)
+            .arg(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.python.display()));
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(request.to_string().as_bytes())
+            .expect("write emulator request");
+        let output = child.wait_with_output().expect("wait for emulator");
+        assert!(
+            output.status.success(),
+            "emulator runner failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let response: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("emulator output is not JSON ({e}):\n{}", String::from_utf8_lossy(&output.stdout))
+        });
+        let results = response["results"].as_array().expect("results array");
+        assert_eq!(results.len(), steps.len(), "one result per step");
+        results
+            .iter()
+            .map(|r| Outcome {
+                error: r["error"].as_str().map(str::to_owned),
+                warnings: r["warnings"]
+                    .as_array()
+                    .map(|w| w.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default(),
+                rows: r["rows"]
+                    .as_array()
+                    .map(|rows| rows.iter().map(|row| row.as_array().cloned().unwrap_or_default()).collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
