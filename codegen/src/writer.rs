@@ -230,8 +230,6 @@ pub enum Statement {
     CreateSchema {
         /// `database.schema`.
         name: ObjectName,
-        /// Comment.
-        comment: Option<String>,
     },
     /// `CREATE SEQUENCE IF NOT EXISTS ... START WITH 1 INCREMENT BY 1 ORDER`.
     CreateSequence {
@@ -346,10 +344,8 @@ impl Display for Statement {
                 write!(f, "CREATE DATABASE IF NOT EXISTS {}", Ident(name))?;
                 comment_clause(f, comment.as_ref())
             }
-            Self::CreateSchema { name, comment } => {
-                write!(f, "CREATE SCHEMA IF NOT EXISTS {name}")?;
-                comment_clause(f, comment.as_ref())
-            }
+            // No schema comment: sqlparser 0.64 cannot parse one, and the database comment says it all.
+            Self::CreateSchema { name } => write!(f, "CREATE SCHEMA IF NOT EXISTS {name}"),
             Self::CreateSequence { name, comment } => {
                 write!(f, "CREATE SEQUENCE IF NOT EXISTS {name} START WITH 1 INCREMENT BY 1 ORDER")?;
                 comment_clause(f, comment.as_ref())

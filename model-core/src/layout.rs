@@ -109,8 +109,12 @@ impl Model {
                 (sql_type.clone(), None)
             }
         };
-        // The natural key of a dimension is never NULL.
-        let in_natural_key = matches!(table, TableRef::Dimension(d) if d.natural_key.contains(&column.name));
+        // The natural key of a dimension and the grain of a fact identify rows: never NULL.
+        let in_natural_key = match table {
+            TableRef::Dimension(d) => d.natural_key.contains(&column.name),
+            TableRef::Fact(f) => f.grain.columns.contains(&column.name),
+            TableRef::Bridge(_) => false,
+        };
         PhysicalColumn {
             name: column.name.clone(),
             sql_type,

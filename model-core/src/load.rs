@@ -203,16 +203,16 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
 
 fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Option<Model> {
     let (root, errors) = DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
-        for error in errors {
-            let span = error.span().unwrap_or(0..0);
-            problems.push(Problem::new(
-                "dimgen::toml_syntax",
-                format!("TOML syntax error: {}", error.message().trim()),
-                Loc::Span(span),
-                "here",
-            ));
-        }
+    // After the first syntax error the parser's recovery mostly reports its
+    // consequences; show the first, which is the one to fix.
+    if let Some(error) = errors.into_iter().next() {
+        let span = error.span().unwrap_or(0..0);
+        problems.push(Problem::new(
+            "dimgen::toml_syntax",
+            format!("TOML syntax error: {}", error.message().trim()),
+            Loc::Span(span),
+            "here",
+        ));
         return None;
     }
     let mut unknown = Vec::new();
@@ -382,7 +382,8 @@ impl Builder<'_> {
                     )
                     .help("add e.g. `database = \"HEALTH_TECH\"` before the first section"),
                 );
-                String::new()
+                // A stand-in so validation goes on without repeating this problem as an empty name.
+                "DATABASE".to_owned()
             }
         };
         let comment = self.opt_string(Loc::Model("comment"), raw.comment);

@@ -10,6 +10,7 @@ use crate::diagnostic::{Loc, Problem, TableId};
 use crate::interpolate;
 use crate::layout::{Origin, PhysicalColumn};
 use crate::model::{ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
+use crate::types::SqlType;
 
 /// Longest identifier Snowflake accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
@@ -350,6 +351,17 @@ impl<'m> Validator<'m> {
                     )
                     .help("remove `key`, or set it to the natural key column"),
                 );
+            } else if !matches!(d.column(&d.key).and_then(|c| c.declared_type()), Some(SqlType::Number { scale: 0, .. })) {
+                let at = d.columns.iter().position(|c| c.name == d.key).map_or(Loc::table(table, "natural_key"), |i| Loc::column(table, i, "type"));
+                self.push(
+                    Problem::new(
+                        "dimgen::natural_key_generation",
+                        format!("dimension `{}` uses `{}` as its key, which must be an integer (the unknown member is -1)", d.name, d.key),
+                        at,
+                        "not an integer type",
+                    )
+                    .help("smart keys are integers such as yyyymmdd; use `type = \"int\"` or `key_generation = \"identity\"`"),
+                );
             } else if d.keeps_history() {
                 self.push(Problem::new(
                     "dimgen::natural_key_generation",
@@ -373,8 +385,8 @@ impl<'m> Validator<'m> {
                             Loc::column(table, i, "type"),
                             "not numeric",
                         )
-                        .help(format!(
-                            "measures are numbers (e.g. `number(20,2)`, `float`); a {} text is an attribute or a degenerate dimension",
+.help(format!(
+                            "a {} measure is a number (e.g. `number(20,2)`, `float`); text belongs in an attribute or a degenerate dimension",
                             additivity.as_str()
                         )),
                     );

@@ -20,8 +20,6 @@ const ALLOWED_WARNINGS: &[&str] = &[
     "CommentColumnConstraint unsupported",
     // CLUSTER BY is a Snowflake storage hint with no DuckDB equivalent.
     "Unsupported property clusterproperty",
-    // Schema comments are not stored.
-    "Unsupported property schemacommentproperty",
 ];
 
 /// Statement kinds the emulator cannot execute. Each is run anyway and must
