@@ -13,7 +13,19 @@ pub fn workspace_root() -> PathBuf {
 
 /// Every model file in `schemas/`, sorted by name.
 pub fn schema_files() -> Vec<PathBuf> {
-    let dir = workspace_root().join("schemas");
+    toml_files("schemas")
+}
+
+/// The models in `schemas/` plus the valid test models in
+/// `tests/fixtures/valid/` (hostile names and comments).
+pub fn model_files() -> Vec<PathBuf> {
+    let mut files = schema_files();
+    files.extend(toml_files("tests/fixtures/valid"));
+    files
+}
+
+fn toml_files(relative: &str) -> Vec<PathBuf> {
+    let dir = workspace_root().join(relative);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(Result::ok)

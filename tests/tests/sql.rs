@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use dimgen::writer::Statement;
-use dimgen_tests::{load_model, model_stem, schema_files};
+use dimgen_tests::{load_model, model_stem, model_files};
 use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::parser::Parser;
 
@@ -22,13 +22,14 @@ fn parse(sql: &str) -> Result<usize, String> {
 
 #[test]
 fn every_output_file_matches_its_snapshot() {
-    for path in schema_files() {
+    for path in model_files() {
         let model = load_model(&path);
         let stem = model_stem(&path);
         for env in &model.environments {
             let deployment = dimgen::generate(&model, &env.name).expect("generate");
             for (file, text) in deployment.rendered() {
-                let name = format!("{stem}__{}__{}", env.name, file.trim_end_matches(".sql"));
+                let env_name: String = env.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+                let name = format!("{stem}__{env_name}__{}", file.trim_end_matches(".sql"));
                 insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
                     insta::assert_snapshot!(name, text);
                 });
@@ -42,7 +43,7 @@ fn every_statement_parses_back_as_one_snowflake_statement() {
     let mut parsed = 0;
     let mut refused = 0;
     let mut failures = Vec::new();
-    for path in schema_files() {
+    for path in model_files() {
         let model = load_model(&path);
         for env in &model.environments {
             let deployment = dimgen::generate(&model, &env.name).expect("generate");
@@ -69,9 +70,29 @@ fn every_statement_parses_back_as_one_snowflake_statement() {
     assert!(parsed > 100 && refused > 0, "parsed {parsed}, refused {refused}");
 }
 
+/// Statement boundaries survive hostile names: the tokenizer (which knows
+/// quoted identifiers, strings and comments) finds exactly one `;` per
+/// statement in every file, including statements sqlparser cannot parse.
+#[test]
+fn every_file_holds_exactly_its_statements() {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    for path in model_files() {
+        let model = load_model(&path);
+        for env in &model.environments {
+            let deployment = dimgen::generate(&model, &env.name).unwrap();
+            for file in &deployment.files {
+                let text = file.render();
+                let tokens = Tokenizer::new(&SnowflakeDialect {}, &text).tokenize().expect("tokenize");
+                let semicolons = tokens.iter().filter(|t| matches!(t, Token::SemiColon)).count();
+                assert_eq!(semicolons, file.statements.len(), "{} {} {}", path.display(), env.name, file.name);
+            }
+        }
+    }
+}
+
 #[test]
 fn the_combined_file_is_the_step_files_in_order() {
-    for path in schema_files() {
+    for path in model_files() {
         let model = load_model(&path);
         let env = &model.environments[0].name;
         let deployment = dimgen::generate(&model, env).unwrap();
@@ -92,7 +113,7 @@ fn the_combined_file_is_the_step_files_in_order() {
 
 #[test]
 fn generation_is_deterministic() {
-    for path in schema_files() {
+    for path in model_files() {
         for env in &load_model(&path).environments {
             let a = dimgen::generate(&load_model(&path), &env.name).unwrap().rendered();
             let b = dimgen::generate(&load_model(&path), &env.name).unwrap().rendered();
@@ -101,14 +122,27 @@ fn generation_is_deterministic() {
     }
 }
 
+/// No statement replaces, drops or deletes anything: checked on SQL tokens,
+/// so a table named `fact; DROP TABLE x` does not count (it is one identifier).
 #[test]
 fn nothing_is_replaced_or_dropped() {
-    for path in schema_files() {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    for path in model_files() {
         let model = load_model(&path);
         for env in &model.environments {
-            let text = dimgen::generate(&model, &env.name).unwrap().deploy_sql().to_uppercase();
-            for forbidden in ["CREATE OR REPLACE", "DROP ", "TRUNCATE", "DELETE FROM"] {
-                assert!(!text.contains(forbidden), "{}: `{forbidden}` emitted", path.display());
+            let text = dimgen::generate(&model, &env.name).unwrap().deploy_sql();
+            let tokens = Tokenizer::new(&SnowflakeDialect {}, &text).tokenize().expect("tokenize");
+            for token in tokens {
+                if let Token::Word(w) = token {
+                    let keyword = w.quote_style.is_none().then(|| w.value.to_uppercase());
+                    let forbidden = ["REPLACE", "DROP", "TRUNCATE", "DELETE", "SWAP"];
+                    assert!(
+                        !keyword.as_deref().is_some_and(|k| forbidden.contains(&k)),
+                        "{}: `{}` emitted",
+                        path.display(),
+                        w.value
+                    );
+                }
             }
         }
     }
@@ -116,7 +150,7 @@ fn nothing_is_replaced_or_dropped() {
 
 #[test]
 fn every_table_is_created_after_the_tables_it_references() {
-    for path in schema_files() {
+    for path in model_files() {
         let model = load_model(&path);
         let deployment = dimgen::generate(&model, &model.environments[0].name).unwrap();
         let mut created: HashSet<String> = HashSet::new();
@@ -189,5 +223,29 @@ fn the_healthcare_model_has_every_table_of_the_design() {
         "CONSTRAINT FK_FACT_CLAIMS_DATE_OF_SERVICE FOREIGN KEY (DATE_OF_SERVICE) REFERENCES HEALTH_TECH.PROD.DIM_DATE (DATE_ID)",
     ] {
         assert!(payments.contains(fk), "missing: {fk}");
+    }
+}
+
+/// Quoting keeps every name exactly as written: sqlparser reads back the
+/// same table and column names (including case, quotes, spaces, non-ASCII).
+#[test]
+fn names_survive_quoting_exactly() {
+    for path in model_files() {
+        let model = load_model(&path);
+        let env = &model.environments[0].name;
+        let deployment = dimgen::generate(&model, env).unwrap();
+        let mut checked = 0;
+        for (_, statement) in deployment.statements() {
+            let Statement::CreateTable(table) = statement else { continue };
+            let parsed = Parser::parse_sql(&SnowflakeDialect {}, &statement.to_string()).unwrap();
+            let sqlparser::ast::Statement::CreateTable(create) = &parsed[0] else { panic!("not a CREATE TABLE") };
+            let name_parts: Vec<String> = create.name.0.iter().map(|p| p.as_ident().unwrap().value.clone()).collect();
+            assert_eq!(name_parts, table.name.0);
+            let columns: Vec<&str> = create.columns.iter().map(|c| c.name.value.as_str()).collect();
+            let expected: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(columns, expected, "{}", path.display());
+            checked += 1;
+        }
+        assert_eq!(checked, model.tables().count());
     }
 }
