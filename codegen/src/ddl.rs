@@ -93,10 +93,16 @@ pub fn tables(target: &Target<'_>) -> Vec<Statement> {
     for table in ordered {
         let columns = model.physical_columns(table);
         let create = create_table(target, table, &columns);
+        // RELY where it is true: generated keys are unique, and a reference always
+        // resolves when the referenced dimension has an unknown member to fall back on.
         let rely: Vec<Statement> = create
             .constraints
             .iter()
-            .filter(|c| matches!(c, Constraint::PrimaryKey { .. } | Constraint::ForeignKey { .. }))
+            .filter(|c| match c {
+                Constraint::PrimaryKey { .. } => true,
+                Constraint::ForeignKey { table, .. } => model.dimension(table.object()).is_some_and(|d| d.unknown_member),
+                Constraint::Unique { .. } => false,
+            })
             .map(|c| Statement::RelyConstraint { table: create.name.clone(), constraint: c.name().to_owned() })
             .collect();
         out.push(Statement::CreateTable(create));

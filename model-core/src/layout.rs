@@ -73,7 +73,8 @@ impl Model {
         };
         match table {
             TableRef::Dimension(d) if d.key_generation != KeyGeneration::Natural => {
-                out.push(key(&d.key, d.key_generation, format!("Surrogate key of {}; -1 is the unknown member.", d.name)));
+                let unknown = if d.unknown_member { "; -1 is the unknown member" } else { "" };
+                out.push(key(&d.key, d.key_generation, format!("Surrogate key of {}{unknown}.", d.name)));
             }
             TableRef::Fact(f) => out.push(key(&f.key, f.key_generation, format!("Surrogate key of {}.", f.name))),
             TableRef::Bridge(b) => {

@@ -28,7 +28,7 @@
 //! let err = model_core::load_str("shop.toml", &broken).unwrap_err();
 //! let shown = err.diagnostics.render(80);
 //! assert!(shown.contains("DIM_PRODUCTS"));
-//! assert!(shown.contains("shop.toml:15:"));
+//! assert!(shown.contains("shop.toml:13:"));
 //! ```
 
 mod diagnostic;

@@ -219,9 +219,13 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
     let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root.clone()), |path| {
         unknown.push(path_segments(&path));
     });
-    for path in &unknown {
-        problems.push(unknown_key_problem(root.get_ref(), path));
-    }
+    let mut unknown: Vec<Problem> = unknown.iter().map(|path| unknown_key_problem(root.get_ref(), path)).collect();
+    // serde visits struct fields in its own order; report in source order.
+    unknown.sort_by_key(|p| match p.labels.first().map(|l| &l.at) {
+        Some(Loc::Span(span)) => span.start,
+        _ => 0,
+    });
+    problems.extend(unknown);
     match raw {
         Ok(raw) => {
             // Map keys cannot be spanned through serde; take environment names' spans from the parsed document.
@@ -610,12 +614,15 @@ impl Builder<'_> {
             let choices = [Additivity::Additive, Additivity::SemiAdditive, Additivity::NonAdditive];
             choices.into_iter().find(|c| c.as_str() == text).unwrap_or_else(|| {
                 let names: Vec<&str> = choices.iter().map(|c| c.as_str()).collect();
-                self.problems.push(Problem::new(
-                    "dimgen::invalid_choice",
-                    format!("`measure = \"{text}\"` is not one of {}", quoted_list(&names)),
-                    at("measure"),
-                    "invalid choice",
-                ));
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::invalid_choice",
+                        format!("`measure = \"{text}\"` is not one of {}", quoted_list(&names)),
+                        at("measure"),
+                        "invalid choice",
+                    )
+                    .help("additive: sums over every dimension; semi_additive: not over time (balances); non_additive: never summed (ratios, prices)"),
+                );
                 Additivity::Additive
             })
         });

@@ -235,11 +235,13 @@ impl Dimension {
         }
     }
 
-    /// Whether the table keeps history (any attribute is type 2), which adds
-    /// the valid-from / valid-to / is-current columns.
+    /// Whether the table keeps history (any column outside the natural key
+    /// is type 2), which adds the valid-from / valid-to / is-current columns.
     pub fn keeps_history(&self) -> bool {
-        self.scd == ScdType::History
-            || self.columns.iter().any(|c| self.scd_of(c) == ScdType::History)
+        self.columns
+            .iter()
+            .filter(|c| !self.natural_key.contains(&c.name))
+            .any(|c| self.scd_of(c) == ScdType::History)
     }
 
     /// A declared column by name.

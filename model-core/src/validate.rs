@@ -83,6 +83,14 @@ impl<'m> Validator<'m> {
         }
         if self.model.database.trim().is_empty() {
             self.push(Problem::new("dimgen::empty_name", "the database name is empty", Loc::Model("database"), "empty"));
+        } else {
+            self.identifier(&self.model.database, "the database", Loc::Model("database"));
+        }
+        for env in &self.model.environments {
+            if !env.schema.trim().is_empty() {
+                let at = Loc::Environment { env: env.name.clone(), key: "schema".into() };
+                self.identifier(&env.schema, &format!("the schema of environment `{}`", env.name), at);
+            }
         }
     }
 
@@ -103,6 +111,14 @@ impl<'m> Validator<'m> {
 
     fn identifiers(&mut self, table: TableId, t: TableRef<'m>) {
         self.identifier(t.name(), &format!("a {}", table.kind.as_str()), Loc::table(table, "name"));
+        let key = match t {
+            TableRef::Dimension(d) if d.key_generation != KeyGeneration::Natural => Some(&d.key),
+            TableRef::Fact(f) => Some(&f.key),
+            _ => None,
+        };
+        if let Some(key) = key {
+            self.identifier(key, &format!("the key of `{}`", t.name()), Loc::table(table, "key"));
+        }
         for (i, column) in t.columns().iter().enumerate() {
             self.identifier(&column.name, &format!("a column of `{}`", t.name()), Loc::column(table, i, "name"));
         }
@@ -224,11 +240,13 @@ impl<'m> Validator<'m> {
                     "same role again",
                 )
                 .also(Loc::column(table, *first, "name"), "first here");
-                if first_dim == dimension {
-                    problem = problem.help(format!(
+                problem = problem.help(if first_dim == dimension {
+                    format!(
                         "role-playing references to `{dimension}` need distinct roles: add `role = \"...\"` to each (e.g. SERVICE_DATE, PAID_DATE)"
-                    ));
-                }
+                    )
+                } else {
+                    "roles name the columns of marts built on this table (a reference's default role is its name without _KEY/_ID); set `role = \"...\"` on one".to_owned()
+                });
                 self.push(problem);
             } else {
                 roles.insert(role_name.to_uppercase(), (i, dimension));
@@ -280,7 +298,7 @@ impl<'m> Validator<'m> {
                     None => self.push(unknown_column(t.name(), name, Loc::table(table, key), key, &physical)),
                     Some(c) if key == "weight" && !c.sql_type.is_numeric() => self.push(
                         Problem::new(
-                            "dimgen::non_numeric_measure",
+                            "dimgen::non_numeric_weight",
                             format!("weighting factor `{}.{name}` is {}, not a number", b.name, c.sql_type),
                             Loc::table(table, key),
                             "not numeric",
@@ -313,12 +331,30 @@ impl<'m> Validator<'m> {
                 );
             }
         }
+        if d.unknown_member {
+            for column in self.model.physical_columns(TableRef::Dimension(d)) {
+                let semi = matches!(column.sql_type, SqlType::Variant | SqlType::Object | SqlType::Array | SqlType::Binary);
+                if let (true, false, Origin::Declared(i)) = (semi, column.nullable, &column.origin) {
+                    self.push(
+                        Problem::new(
+                            "dimgen::unknown_member_value",
+                            format!(
+                                "`{}.{}` is a NOT NULL {}, so the unknown member (key -1) has no value for it",
+                                d.name, column.name, column.sql_type
+                            ),
+                            Loc::column(table, *i, "nullable"),
+                            "NOT NULL here",
+                        )
+                        .help("make the column nullable, or set `unknown_member = false` on the dimension"),
+                    );
+                }
+            }
+        }
         if d.keeps_history() && d.natural_key.is_empty() {
-            let at = if d.scd == ScdType::History {
-                Loc::table(table, "scd")
-            } else {
-                let i = d.columns.iter().position(|c| d.scd_of(c) == ScdType::History).unwrap_or(0);
-                Loc::column(table, i, "scd")
+            let explicit = d.columns.iter().position(|c| matches!(c.kind, ColumnKind::Attribute { scd: Some(ScdType::History), .. }));
+            let at = match explicit {
+                Some(i) if d.scd != ScdType::History => Loc::column(table, i, "scd"),
+                _ => Loc::table(table, "scd"),
             };
             self.push(
                 Problem::new(
@@ -445,6 +481,11 @@ impl<'m> Validator<'m> {
                 _ => None,
             };
             if let Some(key) = misplaced {
+                let help = match key {
+                    "measure" => "a bridge allocates through its weighting factor: name that column with `weight = \"COLUMN\"`",
+                    "scd" => "a bridge keeps history through `effective = { from, to, current }`, not SCD types",
+                    _ => "degenerate dimensions live on facts",
+                };
                 self.push(
                     Problem::new(
                         "dimgen::misplaced_key",
@@ -452,7 +493,7 @@ impl<'m> Validator<'m> {
                         Loc::column(table, i, key),
                         "not on a bridge",
                     )
-                    .help("a bridge's weighting factor is named by `weight = \"COLUMN\"`"),
+                    .help(help),
                 );
             }
         }

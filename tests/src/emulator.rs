@@ -47,14 +47,16 @@ pub struct Emulator {
     python: PathBuf,
 }
 
-/// Whether the run is under CI, where a missing emulator is a failure.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+/// Whether a missing emulator is a failure rather than a skip: under CI
+/// (`CI` set) or when `DIMGEN_REQUIRE_EMULATOR` is set (as `scripts/test` does).
+pub fn emulator_required() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+    set("CI") || set("DIMGEN_REQUIRE_EMULATOR")
 }
 
 impl Emulator {
-    /// Find the emulator's Python. Without it: under CI, panic (the emulator
-    /// is required there); otherwise print why the test is skipped and
+    /// Find the emulator's Python. Without it: when [`emulator_required`],
+    /// panic; otherwise print why the test is skipped and
     /// return `None`.
     pub fn locate() -> Option<Self> {
         let python = match std::env::var_os("DIMGEN_EMULATOR_PYTHON") {
@@ -72,7 +74,7 @@ impl Emulator {
             "the Snowflake emulator is not installed ({} missing); run scripts/setup-emulator",
             python.display()
         );
-        assert!(!in_ci(), "CI is set, so emulator tests may not be skipped: {reason}");
+        assert!(!emulator_required(), "CI or DIMGEN_REQUIRE_EMULATOR is set, so emulator tests may not be skipped: {reason}");
         eprintln!("SKIPPED emulator test: {reason}");
         None
     }
