@@ -2,11 +2,9 @@
 
 use std::collections::HashMap;
 
-use model_core::{
-    ColumnKind, Dimension, KeyGeneration, Model, Origin, PhysicalColumn, SqlType, TableRef,
-};
+use model_core::{ColumnKind, Dimension, KeyGeneration, Model, Origin, PhysicalColumn, SqlType, TableRef};
 
-use crate::writer::{ColumnDefault, ColumnDef, Constraint, CreateTable, ObjectName, Statement, Value};
+use crate::writer::{ColumnDef, ColumnDefault, Constraint, CreateTable, ObjectName, Statement, Value};
 
 /// Names resolved for one environment.
 #[derive(Debug, Clone)]
@@ -41,8 +39,13 @@ fn sequence_name(table: &str) -> String {
 pub fn database(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
     let mut out = vec![
-        Statement::CreateDatabase { name: target.database.clone(), comment: target.comment(model.comment.as_deref()) },
-        Statement::CreateSchema { name: ObjectName(vec![target.database.clone(), target.schema.clone()]) },
+        Statement::CreateDatabase {
+            name: target.database.clone(),
+            comment: target.comment(model.comment.as_deref()),
+        },
+        Statement::CreateSchema {
+            name: ObjectName(vec![target.database.clone(), target.schema.clone()]),
+        },
     ];
     for table in model.tables() {
         let generation = match table {
@@ -100,17 +103,22 @@ pub fn tables(target: &Target<'_>) -> Vec<Statement> {
             .iter()
             .filter(|c| match c {
                 Constraint::PrimaryKey { .. } => true,
-                Constraint::ForeignKey { table, .. } => model.dimension(table.object()).is_some_and(|d| d.unknown_member),
+                Constraint::ForeignKey { table, .. } => {
+                    model.dimension(table.object()).is_some_and(|d| d.unknown_member)
+                }
                 Constraint::Unique { .. } => false,
             })
-            .map(|c| Statement::RelyConstraint { table: create.name.clone(), constraint: c.name().to_owned() })
+            .map(|c| Statement::RelyConstraint {
+                table: create.name.clone(),
+                constraint: c.name().to_owned(),
+            })
             .collect();
         out.push(Statement::CreateTable(create));
         out.extend(rely);
-        if let TableRef::Dimension(d) = table {
-            if d.unknown_member {
-                out.push(unknown_member(target, d, &columns));
-            }
+        if let TableRef::Dimension(d) = table
+            && d.unknown_member
+        {
+            out.push(unknown_member(target, d, &columns));
         }
     }
     out
@@ -142,7 +150,10 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
         TableRef::Bridge(_) => None,
     };
     if let Some(key) = key {
-        constraints.push(Constraint::PrimaryKey { name: format!("PK_{name}"), columns: vec![key] });
+        constraints.push(Constraint::PrimaryKey {
+            name: format!("PK_{name}"),
+            columns: vec![key],
+        });
     }
     match table {
         TableRef::Dimension(d) if !d.natural_key.is_empty() && d.key_generation != KeyGeneration::Natural => {
@@ -150,10 +161,16 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
             if d.keeps_history() {
                 cols.push(model_core::scd2::VALID_FROM.to_owned());
             }
-            constraints.push(Constraint::Unique { name: format!("UQ_{name}_NATURAL_KEY"), columns: cols });
+            constraints.push(Constraint::Unique {
+                name: format!("UQ_{name}_NATURAL_KEY"),
+                columns: cols,
+            });
         }
         TableRef::Fact(f) if !f.grain.columns.is_empty() => {
-            constraints.push(Constraint::Unique { name: format!("UQ_{name}_GRAIN"), columns: f.grain.columns.clone() });
+            constraints.push(Constraint::Unique {
+                name: format!("UQ_{name}_GRAIN"),
+                columns: f.grain.columns.clone(),
+            });
         }
         TableRef::Bridge(b) => {
             let mut cols: Vec<String> = columns
@@ -164,7 +181,10 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
             if let Some(e) = &b.effective {
                 cols.push(e.from.clone());
             }
-            constraints.push(Constraint::Unique { name: format!("UQ_{name}"), columns: cols });
+            constraints.push(Constraint::Unique {
+                name: format!("UQ_{name}"),
+                columns: cols,
+            });
         }
         _ => {}
     }
@@ -229,5 +249,10 @@ fn unknown_member(target: &Target<'_>, d: &Dimension, columns: &[PhysicalColumn]
         .iter()
         .map(|c| (c.name.clone(), unknown_value(c, d.natural_key.contains(&c.name))))
         .collect();
-    Statement::InsertIfAbsent { table: target.object(&d.name), values, key: d.key.clone(), key_value: Value::Int(-1) }
+    Statement::InsertIfAbsent {
+        table: target.object(&d.name),
+        values,
+        key: d.key.clone(),
+        key_value: Value::Int(-1),
+    }
 }

@@ -48,10 +48,12 @@ pub enum GenerateError {
 
 /// Generate the deployment of a validated model for one environment.
 pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
-    let environment = model.environment(env).ok_or_else(|| GenerateError::UnknownEnvironment {
-        env: env.to_owned(),
-        available: model.environments.iter().map(|e| e.name.clone()).collect(),
-    })?;
+    let environment = model
+        .environment(env)
+        .ok_or_else(|| GenerateError::UnknownEnvironment {
+            env: env.to_owned(),
+            available: model.environments.iter().map(|e| e.name.clone()).collect(),
+        })?;
     let resolve = |text: &str| {
         interpolate::resolve(text, &environment.name, &environment.vars).map_err(|errors| {
             let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
@@ -64,7 +66,11 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
         .as_deref()
         .into_iter()
         .chain(model.tables().filter_map(model_core::TableRef::comment))
-        .chain(model.tables().flat_map(|t| t.columns().iter().filter_map(|c| c.comment.as_deref())));
+        .chain(
+            model
+                .tables()
+                .flat_map(|t| t.columns().iter().filter_map(|c| c.comment.as_deref())),
+        );
     for text in texts {
         comments.insert(text, resolve(text)?);
     }

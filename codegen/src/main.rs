@@ -18,7 +18,7 @@ struct Cli {
 enum Command {
     /// Validate MODEL and write the deployment for one environment into DIR.
     ///
-    /// Writes 01_database.sql, 02_tables.sql, ... and deploy.sql (all steps in
+    /// Writes `01_database.sql`, `02_tables.sql`, ... and deploy.sql (all steps in
     /// order). On any error nothing is written and the exit code is 1.
     Generate {
         /// The model file (TOML).
@@ -71,7 +71,11 @@ fn run(command: Command) -> Result<(), String> {
                 m.dimensions.len(),
                 m.facts.len(),
                 m.bridges.len(),
-                m.environments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+                m.environments
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             Ok(())
         }

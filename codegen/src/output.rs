@@ -55,14 +55,18 @@ pub const DEPLOY_FILE: &str = "deploy.sql";
 impl Deployment {
     /// Every statement with the file it belongs to, in execution order.
     pub fn statements(&self) -> impl Iterator<Item = (&str, &Statement)> {
-        self.files.iter().flat_map(|f| f.statements.iter().map(move |s| (f.name.as_str(), s)))
+        self.files
+            .iter()
+            .flat_map(|f| f.statements.iter().map(move |s| (f.name.as_str(), s)))
     }
 
     /// All step files concatenated, each introduced by its name.
     pub fn deploy_sql(&self) -> String {
         let mut out = String::from("-- dimgen: the whole deployment, every step file in order.\n");
         for file in &self.files {
-            out.push_str(&format!("\n-- ===== {} =====\n", file.name));
+            out.push_str("\n-- ===== ");
+            out.push_str(&file.name);
+            out.push_str(" =====\n");
             out.push_str(&file.render());
         }
         out
@@ -88,7 +92,10 @@ impl Deployment {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(err(&parent))?;
-        let staging = tempfile::Builder::new().prefix(".dimgen-").tempdir_in(&parent).map_err(err(&parent))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".dimgen-")
+            .tempdir_in(&parent)
+            .map_err(err(&parent))?;
         let rendered = self.rendered();
         for (name, text) in &rendered {
             let path = staging.path().join(name);

@@ -12,15 +12,104 @@ use model_core::SqlType;
 /// Snowflake's reserved words (and ANSI words it refuses as unquoted
 /// identifiers). A name equal to one of these is quoted.
 const RESERVED: &[&str] = &[
-    "ACCOUNT", "ALL", "ALTER", "AND", "ANY", "AS", "BETWEEN", "BY", "CASE", "CAST", "CHECK", "COLUMN", "CONNECT",
-    "CONNECTION", "CONSTRAINT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP",
-    "CURRENT_USER", "DATABASE", "DEFAULT", "DELETE", "DISTINCT", "DROP", "ELSE", "EXISTS", "FALSE", "FOLLOWING", "FOR",
-    "FOREIGN", "FROM", "FULL", "GRANT", "GROUP", "GSCLUSTER", "HAVING", "ILIKE", "IN", "INCREMENT", "INNER", "INSERT",
-    "INTERSECT", "INTO", "IS", "ISSUE", "JOIN", "KEY", "LATERAL", "LEFT", "LIKE", "LIMIT", "LOCALTIME",
-    "LOCALTIMESTAMP", "MINUS", "NATURAL", "NOT", "NULL", "OF", "ON", "OR", "ORDER", "ORGANIZATION", "PRIMARY",
-    "QUALIFY", "REFERENCES", "REGEXP", "REVOKE", "RIGHT", "RLIKE", "ROW", "ROWS", "SAMPLE", "SCHEMA", "SELECT", "SET",
-    "SOME", "START", "TABLE", "TABLESAMPLE", "THEN", "TO", "TRIGGER", "TRUE", "TRY_CAST", "UNION", "UNIQUE", "UPDATE",
-    "USING", "VALUES", "VIEW", "WHEN", "WHENEVER", "WHERE", "WINDOW", "WITH",
+    "ACCOUNT",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLUMN",
+    "CONNECT",
+    "CONNECTION",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DATABASE",
+    "DEFAULT",
+    "DELETE",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "EXISTS",
+    "FALSE",
+    "FOLLOWING",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "FULL",
+    "GRANT",
+    "GROUP",
+    "GSCLUSTER",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INCREMENT",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISSUE",
+    "JOIN",
+    "KEY",
+    "LATERAL",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "MINUS",
+    "NATURAL",
+    "NOT",
+    "NULL",
+    "OF",
+    "ON",
+    "OR",
+    "ORDER",
+    "ORGANIZATION",
+    "PRIMARY",
+    "QUALIFY",
+    "REFERENCES",
+    "REGEXP",
+    "REVOKE",
+    "RIGHT",
+    "RLIKE",
+    "ROW",
+    "ROWS",
+    "SAMPLE",
+    "SCHEMA",
+    "SELECT",
+    "SET",
+    "SOME",
+    "START",
+    "TABLE",
+    "TABLESAMPLE",
+    "THEN",
+    "TO",
+    "TRIGGER",
+    "TRUE",
+    "TRY_CAST",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USING",
+    "VALUES",
+    "VIEW",
+    "WHEN",
+    "WHENEVER",
+    "WHERE",
+    "WINDOW",
+    "WITH",
 ];
 
 /// Whether a name can be written unquoted and still mean exactly itself:
@@ -326,7 +415,12 @@ impl Display for Constraint {
                 comma_idents(f, columns)?;
                 f.write_str(")")
             }
-            Self::ForeignKey { name, columns, table, referenced } => {
+            Self::ForeignKey {
+                name,
+                columns,
+                table,
+                referenced,
+            } => {
                 write!(f, "CONSTRAINT {} FOREIGN KEY (", Ident(name))?;
                 comma_idents(f, columns)?;
                 write!(f, ") REFERENCES {table} (")?;
@@ -347,13 +441,20 @@ impl Display for Statement {
             // No schema comment: sqlparser 0.64 cannot parse one, and the database comment says it all.
             Self::CreateSchema { name } => write!(f, "CREATE SCHEMA IF NOT EXISTS {name}"),
             Self::CreateSequence { name, comment } => {
-                write!(f, "CREATE SEQUENCE IF NOT EXISTS {name} START WITH 1 INCREMENT BY 1 ORDER")?;
+                write!(
+                    f,
+                    "CREATE SEQUENCE IF NOT EXISTS {name} START WITH 1 INCREMENT BY 1 ORDER"
+                )?;
                 comment_clause(f, comment.as_ref())
             }
             Self::CreateTable(t) => {
                 writeln!(f, "CREATE TABLE IF NOT EXISTS {} (", t.name)?;
                 let items = t.columns.len() + t.constraints.len();
-                let lines = t.columns.iter().map(ToString::to_string).chain(t.constraints.iter().map(ToString::to_string));
+                let lines = t
+                    .columns
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(t.constraints.iter().map(ToString::to_string));
                 for (i, line) in lines.enumerate() {
                     let sep = if i + 1 < items { "," } else { "" };
                     writeln!(f, "    {line}{sep}")?;
@@ -372,7 +473,12 @@ impl Display for Statement {
             Self::RelyConstraint { table, constraint } => {
                 write!(f, "ALTER TABLE {table} ALTER CONSTRAINT {} RELY", Ident(constraint))
             }
-            Self::InsertIfAbsent { table, values, key, key_value } => {
+            Self::InsertIfAbsent {
+                table,
+                values,
+                key,
+                key_value,
+            } => {
                 write!(f, "INSERT INTO {table} (")?;
                 let names: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
                 comma_idents(f, &names)?;
@@ -383,7 +489,11 @@ impl Display for Statement {
                     }
                     write!(f, "{v}")?;
                 }
-                write!(f, "\nWHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {} = {key_value})", Ident(key))
+                write!(
+                    f,
+                    "\nWHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {} = {key_value})",
+                    Ident(key)
+                )
             }
         }
     }
@@ -432,6 +542,9 @@ mod tests {
             default: Some(ColumnDefault::Identity),
             comment: Some("key".into()),
         };
-        assert_eq!(col.to_string(), "K NUMBER(38,0) COMMENT 'key' IDENTITY(1, 1) ORDER NOT NULL");
+        assert_eq!(
+            col.to_string(),
+            "K NUMBER(38,0) COMMENT 'key' IDENTITY(1, 1) ORDER NOT NULL"
+        );
     }
 }

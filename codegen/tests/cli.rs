@@ -23,7 +23,10 @@ fn stderr(o: &Output) -> String {
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(_) => Vec::new(),
     };
     names.sort();
@@ -36,24 +39,46 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
     let a = tmp.path().join("a");
     let b = tmp.path().join("nested/b");
     for out in [&a, &b] {
-        let o = dimgen(&["generate", "schemas/healthcare.toml", "--env", "PROD", "--out", out.to_str().unwrap()]);
+        let o = dimgen(&[
+            "generate",
+            "schemas/healthcare.toml",
+            "--env",
+            "PROD",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     assert_eq!(files_in(&a), ["01_database.sql", "02_tables.sql", "deploy.sql"]);
     for name in files_in(&a) {
-        assert_eq!(std::fs::read(a.join(&name)).unwrap(), std::fs::read(b.join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(a.join(&name)).unwrap(),
+            std::fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
     }
     let tables = std::fs::read_to_string(a.join("02_tables.sql")).unwrap();
-    assert_eq!(tables.matches("CREATE TABLE IF NOT EXISTS HEALTH_TECH.PROD.").count(), 29);
+    assert_eq!(
+        tables.matches("CREATE TABLE IF NOT EXISTS HEALTH_TECH.PROD.").count(),
+        29
+    );
     assert!(!tables.contains("CREATE OR REPLACE"));
     // No staging folder left beside the output.
-    assert!(files_in(tmp.path()).iter().all(|n| !n.starts_with(".dimgen-")), "{:?}", files_in(tmp.path()));
+    assert!(
+        files_in(tmp.path()).iter().all(|n| !n.starts_with(".dimgen-")),
+        "{:?}",
+        files_in(tmp.path())
+    );
 }
 
 #[test]
 fn broken_models_exit_1_with_located_diagnostics_and_write_nothing() {
     let cases = [
-        ("syntax.toml", "database = \"X\"\n[environments.DEV]\nschema = \"DEV\n", "syntax.toml:3:"),
+        (
+            "syntax.toml",
+            "database = \"X\"\n[environments.DEV]\nschema = \"DEV\n",
+            "syntax.toml:3:",
+        ),
         (
             "reference.toml",
             "database = \"X\"\n[environments.DEV]\nschema = \"DEV\"\n[[fact]]\nname = \"F\"\ncolumns = [{ name = \"D_KEY\", references = \"DIM_NOPE\" }]\n",
@@ -70,7 +95,14 @@ fn broken_models_exit_1_with_located_diagnostics_and_write_nothing() {
         let model = tmp.path().join(file);
         std::fs::write(&model, text).unwrap();
         let out = tmp.path().join(format!("out-{file}"));
-        let o = dimgen(&["generate", model.to_str().unwrap(), "--env", "DEV", "--out", out.to_str().unwrap()]);
+        let o = dimgen(&[
+            "generate",
+            model.to_str().unwrap(),
+            "--env",
+            "DEV",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(1), "{file}");
         let err = stderr(&o);
         assert!(err.contains(location), "{file}: expected {location} in\n{err}");
@@ -80,7 +112,14 @@ fn broken_models_exit_1_with_located_diagnostics_and_write_nothing() {
         // An existing output folder keeps exactly what it had.
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("keep.txt"), "mine").unwrap();
-        let o = dimgen(&["generate", model.to_str().unwrap(), "--env", "DEV", "--out", out.to_str().unwrap()]);
+        let o = dimgen(&[
+            "generate",
+            model.to_str().unwrap(),
+            "--env",
+            "DEV",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(1));
         assert_eq!(files_in(&out), ["keep.txt"], "{file}");
 
@@ -105,9 +144,20 @@ fn check_reports_a_clean_model() {
 fn unknown_environment_and_missing_file_exit_1() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = dimgen(&["generate", "schemas/healthcare.toml", "--env", "QA", "--out", out.to_str().unwrap()]);
+    let o = dimgen(&[
+        "generate",
+        "schemas/healthcare.toml",
+        "--env",
+        "QA",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("environment `QA` is not declared in the model (declared: DEV, PROD, STAGE)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("environment `QA` is not declared in the model (declared: DEV, PROD, STAGE)"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!out.exists());
 
     let o = dimgen(&["check", "schemas/nope.toml"]);
@@ -117,7 +167,13 @@ fn unknown_environment_and_missing_file_exit_1() {
 
 #[test]
 fn usage_errors_exit_2_and_help_exits_0() {
-    for args in [&["generate", "schemas/healthcare.toml"][..], &["frobnicate"], &[], &["check"], &["generate", "--env"]] {
+    for args in [
+        &["generate", "schemas/healthcare.toml"][..],
+        &["frobnicate"],
+        &[],
+        &["check"],
+        &["generate", "--env"],
+    ] {
         let o = dimgen(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
     }

@@ -64,12 +64,20 @@ pub enum Loc {
 impl Loc {
     /// A table-level key.
     pub fn table(table: TableId, key: &'static str) -> Self {
-        Self::Table { table, key, index: None }
+        Self::Table {
+            table,
+            key,
+            index: None,
+        }
     }
 
     /// One element of a list-valued table key.
     pub fn table_item(table: TableId, key: &'static str, index: usize) -> Self {
-        Self::Table { table, key, index: Some(index) }
+        Self::Table {
+            table,
+            key,
+            index: Some(index),
+        }
     }
 
     /// A column key.
@@ -91,7 +99,11 @@ pub struct SourceMap {
 impl SourceMap {
     /// An empty map for a source.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { name: name.into(), text: text.into(), spans: HashMap::new() }
+        Self {
+            name: name.into(),
+            text: text.into(),
+            spans: HashMap::new(),
+        }
     }
 
     /// Record where `loc` is written.
@@ -109,8 +121,16 @@ impl SourceMap {
             return Some(span.clone());
         }
         let parent = match loc {
-            Loc::Table { table, key, index: Some(_) } => Loc::table(*table, key),
-            Loc::Table { table, key, index: None } if !key.is_empty() => Loc::table(*table, "name"),
+            Loc::Table {
+                table,
+                key,
+                index: Some(_),
+            } => Loc::table(*table, key),
+            Loc::Table {
+                table,
+                key,
+                index: None,
+            } if !key.is_empty() => Loc::table(*table, "name"),
             Loc::Column { table, column, key } if !key.is_empty() => {
                 return self
                     .spans
@@ -118,9 +138,10 @@ impl SourceMap {
                     .or_else(|| self.spans.get(&Loc::column(*table, *column, "name")))
                     .cloned();
             }
-            Loc::Environment { env, key } if !key.is_empty() => {
-                Loc::Environment { env: env.clone(), key: String::new() }
-            }
+            Loc::Environment { env, key } if !key.is_empty() => Loc::Environment {
+                env: env.clone(),
+                key: String::new(),
+            },
             _ => return None,
         };
         self.span(&parent)
@@ -132,7 +153,11 @@ impl SourceMap {
     pub fn sub_span(&self, loc: &Loc, range: Range<usize>, value: &str) -> Option<Range<usize>> {
         let whole = self.span(loc)?;
         let written = self.text.get(whole.clone())?;
-        let quote_len = if written.starts_with("\"\"\"") || written.starts_with("'''") { 3 } else { 1 };
+        let quote_len = if written.starts_with("\"\"\"") || written.starts_with("'''") {
+            3
+        } else {
+            1
+        };
         match written.get(quote_len..quote_len + value.len()) {
             Some(inner) if inner == value => {
                 Some(whole.start + quote_len + range.start..whole.start + quote_len + range.end)
@@ -172,7 +197,11 @@ impl Problem {
         Self {
             code,
             message: message.into(),
-            labels: vec![Label { at, within: None, text: label.into() }],
+            labels: vec![Label {
+                at,
+                within: None,
+                text: label.into(),
+            }],
             help: None,
         }
     }
@@ -180,7 +209,11 @@ impl Problem {
     /// Add a related place.
     #[must_use]
     pub fn also(mut self, at: Loc, label: impl Into<String>) -> Self {
-        self.labels.push(Label { at, within: None, text: label.into() });
+        self.labels.push(Label {
+            at,
+            within: None,
+            text: label.into(),
+        });
         self
     }
 
@@ -222,8 +255,14 @@ impl Diagnostics {
 
     /// Render with colours when `color` is set (for terminals).
     pub fn render_for_terminal(&self, color: bool, width: usize) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(width)
+            .with_links(false);
         self.render_with(&handler)
     }
 
@@ -236,7 +275,12 @@ impl Diagnostics {
             out.push('\n');
         }
         let n = self.problems.len();
-        let _ = writeln!(out, "{n} problem{} found in {}", if n == 1 { "" } else { "s" }, self.source.name);
+        let _ = writeln!(
+            out,
+            "{n} problem{} found in {}",
+            if n == 1 { "" } else { "s" },
+            self.source.name
+        );
         out
     }
 
@@ -312,7 +356,11 @@ impl Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        if self.labels.is_empty() { None } else { Some(&self.source) }
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(&self.source)
+        }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

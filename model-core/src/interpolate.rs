@@ -63,7 +63,10 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, PlaceholderError> {
                     });
                 }
                 out.push(Piece::Text(&s[rest_start..i]));
-                out.push(Piece::Var(Placeholder { name: name.to_owned(), range: i..end }));
+                out.push(Piece::Var(Placeholder {
+                    name: name.to_owned(),
+                    range: i..end,
+                }));
                 i = end;
                 rest_start = end;
             }
@@ -117,8 +120,14 @@ mod tests {
 
     #[test]
     fn substitutes_variables_and_env() {
-        assert_eq!(resolve("s3://${bucket}/${env}/", "PROD", &vars()).unwrap(), "s3://acme-prod/PROD/");
-        assert_eq!(resolve("cost $$5 ${bucket}", "DEV", &vars()).unwrap(), "cost $5 acme-prod");
+        assert_eq!(
+            resolve("s3://${bucket}/${env}/", "PROD", &vars()).unwrap(),
+            "s3://acme-prod/PROD/"
+        );
+        assert_eq!(
+            resolve("cost $$5 ${bucket}", "DEV", &vars()).unwrap(),
+            "cost $5 acme-prod"
+        );
         assert_eq!(resolve("plain $ sign", "DEV", &vars()).unwrap(), "plain $ sign");
     }
 

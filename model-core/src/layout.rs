@@ -49,7 +49,9 @@ impl Model {
     }
 
     fn key_type_at_depth(&self, dimension: &str, depth: usize) -> SqlType {
-        let Some(dim) = self.dimension(dimension) else { return SqlType::INTEGER };
+        let Some(dim) = self.dimension(dimension) else {
+            return SqlType::INTEGER;
+        };
         if dim.key_generation != KeyGeneration::Natural || depth > self.dimensions.len() {
             return SqlType::INTEGER;
         }
@@ -73,13 +75,23 @@ impl Model {
         };
         match table {
             TableRef::Dimension(d) if d.key_generation != KeyGeneration::Natural => {
-                let unknown = if d.unknown_member { "; -1 is the unknown member" } else { "" };
-                out.push(key(&d.key, d.key_generation, format!("Surrogate key of {}{unknown}.", d.name)));
+                let unknown = if d.unknown_member {
+                    "; -1 is the unknown member"
+                } else {
+                    ""
+                };
+                out.push(key(
+                    &d.key,
+                    d.key_generation,
+                    format!("Surrogate key of {}{unknown}.", d.name),
+                ));
             }
             TableRef::Fact(f) => out.push(key(&f.key, f.key_generation, format!("Surrogate key of {}.", f.name))),
             TableRef::Bridge(b) => {
                 for (i, dim) in b.dimensions.iter().enumerate() {
-                    let name = self.dimension(dim).map_or_else(|| crate::load::default_key(dim, "DIM_"), |d| d.key.clone());
+                    let name = self
+                        .dimension(dim)
+                        .map_or_else(|| crate::load::default_key(dim, "DIM_"), |d| d.key.clone());
                     out.push(PhysicalColumn {
                         name,
                         sql_type: self.key_type(dim),
@@ -95,10 +107,10 @@ impl Model {
         for (i, column) in table.columns().iter().enumerate() {
             out.push(self.declared(table, i, column));
         }
-        if let TableRef::Dimension(d) = table {
-            if d.keeps_history() {
-                out.extend(scd2_columns());
-            }
+        if let TableRef::Dimension(d) = table
+            && d.keeps_history()
+        {
+            out.extend(scd2_columns());
         }
         out
     }
@@ -106,9 +118,9 @@ impl Model {
     fn declared(&self, table: TableRef<'_>, index: usize, column: &Column) -> PhysicalColumn {
         let (sql_type, references) = match &column.kind {
             ColumnKind::Reference { dimension, .. } => (self.key_type(dimension), Some(dimension.clone())),
-            ColumnKind::Attribute { sql_type, .. } | ColumnKind::Measure { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
-                (sql_type.clone(), None)
-            }
+            ColumnKind::Attribute { sql_type, .. }
+            | ColumnKind::Measure { sql_type, .. }
+            | ColumnKind::Degenerate { sql_type } => (sql_type.clone(), None),
         };
         // The natural key of a dimension and the grain of a fact identify rows: never NULL.
         let in_natural_key = match table {
@@ -137,8 +149,23 @@ fn scd2_columns() -> [PhysicalColumn; 3] {
         origin,
     };
     [
-        col(scd2::VALID_FROM, SqlType::TimestampNtz, "SCD2: this version is valid from (inclusive).", Origin::ValidFrom),
-        col(scd2::VALID_TO, SqlType::TimestampNtz, "SCD2: valid until (exclusive); 9999-12-31 while current.", Origin::ValidTo),
-        col(scd2::IS_CURRENT, SqlType::Boolean, "SCD2: TRUE on the current version of the natural key.", Origin::IsCurrent),
+        col(
+            scd2::VALID_FROM,
+            SqlType::TimestampNtz,
+            "SCD2: this version is valid from (inclusive).",
+            Origin::ValidFrom,
+        ),
+        col(
+            scd2::VALID_TO,
+            SqlType::TimestampNtz,
+            "SCD2: valid until (exclusive); 9999-12-31 while current.",
+            Origin::ValidTo,
+        ),
+        col(
+            scd2::IS_CURRENT,
+            SqlType::Boolean,
+            "SCD2: TRUE on the current version of the natural key.",
+            Origin::IsCurrent,
+        ),
     ]
 }

@@ -42,8 +42,8 @@ mod validate;
 pub use diagnostic::{Diagnostics, Label, Loc, Problem, SourceMap, TableId};
 pub use layout::{Origin, PhysicalColumn};
 pub use load::{
-    BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded, MODEL_KEYS,
-    default_key, load_str,
+    BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded,
+    MODEL_KEYS, default_key, load_str,
 };
 pub use model::{
     Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,

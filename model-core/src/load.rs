@@ -23,24 +23,67 @@ use crate::model::{
 use crate::types::{SqlType, TYPE_SPELLINGS};
 
 /// Keys accepted at the top level of a model file.
-pub const MODEL_KEYS: &[&str] = &["name", "database", "comment", "environments", "dimension", "fact", "bridge"];
+pub const MODEL_KEYS: &[&str] = &[
+    "name",
+    "database",
+    "comment",
+    "environments",
+    "dimension",
+    "fact",
+    "bridge",
+];
 /// Keys accepted in `[environments.NAME]`.
 pub const ENVIRONMENT_KEYS: &[&str] = &["schema", "vars"];
 /// Keys accepted in `[[dimension]]`.
 pub const DIMENSION_KEYS: &[&str] = &[
-    "name", "comment", "scd", "key", "key_generation", "natural_key", "unknown_member", "columns", "cluster_by",
+    "name",
+    "comment",
+    "scd",
+    "key",
+    "key_generation",
+    "natural_key",
+    "unknown_member",
+    "columns",
+    "cluster_by",
 ];
 /// Keys accepted in `[[fact]]`.
-pub const FACT_KEYS: &[&str] =
-    &["name", "comment", "fact_type", "grain", "grain_columns", "key", "key_generation", "columns", "cluster_by"];
+pub const FACT_KEYS: &[&str] = &[
+    "name",
+    "comment",
+    "fact_type",
+    "grain",
+    "grain_columns",
+    "key",
+    "key_generation",
+    "columns",
+    "cluster_by",
+];
 /// Keys accepted in `[[bridge]]`.
-pub const BRIDGE_KEYS: &[&str] =
-    &["name", "comment", "between", "weight", "group", "effective", "columns", "cluster_by"];
+pub const BRIDGE_KEYS: &[&str] = &[
+    "name",
+    "comment",
+    "between",
+    "weight",
+    "group",
+    "effective",
+    "columns",
+    "cluster_by",
+];
 /// Keys accepted in a bridge's `effective = { ... }`.
 pub const EFFECTIVE_KEYS: &[&str] = &["from", "to", "current"];
 /// Keys accepted in a column.
-pub const COLUMN_KEYS: &[&str] =
-    &["name", "type", "references", "role", "measure", "degenerate", "scd", "nullable", "comment", "pii"];
+pub const COLUMN_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "references",
+    "role",
+    "measure",
+    "degenerate",
+    "scd",
+    "nullable",
+    "comment",
+    "pii",
+];
 
 #[derive(Deserialize)]
 struct RawModel {
@@ -197,7 +240,9 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
     }
     match model {
         Some(model) if problems.is_empty() => Ok(Loaded { model, source }),
-        _ => Err(LoadError { diagnostics: Diagnostics { problems, source } }),
+        _ => Err(LoadError {
+            diagnostics: Diagnostics { problems, source },
+        }),
     }
 }
 
@@ -219,7 +264,10 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
     let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root.clone()), |path| {
         unknown.push(path_segments(&path));
     });
-    let mut unknown: Vec<Problem> = unknown.iter().map(|path| unknown_key_problem(root.get_ref(), path)).collect();
+    let mut unknown: Vec<Problem> = unknown
+        .iter()
+        .map(|path| unknown_key_problem(root.get_ref(), path))
+        .collect();
     // serde visits struct fields in its own order; report in source order.
     unknown.sort_by_key(|p| match p.labels.first().map(|l| &l.at) {
         Some(Loc::Span(span)) => span.start,
@@ -231,7 +279,13 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
             // Map keys cannot be spanned through serde; take environment names' spans from the parsed document.
             if let Some(DeValue::Table(envs)) = root.get_ref().get("environments").map(Spanned::get_ref) {
                 for key in envs.keys() {
-                    source.insert(Loc::Environment { env: key.get_ref().to_string(), key: String::new() }, key.span());
+                    source.insert(
+                        Loc::Environment {
+                            env: key.get_ref().to_string(),
+                            key: String::new(),
+                        },
+                        key.span(),
+                    );
                 }
             }
             Some(Builder { source, problems }.model(raw))
@@ -277,7 +331,12 @@ fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
 
 fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
     let Some((Segment::Key(key), parent)) = path.split_last() else {
-        return Problem::new("dimgen::unknown_key", "unknown key", Loc::Span(0..0), "not expected here");
+        return Problem::new(
+            "dimgen::unknown_key",
+            "unknown key",
+            Loc::Span(0..0),
+            "not expected here",
+        );
     };
     let context: Vec<&str> = parent
         .iter()
@@ -365,7 +424,11 @@ impl Builder<'_> {
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
-                let span = if item.span() == (0..0) { whole.clone() } else { item.span() };
+                let span = if item.span() == (0..0) {
+                    whole.clone()
+                } else {
+                    item.span()
+                };
                 self.source.insert(Loc::table_item(table, key, i), span);
                 item.into_inner()
             })
@@ -373,22 +436,23 @@ impl Builder<'_> {
     }
 
     fn model(mut self, raw: RawModel) -> Model {
-        let name = self.opt_string(Loc::Model("name"), raw.name).unwrap_or_else(|| "model".to_owned());
-        let database = match raw.database {
-            Some(db) => self.string(Loc::Model("database"), db),
-            None => {
-                self.problems.push(
-                    Problem::new(
-                        "dimgen::missing_key",
-                        "the model has no `database`",
-                        Loc::Span(0..0),
-                        "expected `database = \"...\"` at the top",
-                    )
-                    .help("add e.g. `database = \"HEALTH_TECH\"` before the first section"),
-                );
-                // A stand-in so validation goes on without repeating this problem as an empty name.
-                "DATABASE".to_owned()
-            }
+        let name = self
+            .opt_string(Loc::Model("name"), raw.name)
+            .unwrap_or_else(|| "model".to_owned());
+        let database = if let Some(db) = raw.database {
+            self.string(Loc::Model("database"), db)
+        } else {
+            self.problems.push(
+                Problem::new(
+                    "dimgen::missing_key",
+                    "the model has no `database`",
+                    Loc::Span(0..0),
+                    "expected `database = \"...\"` at the top",
+                )
+                .help("add e.g. `database = \"HEALTH_TECH\"` before the first section"),
+            );
+            // A stand-in so validation goes on without repeating this problem as an empty name.
+            "DATABASE".to_owned()
         };
         let comment = self.opt_string(Loc::Model("comment"), raw.comment);
         let environments = raw
@@ -400,45 +464,79 @@ impl Builder<'_> {
             .dimension
             .into_iter()
             .enumerate()
-            .map(|(i, d)| self.dimension(TableId { kind: TableKind::Dimension, index: i }, d))
+            .map(|(i, d)| {
+                self.dimension(
+                    TableId {
+                        kind: TableKind::Dimension,
+                        index: i,
+                    },
+                    d,
+                )
+            })
             .collect();
         let facts = raw
             .fact
             .into_iter()
             .enumerate()
-            .map(|(i, f)| self.fact(TableId { kind: TableKind::Fact, index: i }, f))
+            .map(|(i, f)| {
+                self.fact(
+                    TableId {
+                        kind: TableKind::Fact,
+                        index: i,
+                    },
+                    f,
+                )
+            })
             .collect();
         let bridges = raw
             .bridge
             .into_iter()
             .enumerate()
-            .map(|(i, b)| self.bridge(TableId { kind: TableKind::Bridge, index: i }, b))
+            .map(|(i, b)| {
+                self.bridge(
+                    TableId {
+                        kind: TableKind::Bridge,
+                        index: i,
+                    },
+                    b,
+                )
+            })
             .collect();
-        Model { name, database, comment, environments, dimensions, facts, bridges }
+        Model {
+            name,
+            database,
+            comment,
+            environments,
+            dimensions,
+            facts,
+            bridges,
+        }
     }
 
     fn environment(&mut self, name: String, raw: Spanned<RawEnvironment>) -> Environment {
-        let at = |key: &str| Loc::Environment { env: name.clone(), key: key.to_owned() };
+        let at = |key: &str| Loc::Environment {
+            env: name.clone(),
+            key: key.to_owned(),
+        };
         if self.source.span(&at("")).is_none() {
             self.source.insert(at(""), raw.span());
         }
         let raw_span = raw.span();
         let raw = raw.into_inner();
-        let schema = match raw.schema {
-            Some(schema) => self.string(at("schema"), schema),
-            None => {
-                self.source.insert(at("schema"), raw_span);
-                self.problems.push(
-                    Problem::new(
-                        "dimgen::missing_key",
-                        format!("environment `{name}` has no `schema`"),
-                        at(""),
-                        "this environment",
-                    )
-                    .help(format!("add `schema = \"{name}\"`")),
-                );
-                name.clone()
-            }
+        let schema = if let Some(schema) = raw.schema {
+            self.string(at("schema"), schema)
+        } else {
+            self.source.insert(at("schema"), raw_span);
+            self.problems.push(
+                Problem::new(
+                    "dimgen::missing_key",
+                    format!("environment `{name}` has no `schema`"),
+                    at(""),
+                    "this environment",
+                )
+                .help(format!("add `schema = \"{name}\"`")),
+            );
+            name.clone()
         };
         let vars = raw
             .vars
@@ -458,15 +556,22 @@ impl Builder<'_> {
         let scd = ScdType::from_number(n);
         if scd.is_none() {
             self.problems.push(
-                Problem::new("dimgen::invalid_choice", format!("`scd = {n}` is not an SCD type dimgen supports"), loc, "not 0, 1 or 2")
-                    .help("use 0 (fixed), 1 (overwrite) or 2 (history)"),
+                Problem::new(
+                    "dimgen::invalid_choice",
+                    format!("`scd = {n}` is not an SCD type dimgen supports"),
+                    loc,
+                    "not 0, 1 or 2",
+                )
+                .help("use 0 (fixed), 1 (overwrite) or 2 (history)"),
             );
         }
         scd
     }
 
     fn key_generation(&mut self, loc: Loc, value: Option<Spanned<String>>, allowed: &[&str]) -> KeyGeneration {
-        let Some(value) = value else { return KeyGeneration::Identity };
+        let Some(value) = value else {
+            return KeyGeneration::Identity;
+        };
         let text = self.string(loc.clone(), value);
         match text.as_str() {
             "sequence" => KeyGeneration::Sequence,
@@ -492,9 +597,14 @@ impl Builder<'_> {
         let raw = raw.into_inner();
         let name = self.string(Loc::table(table, "name"), raw.name);
         let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
-        let scd = self.scd(Loc::table(table, "scd"), raw.scd).unwrap_or(ScdType::Overwrite);
-        let key_generation =
-            self.key_generation(Loc::table(table, "key_generation"), raw.key_generation, &["sequence", "identity", "natural"]);
+        let scd = self
+            .scd(Loc::table(table, "scd"), raw.scd)
+            .unwrap_or(ScdType::Overwrite);
+        let key_generation = self.key_generation(
+            Loc::table(table, "key_generation"),
+            raw.key_generation,
+            &["sequence", "identity", "natural"],
+        );
         let natural_key = self.names(table, "natural_key", raw.natural_key);
         let explicit_key = self.opt_string(Loc::table(table, "key"), raw.key);
         let key = match (explicit_key, key_generation) {
@@ -549,13 +659,26 @@ impl Builder<'_> {
             description: self.opt_string(Loc::table(table, "grain"), raw.grain),
             columns: self.names(table, "grain_columns", raw.grain_columns),
         };
-        let key_generation = self.key_generation(Loc::table(table, "key_generation"), raw.key_generation, &["sequence", "identity"]);
+        let key_generation = self.key_generation(
+            Loc::table(table, "key_generation"),
+            raw.key_generation,
+            &["sequence", "identity"],
+        );
         let key = self
             .opt_string(Loc::table(table, "key"), raw.key)
             .unwrap_or_else(|| default_key(&name, "FACT_"));
         let columns = self.columns(table, raw.columns);
         let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
-        Fact { name, comment, fact_type, grain, key, key_generation, columns, cluster_by }
+        Fact {
+            name,
+            comment,
+            fact_type,
+            grain,
+            key,
+            key_generation,
+            columns,
+            cluster_by,
+        }
     }
 
     fn bridge(&mut self, table: TableId, raw: Spanned<RawBridge>) -> Bridge {
@@ -565,7 +688,10 @@ impl Builder<'_> {
         let name = self.string(Loc::table(table, "name"), raw.name);
         let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
         if raw.between.is_none() {
-            self.source.insert(Loc::table(table, "between"), self.source.span(&Loc::table(table, "name")).unwrap_or(whole));
+            self.source.insert(
+                Loc::table(table, "between"),
+                self.source.span(&Loc::table(table, "name")).unwrap_or(whole),
+            );
         }
         let dimensions = self.names(table, "between", raw.between);
         let weight = self.opt_string(Loc::table(table, "weight"), raw.weight);
@@ -581,11 +707,23 @@ impl Builder<'_> {
         });
         let columns = self.columns(table, raw.columns);
         let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
-        Bridge { name, comment, dimensions, weight, group, effective, columns, cluster_by }
+        Bridge {
+            name,
+            comment,
+            dimensions,
+            weight,
+            group,
+            effective,
+            columns,
+            cluster_by,
+        }
     }
 
     fn columns(&mut self, table: TableId, raw: Vec<Spanned<RawColumn>>) -> Vec<Column> {
-        raw.into_iter().enumerate().map(|(i, c)| self.column(table, i, c)).collect()
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, c)| self.column(table, i, c))
+            .collect()
     }
 
     fn column(&mut self, table: TableId, index: usize, raw: Spanned<RawColumn>) -> Column {
@@ -600,8 +738,13 @@ impl Builder<'_> {
                 Ok(ty) => Some(ty),
                 Err(err) => {
                     self.problems.push(
-                        Problem::new("dimgen::invalid_type", format!("column `{name}`: {err}"), at("type"), "not a Snowflake type dimgen knows")
-                            .help(format!("write one of: {TYPE_SPELLINGS}")),
+                        Problem::new(
+                            "dimgen::invalid_type",
+                            format!("column `{name}`: {err}"),
+                            at("type"),
+                            "not a Snowflake type dimgen knows",
+                        )
+                        .help(format!("write one of: {TYPE_SPELLINGS}")),
                     );
                     None
                 }
@@ -666,26 +809,49 @@ impl Builder<'_> {
                     .help(format!("a reference takes the type of `{dimension}`'s key")),
                 );
             }
-            ColumnKind::Reference { dimension, role: role.clone() }
+            ColumnKind::Reference {
+                dimension,
+                role: role.clone(),
+            }
         } else {
             if sql_type.is_none() {
                 self.problems.push(
-                    Problem::new("dimgen::missing_type", format!("column `{name}` has no `type`"), at("name"), "needs `type = \"...\"`")
-                        .help(format!("write one of: {TYPE_SPELLINGS}; or `references = \"DIM_...\"` for a foreign key")),
+                    Problem::new(
+                        "dimgen::missing_type",
+                        format!("column `{name}` has no `type`"),
+                        at("name"),
+                        "needs `type = \"...\"`",
+                    )
+                    .help(format!(
+                        "write one of: {TYPE_SPELLINGS}; or `references = \"DIM_...\"` for a foreign key"
+                    )),
                 );
             }
             if let Some(additivity) = measure {
-                ColumnKind::Measure { sql_type: placeholder(SqlType::Float), additivity }
+                ColumnKind::Measure {
+                    sql_type: placeholder(SqlType::Float),
+                    additivity,
+                }
             } else if degenerate == Some(true) {
-                ColumnKind::Degenerate { sql_type: placeholder(SqlType::Varchar(None)) }
+                ColumnKind::Degenerate {
+                    sql_type: placeholder(SqlType::Varchar(None)),
+                }
             } else {
-                ColumnKind::Attribute { sql_type: placeholder(SqlType::Varchar(None)), scd }
+                ColumnKind::Attribute {
+                    sql_type: placeholder(SqlType::Varchar(None)),
+                    scd,
+                }
             }
         };
         if role.is_some() && !matches!(kind, ColumnKind::Reference { .. }) {
             self.problems.push(
-                Problem::new("dimgen::role_without_reference", format!("column `{name}` has a `role` but no `references`"), at("role"), "only references play roles")
-                    .help("add `references = \"DIM_...\"` or remove `role`"),
+                Problem::new(
+                    "dimgen::role_without_reference",
+                    format!("column `{name}` has a `role` but no `references`"),
+                    at("role"),
+                    "only references play roles",
+                )
+                .help("add `references = \"DIM_...\"` or remove `role`"),
             );
         }
         if scd.is_some() && !matches!(kind, ColumnKind::Attribute { .. }) {
@@ -696,14 +862,26 @@ impl Builder<'_> {
                 "not an attribute",
             ));
         }
-        Column { name, kind, nullable: raw.nullable, comment, pii: raw.pii.unwrap_or(false) }
+        Column {
+            name,
+            kind,
+            nullable: raw.nullable,
+            comment,
+            pii: raw.pii.unwrap_or(false),
+        }
     }
 }
 
 /// `DIM_PATIENT` → `PATIENT_KEY`; `FACT_CLAIMS` → `CLAIMS_KEY`; `customers` → `customers_key`.
 pub fn default_key(table: &str, prefix: &str) -> String {
-    let upper_prefix = table.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
-    let base = if upper_prefix && table.len() > prefix.len() { &table[prefix.len()..] } else { table };
+    let upper_prefix = table
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    let base = if upper_prefix && table.len() > prefix.len() {
+        &table[prefix.len()..]
+    } else {
+        table
+    };
     let lower = base.chars().any(char::is_lowercase) && !base.chars().any(char::is_uppercase);
     format!("{base}{}", if lower { "_key" } else { "_KEY" })
 }

@@ -62,7 +62,10 @@ pub enum TypeError {
 
 impl SqlType {
     /// `NUMBER(38,0)`, Snowflake's integer.
-    pub const INTEGER: SqlType = SqlType::Number { precision: 38, scale: 0 };
+    pub const INTEGER: SqlType = SqlType::Number {
+        precision: 38,
+        scale: 0,
+    };
 
     /// Parse a type as written in a model (case-insensitive, spaces allowed
     /// inside the parentheses).
@@ -115,7 +118,10 @@ impl SqlType {
     }
 
     fn parse_number(name: &str, args: Option<&str>) -> Result<Self, TypeError> {
-        let bad = |why: String| TypeError::Arguments { name: name.to_owned(), why };
+        let bad = |why: String| TypeError::Arguments {
+            name: name.to_owned(),
+            why,
+        };
         let Some(args) = args else {
             return Ok(Self::INTEGER);
         };

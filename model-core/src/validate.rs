@@ -17,7 +17,10 @@ pub const MAX_IDENTIFIER_LEN: usize = 255;
 
 /// Check every rule; an empty result means the model can be generated.
 pub fn validate(model: &Model) -> Vec<Problem> {
-    let mut v = Validator { model, problems: Vec::new() };
+    let mut v = Validator {
+        model,
+        problems: Vec::new(),
+    };
     v.environments();
     v.table_names();
     for (id, table) in v.tables() {
@@ -62,33 +65,66 @@ impl<'m> Validator<'m> {
 
     fn tables(&self) -> Vec<(TableId, TableRef<'m>)> {
         let model = self.model;
-        let dims = model.dimensions.iter().enumerate().map(|(i, d)| (id(TableKind::Dimension, i), TableRef::Dimension(d)));
-        let facts = model.facts.iter().enumerate().map(|(i, f)| (id(TableKind::Fact, i), TableRef::Fact(f)));
-        let bridges = model.bridges.iter().enumerate().map(|(i, b)| (id(TableKind::Bridge, i), TableRef::Bridge(b)));
+        let dims = model
+            .dimensions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (id(TableKind::Dimension, i), TableRef::Dimension(d)));
+        let facts = model
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (id(TableKind::Fact, i), TableRef::Fact(f)));
+        let bridges = model
+            .bridges
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (id(TableKind::Bridge, i), TableRef::Bridge(b)));
         dims.chain(facts).chain(bridges).collect()
     }
 
     fn environments(&mut self) {
         if self.model.environments.is_empty() {
             self.push(
-                Problem::new("dimgen::no_environment", "the model declares no environment", Loc::Model("database"), "deployed where?")
-                    .help("add e.g. `[environments.DEV]` with `schema = \"DEV\"`"),
+                Problem::new(
+                    "dimgen::no_environment",
+                    "the model declares no environment",
+                    Loc::Model("database"),
+                    "deployed where?",
+                )
+                .help("add e.g. `[environments.DEV]` with `schema = \"DEV\"`"),
             );
         }
         for env in &self.model.environments {
             if env.schema.trim().is_empty() {
-                let at = Loc::Environment { env: env.name.clone(), key: "schema".into() };
-                self.push(Problem::new("dimgen::empty_name", format!("environment `{}` has an empty schema", env.name), at, "empty"));
+                let at = Loc::Environment {
+                    env: env.name.clone(),
+                    key: "schema".into(),
+                };
+                self.push(Problem::new(
+                    "dimgen::empty_name",
+                    format!("environment `{}` has an empty schema", env.name),
+                    at,
+                    "empty",
+                ));
             }
         }
         if self.model.database.trim().is_empty() {
-            self.push(Problem::new("dimgen::empty_name", "the database name is empty", Loc::Model("database"), "empty"));
+            self.push(Problem::new(
+                "dimgen::empty_name",
+                "the database name is empty",
+                Loc::Model("database"),
+                "empty",
+            ));
         } else {
             self.identifier(&self.model.database, "the database", Loc::Model("database"));
         }
         for env in &self.model.environments {
             if !env.schema.trim().is_empty() {
-                let at = Loc::Environment { env: env.name.clone(), key: "schema".into() };
+                let at = Loc::Environment {
+                    env: env.name.clone(),
+                    key: "schema".into(),
+                };
                 self.identifier(&env.schema, &format!("the schema of environment `{}`", env.name), at);
             }
         }
@@ -98,19 +134,30 @@ impl<'m> Validator<'m> {
         let problem = if name.trim().is_empty() {
             Some(format!("{what} has an empty name"))
         } else if name.chars().count() > MAX_IDENTIFIER_LEN {
-            Some(format!("{what} `{name}` is longer than Snowflake's {MAX_IDENTIFIER_LEN} characters"))
+            Some(format!(
+                "{what} `{name}` is longer than Snowflake's {MAX_IDENTIFIER_LEN} characters"
+            ))
         } else if name.chars().any(char::is_control) {
             Some(format!("{what} `{}` contains a control character", name.escape_debug()))
         } else {
             None
         };
         if let Some(message) = problem {
-            self.push(Problem::new("dimgen::invalid_name", message, at, "not a usable identifier"));
+            self.push(Problem::new(
+                "dimgen::invalid_name",
+                message,
+                at,
+                "not a usable identifier",
+            ));
         }
     }
 
     fn identifiers(&mut self, table: TableId, t: TableRef<'m>) {
-        self.identifier(t.name(), &format!("a {}", table.kind.as_str()), Loc::table(table, "name"));
+        self.identifier(
+            t.name(),
+            &format!("a {}", table.kind.as_str()),
+            Loc::table(table, "name"),
+        );
         let key = match t {
             TableRef::Dimension(d) if d.key_generation != KeyGeneration::Natural => Some(&d.key),
             TableRef::Fact(f) => Some(&f.key),
@@ -120,7 +167,11 @@ impl<'m> Validator<'m> {
             self.identifier(key, &format!("the key of `{}`", t.name()), Loc::table(table, "key"));
         }
         for (i, column) in t.columns().iter().enumerate() {
-            self.identifier(&column.name, &format!("a column of `{}`", t.name()), Loc::column(table, i, "name"));
+            self.identifier(
+                &column.name,
+                &format!("a column of `{}`", t.name()),
+                Loc::column(table, i, "name"),
+            );
         }
     }
 
@@ -162,11 +213,20 @@ impl<'m> Validator<'m> {
             match seen.get(&upper) {
                 Some(first) => {
                     let (code, message, label) = if first.name == column.name {
-                        ("dimgen::duplicate_column", format!("column `{}` appears twice in `{}`", column.name, t.name()), "duplicate column".to_owned())
+                        (
+                            "dimgen::duplicate_column",
+                            format!("column `{}` appears twice in `{}`", column.name, t.name()),
+                            "duplicate column".to_owned(),
+                        )
                     } else {
                         (
                             "dimgen::case_collision",
-                            format!("column `{}` collides with `{}` in `{}` after upper-casing", column.name, first.name, t.name()),
+                            format!(
+                                "column `{}` collides with `{}` in `{}` after upper-casing",
+                                column.name,
+                                first.name,
+                                t.name()
+                            ),
                             format!("same as `{}` in upper case", first.name),
                         )
                     };
@@ -193,7 +253,10 @@ impl<'m> Validator<'m> {
             return Some(
                 Problem::new(
                     "dimgen::not_a_dimension",
-                    format!("`{owner}` references `{target}`, which is a {}, not a dimension", other.kind().as_str()),
+                    format!(
+                        "`{owner}` references `{target}`, which is a {}, not a dimension",
+                        other.kind().as_str()
+                    ),
                     at,
                     format!("a {}", other.kind().as_str()),
                 )
@@ -209,7 +272,12 @@ impl<'m> Validator<'m> {
         let best = model
             .dimensions
             .iter()
-            .map(|d| (strsim::jaro_winkler(&d.name.to_uppercase(), &target.to_uppercase()), &d.name))
+            .map(|d| {
+                (
+                    strsim::jaro_winkler(&d.name.to_uppercase(), &target.to_uppercase()),
+                    &d.name,
+                )
+            })
             .filter(|(score, _)| *score > 0.85)
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((_, name)) = best {
@@ -225,13 +293,19 @@ impl<'m> Validator<'m> {
         // Role-playing: every reference needs a distinct role; group by dimension.
         let mut roles: BTreeMap<String, (usize, &str)> = BTreeMap::new();
         for (i, column) in t.columns().iter().enumerate() {
-            let ColumnKind::Reference { dimension, role } = &column.kind else { continue };
+            let ColumnKind::Reference { dimension, role } = &column.kind else {
+                continue;
+            };
             let owner = format!("{}.{}", t.name(), column.name);
             if let Some(problem) = self.reference_problem(dimension, Loc::column(table, i, "references"), &owner) {
                 self.push(problem);
             }
             let role_name = role.clone().unwrap_or_else(|| default_role(&column.name));
-            let role_at = if role.is_some() { Loc::column(table, i, "role") } else { Loc::column(table, i, "name") };
+            let role_at = if role.is_some() {
+                Loc::column(table, i, "role")
+            } else {
+                Loc::column(table, i, "name")
+            };
             if let Some((first, first_dim)) = roles.get(&role_name.to_uppercase()) {
                 let mut problem = Problem::new(
                     "dimgen::duplicate_role",
@@ -274,7 +348,13 @@ impl<'m> Validator<'m> {
         for (key, names) in lists {
             for (i, name) in names.iter().enumerate() {
                 if !exists(name) {
-                    self.push(unknown_column(t.name(), name, Loc::table_item(table, key, i), key, &physical));
+                    self.push(unknown_column(
+                        t.name(),
+                        name,
+                        Loc::table_item(table, key, i),
+                        key,
+                        &physical,
+                    ));
                 }
             }
         }
@@ -323,7 +403,10 @@ impl<'m> Validator<'m> {
                 self.push(
                     Problem::new(
                         "dimgen::misplaced_key",
-                        format!("column `{}.{}` is a {key}, but `{}` is a dimension", d.name, column.name, d.name),
+                        format!(
+                            "column `{}.{}` is a {key}, but `{}` is a dimension",
+                            d.name, column.name, d.name
+                        ),
                         Loc::column(table, i, key),
                         why,
                     )
@@ -333,7 +416,10 @@ impl<'m> Validator<'m> {
         }
         if d.unknown_member {
             for column in self.model.physical_columns(TableRef::Dimension(d)) {
-                let semi = matches!(column.sql_type, SqlType::Variant | SqlType::Object | SqlType::Array | SqlType::Binary);
+                let semi = matches!(
+                    column.sql_type,
+                    SqlType::Variant | SqlType::Object | SqlType::Array | SqlType::Binary
+                );
                 if let (true, false, Origin::Declared(i)) = (semi, column.nullable, &column.origin) {
                     self.push(
                         Problem::new(
@@ -351,7 +437,15 @@ impl<'m> Validator<'m> {
             }
         }
         if d.keeps_history() && d.natural_key.is_empty() {
-            let explicit = d.columns.iter().position(|c| matches!(c.kind, ColumnKind::Attribute { scd: Some(ScdType::History), .. }));
+            let explicit = d.columns.iter().position(|c| {
+                matches!(
+                    c.kind,
+                    ColumnKind::Attribute {
+                        scd: Some(ScdType::History),
+                        ..
+                    }
+                )
+            });
             let at = match explicit {
                 Some(i) if d.scd != ScdType::History => Loc::column(table, i, "scd"),
                 _ => Loc::table(table, "scd"),
@@ -371,7 +465,10 @@ impl<'m> Validator<'m> {
                 self.push(
                     Problem::new(
                         "dimgen::natural_key_generation",
-                        format!("dimension `{}` uses its natural key as key, which needs exactly one natural key column", d.name),
+                        format!(
+                            "dimension `{}` uses its natural key as key, which needs exactly one natural key column",
+                            d.name
+                        ),
                         Loc::table(table, "key_generation"),
                         format!("{} natural key columns", d.natural_key.len()),
                     )
@@ -381,14 +478,24 @@ impl<'m> Validator<'m> {
                 self.push(
                     Problem::new(
                         "dimgen::natural_key_generation",
-                        format!("dimension `{}`: with `key_generation = \"natural\"` the key is the natural key `{}`", d.name, d.natural_key[0]),
+                        format!(
+                            "dimension `{}`: with `key_generation = \"natural\"` the key is the natural key `{}`",
+                            d.name, d.natural_key[0]
+                        ),
                         Loc::table(table, "key"),
                         "differs from the natural key",
                     )
                     .help("remove `key`, or set it to the natural key column"),
                 );
-            } else if !matches!(d.column(&d.key).and_then(|c| c.declared_type()), Some(SqlType::Number { scale: 0, .. })) {
-                let at = d.columns.iter().position(|c| c.name == d.key).map_or(Loc::table(table, "natural_key"), |i| Loc::column(table, i, "type"));
+            } else if !matches!(
+                d.column(&d.key).and_then(|c| c.declared_type()),
+                Some(SqlType::Number { scale: 0, .. })
+            ) {
+                let at = d
+                    .columns
+                    .iter()
+                    .position(|c| c.name == d.key)
+                    .map_or(Loc::table(table, "natural_key"), |i| Loc::column(table, i, "type"));
                 self.push(
                     Problem::new(
                         "dimgen::natural_key_generation",
@@ -401,7 +508,10 @@ impl<'m> Validator<'m> {
             } else if d.keeps_history() {
                 self.push(Problem::new(
                     "dimgen::natural_key_generation",
-                    format!("dimension `{}` keeps SCD2 history, so its versions need a surrogate key", d.name),
+                    format!(
+                        "dimension `{}` keeps SCD2 history, so its versions need a surrogate key",
+                        d.name
+                    ),
                     Loc::table(table, "key_generation"),
                     "one natural key, several versions",
                 ));
@@ -442,7 +552,10 @@ impl<'m> Validator<'m> {
             if let ColumnKind::Attribute { scd: Some(_), .. } = column.kind {
                 self.push(Problem::new(
                     "dimgen::misplaced_key",
-                    format!("column `{}.{}` sets `scd`, which only applies to dimension attributes", f.name, column.name),
+                    format!(
+                        "column `{}.{}` sets `scd`, which only applies to dimension attributes",
+                        f.name, column.name
+                    ),
                     Loc::column(table, i, "scd"),
                     "facts keep no SCD history",
                 ));
@@ -456,7 +569,11 @@ impl<'m> Validator<'m> {
             self.push(
                 Problem::new(
                     "dimgen::bridge_arity",
-                    format!("bridge `{}` joins {} dimension(s); a bridge joins exactly two", b.name, b.dimensions.len()),
+                    format!(
+                        "bridge `{}` joins {} dimension(s); a bridge joins exactly two",
+                        b.name,
+                        b.dimensions.len()
+                    ),
                     Loc::table(table, "between"),
                     "expected two dimensions",
                 )
@@ -482,14 +599,19 @@ impl<'m> Validator<'m> {
             };
             if let Some(key) = misplaced {
                 let help = match key {
-                    "measure" => "a bridge allocates through its weighting factor: name that column with `weight = \"COLUMN\"`",
+                    "measure" => {
+                        "a bridge allocates through its weighting factor: name that column with `weight = \"COLUMN\"`"
+                    }
                     "scd" => "a bridge keeps history through `effective = { from, to, current }`, not SCD types",
                     _ => "degenerate dimensions live on facts",
                 };
                 self.push(
                     Problem::new(
                         "dimgen::misplaced_key",
-                        format!("column `{}.{}` sets `{key}`, which a bridge column cannot", b.name, column.name),
+                        format!(
+                            "column `{}.{}` sets `{key}`, which a bridge column cannot",
+                            b.name, column.name
+                        ),
                         Loc::column(table, i, key),
                         "not on a bridge",
                     )
@@ -525,14 +647,20 @@ impl<'m> Validator<'m> {
                 let path: Vec<&str> = cycle.iter().map(|&(d, _)| dims[d].name.as_str()).collect();
                 let mut problem = Problem::new(
                     "dimgen::reference_cycle",
-                    format!("dimensions reference each other in a cycle: {} → {}", path.join(" → "), path[0]),
+                    format!(
+                        "dimensions reference each other in a cycle: {} → {}",
+                        path.join(" → "),
+                        path[0]
+                    ),
                     Loc::column(id(TableKind::Dimension, first_dim), first_col, "references"),
                     "starts here",
                 );
                 for &(d, c) in &cycle[1..] {
                     problem = problem.also(Loc::column(id(TableKind::Dimension, d), c, "references"), "then here");
                 }
-                self.push(problem.help("outriggers must form a hierarchy so tables can be created in order; break the cycle"));
+                self.push(
+                    problem.help("outriggers must form a hierarchy so tables can be created in order; break the cycle"),
+                );
                 return;
             }
         }
@@ -545,7 +673,13 @@ impl<'m> Validator<'m> {
             strings.push((Loc::Model("comment"), c));
         }
         for env in &model.environments {
-            strings.push((Loc::Environment { env: env.name.clone(), key: "schema".into() }, &env.schema));
+            strings.push((
+                Loc::Environment {
+                    env: env.name.clone(),
+                    key: "schema".into(),
+                },
+                &env.schema,
+            ));
         }
         for (table, t) in self.tables() {
             if let Some(c) = t.comment() {
@@ -645,8 +779,12 @@ fn unknown_column(table: &str, name: &str, at: Loc, key: &str, physical: &[Physi
 fn generated_help(first: &Origin, second: &Origin) -> String {
     let generated = [first, second].into_iter().find(|o| !matches!(o, Origin::Declared(_)));
     match generated {
-        Some(Origin::SurrogateKey(_)) => "dimgen adds the surrogate key column itself; rename it with `key = \"...\"` or rename the column".into(),
-        Some(Origin::BridgeEnd(_)) => "a bridge adds a reference column per dimension in `between`, named after that dimension's key".into(),
+        Some(Origin::SurrogateKey(_)) => {
+            "dimgen adds the surrogate key column itself; rename it with `key = \"...\"` or rename the column".into()
+        }
+        Some(Origin::BridgeEnd(_)) => {
+            "a bridge adds a reference column per dimension in `between`, named after that dimension's key".into()
+        }
         Some(Origin::ValidFrom | Origin::ValidTo | Origin::IsCurrent) => {
             "SCD2 dimensions get VALID_FROM, VALID_TO and IS_CURRENT from dimgen; rename the declared column".into()
         }

@@ -1,4 +1,4 @@
-//! The Snowflake emulator (fakesnow, over DuckDB), driven through
+//! The Snowflake emulator (fakesnow, over `DuckDB`), driven through
 //! `tests/emulator/run.py` in the venv that `scripts/setup-emulator` creates.
 
 use std::io::Write as _;
@@ -21,12 +21,18 @@ pub struct Step {
 impl Step {
     /// A statement whose rows are not needed.
     pub fn exec(sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), fetch: false }
+        Self {
+            sql: sql.into(),
+            fetch: false,
+        }
     }
 
     /// A query whose rows are returned.
     pub fn query(sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), fetch: true }
+        Self {
+            sql: sql.into(),
+            fetch: true,
+        }
     }
 }
 
@@ -50,7 +56,8 @@ pub struct Emulator {
 /// Whether a missing emulator is a failure rather than a skip: under CI
 /// (`CI` set) or when `DIMGEN_REQUIRE_EMULATOR` is set (as `scripts/test` does).
 pub fn emulator_required() -> bool {
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+    let set =
+        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
     set("CI") || set("DIMGEN_REQUIRE_EMULATOR")
 }
 
@@ -59,13 +66,12 @@ impl Emulator {
     /// panic; otherwise print why the test is skipped and
     /// return `None`.
     pub fn locate() -> Option<Self> {
-        let python = match std::env::var_os("DIMGEN_EMULATOR_PYTHON") {
-            Some(p) => PathBuf::from(p),
-            None => {
-                let venv = std::env::var_os("DIMGEN_EMULATOR_VENV")
-                    .map_or_else(|| workspace_root().join(".venv-emulator"), PathBuf::from);
-                venv.join("bin").join("python")
-            }
+        let python = if let Some(p) = std::env::var_os("DIMGEN_EMULATOR_PYTHON") {
+            PathBuf::from(p)
+        } else {
+            let venv = std::env::var_os("DIMGEN_EMULATOR_VENV")
+                .map_or_else(|| workspace_root().join(".venv-emulator"), PathBuf::from);
+            venv.join("bin").join("python")
         };
         if python.exists() {
             return Some(Self { python });
@@ -74,7 +80,10 @@ impl Emulator {
             "the Snowflake emulator is not installed ({} missing); run scripts/setup-emulator",
             python.display()
         );
-        assert!(!emulator_required(), "CI or DIMGEN_REQUIRE_EMULATOR is set, so emulator tests may not be skipped: {reason}");
+        assert!(
+            !emulator_required(),
+            "CI or DIMGEN_REQUIRE_EMULATOR is set, so emulator tests may not be skipped: {reason}"
+        );
         eprintln!("SKIPPED emulator test: {reason}");
         None
     }
@@ -106,7 +115,10 @@ impl Emulator {
             String::from_utf8_lossy(&output.stderr)
         );
         let response: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!("emulator output is not JSON ({e}):\n{}", String::from_utf8_lossy(&output.stdout))
+            panic!(
+                "emulator output is not JSON ({e}):\n{}",
+                String::from_utf8_lossy(&output.stdout)
+            )
         });
         let results = response["results"].as_array().expect("results array");
         assert_eq!(results.len(), steps.len(), "one result per step");
@@ -120,7 +132,11 @@ impl Emulator {
                     .unwrap_or_default(),
                 rows: r["rows"]
                     .as_array()
-                    .map(|rows| rows.iter().map(|row| row.as_array().cloned().unwrap_or_default()).collect())
+                    .map(|rows| {
+                        rows.iter()
+                            .map(|row| row.as_array().cloned().unwrap_or_default())
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect()

@@ -1,3 +1,4 @@
+#![allow(clippy::missing_panics_doc, clippy::doc_markdown)] // test helpers panic by design
 //! Shared helpers for dimgen's integration tests: loading the models in
 //! `schemas/`, splitting generated SQL into statements, and running SQL in
 //! the Snowflake emulator.
@@ -8,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Every model file in `schemas/`, sorted by name.
@@ -40,7 +44,11 @@ fn toml_files(relative: &str) -> Vec<PathBuf> {
 /// Load and validate a model file, panicking with the rendered diagnostics.
 pub fn load_model(path: &Path) -> model_core::Model {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let name = path.strip_prefix(workspace_root()).unwrap_or(path).display().to_string();
+    let name = path
+        .strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     match model_core::load_str(&name, &text) {
         Ok(loaded) => loaded.model,
         Err(e) => panic!("{}", e.diagnostics.render(100)),
@@ -49,5 +57,7 @@ pub fn load_model(path: &Path) -> model_core::Model {
 
 /// The file stem of a model path (`healthcare` for `schemas/healthcare.toml`).
 pub fn model_stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

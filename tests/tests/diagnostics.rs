@@ -1,6 +1,7 @@
 //! One broken model per validation rule (`tests/fixtures/invalid/<code>.toml`,
 //! variants as `<code>--<variant>.toml`), each with a snapshot of the rendered
-//! diagnostic: message, file:line:column, and the label under the value.
+//! diagnostic: message, <file:line:column>, and the label under the value.
+#![allow(clippy::doc_markdown)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -38,7 +39,10 @@ fn every_rule_renders_its_diagnostic() {
         let (codes, rendered) = render(&path);
         let code = format!("dimgen::{}", stem.split("--").next().unwrap());
         if stem != "many_problems" {
-            assert!(codes.contains(&code.as_str()), "{stem}: expected {code}, got {codes:?}\n{rendered}");
+            assert!(
+                codes.contains(&code.as_str()),
+                "{stem}: expected {code}, got {codes:?}\n{rendered}"
+            );
             assert!(
                 rendered.contains(&format!("[tests/fixtures/invalid/{stem}.toml:")),
                 "{stem}: no file:line:col in\n{rendered}"
@@ -54,16 +58,27 @@ fn every_rule_renders_its_diagnostic() {
 fn every_problem_in_a_file_is_reported_at_once() {
     let path = workspace_root().join("tests/fixtures/invalid/many_problems.toml");
     let (codes, rendered) = render(&path);
-    for code in ["dimgen::duplicate_column", "dimgen::unknown_reference", "dimgen::non_numeric_measure"] {
+    for code in [
+        "dimgen::duplicate_column",
+        "dimgen::unknown_reference",
+        "dimgen::non_numeric_measure",
+    ] {
         assert!(codes.contains(&code), "{code} missing from {codes:?}");
     }
-    assert!(rendered.ends_with("3 problems found in tests/fixtures/invalid/many_problems.toml\n"), "{rendered}");
+    assert!(
+        rendered.ends_with("3 problems found in tests/fixtures/invalid/many_problems.toml\n"),
+        "{rendered}"
+    );
 }
 
 #[test]
 fn unknown_keys_are_all_reported_with_suggestions() {
     let (codes, rendered) = render(&workspace_root().join("tests/fixtures/invalid/unknown_key.toml"));
-    assert_eq!(codes.iter().filter(|c| **c == "dimgen::unknown_key").count(), 3, "{rendered}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == "dimgen::unknown_key").count(),
+        3,
+        "{rendered}"
+    );
     // `typ` instead of `type` also leaves the column without a type: reported too.
     assert!(codes.contains(&"dimgen::missing_type"), "{rendered}");
     assert!(rendered.contains("did you mean `type`?"), "{rendered}");
@@ -85,9 +100,14 @@ fn every_diagnostic_code_has_a_fixture() {
             }
         }
     }
-    let covered: BTreeSet<String> =
-        fixtures().iter().map(|p| stem(p).split("--").next().unwrap().to_owned()).collect();
+    let covered: BTreeSet<String> = fixtures()
+        .iter()
+        .map(|p| stem(p).split("--").next().unwrap().to_owned())
+        .collect();
     let missing: Vec<_> = codes.difference(&covered).collect();
-    assert!(missing.is_empty(), "diagnostic codes without a fixture in tests/fixtures/invalid: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "diagnostic codes without a fixture in tests/fixtures/invalid: {missing:?}"
+    );
     assert!(codes.len() >= 25, "found only {} codes", codes.len());
 }

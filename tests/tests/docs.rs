@@ -2,6 +2,7 @@
 //! README and docs/ (a ```toml block with `database =`) loads, validates and
 //! generates for each of its environments; a block marked ```` ```toml broken ````
 //! must be refused.
+#![allow(clippy::doc_markdown)]
 
 use dimgen_tests::workspace_root;
 
@@ -48,10 +49,14 @@ fn documented_models_load_and_generate() {
             }
             let name = format!("{} block {}", path.display(), i + 1);
             if broken {
-                assert!(model_core::load_str(&name, &block).is_err(), "{name} is marked broken but loads");
+                assert!(
+                    model_core::load_str(&name, &block).is_err(),
+                    "{name} is marked broken but loads"
+                );
                 continue;
             }
-            let loaded = model_core::load_str(&name, &block).unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)));
+            let loaded =
+                model_core::load_str(&name, &block).unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)));
             for env in &loaded.model.environments {
                 dimgen::generate(&loaded.model, &env.name).unwrap_or_else(|e| panic!("{name}: {e}"));
             }

@@ -4,6 +4,7 @@
 //! rows must go in through the unknown member and through real keys, foreign
 //! keys must hold, and `information_schema` must show every table and column
 //! with the intended type.
+#![allow(clippy::doc_markdown)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +14,7 @@ use dimgen_tests::{load_model, model_stem, schema_files};
 use model_core::{Model, Origin, PhysicalColumn, SqlType, TableRef};
 use serde_json::Value;
 
-/// Warnings fakesnow logs for what DuckDB cannot store. Snowflake keeps these;
+/// Warnings fakesnow logs for what `DuckDB` cannot store. Snowflake keeps these;
 /// the emulator drops them, which is harmless for what the tests check.
 const ALLOWED_WARNINGS: &[&str] = &[
     // Column comments (`COMMENT '...'` on a column) are not stored.
@@ -30,15 +31,28 @@ const NOT_EXECUTABLE: &[&str] = &[
     "ALTER TABLE ALTER CONSTRAINT RELY",
 ];
 
+/// A row of `information_schema.columns`: table, column, data type,
+/// precision, scale, maximum length, nullable.
+type InfoColumn = (String, String, String, Option<i64>, Option<i64>, Option<i64>, String);
+
 fn disallowed_warnings(outcome: &Outcome) -> Vec<&String> {
-    outcome.warnings.iter().filter(|w| !ALLOWED_WARNINGS.iter().any(|a| w.contains(a))).collect()
+    outcome
+        .warnings
+        .iter()
+        .filter(|w| !ALLOWED_WARNINGS.iter().any(|a| w.contains(a)))
+        .collect()
 }
 
 /// What `information_schema.columns` should say about a column of this type:
-/// (data_type, numeric_precision, numeric_scale, character_maximum_length).
+/// (`data_type`, `numeric_precision`, `numeric_scale`, `character_maximum_length`).
 fn expected_info_schema(ty: &SqlType) -> (String, Option<i64>, Option<i64>, Option<i64>) {
     match ty {
-        SqlType::Number { precision, scale } => ("NUMBER".into(), Some(i64::from(*precision)), Some(i64::from(*scale)), None),
+        SqlType::Number { precision, scale } => (
+            "NUMBER".into(),
+            Some(i64::from(*precision)),
+            Some(i64::from(*scale)),
+            None,
+        ),
         SqlType::Float => ("FLOAT".into(), None, None, None),
         SqlType::Varchar(len) => ("TEXT".into(), None, None, Some(len.map_or(16_777_216, i64::from))),
         SqlType::Boolean => ("BOOLEAN".into(), None, None, None),
@@ -70,7 +84,11 @@ fn real_keys(model: &Model) -> BTreeMap<String, i64> {
         .dimensions
         .iter()
         .map(|d| {
-            let key = if d.key_generation == model_core::KeyGeneration::Natural { 20_240_115 } else { 1 };
+            let key = if d.key_generation == model_core::KeyGeneration::Natural {
+                20_240_115
+            } else {
+                1
+            };
             (d.name.clone(), key)
         })
         .collect()
@@ -123,7 +141,12 @@ fn insert_row(
 }
 
 fn count(outcome: &Outcome) -> i64 {
-    outcome.rows.first().and_then(|r| r.first()).and_then(Value::as_i64).unwrap_or(-999)
+    outcome
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Value::as_i64)
+        .unwrap_or(-999)
 }
 
 /// The models of `schemas/`. (The hostile-names model is checked by parsing
@@ -143,8 +166,16 @@ fn every_model_deploys_in_the_emulator() {
 fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
     let deployment = dimgen::generate(model, env).expect("generate");
     let statements: Vec<&Statement> = deployment.statements().map(|(_, s)| s).collect();
-    let executable: Vec<&Statement> = statements.iter().copied().filter(|s| !NOT_EXECUTABLE.contains(&s.kind())).collect();
-    let refused: Vec<&Statement> = statements.iter().copied().filter(|s| NOT_EXECUTABLE.contains(&s.kind())).collect();
+    let executable: Vec<&Statement> = statements
+        .iter()
+        .copied()
+        .filter(|s| !NOT_EXECUTABLE.contains(&s.kind()))
+        .collect();
+    let refused: Vec<&Statement> = statements
+        .iter()
+        .copied()
+        .filter(|s| NOT_EXECUTABLE.contains(&s.kind()))
+        .collect();
     let db = model_core::interpolate::resolve(&model.database, env, &model.environment(env).unwrap().vars).unwrap();
     let schema_raw = &model.environment(env).unwrap().schema;
     let schema = model_core::interpolate::resolve(schema_raw, env, &model.environment(env).unwrap().vars).unwrap();
@@ -174,10 +205,23 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
     let inserts = steps.len();
     let mut insert_count = 0;
     for d in dimgen::ddl::dimension_order(model) {
-        steps.push(Step::exec(insert_row(model, &db, &schema, TableRef::Dimension(d), &keys, false, 1)));
+        steps.push(Step::exec(insert_row(
+            model,
+            &db,
+            &schema,
+            TableRef::Dimension(d),
+            &keys,
+            false,
+            1,
+        )));
         insert_count += 1;
     }
-    for table in model.facts.iter().map(TableRef::Fact).chain(model.bridges.iter().map(TableRef::Bridge)) {
+    for table in model
+        .facts
+        .iter()
+        .map(TableRef::Fact)
+        .chain(model.bridges.iter().map(TableRef::Bridge))
+    {
         for (n, unknown) in [(1, true), (2, false)] {
             steps.push(Step::exec(insert_row(model, &db, &schema, table, &keys, unknown, n)));
             insert_count += 1;
@@ -188,7 +232,9 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
     let mut join_checks = Vec::new();
     for f in &model.facts {
         for column in model.physical_columns(TableRef::Fact(f)) {
-            let Some(dim) = column.references.as_ref().and_then(|d| model.dimension(d)) else { continue };
+            let Some(dim) = column.references.as_ref().and_then(|d| model.dimension(d)) else {
+                continue;
+            };
             steps.push(Step::query(format!(
                 "SELECT COUNT(*) FROM {} f JOIN {} d ON f.{} = d.{}",
                 qualified(&db, &schema, &f.name),
@@ -209,7 +255,15 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
             for v in bad.values_mut() {
                 *v = 987_654;
             }
-            steps.push(Step::exec(insert_row(model, &db, &schema, TableRef::Fact(f), &bad, false, 3)));
+            steps.push(Step::exec(insert_row(
+                model,
+                &db,
+                &schema,
+                TableRef::Fact(f),
+                &bad,
+                false,
+                3,
+            )));
             fk_tables.push(f.name.clone());
         }
     }
@@ -234,7 +288,10 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
             }
             let bad = disallowed_warnings(outcome);
             if !bad.is_empty() {
-                failures.push(format!("{run} run: unsupported in the emulator: {bad:?}\n{}", steps[i].sql));
+                failures.push(format!(
+                    "{run} run: unsupported in the emulator: {bad:?}\n{}",
+                    steps[i].sql
+                ));
             }
         }
     }
@@ -244,7 +301,9 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
             let first = count(&outcomes[i]);
             let second = count(&outcomes[executable.len() + i]);
             if (first, second) != (1, 0) {
-                failures.push(format!("unknown member inserted {first} then {second} rows (want 1, 0):\n{statement}"));
+                failures.push(format!(
+                    "unknown member inserted {first} then {second} rows (want 1, 0):\n{statement}"
+                ));
             }
         }
     }
@@ -276,12 +335,14 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
     for (i, table) in fk_tables.iter().enumerate() {
         match &outcomes[fk_checks + i].error {
             Some(e) if e.contains("foreign key") => {}
-            other => failures.push(format!("{table}: a reference to a missing member was not refused ({other:?})")),
+            other => failures.push(format!(
+                "{table}: a reference to a missing member was not refused ({other:?})"
+            )),
         }
     }
 
     // information_schema: exactly the tables and columns of the model, typed as intended.
-    let actual: BTreeSet<(String, String, String, Option<i64>, Option<i64>, Option<i64>, String)> = outcomes[info]
+    let actual: BTreeSet<InfoColumn> = outcomes[info]
         .rows
         .iter()
         .map(|r| {
@@ -298,10 +359,23 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
         .collect();
     let expected: BTreeSet<_> = model
         .tables()
-        .flat_map(|t| model.physical_columns(t).into_iter().map(move |c: PhysicalColumn| (t.name().to_owned(), c)))
+        .flat_map(|t| {
+            model
+                .physical_columns(t)
+                .into_iter()
+                .map(move |c: PhysicalColumn| (t.name().to_owned(), c))
+        })
         .map(|(table, c)| {
             let (ty, p, s, len) = expected_info_schema(&c.sql_type);
-            (table, c.name, ty, p, s, len, if c.nullable { "YES".to_owned() } else { "NO".to_owned() })
+            (
+                table,
+                c.name,
+                ty,
+                p,
+                s,
+                len,
+                if c.nullable { "YES".to_owned() } else { "NO".to_owned() },
+            )
         })
         .collect();
     for missing in expected.difference(&actual) {
@@ -310,7 +384,12 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
     for extra in actual.difference(&expected) {
         failures.push(format!("information_schema has unexpected {extra:?}"));
     }
-    assert!(failures.is_empty(), "{label}: {} problem(s):\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{label}: {} problem(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     eprintln!(
         "{label}: {} statements executed twice, {} refused as expected, {} tables and {} columns verified",
         executable.len(),

@@ -1,11 +1,12 @@
 //! The generated SQL of every model in `schemas/`: snapshots of every output
 //! file, parse-back with sqlparser's Snowflake dialect, determinism, order,
 //! and the promises dimgen makes about what it never emits.
+#![allow(clippy::doc_markdown)]
 
 use std::collections::HashSet;
 
 use dimgen::writer::Statement;
-use dimgen_tests::{load_model, model_stem, model_files};
+use dimgen_tests::{load_model, model_files, model_stem};
 use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::parser::Parser;
 
@@ -17,7 +18,9 @@ const UNPARSEABLE: &[&str] = &[
 ];
 
 fn parse(sql: &str) -> Result<usize, String> {
-    Parser::parse_sql(&SnowflakeDialect {}, sql).map(|s| s.len()).map_err(|e| e.to_string())
+    Parser::parse_sql(&SnowflakeDialect {}, sql)
+        .map(|s| s.len())
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -28,7 +31,11 @@ fn every_output_file_matches_its_snapshot() {
         for env in &model.environments {
             let deployment = dimgen::generate(&model, &env.name).expect("generate");
             for (file, text) in deployment.rendered() {
-                let env_name: String = env.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+                let env_name: String = env
+                    .name
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
                 let name = format!("{stem}__{env_name}__{}", file.trim_end_matches(".sql"));
                 insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
                     insta::assert_snapshot!(name, text);
@@ -53,7 +60,10 @@ fn every_statement_parses_back_as_one_snowflake_statement() {
                 if UNPARSEABLE.contains(&statement.kind()) {
                     refused += 1;
                     if result.is_ok() {
-                        failures.push(format!("sqlparser now parses `{}`: move it off UNPARSEABLE\n{sql}", statement.kind()));
+                        failures.push(format!(
+                            "sqlparser now parses `{}`: move it off UNPARSEABLE\n{sql}",
+                            statement.kind()
+                        ));
                     }
                     continue;
                 }
@@ -82,9 +92,18 @@ fn every_file_holds_exactly_its_statements() {
             let deployment = dimgen::generate(&model, &env.name).unwrap();
             for file in &deployment.files {
                 let text = file.render();
-                let tokens = Tokenizer::new(&SnowflakeDialect {}, &text).tokenize().expect("tokenize");
+                let tokens = Tokenizer::new(&SnowflakeDialect {}, &text)
+                    .tokenize()
+                    .expect("tokenize");
                 let semicolons = tokens.iter().filter(|t| matches!(t, Token::SemiColon)).count();
-                assert_eq!(semicolons, file.statements.len(), "{} {} {}", path.display(), env.name, file.name);
+                assert_eq!(
+                    semicolons,
+                    file.statements.len(),
+                    "{} {} {}",
+                    path.display(),
+                    env.name,
+                    file.name
+                );
             }
         }
     }
@@ -101,11 +120,16 @@ fn the_combined_file_is_the_step_files_in_order() {
         assert_eq!(last.0, "deploy.sql");
         let mut rest = last.1.as_str();
         for (name, text) in steps {
-            let at = rest.find(text.as_str()).unwrap_or_else(|| panic!("deploy.sql lacks {name} (in order)"));
+            let at = rest
+                .find(text.as_str())
+                .unwrap_or_else(|| panic!("deploy.sql lacks {name} (in order)"));
             rest = &rest[at + text.len()..];
         }
         assert!(
-            steps.iter().map(|(n, _)| n.as_str()).eq(["01_database.sql", "02_tables.sql"]),
+            steps
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .eq(["01_database.sql", "02_tables.sql"]),
             "numbered step files"
         );
     }
@@ -131,7 +155,9 @@ fn nothing_is_replaced_or_dropped() {
         let model = load_model(&path);
         for env in &model.environments {
             let text = dimgen::generate(&model, &env.name).unwrap().deploy_sql();
-            let tokens = Tokenizer::new(&SnowflakeDialect {}, &text).tokenize().expect("tokenize");
+            let tokens = Tokenizer::new(&SnowflakeDialect {}, &text)
+                .tokenize()
+                .expect("tokenize");
             for token in tokens {
                 if let Token::Word(w) = token {
                     let keyword = w.quote_style.is_none().then(|| w.value.to_uppercase());
@@ -189,12 +215,35 @@ fn the_healthcare_model_has_every_table_of_the_design() {
         .collect();
     // The 28 tables of DESIGN.md plus the weighted care-team bridge.
     let expected = [
-        "DIM_DATE", "DIM_PATIENT", "DIM_PROVIDER", "DIM_CONTACT", "DIM_PROVIDER_SPECIALTY", "DIM_LANGUAGE",
-        "DIM_LOCATION", "DIM_PROCEDURE_TYPE", "DIM_ENROLLMENTS", "DIM_PAYMENT_TYPE", "DIM_SURVEYS", "DIM_OUTCOME",
-        "DIM_ENCOUNTER_TYPE", "FACT_CLAIMS", "FACT_ENCOUNTERS", "FACT_APPOINTMENTS", "FACT_LAB_RESULTS",
-        "FACT_PROCEDURES", "FACT_ENROLLMENTS", "FACT_PAYMENTS", "FACT_EMPLOYEE_SATISFACTION_RESULTS",
-        "BRIDGE_PATIENT_CONTACT", "BRIDGE_PROVIDER_CONTACT", "BRIDGE_PROVIDER_SPECIALTY", "BRIDGE_PROVIDER_LANGUAGE",
-        "BRIDGE_PATIENT_LANGUAGE", "BRIDGE_PATIENT_LOCATION", "BRIDGE_PROVIDER_LOCATION", "BRIDGE_CARE_TEAM",
+        "DIM_DATE",
+        "DIM_PATIENT",
+        "DIM_PROVIDER",
+        "DIM_CONTACT",
+        "DIM_PROVIDER_SPECIALTY",
+        "DIM_LANGUAGE",
+        "DIM_LOCATION",
+        "DIM_PROCEDURE_TYPE",
+        "DIM_ENROLLMENTS",
+        "DIM_PAYMENT_TYPE",
+        "DIM_SURVEYS",
+        "DIM_OUTCOME",
+        "DIM_ENCOUNTER_TYPE",
+        "FACT_CLAIMS",
+        "FACT_ENCOUNTERS",
+        "FACT_APPOINTMENTS",
+        "FACT_LAB_RESULTS",
+        "FACT_PROCEDURES",
+        "FACT_ENROLLMENTS",
+        "FACT_PAYMENTS",
+        "FACT_EMPLOYEE_SATISFACTION_RESULTS",
+        "BRIDGE_PATIENT_CONTACT",
+        "BRIDGE_PROVIDER_CONTACT",
+        "BRIDGE_PROVIDER_SPECIALTY",
+        "BRIDGE_PROVIDER_LANGUAGE",
+        "BRIDGE_PATIENT_LANGUAGE",
+        "BRIDGE_PATIENT_LOCATION",
+        "BRIDGE_PROVIDER_LOCATION",
+        "BRIDGE_CARE_TEAM",
     ];
     let mut want: Vec<String> = expected.iter().map(|t| format!("HEALTH_TECH.PROD.{t}")).collect();
     let mut got = created.clone();
@@ -214,7 +263,13 @@ fn the_healthcare_model_has_every_table_of_the_design() {
             _ => None,
         })
         .collect();
-    assert_eq!(date_roles, [("DATE_OF_SERVICE", Some("SERVICE_DATE")), ("PAID_DATE", Some("PAID_DATE"))]);
+    assert_eq!(
+        date_roles,
+        [
+            ("DATE_OF_SERVICE", Some("SERVICE_DATE")),
+            ("PAID_DATE", Some("PAID_DATE"))
+        ]
+    );
     // FACT_PAYMENTS references outcome and patient.
     let payments = deployment.deploy_sql();
     for fk in [
@@ -236,10 +291,19 @@ fn names_survive_quoting_exactly() {
         let deployment = dimgen::generate(&model, env).unwrap();
         let mut checked = 0;
         for (_, statement) in deployment.statements() {
-            let Statement::CreateTable(table) = statement else { continue };
+            let Statement::CreateTable(table) = statement else {
+                continue;
+            };
             let parsed = Parser::parse_sql(&SnowflakeDialect {}, &statement.to_string()).unwrap();
-            let sqlparser::ast::Statement::CreateTable(create) = &parsed[0] else { panic!("not a CREATE TABLE") };
-            let name_parts: Vec<String> = create.name.0.iter().map(|p| p.as_ident().unwrap().value.clone()).collect();
+            let sqlparser::ast::Statement::CreateTable(create) = &parsed[0] else {
+                panic!("not a CREATE TABLE")
+            };
+            let name_parts: Vec<String> = create
+                .name
+                .0
+                .iter()
+                .map(|p| p.as_ident().unwrap().value.clone())
+                .collect();
             assert_eq!(name_parts, table.name.0);
             let columns: Vec<&str> = create.columns.iter().map(|c| c.name.value.as_str()).collect();
             let expected: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
