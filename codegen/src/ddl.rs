@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use model_core::{ColumnKind, Dimension, KeyGeneration, Model, Origin, PhysicalColumn, SqlType, TableRef};
+use model_core::model::Dimension;
+use model_core::{ColumnKind, DataType, KeyGeneration, Model, Origin, PhysicalColumn, TableRef};
 
 use crate::writer::{ColumnDef, ColumnDefault, Constraint, CreateTable, ObjectName, Statement, Value};
 
@@ -223,21 +224,21 @@ fn unknown_value(column: &PhysicalColumn, in_natural_key: bool) -> Value {
     }
     match column.origin {
         Origin::SurrogateKey(_) => return Value::Int(-1),
-        Origin::ValidFrom => return Value::Typed("1900-01-01 00:00:00".into(), SqlType::TimestampNtz),
-        Origin::ValidTo => return Value::Typed("9999-12-31 00:00:00".into(), SqlType::TimestampNtz),
+        Origin::ValidFrom => return Value::Typed("1900-01-01 00:00:00".into(), DataType::TimestampNtz),
+        Origin::ValidTo => return Value::Typed("9999-12-31 00:00:00".into(), DataType::TimestampNtz),
         Origin::IsCurrent => return Value::Bool(true),
         _ => {}
     }
     let required = in_natural_key || !column.nullable;
     match &column.sql_type {
-        SqlType::Varchar(max) => Value::Str(unknown_text(*max)),
-        SqlType::Number { .. } | SqlType::Float if in_natural_key => Value::Int(-1),
+        DataType::Varchar(max) => Value::Str(unknown_text(*max)),
+        DataType::Number { .. } | DataType::Float if in_natural_key => Value::Int(-1),
         _ if !required => Value::Null,
-        SqlType::Number { .. } | SqlType::Float => Value::Int(0),
-        SqlType::Boolean => Value::Bool(false),
-        SqlType::Date => Value::Typed("1900-01-01".into(), SqlType::Date),
-        SqlType::Time => Value::Typed("00:00:00".into(), SqlType::Time),
-        ty @ (SqlType::TimestampNtz | SqlType::TimestampLtz | SqlType::TimestampTz) => {
+        DataType::Number { .. } | DataType::Float => Value::Int(0),
+        DataType::Boolean => Value::Bool(false),
+        DataType::Date => Value::Typed("1900-01-01".into(), DataType::Date),
+        DataType::Time => Value::Typed("00:00:00".into(), DataType::Time),
+        ty @ (DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz) => {
             Value::Typed("1900-01-01 00:00:00".into(), ty.clone())
         }
         _ => Value::Null,

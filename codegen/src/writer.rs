@@ -7,7 +7,7 @@
 
 use std::fmt::{self, Display, Write as _};
 
-use model_core::SqlType;
+use model_core::DataType;
 
 /// Snowflake's reserved words (and ANSI words it refuses as unquoted
 /// identifiers). A name equal to one of these is quoted.
@@ -211,7 +211,7 @@ pub enum Value {
     /// A string literal.
     Str(String),
     /// A string literal cast to a type, e.g. `'1900-01-01'::DATE`.
-    Typed(String, SqlType),
+    Typed(String, DataType),
 }
 
 impl Display for Value {
@@ -241,7 +241,7 @@ pub struct ColumnDef {
     /// Name.
     pub name: String,
     /// Type.
-    pub sql_type: SqlType,
+    pub sql_type: DataType,
     /// NOT NULL when false.
     pub nullable: bool,
     /// Generated values.
@@ -537,7 +537,7 @@ mod tests {
     fn column_definitions_follow_snowflake_order() {
         let col = ColumnDef {
             name: "K".into(),
-            sql_type: SqlType::INTEGER,
+            sql_type: DataType::INTEGER,
             nullable: false,
             default: Some(ColumnDefault::Identity),
             comment: Some("key".into()),

@@ -94,16 +94,34 @@ pub struct SourceMap {
     /// The source text.
     pub text: String,
     spans: HashMap<Loc, Range<usize>>,
+    rust: HashMap<TableId, crate::declare::RustTable>,
 }
 
 impl SourceMap {
     /// An empty map for a source.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            text: text.into(),
-            spans: HashMap::new(),
-        }
+        Self { name: name.into(), text: text.into(), spans: HashMap::new(), rust: HashMap::new() }
+    }
+
+    /// Record the Rust type a table was declared by.
+    pub fn insert_rust(&mut self, table: TableId, origin: crate::declare::RustTable) {
+        self.rust.insert(table, origin);
+    }
+
+    /// Where `loc` is declared in Rust (`at Claims::paid_amount`), for
+    /// models built from derived types.
+    pub fn describe(&self, loc: &Loc) -> Option<String> {
+        let (table, column, key) = match loc {
+            Loc::Table { table, key, .. } => (table, None, *key),
+            Loc::Column { table, column, key } => (table, Some(*column), *key),
+            _ => return None,
+        };
+        let origin = self.rust.get(table)?;
+        let key = if key.is_empty() || key == "name" { String::new() } else { format!(", `{key}`") };
+        Some(match column.and_then(|c| origin.fields.get(c)) {
+            Some(field) => format!("at `{}::{field}`{key}", origin.rust_name),
+            None => format!("at `{}`{key}", origin.rust_name),
+        })
     }
 
     /// Record where `loc` is written.
@@ -302,7 +320,10 @@ impl Diagnostics {
                         LabeledSpan::new_with_span(text, span)
                     });
                 }
-                None => unplaced.push(label.text.clone()),
+                None => unplaced.push(match self.source.describe(&label.at) {
+                    Some(place) => format!("{}: {place}", label.text),
+                    None => label.text.clone(),
+                }),
             }
         }
         let mut help = problem.help.clone();

@@ -3,7 +3,7 @@
 //! they are created. Validation checks these names; codegen emits them.
 
 use crate::model::{Column, ColumnKind, KeyGeneration, Model, TableRef, scd2};
-use crate::types::SqlType;
+use crate::types::DataType;
 
 /// Why a physical column exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct PhysicalColumn {
     /// Column name.
     pub name: String,
     /// Snowflake type.
-    pub sql_type: SqlType,
+    pub sql_type: DataType,
     /// Whether NULL is allowed.
     pub nullable: bool,
     /// Column comment.
@@ -44,21 +44,21 @@ impl Model {
     /// The type of a dimension's key as seen by the columns that reference it.
     /// Unknown dimensions and unresolvable smart keys fall back to `NUMBER(38,0)`
     /// (validation reports them).
-    pub fn key_type(&self, dimension: &str) -> SqlType {
+    pub fn key_type(&self, dimension: &str) -> DataType {
         self.key_type_at_depth(dimension, 0)
     }
 
-    fn key_type_at_depth(&self, dimension: &str, depth: usize) -> SqlType {
+    fn key_type_at_depth(&self, dimension: &str, depth: usize) -> DataType {
         let Some(dim) = self.dimension(dimension) else {
-            return SqlType::INTEGER;
+            return DataType::INTEGER;
         };
         if dim.key_generation != KeyGeneration::Natural || depth > self.dimensions.len() {
-            return SqlType::INTEGER;
+            return DataType::INTEGER;
         }
         match dim.column(&dim.key).map(|c| &c.kind) {
             Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) => sql_type.clone(),
             Some(ColumnKind::Reference { dimension, .. }) => self.key_type_at_depth(dimension, depth + 1),
-            _ => SqlType::INTEGER,
+            _ => DataType::INTEGER,
         }
     }
 
@@ -67,7 +67,7 @@ impl Model {
         let mut out = Vec::new();
         let key = |name: &str, generation: KeyGeneration, comment: String| PhysicalColumn {
             name: name.to_owned(),
-            sql_type: SqlType::INTEGER,
+            sql_type: DataType::INTEGER,
             nullable: false,
             comment: Some(comment),
             references: None,
@@ -131,7 +131,7 @@ impl Model {
         PhysicalColumn {
             name: column.name.clone(),
             sql_type,
-            nullable: column.is_nullable() && !in_natural_key,
+            nullable: column.nullable && !in_natural_key,
             comment: column.comment.clone(),
             references,
             origin: Origin::Declared(index),
@@ -140,7 +140,7 @@ impl Model {
 }
 
 fn scd2_columns() -> [PhysicalColumn; 3] {
-    let col = |name: &str, sql_type: SqlType, comment: &str, origin: Origin| PhysicalColumn {
+    let col = |name: &str, sql_type: DataType, comment: &str, origin: Origin| PhysicalColumn {
         name: name.to_owned(),
         sql_type,
         nullable: false,
@@ -151,19 +151,19 @@ fn scd2_columns() -> [PhysicalColumn; 3] {
     [
         col(
             scd2::VALID_FROM,
-            SqlType::TimestampNtz,
+            DataType::TimestampNtz,
             "SCD2: this version is valid from (inclusive).",
             Origin::ValidFrom,
         ),
         col(
             scd2::VALID_TO,
-            SqlType::TimestampNtz,
+            DataType::TimestampNtz,
             "SCD2: valid until (exclusive); 9999-12-31 while current.",
             Origin::ValidTo,
         ),
         col(
             scd2::IS_CURRENT,
-            SqlType::Boolean,
+            DataType::Boolean,
             "SCD2: TRUE on the current version of the natural key.",
             Origin::IsCurrent,
         ),

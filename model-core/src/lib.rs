@@ -31,27 +31,30 @@
 //! assert!(shown.contains("shop.toml:13:"));
 //! ```
 
+mod declare;
 mod diagnostic;
+mod export;
 pub mod interpolate;
 mod layout;
 mod load;
-mod model;
+pub mod model;
 mod types;
 mod validate;
 
 pub use diagnostic::{Diagnostics, Label, Loc, Problem, SourceMap, TableId};
+pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};
 pub use load::{
     BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded,
     MODEL_KEYS, default_key, load_str,
 };
+pub use declare::{Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, RustTable, SqlType, Table, TableDef, __private};
 pub use model::{
-    Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,
-    KeyGeneration, Model, ScdType, TableKind, TableRef, scd2,
+    Additivity, Column, ColumnKind, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model, ScdType,
+    TableKind, TableRef, scd2,
 };
-pub use types::{SqlType, TYPE_SPELLINGS, TypeError};
+pub use types::{DataType, TYPE_SPELLINGS, TypeError};
 pub use validate::{MAX_IDENTIFIER_LEN, default_role, validate};
 
 #[cfg(feature = "derive")]
-#[doc(hidden)]
-pub use model_derive as __derive;
+pub use model_derive::{Bridge, Dimension, Fact};

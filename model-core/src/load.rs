@@ -20,7 +20,7 @@ use crate::model::{
     Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,
     KeyGeneration, Model, ScdType, TableKind,
 };
-use crate::types::{SqlType, TYPE_SPELLINGS};
+use crate::types::{DataType, TYPE_SPELLINGS};
 
 /// Keys accepted at the top level of a model file.
 pub const MODEL_KEYS: &[&str] = &[
@@ -734,7 +734,7 @@ impl Builder<'_> {
         let comment = self.opt_string(at("comment"), raw.comment);
         let sql_type = raw.sql_type.map(|t| {
             let text = self.string(at("type"), t);
-            match SqlType::parse(&text) {
+            match DataType::parse(&text) {
                 Ok(ty) => Some(ty),
                 Err(err) => {
                     self.problems.push(
@@ -796,7 +796,7 @@ impl Builder<'_> {
                 .help("a column is a reference, a measure or a degenerate dimension, not several"),
             );
         }
-        let placeholder = |fallback: SqlType| sql_type.clone().flatten().unwrap_or(fallback);
+        let placeholder = |fallback: DataType| sql_type.clone().flatten().unwrap_or(fallback);
         let kind = if let Some(dimension) = references {
             if sql_type.is_some() {
                 self.problems.push(
@@ -829,16 +829,16 @@ impl Builder<'_> {
             }
             if let Some(additivity) = measure {
                 ColumnKind::Measure {
-                    sql_type: placeholder(SqlType::Float),
+                    sql_type: placeholder(DataType::Float),
                     additivity,
                 }
             } else if degenerate == Some(true) {
                 ColumnKind::Degenerate {
-                    sql_type: placeholder(SqlType::Varchar(None)),
+                    sql_type: placeholder(DataType::Varchar(None)),
                 }
             } else {
                 ColumnKind::Attribute {
-                    sql_type: placeholder(SqlType::Varchar(None)),
+                    sql_type: placeholder(DataType::Varchar(None)),
                     scd,
                 }
             }
@@ -862,10 +862,11 @@ impl Builder<'_> {
                 "not an attribute",
             ));
         }
+        let nullable = raw.nullable.unwrap_or_else(|| Column::default_nullable(&kind));
         Column {
             name,
             kind,
-            nullable: raw.nullable,
+            nullable,
             comment,
             pii: raw.pii.unwrap_or(false),
         }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::types::SqlType;
+use crate::types::DataType;
 
 /// A complete dimensional model plus the deployment settings it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,8 +141,9 @@ pub struct Column {
     pub name: String,
     /// What the column is in the model.
     pub kind: ColumnKind,
-    /// Explicit nullability; `None` takes the kind's default (see [`Column::is_nullable`]).
-    pub nullable: Option<bool>,
+    /// Whether the column accepts NULL. Natural-key and grain columns are
+    /// NOT NULL whatever this says. See [`Column::default_nullable`].
+    pub nullable: bool,
     /// What the column holds.
     pub comment: Option<String>,
     /// Personally identifiable information (used by masking and grants later).
@@ -150,17 +151,16 @@ pub struct Column {
 }
 
 impl Column {
-    /// Whether the column accepts NULL. References default to NOT NULL
-    /// (a missing dimension row is the unknown member, key -1); everything
-    /// else defaults to nullable.
-    pub fn is_nullable(&self) -> bool {
-        self.nullable
-            .unwrap_or(!matches!(self.kind, ColumnKind::Reference { .. }))
+    /// Nullability when none is declared: references are NOT NULL (a
+    /// missing dimension row is the unknown member, key -1); everything else
+    /// is nullable. (`Option<T>` fields decide it in Rust declarations.)
+    pub fn default_nullable(kind: &ColumnKind) -> bool {
+        !matches!(kind, ColumnKind::Reference { .. })
     }
 
     /// The column's declared type, if it has one (references take their
     /// dimension key's type).
-    pub fn declared_type(&self) -> Option<&SqlType> {
+    pub fn declared_type(&self) -> Option<&DataType> {
         match &self.kind {
             ColumnKind::Attribute { sql_type, .. }
             | ColumnKind::Measure { sql_type, .. }
@@ -178,7 +178,7 @@ pub enum ColumnKind {
     /// dimension's SCD type for this attribute.
     Attribute {
         /// Snowflake type.
-        sql_type: SqlType,
+        sql_type: DataType,
         /// Per-attribute SCD type (dimensions only).
         scd: Option<ScdType>,
     },
@@ -192,14 +192,14 @@ pub enum ColumnKind {
     /// A numeric fact with its additivity.
     Measure {
         /// Snowflake type (numeric).
-        sql_type: SqlType,
+        sql_type: DataType,
         /// How it may be aggregated.
         additivity: Additivity,
     },
     /// A degenerate dimension: a business key kept on the fact (e.g. a claim number).
     Degenerate {
         /// Snowflake type.
-        sql_type: SqlType,
+        sql_type: DataType,
     },
 }
 

@@ -3,9 +3,9 @@
 use std::fmt;
 
 /// A Snowflake data type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum SqlType {
+pub enum DataType {
     /// `NUMBER(precision, scale)`; `int` is `NUMBER(38,0)`.
     Number {
         /// Total digits, 1..=38.
@@ -39,7 +39,7 @@ pub enum SqlType {
     Binary,
 }
 
-/// The spellings [`SqlType::parse`] accepts, for error messages.
+/// The spellings [`DataType::parse`] accepts, for error messages.
 pub const TYPE_SPELLINGS: &str = "int, bigint, number(p,s), decimal(p,s), float, double, \
 string, varchar(n), boolean, date, time, timestamp, timestamp_ntz, timestamp_ltz, \
 timestamp_tz, variant, object, array, binary";
@@ -60,9 +60,9 @@ pub enum TypeError {
     },
 }
 
-impl SqlType {
+impl DataType {
     /// `NUMBER(38,0)`, Snowflake's integer.
-    pub const INTEGER: SqlType = SqlType::Number {
+    pub const INTEGER: DataType = DataType::Number {
         precision: 38,
         scale: 0,
     };
@@ -82,7 +82,7 @@ impl SqlType {
             }
             None => (lower.as_str(), None),
         };
-        let no_args = |ty: SqlType| match args {
+        let no_args = |ty: DataType| match args {
             None => Ok(ty),
             Some(_) => Err(TypeError::Arguments {
                 name: name.to_owned(),
@@ -115,6 +115,125 @@ impl SqlType {
             "binary" => no_args(Self::Binary),
             _ => Err(TypeError::Unknown(text.trim().to_owned())),
         }
+    }
+
+    /// [`DataType::parse`] as a `const fn` without error details: `None` for
+    /// anything `parse` refuses. The derives evaluate it at compile time, so a
+    /// misspelt `sql_type = "..."` is a compile error at the literal.
+    pub const fn from_spelling(text: &str) -> Option<Self> {
+        const MAX: usize = 64;
+        let bytes = text.as_bytes();
+        let mut buf = [0u8; MAX];
+        let mut len = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if !c.is_ascii_whitespace() {
+                if len == MAX {
+                    return None;
+                }
+                buf[len] = c.to_ascii_lowercase();
+                len += 1;
+            }
+            i += 1;
+        }
+        let mut open = len;
+        i = 0;
+        while i < len {
+            if buf[i] == b'(' {
+                open = i;
+                break;
+            }
+            i += 1;
+        }
+        let has_args = open < len;
+        if has_args && (buf[len - 1] != b')' || len - open < 3) {
+            return None;
+        }
+        let (args_start, args_end) = (open + 1, if has_args { len - 1 } else { len });
+        if word_is(&buf, open, b"int")
+            || word_is(&buf, open, b"integer")
+            || word_is(&buf, open, b"bigint")
+            || word_is(&buf, open, b"smallint")
+            || word_is(&buf, open, b"tinyint")
+            || word_is(&buf, open, b"byteint")
+        {
+            return if has_args { None } else { Some(Self::INTEGER) };
+        }
+        if word_is(&buf, open, b"number") || word_is(&buf, open, b"numeric") || word_is(&buf, open, b"decimal") {
+            if !has_args {
+                return Some(Self::INTEGER);
+            }
+            let mut comma = args_end;
+            i = args_start;
+            while i < args_end {
+                if buf[i] == b',' {
+                    comma = i;
+                    break;
+                }
+                i += 1;
+            }
+            let Some(precision) = digits(&buf, args_start, comma) else { return None };
+            let scale = if comma < args_end {
+                match digits(&buf, comma + 1, args_end) {
+                    Some(s) => s,
+                    None => return None,
+                }
+            } else {
+                0
+            };
+            if precision < 1 || precision > 38 || scale > precision {
+                return None;
+            }
+            #[allow(clippy::cast_possible_truncation)] // both checked <= 38
+            return Some(Self::Number { precision: precision as u8, scale: scale as u8 });
+        }
+        if word_is(&buf, open, b"string") || word_is(&buf, open, b"text") || word_is(&buf, open, b"varchar") {
+            if !has_args {
+                return Some(Self::Varchar(None));
+            }
+            return match digits(&buf, args_start, args_end) {
+                Some(n) if n >= 1 && n <= 16_777_216 => Some(Self::Varchar(Some(n))),
+                _ => None,
+            };
+        }
+        if has_args {
+            return None;
+        }
+        let simple: [(&[u8], DataType); 18] = [
+            (b"float", Self::Float),
+            (b"float4", Self::Float),
+            (b"float8", Self::Float),
+            (b"double", Self::Float),
+            (b"doubleprecision", Self::Float),
+            (b"real", Self::Float),
+            (b"boolean", Self::Boolean),
+            (b"bool", Self::Boolean),
+            (b"date", Self::Date),
+            (b"time", Self::Time),
+            (b"timestamp", Self::TimestampNtz),
+            (b"timestamp_ntz", Self::TimestampNtz),
+            (b"datetime", Self::TimestampNtz),
+            (b"timestamp_ltz", Self::TimestampLtz),
+            (b"timestamp_tz", Self::TimestampTz),
+            (b"variant", Self::Variant),
+            (b"json", Self::Variant),
+            (b"object", Self::Object),
+        ];
+        i = 0;
+        while i < simple.len() {
+            if word_is(&buf, open, simple[i].0) {
+                return Some(simple[i].1);
+            }
+            i += 1;
+        }
+        if word_is(&buf, open, b"array") {
+            return Some(Self::Array);
+        }
+        if word_is(&buf, open, b"binary") {
+            return Some(Self::Binary);
+        }
+        None
     }
 
     fn parse_number(name: &str, args: Option<&str>) -> Result<Self, TypeError> {
@@ -151,7 +270,7 @@ impl SqlType {
     }
 }
 
-impl fmt::Display for SqlType {
+impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Number { precision, scale } => write!(f, "NUMBER({precision},{scale})"),
@@ -172,6 +291,39 @@ impl fmt::Display for SqlType {
     }
 }
 
+/// Whether `buf[..len]` is exactly `word`.
+const fn word_is(buf: &[u8], len: usize, word: &[u8]) -> bool {
+    if len != word.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < len {
+        if buf[i] != word[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The decimal number in `buf[start..end]`, if it is one (no sign, at most 9 digits).
+const fn digits(buf: &[u8], start: usize, end: usize) -> Option<u32> {
+    if start >= end || end - start > 9 {
+        return None;
+    }
+    let mut value: u32 = 0;
+    let mut i = start;
+    while i < end {
+        let c = buf[i];
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + (c - b'0') as u32;
+        i += 1;
+    }
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,26 +342,42 @@ mod tests {
             ("json", "VARIANT"),
         ];
         for (input, expected) in cases {
-            assert_eq!(SqlType::parse(input).unwrap().to_string(), expected, "{input}");
+            assert_eq!(DataType::parse(input).unwrap().to_string(), expected, "{input}");
         }
     }
 
     #[test]
     fn bad_spellings_are_refused() {
-        assert_eq!(SqlType::parse("strng"), Err(TypeError::Unknown("strng".into())));
-        assert!(SqlType::parse("number(39,0)").is_err());
-        assert!(SqlType::parse("number(5,6)").is_err());
-        assert!(SqlType::parse("number(5,2,1)").is_err());
-        assert!(SqlType::parse("varchar(0)").is_err());
-        assert!(SqlType::parse("boolean(1)").is_err());
-        assert!(SqlType::parse("number(5").is_err());
+        assert_eq!(DataType::parse("strng"), Err(TypeError::Unknown("strng".into())));
+        assert!(DataType::parse("number(39,0)").is_err());
+        assert!(DataType::parse("number(5,6)").is_err());
+        assert!(DataType::parse("number(5,2,1)").is_err());
+        assert!(DataType::parse("varchar(0)").is_err());
+        assert!(DataType::parse("boolean(1)").is_err());
+        assert!(DataType::parse("number(5").is_err());
+    }
+
+    #[test]
+    fn the_const_parser_agrees_with_parse() {
+        let corpus = [
+            "int", "INTEGER", "bigint", "smallint", "tinyint", "byteint", "number", "number(20,2)", "NUMBER( 20 , 2 )",
+            "numeric(10)", "decimal(38,38)", "decimal(39,0)", "number(5,6)", "number(0)", "number(5,2,1)", "number()",
+            "number(", "number(a)", "float", "float4", "float8", "double", "double precision", "real", "string",
+            "text", "varchar", "varchar(12)", "varchar(0)", "varchar(16777216)", "varchar(16777217)", "varchar(x)",
+            "boolean", "bool", "bool(1)", "date", "time", "timestamp", "timestamp_ntz", "datetime", "timestamp_ltz",
+            "timestamp_tz", "variant", "json", "object", "array", "binary", "strng", "", "  ", "(", ")", "int)",
+            "varchar(1234567890)", "number(-1)", "Ünicode",
+        ];
+        for spelling in corpus {
+            assert_eq!(DataType::from_spelling(spelling), DataType::parse(spelling).ok(), "{spelling:?}");
+        }
     }
 
     #[test]
     fn only_numbers_are_numeric() {
-        assert!(SqlType::parse("number(20,2)").unwrap().is_numeric());
-        assert!(SqlType::Float.is_numeric());
-        assert!(!SqlType::Varchar(None).is_numeric());
-        assert!(!SqlType::Date.is_numeric());
+        assert!(DataType::parse("number(20,2)").unwrap().is_numeric());
+        assert!(DataType::Float.is_numeric());
+        assert!(!DataType::Varchar(None).is_numeric());
+        assert!(!DataType::Date.is_numeric());
     }
 }

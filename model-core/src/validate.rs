@@ -10,7 +10,7 @@ use crate::diagnostic::{Loc, Problem, TableId};
 use crate::interpolate;
 use crate::layout::{Origin, PhysicalColumn};
 use crate::model::{ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
-use crate::types::SqlType;
+use crate::types::DataType;
 
 /// Longest identifier Snowflake accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
@@ -418,7 +418,7 @@ impl<'m> Validator<'m> {
             for column in self.model.physical_columns(TableRef::Dimension(d)) {
                 let semi = matches!(
                     column.sql_type,
-                    SqlType::Variant | SqlType::Object | SqlType::Array | SqlType::Binary
+                    DataType::Variant | DataType::Object | DataType::Array | DataType::Binary
                 );
                 if let (true, false, Origin::Declared(i)) = (semi, column.nullable, &column.origin) {
                     self.push(
@@ -489,7 +489,7 @@ impl<'m> Validator<'m> {
                 );
             } else if !matches!(
                 d.column(&d.key).and_then(|c| c.declared_type()),
-                Some(SqlType::Number { scale: 0, .. })
+                Some(DataType::Number { scale: 0, .. })
             ) {
                 let at = d
                     .columns

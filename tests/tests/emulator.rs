@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dimgen::writer::{Ident, Literal, Statement};
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, model_stem, schema_files};
-use model_core::{Model, Origin, PhysicalColumn, SqlType, TableRef};
+use model_core::{Model, Origin, PhysicalColumn, DataType, TableRef};
 use serde_json::Value;
 
 /// Warnings fakesnow logs for what `DuckDB` cannot store. Snowflake keeps these;
@@ -45,35 +45,35 @@ fn disallowed_warnings(outcome: &Outcome) -> Vec<&String> {
 
 /// What `information_schema.columns` should say about a column of this type:
 /// (`data_type`, `numeric_precision`, `numeric_scale`, `character_maximum_length`).
-fn expected_info_schema(ty: &SqlType) -> (String, Option<i64>, Option<i64>, Option<i64>) {
+fn expected_info_schema(ty: &DataType) -> (String, Option<i64>, Option<i64>, Option<i64>) {
     match ty {
-        SqlType::Number { precision, scale } => (
+        DataType::Number { precision, scale } => (
             "NUMBER".into(),
             Some(i64::from(*precision)),
             Some(i64::from(*scale)),
             None,
         ),
-        SqlType::Float => ("FLOAT".into(), None, None, None),
-        SqlType::Varchar(len) => ("TEXT".into(), None, None, Some(len.map_or(16_777_216, i64::from))),
-        SqlType::Boolean => ("BOOLEAN".into(), None, None, None),
-        SqlType::Date => ("DATE".into(), None, None, None),
-        SqlType::TimestampNtz => ("TIMESTAMP_NTZ".into(), None, None, None),
-        SqlType::Variant => ("VARIANT".into(), None, None, None),
+        DataType::Float => ("FLOAT".into(), None, None, None),
+        DataType::Varchar(len) => ("TEXT".into(), None, None, Some(len.map_or(16_777_216, i64::from))),
+        DataType::Boolean => ("BOOLEAN".into(), None, None, None),
+        DataType::Date => ("DATE".into(), None, None, None),
+        DataType::TimestampNtz => ("TIMESTAMP_NTZ".into(), None, None, None),
+        DataType::Variant => ("VARIANT".into(), None, None, None),
         other => panic!("no expected information_schema type for {other} yet; add it when a model uses it"),
     }
 }
 
 /// A sample value of a type for a real (not unknown) member.
-fn sample_value(ty: &SqlType, n: i64) -> String {
+fn sample_value(ty: &DataType, n: i64) -> String {
     match ty {
-        SqlType::Number { scale: 0, .. } => n.to_string(),
-        SqlType::Number { .. } => format!("{n}.25"),
-        SqlType::Float => format!("{n}.5"),
-        SqlType::Varchar(Some(len)) => Literal(&"x".repeat((*len as usize).min(3))).to_string(),
-        SqlType::Varchar(None) => Literal(&format!("sample {n} 'quoted' \\ é")).to_string(),
-        SqlType::Boolean => "TRUE".into(),
-        SqlType::Date => "'2024-01-15'::DATE".into(),
-        SqlType::TimestampNtz => "'2024-01-15 10:00:00'::TIMESTAMP_NTZ".into(),
+        DataType::Number { scale: 0, .. } => n.to_string(),
+        DataType::Number { .. } => format!("{n}.25"),
+        DataType::Float => format!("{n}.5"),
+        DataType::Varchar(Some(len)) => Literal(&"x".repeat((*len as usize).min(3))).to_string(),
+        DataType::Varchar(None) => Literal(&format!("sample {n} 'quoted' \\ é")).to_string(),
+        DataType::Boolean => "TRUE".into(),
+        DataType::Date => "'2024-01-15'::DATE".into(),
+        DataType::TimestampNtz => "'2024-01-15 10:00:00'::TIMESTAMP_NTZ".into(),
         _ => "NULL".into(),
     }
 }

@@ -1,0 +1,407 @@
+//! Code generation for the three derives: a `::model_core::Table` impl that
+//! builds the table definition, and the marker trait of its kind, inside
+//! `const _: () = { ... };` with every path absolute.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
+
+use crate::attr::{self, Attrs, Derive, Errors, Position};
+
+/// One struct field and what its attributes say.
+struct Field<'a> {
+    ident: &'a Ident,
+    ty: &'a Type,
+    attrs: Attrs,
+    column: String,
+    /// `D` when the type is `Key<D>` or `Option<Key<D>>`.
+    dimension: Option<&'a Type>,
+}
+
+/// Expand one derive; on errors, the errors plus a placeholder impl.
+pub fn derive(derive: Derive, input: &DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let body = expand(derive, input, &mut errors);
+    let ident = &input.ident;
+    let kind_trait = Ident::new(derive.name(), Span::call_site());
+    if errors.is_empty() {
+        return body;
+    }
+    // Still implement the traits so that uses of the type do not cascade into more errors.
+    let compile_errors = errors.into_compile_errors();
+    let name = ident.to_string();
+    quote! {
+        #compile_errors
+        const _: () = {
+            #[automatically_derived]
+            impl ::model_core::Table for #ident {
+                const NAME: &'static str = #name;
+                const RUST_NAME: &'static str = #name;
+                fn definition() -> ::model_core::TableDef {
+                    ::core::unreachable!("#[model] attributes of this type have errors")
+                }
+                fn fields() -> &'static [&'static str] {
+                    &[]
+                }
+            }
+            #[automatically_derived]
+            impl ::model_core::#kind_trait for #ident {}
+        };
+    }
+}
+
+/// `D` of `Key<D>` (the last path segment named `Key` with one type argument).
+fn key_target(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let first = types.next()?;
+    if types.next().is_some() {
+        return None;
+    }
+    match last.ident.to_string().as_str() {
+        "Key" => Some(first),
+        "Option" => key_target(first),
+        _ => None,
+    }
+}
+
+fn opt_str(value: Option<&LitStr>) -> TokenStream {
+    match value {
+        Some(s) => quote!(::model_core::__private::Some(::model_core::__private::s(#s))),
+        None => quote!(::model_core::__private::None),
+    }
+}
+
+fn scd_tokens(n: u8) -> TokenStream {
+    match n {
+        0 => quote!(::model_core::__private::ScdType::Fixed),
+        1 => quote!(::model_core::__private::ScdType::Overwrite),
+        _ => quote!(::model_core::__private::ScdType::History),
+    }
+}
+
+fn column_list(names: &[String]) -> TokenStream {
+    quote!(::model_core::__private::Vec::from([#(::model_core::__private::s(#names)),*]))
+}
+
+#[allow(clippy::too_many_lines)]
+fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
+    let ident = &input.ident;
+    let container = attr::parse(&input.attrs, Position::Container, derive, errors);
+    if !input.generics.params.is_empty() {
+        errors.push(input.generics.span(), format!("#[derive({})] does not support generic types", derive.name()));
+    }
+    let named = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => Some(named),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(named) = named else {
+        errors.push(
+            ident.span(),
+            format!("#[derive({})] needs a struct with named fields, one per column", derive.name()),
+        );
+        return TokenStream::new();
+    };
+
+    let mut fields: Vec<Field<'_>> = Vec::new();
+    for f in &named.named {
+        let Some(fident) = f.ident.as_ref() else { continue };
+        let attrs = attr::parse(&f.attrs, Position::Field, derive, errors);
+        if attrs.flag("skip") {
+            continue;
+        }
+        let column = attrs.str("name").map_or_else(|| attr::screaming_snake(&fident.to_string()), LitStr::value);
+        fields.push(Field { ident: fident, ty: &f.ty, dimension: key_target(&f.ty), attrs, column });
+    }
+
+    // Rules that span several attributes.
+    for f in &fields {
+        if f.dimension.is_some() {
+            for key in ["sql_type", "measure", "degenerate", "natural_key", "scd", "weight", "group"] {
+                if let Some(span) = f.attrs.span(key) {
+                    errors.push(
+                        span,
+                        format!("`{key}` does not apply to `{}`: a `Key<...>` field is a reference to a dimension", f.ident),
+                    );
+                }
+            }
+        } else {
+            for key in ["role", "between"] {
+                if let Some(span) = f.attrs.span(key) {
+                    errors.push(
+                        span,
+                        format!("`{key}` applies to references: make `{}` a `Key<Dimension>` field", f.ident),
+                    );
+                }
+            }
+        }
+        if f.attrs.flag("between") && f.attrs.str("name").is_some() {
+            errors.push(
+                f.attrs.span("name").unwrap_or_else(Span::call_site),
+                "a bridge's reference column is named after the dimension's key; remove `name`",
+            );
+        }
+    }
+    let field_names: Vec<&Ident> = fields.iter().map(|f| f.ident).collect();
+    for listed in container.fields("cluster_by") {
+        if !field_names.contains(&listed) {
+            errors.push(listed.span(), format!("`cluster_by` names `{listed}`, which is not a field of `{ident}`"));
+        }
+    }
+    let column_of = |listed: &Ident| -> String {
+        fields.iter().find(|f| f.ident == listed).map_or_else(|| listed.to_string(), |f| f.column.clone())
+    };
+
+    let name = container.str("name").map_or_else(|| attr::screaming_snake(&ident.to_string()), LitStr::value);
+    let comment = opt_str(container.str("comment"));
+    let cluster_by = column_list(&container.fields("cluster_by").iter().map(column_of).collect::<Vec<_>>());
+
+    let mut checks = Vec::new();
+    let mut columns = Vec::new();
+    let mut rust_fields = Vec::new();
+    let mut between = Vec::new();
+    for f in &fields {
+        if derive == Derive::Bridge && f.attrs.flag("between") {
+            if let Some(dim) = f.dimension {
+                between.push(dim);
+                checks.push(quote_spanned!(dim.span()=> ::model_core::__private::assert_dimension::<#dim>();));
+            }
+            continue;
+        }
+        let ty = f.ty;
+        let column = &f.column;
+        let data_type = if let Some(spelling) = f.attrs.str("sql_type") {
+            // Checked at compile time: a misspelt type fails here, at the literal.
+            quote_spanned!(spelling.span()=> {
+                const TYPE: ::model_core::__private::DataType =
+                    ::model_core::__private::spelled(::model_core::__private::DataType::from_spelling(#spelling));
+                TYPE
+            })
+        } else {
+            quote_spanned!(ty.span()=> <#ty as ::model_core::SqlType>::data_type())
+        };
+        let nullable = match f.attrs.bool("nullable") {
+            Some(b) => quote!(#b),
+            None => quote_spanned!(ty.span()=> <#ty as ::model_core::SqlType>::NULLABLE),
+        };
+        let kind = if let Some(dim) = f.dimension {
+            checks.push(quote_spanned!(dim.span()=> ::model_core::__private::assert_dimension::<#dim>();));
+            let role = opt_str(f.attrs.str("role"));
+            quote!(::model_core::__private::ColumnKind::Reference {
+                dimension: ::model_core::__private::s(<#dim as ::model_core::Table>::NAME),
+                role: #role,
+            })
+        } else if let Some((additivity, _)) = f.attrs.choice("measure") {
+            checks.push(quote_spanned!(ty.span()=> ::model_core::__private::assert_numeric::<#ty>();));
+            let additivity = match additivity {
+                "semi_additive" => quote!(SemiAdditive),
+                "non_additive" => quote!(NonAdditive),
+                _ => quote!(Additive),
+            };
+            quote!(::model_core::__private::ColumnKind::Measure {
+                sql_type: #data_type,
+                additivity: ::model_core::__private::Additivity::#additivity,
+            })
+        } else if f.attrs.flag("degenerate") {
+            quote!(::model_core::__private::ColumnKind::Degenerate { sql_type: #data_type })
+        } else {
+            let scd = match f.attrs.int("scd") {
+                Some((n, _)) => {
+                    let scd = scd_tokens(n);
+                    quote!(::model_core::__private::Some(#scd))
+                }
+                None => quote!(::model_core::__private::None),
+            };
+            quote!(::model_core::__private::ColumnKind::Attribute { sql_type: #data_type, scd: #scd })
+        };
+        let col_comment = opt_str(f.attrs.str("comment"));
+        let pii = f.attrs.flag("pii");
+        columns.push(quote! {
+            ::model_core::__private::Column {
+                name: ::model_core::__private::s(#column),
+                kind: #kind,
+                nullable: #nullable,
+                comment: #col_comment,
+                pii: #pii,
+            }
+        });
+        rust_fields.push(f.ident.to_string());
+    }
+
+    let flagged = |flag: &str| -> Vec<String> {
+        fields.iter().filter(|f| f.attrs.flag(flag)).map(|f| f.column.clone()).collect()
+    };
+
+    let definition = match derive {
+        Derive::Dimension => {
+            let natural_key = flagged("natural_key");
+            let scd = container.int("scd");
+            let history = scd.is_some_and(|(n, _)| n == 2)
+                || fields.iter().any(|f| f.attrs.int("scd").is_some_and(|(n, _)| n == 2));
+            if history && natural_key.is_empty() {
+                let span = scd
+                    .filter(|(n, _)| *n == 2)
+                    .map(|(_, s)| s)
+                    .or_else(|| fields.iter().find_map(|f| f.attrs.int("scd").filter(|(n, _)| *n == 2).map(|(_, s)| s)))
+                    .unwrap_or_else(|| ident.span());
+                errors.push(
+                    span,
+                    format!(
+                        "`{ident}` keeps SCD2 history but has no natural key: mark the business key with #[model(natural_key)]"
+                    ),
+                );
+            }
+            let generation = container.choice("key_generation").map_or("identity", |(g, _)| g);
+            let generation_tokens = generation_tokens(generation);
+            let key = match (container.str("key"), generation) {
+                (Some(k), _) => quote!(::model_core::__private::s(#k)),
+                (None, "natural") => {
+                    let first = natural_key.first().cloned().unwrap_or_default();
+                    quote!(::model_core::__private::s(#first))
+                }
+                (None, _) => quote!(::model_core::default_key(#name, "DIM_")),
+            };
+            let scd = scd_tokens(scd.map_or(1, |(n, _)| n));
+            let unknown_member = container.bool("unknown_member").unwrap_or(true);
+            let natural_key = column_list(&natural_key);
+            quote! {
+                ::model_core::TableDef::Dimension(::model_core::__private::Dimension {
+                    name: ::model_core::__private::s(#name),
+                    comment: #comment,
+                    scd: #scd,
+                    key: #key,
+                    key_generation: #generation_tokens,
+                    natural_key: #natural_key,
+                    unknown_member: #unknown_member,
+                    columns: ::model_core::__private::Vec::from([#(#columns),*]),
+                    cluster_by: #cluster_by,
+                })
+            }
+        }
+        Derive::Fact => {
+            let generation = match container.choice("key_generation") {
+                Some(("natural", span)) => {
+                    errors.push(span, "facts cannot use `key_generation = \"natural\"`: use \"identity\" or \"sequence\"");
+                    "identity"
+                }
+                Some((g, _)) => g,
+                None => "identity",
+            };
+            let generation_tokens = generation_tokens(generation);
+            let key = match container.str("key") {
+                Some(k) => quote!(::model_core::__private::s(#k)),
+                None => quote!(::model_core::default_key(#name, "FACT_")),
+            };
+            let fact_type = match container.choice("fact_type").map_or("transaction", |(t, _)| t) {
+                "periodic_snapshot" => quote!(PeriodicSnapshot),
+                "accumulating_snapshot" => quote!(AccumulatingSnapshot),
+                "factless" => quote!(Factless),
+                _ => quote!(Transaction),
+            };
+            let grain = opt_str(container.str("grain"));
+            let grain_columns = column_list(&flagged("grain"));
+            quote! {
+                ::model_core::TableDef::Fact(::model_core::__private::Fact {
+                    name: ::model_core::__private::s(#name),
+                    comment: #comment,
+                    fact_type: ::model_core::__private::FactType::#fact_type,
+                    grain: ::model_core::__private::Grain { description: #grain, columns: #grain_columns },
+                    key: #key,
+                    key_generation: #generation_tokens,
+                    columns: ::model_core::__private::Vec::from([#(#columns),*]),
+                    cluster_by: #cluster_by,
+                })
+            }
+        }
+        Derive::Bridge => {
+            if between.len() != 2 {
+                errors.push(
+                    ident.span(),
+                    format!(
+                        "bridge `{ident}` needs exactly two `#[model(between)] field: Key<Dimension>` fields, one per dimension it joins; found {}",
+                        between.len()
+                    ),
+                );
+            }
+            let mut single = |flag: &str| -> TokenStream {
+                let found = flagged(flag);
+                for extra in fields.iter().filter(|f| f.attrs.flag(flag)).skip(1) {
+                    errors.push(extra.ident.span(), format!("only one field of `{ident}` can be `#[model({flag})]`"));
+                }
+                opt_str(found.first().map(|c| LitStr::new(c, Span::call_site())).as_ref())
+            };
+            let weight = single("weight");
+            let group = single("group");
+            let from = flagged("effective_from");
+            let to = flagged("effective_to");
+            let current = single("current");
+            let effective = match (from.first(), to.first()) {
+                (Some(from), Some(to)) => quote!(::model_core::__private::Some(::model_core::__private::EffectiveDating {
+                    from: ::model_core::__private::s(#from),
+                    to: ::model_core::__private::s(#to),
+                    current: #current,
+                })),
+                (None, None) => quote!(::model_core::__private::None),
+                _ => {
+                    errors.push(
+                        ident.span(),
+                        format!("bridge `{ident}` is effective-dated: mark one field `effective_from` and one `effective_to`"),
+                    );
+                    quote!(::model_core::__private::None)
+                }
+            };
+            quote! {
+                ::model_core::TableDef::Bridge(::model_core::__private::Bridge {
+                    name: ::model_core::__private::s(#name),
+                    comment: #comment,
+                    dimensions: ::model_core::__private::Vec::from([
+                        #(::model_core::__private::s(<#between as ::model_core::Table>::NAME)),*
+                    ]),
+                    weight: #weight,
+                    group: #group,
+                    effective: #effective,
+                    columns: ::model_core::__private::Vec::from([#(#columns),*]),
+                    cluster_by: #cluster_by,
+                })
+            }
+        }
+    };
+
+    let rust_name = ident.to_string();
+    let kind_trait = Ident::new(derive.name(), Span::call_site());
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl ::model_core::Table for #ident {
+                const NAME: &'static str = #name;
+                const RUST_NAME: &'static str = #rust_name;
+                fn definition() -> ::model_core::TableDef {
+                    #(#checks)*
+                    #definition
+                }
+                fn fields() -> &'static [&'static str] {
+                    &[#(#rust_fields),*]
+                }
+            }
+            #[automatically_derived]
+            impl ::model_core::#kind_trait for #ident {}
+        };
+    }
+}
+
+fn generation_tokens(generation: &str) -> TokenStream {
+    match generation {
+        "sequence" => quote!(::model_core::__private::KeyGeneration::Sequence),
+        "natural" => quote!(::model_core::__private::KeyGeneration::Natural),
+        _ => quote!(::model_core::__private::KeyGeneration::Identity),
+    }
+}
