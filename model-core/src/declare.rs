@@ -355,7 +355,11 @@ pub mod __private {
     pub const fn spelled(ty: Option<DataType>) -> DataType {
         match ty {
             Some(ty) => ty,
-            None => panic!("invalid sql_type spelling"),
+            None => panic!(
+                "`sql_type` is not a Snowflake type dimgen knows; write one of: int, bigint, number(p,s), \
+                 decimal(p,s), float, double, string, varchar(n), boolean, date, time, timestamp, timestamp_ntz, \
+                 timestamp_ltz, timestamp_tz, variant, object, array, binary"
+            ),
         }
     }
 

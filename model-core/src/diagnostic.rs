@@ -144,6 +144,12 @@ impl SourceMap {
                 key,
                 index: Some(_),
             } => Loc::table(*table, key),
+            // A key falls back to the table's name, the name to the whole table.
+            Loc::Table {
+                table,
+                key: "name",
+                index: None,
+            } => Loc::table(*table, ""),
             Loc::Table {
                 table,
                 key,

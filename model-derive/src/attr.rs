@@ -338,8 +338,8 @@ fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Spa
             if !has_eq {
                 return Some(Value::Bool(true, path_span));
             }
-            match meta.value().and_then(|v| v.parse::<Lit>()) {
-                Ok(Lit::Bool(b)) => Some(Value::Bool(b.value, b.span())),
+            match meta.value().and_then(|v| v.parse::<syn::Expr>()) {
+                Ok(syn::Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. })) => Some(Value::Bool(b.value, b.span())),
                 Ok(other) => {
                     errors.push(other.span(), format!("`{key}` takes `true` or `false`: write {form}"));
                     None
@@ -360,7 +360,10 @@ fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Spa
             let result = meta.parse_nested_meta(|inner| {
                 match inner.path.get_ident() {
                     Some(ident) if inner.input.is_empty() || inner.input.peek(Token![,]) => fields.push(ident.clone()),
-                    _ => errors.push(inner.path.span(), format!("`{key}` lists field names: write {form}")),
+                    _ => {
+                        errors.push(inner.path.span(), format!("`{key}` lists field names: write {form}"));
+                        skip_value(&inner);
+                    }
                 }
                 Ok(())
             });
@@ -370,10 +373,15 @@ fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Spa
             Some(Value::Fields(fields, path_span))
         }
         Kind::Str | Kind::Int(_) | Kind::Choice(_) => {
-            let lit = match meta.value().and_then(|v| v.parse::<Lit>()) {
-                Ok(lit) => lit,
+            // Parse any expression so that a non-literal is consumed and reported once.
+            let lit = match meta.value().and_then(|v| v.parse::<syn::Expr>()) {
+                Ok(syn::Expr::Lit(syn::ExprLit { lit, .. })) => lit,
+                Ok(other) => {
+                    errors.push(other.span(), format!("`{key}` takes a literal: write {form}"));
+                    return None;
+                }
                 Err(e) => {
-                    errors.0.push(syn::Error::new(e.span(), format!("`{key}` takes a literal: write {form}")));
+                    errors.0.push(e);
                     return None;
                 }
             };

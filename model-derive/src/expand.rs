@@ -31,11 +31,12 @@ pub fn derive(derive: Derive, input: &DeriveInput) -> TokenStream {
     // Still implement the traits so that uses of the type do not cascade into more errors.
     let compile_errors = errors.into_compile_errors();
     let name = ident.to_string();
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #compile_errors
         const _: () = {
             #[automatically_derived]
-            impl ::model_core::Table for #ident {
+            impl #impl_generics ::model_core::Table for #ident #ty_generics #where_clause {
                 const NAME: &'static str = #name;
                 const RUST_NAME: &'static str = #name;
                 fn definition() -> ::model_core::TableDef {
@@ -46,7 +47,7 @@ pub fn derive(derive: Derive, input: &DeriveInput) -> TokenStream {
                 }
             }
             #[automatically_derived]
-            impl ::model_core::#kind_trait for #ident {}
+            impl #impl_generics ::model_core::#kind_trait for #ident #ty_generics #where_clause {}
         };
     }
 }

@@ -1,0 +1,25 @@
+use model_core::{Bridge, Dimension, Key};
+
+#[derive(Dimension)]
+struct Customer {
+    #[model(natural_key)]
+    id: i64,
+}
+
+#[derive(Dimension)]
+struct Interest {
+    #[model(natural_key)]
+    id: i64,
+}
+
+#[derive(Bridge)]
+struct CustomerInterest {
+    #[model(between)]
+    customer: Key<Customer>,
+    #[model(between)]
+    interest: Key<Interest>,
+    #[model(effective_from)]
+    valid_from: i64,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use model_core::Dimension;
+
+#[derive(Dimension)]
+struct Customer<T> {
+    #[model(natural_key)]
+    id: T,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use model_core::Dimension;
+
+#[derive(Dimension)]
+struct Customer(i64);
+
+fn main() {}
