@@ -280,8 +280,10 @@ impl ModelBuilder {
     #[must_use]
     pub fn environment_with_vars(mut self, name: &str, schema: &str, vars: &[(&str, &str)]) -> Self {
         let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        // One environment per name (a later call replaces an earlier one), kept
+        // ordered by name as a TOML file gives them.
+        self.model.environments.retain(|e| e.name != name);
         self.model.environments.push(Environment { name: name.to_owned(), schema: schema.to_owned(), vars });
-        // Environments are kept ordered by name, as a TOML file gives them.
         self.model.environments.sort_by(|a, b| a.name.cmp(&b.name));
         self
     }

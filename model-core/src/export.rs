@@ -12,11 +12,12 @@
 //! added to the model is a compile error here until the export writes it.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crate::load::default_key;
 use crate::model::{
-    Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,
-    KeyGeneration, Model, ScdType,
+    Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain, KeyGeneration, Model,
+    ScdType,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -31,11 +32,20 @@ const DEFAULT_FACT_TYPE: FactType = FactType::Transaction;
 /// Write a model as a TOML document in dimgen's model format; loading the
 /// result with `load_str` gives back an equal `Model`.
 ///
-/// The round trip holds for every model that loads (every valid model):
-/// strings are written exactly, whatever they contain, and defaults are left
-/// out only where the loader puts the same value back. Types are written in
-/// their canonical Snowflake spelling (`NUMBER(38,0)`, `VARCHAR(20)`).
-/// The output depends only on the model: the same model gives the same text.
+/// The round trip holds for every model that loads from TOML: strings are
+/// written exactly, whatever they contain, and defaults are left out only
+/// where the loader puts the same value back. Types are written in their
+/// canonical Snowflake spelling (`NUMBER(38,0)`, `VARCHAR(20)`). The output
+/// depends only on the model: the same model gives the same text.
+///
+/// A model built in Rust can hold what TOML cannot say, and [`validate`]
+/// does not (yet) refuse it: environments out of name order (the loader
+/// sorts them) or two with one name (a TOML syntax error), a type outside
+/// the ranges the loader accepts (`VARCHAR(0)`, `NUMBER(39,0)`,
+/// `NUMBER(5,6)`), or a fact with `key_generation = "natural"`. Their
+/// export is written as the model says, and loading it fails or reorders.
+///
+/// [`validate`]: crate::validate
 ///
 /// ```
 /// let text = r#"
@@ -64,9 +74,9 @@ pub fn to_toml(model: &Model) -> String {
     } = model;
     let mut doc = Document::default();
     if name != DEFAULT_MODEL_NAME {
-        doc.field("name", string(name));
+        doc.field("name", &string(name));
     }
-    doc.field("database", string(database));
+    doc.field("database", &string(database));
     doc.optional("comment", comment.as_deref());
     for environment in environments {
         doc.environment(environment);
@@ -100,17 +110,17 @@ impl Document {
     }
 
     /// `key = value`, the value already in TOML.
-    fn field(&mut self, key: &str, value: String) {
+    fn field(&mut self, key: &str, value: &str) {
         self.text.push_str(key);
         self.text.push_str(" = ");
-        self.text.push_str(&value);
+        self.text.push_str(value);
         self.text.push('\n');
     }
 
     /// `key = "value"` when there is a value.
     fn optional(&mut self, key: &str, value: Option<&str>) {
         if let Some(value) = value {
-            self.field(key, string(value));
+            self.field(key, &string(value));
         }
     }
 
@@ -119,8 +129,8 @@ impl Document {
     fn names(&mut self, key: &str, names: &[String]) {
         match names {
             [] => {}
-            [one] => self.field(key, string(one)),
-            many => self.field(key, array(many)),
+            [one] => self.field(key, &string(one)),
+            many => self.field(key, &array(many)),
         }
     }
 
@@ -141,9 +151,9 @@ impl Document {
     fn environment(&mut self, environment: &Environment) {
         let Environment { name, schema, vars } = environment;
         self.header(&format!("[environments.{}]", key(name)));
-        self.field("schema", string(schema));
+        self.field("schema", &string(schema));
         if !vars.is_empty() {
-            self.field("vars", variables(vars));
+            self.field("vars", &variables(vars));
         }
     }
 
@@ -160,7 +170,7 @@ impl Document {
             cluster_by,
         } = dimension;
         self.header("[[dimension]]");
-        self.field("name", string(name));
+        self.field("name", &string(name));
         self.optional("comment", comment.as_deref());
         self.names("natural_key", natural_key);
         // Without `key`, the loader takes the natural key for a natural key
@@ -170,16 +180,16 @@ impl Document {
             KeyGeneration::Identity | KeyGeneration::Sequence => default_key(name, "DIM_"),
         };
         if *key != implied_key {
-            self.field("key", string(key));
+            self.field("key", &string(key));
         }
         if *key_generation != DEFAULT_KEY_GENERATION {
-            self.field("key_generation", string(key_generation_str(*key_generation)));
+            self.field("key_generation", &string(key_generation_str(*key_generation)));
         }
         if *scd != DEFAULT_SCD {
-            self.field("scd", scd.number().to_string());
+            self.field("scd", &scd.number().to_string());
         }
         if !unknown_member {
-            self.field("unknown_member", "false".to_owned());
+            self.field("unknown_member", "false");
         }
         self.names("cluster_by", cluster_by);
         self.columns(columns);
@@ -201,18 +211,18 @@ impl Document {
             columns: grain_columns,
         } = grain;
         self.header("[[fact]]");
-        self.field("name", string(name));
+        self.field("name", &string(name));
         self.optional("comment", comment.as_deref());
         if *fact_type != DEFAULT_FACT_TYPE {
-            self.field("fact_type", string(fact_type.as_str()));
+            self.field("fact_type", &string(fact_type.as_str()));
         }
         self.optional("grain", description.as_deref());
         self.names("grain_columns", grain_columns);
         if *key != default_key(name, "FACT_") {
-            self.field("key", string(key));
+            self.field("key", &string(key));
         }
         if *key_generation != DEFAULT_KEY_GENERATION {
-            self.field("key_generation", string(key_generation_str(*key_generation)));
+            self.field("key_generation", &string(key_generation_str(*key_generation)));
         }
         self.names("cluster_by", cluster_by);
         self.columns(columns);
@@ -230,9 +240,9 @@ impl Document {
             cluster_by,
         } = bridge;
         self.header("[[bridge]]");
-        self.field("name", string(name));
+        self.field("name", &string(name));
         self.optional("comment", comment.as_deref());
-        self.field("between", array(dimensions));
+        self.field("between", &array(dimensions));
         self.optional("group", group.as_deref());
         self.optional("weight", weight.as_deref());
         if let Some(EffectiveDating { from, to, current }) = effective {
@@ -240,7 +250,7 @@ impl Document {
             if let Some(current) = current {
                 pairs.push(("current", string(current)));
             }
-            self.field("effective", inline(&pairs));
+            self.field("effective", &inline(&pairs));
         }
         self.names("cluster_by", cluster_by);
         self.columns(columns);
@@ -361,7 +371,10 @@ fn basic_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c if c.is_control() => {
+                // Writing into a `String` cannot fail.
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -457,9 +470,15 @@ mod tests {
     fn every_type() -> Vec<DataType> {
         let all = vec![
             DataType::INTEGER,
-            DataType::Number { precision: 20, scale: 2 },
+            DataType::Number {
+                precision: 20,
+                scale: 2,
+            },
             DataType::Number { precision: 1, scale: 0 },
-            DataType::Number { precision: 38, scale: 38 },
+            DataType::Number {
+                precision: 38,
+                scale: 38,
+            },
             DataType::Float,
             DataType::Varchar(None),
             DataType::Varchar(Some(1)),
@@ -649,7 +668,7 @@ columns = [
             "name = \"shop\"\n",
             "comment = \"c\"\n",
             "[environments.\"dev env\"]\n",
-            "vars = { \"my var\" = \"x\", b = \"y\\nz\" }\n",
+            "vars = { b = \"y\\nz\", \"my var\" = \"x\" }\n",
             "key = \"surrogate\"\n",
             "key_generation = \"sequence\"\n",
             "scd = 2\n",
@@ -692,7 +711,11 @@ columns = [{ name = "ID", type = "int" }]
             model.comment = Some((*text).to_owned());
             model.dimensions[0].comment = Some((*text).to_owned());
             model.dimensions[0].columns[0].comment = Some((*text).to_owned());
-            model.environments[0].vars = BTreeMap::from([((*text).to_owned(), (*text).to_owned())]);
+            // `${var}` in the comments needs `var`.
+            model.environments[0].vars = BTreeMap::from([
+                ((*text).to_owned(), (*text).to_owned()),
+                ("var".to_owned(), (*text).to_owned()),
+            ]);
             let exported = to_toml(&model);
             let reloaded = match crate::load_str("export.toml", &exported) {
                 Ok(loaded) => loaded.model,

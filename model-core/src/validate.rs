@@ -25,6 +25,7 @@ pub fn validate(model: &Model) -> Vec<Problem> {
     v.table_names();
     for (id, table) in v.tables() {
         v.identifiers(id, table);
+        v.types(id, table);
         v.columns(id, table);
         v.references(id, table);
         v.listed_columns(id, table);
@@ -149,6 +150,25 @@ impl<'m> Validator<'m> {
                 at,
                 "not a usable identifier",
             ));
+        }
+    }
+
+    /// Types built in Rust (a user's `SqlType`) can hold values the TOML
+    /// spellings refuse; Snowflake would refuse them too.
+    fn types(&mut self, table: TableId, t: TableRef<'m>) {
+        for (i, column) in t.columns().iter().enumerate() {
+            let Some(ty) = column.declared_type() else { continue };
+            if DataType::parse(&ty.to_string()).as_ref() != Ok(ty) {
+                self.push(
+                    Problem::new(
+                        "dimgen::invalid_type",
+                        format!("column `{}.{}` has type {ty}, which Snowflake does not accept", t.name(), column.name),
+                        Loc::column(table, i, "type"),
+                        "invalid type",
+                    )
+                    .help("NUMBER precision is 1..=38 with scale <= precision; VARCHAR length is 1..=16777216"),
+                );
+            }
         }
     }
 
@@ -521,6 +541,17 @@ impl<'m> Validator<'m> {
 
     fn fact(&mut self, table: TableId) {
         let f = &self.model.facts[table.index];
+        if f.key_generation == KeyGeneration::Natural {
+            self.push(
+                Problem::new(
+                    "dimgen::natural_key_generation",
+                    format!("fact `{}` cannot use its natural key as key: facts have a generated row key", f.name),
+                    Loc::table(table, "key_generation"),
+                    "not for facts",
+                )
+                .help("use `identity` (default) or `sequence`"),
+            );
+        }
         for (i, column) in f.columns.iter().enumerate() {
             if let ColumnKind::Measure { sql_type, additivity } = &column.kind {
                 if !sql_type.is_numeric() {

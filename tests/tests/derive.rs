@@ -206,3 +206,13 @@ fn rust_models_get_the_same_validation_with_rust_names() {
     });
     assert!(rendered.contains("at `Returns::customer_key`"), "{rendered}");
 }
+
+#[test]
+fn a_rust_model_exports_to_toml_and_loads_back_equal() {
+    let from_rust = rust_model().unwrap_or_else(|e| panic!("{}", e.render(100)));
+    let text = model_core::to_toml(&from_rust);
+    let reloaded = model_core::load_str("exported.toml", &text)
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.diagnostics.render(100)))
+        .model;
+    assert_eq!(reloaded, from_rust, "{text}");
+}
