@@ -131,7 +131,7 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
         .iter()
         .map(|c| ColumnDef {
             name: c.name.clone(),
-            sql_type: c.sql_type.clone(),
+            sql_type: c.sql_type,
             nullable: c.nullable,
             default: match c.origin {
                 Origin::SurrogateKey(KeyGeneration::Identity) => Some(ColumnDefault::Identity),
@@ -239,7 +239,7 @@ fn unknown_value(column: &PhysicalColumn, in_natural_key: bool) -> Value {
         DataType::Date => Value::Typed("1900-01-01".into(), DataType::Date),
         DataType::Time => Value::Typed("00:00:00".into(), DataType::Time),
         ty @ (DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz) => {
-            Value::Typed("1900-01-01 00:00:00".into(), ty.clone())
+            Value::Typed("1900-01-01 00:00:00".into(), *ty)
         }
         _ => Value::Null,
     }

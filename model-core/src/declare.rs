@@ -64,7 +64,10 @@ impl<D: Dimension> Key<D> {
 
     /// A key value.
     pub fn new(value: i64) -> Self {
-        Self { value, dimension: PhantomData }
+        Self {
+            value,
+            dimension: PhantomData,
+        }
     }
 }
 
@@ -283,25 +286,41 @@ impl ModelBuilder {
         // One environment per name (a later call replaces an earlier one), kept
         // ordered by name as a TOML file gives them.
         self.model.environments.retain(|e| e.name != name);
-        self.model.environments.push(Environment { name: name.to_owned(), schema: schema.to_owned(), vars });
+        self.model.environments.push(Environment {
+            name: name.to_owned(),
+            schema: schema.to_owned(),
+            vars,
+        });
         self.model.environments.sort_by(|a, b| a.name.cmp(&b.name));
         self
     }
 
     fn add<T: Table>(mut self) -> Self {
-        let origin = RustTable { rust_name: T::RUST_NAME, fields: T::fields() };
+        let origin = RustTable {
+            rust_name: T::RUST_NAME,
+            fields: T::fields(),
+        };
         let id = match T::definition() {
             TableDef::Dimension(d) => {
                 self.model.dimensions.push(d);
-                TableId { kind: TableKind::Dimension, index: self.model.dimensions.len() - 1 }
+                TableId {
+                    kind: TableKind::Dimension,
+                    index: self.model.dimensions.len() - 1,
+                }
             }
             TableDef::Fact(f) => {
                 self.model.facts.push(f);
-                TableId { kind: TableKind::Fact, index: self.model.facts.len() - 1 }
+                TableId {
+                    kind: TableKind::Fact,
+                    index: self.model.facts.len() - 1,
+                }
             }
             TableDef::Bridge(b) => {
                 self.model.bridges.push(b);
-                TableId { kind: TableKind::Bridge, index: self.model.bridges.len() - 1 }
+                TableId {
+                    kind: TableKind::Bridge,
+                    index: self.model.bridges.len() - 1,
+                }
             }
         };
         self.origins.insert(id, origin);
@@ -337,7 +356,10 @@ impl ModelBuilder {
         for (id, origin) in self.origins {
             source.insert_rust(id, origin);
         }
-        Err(Diagnostics { problems, source })
+        Err(Diagnostics {
+            problems,
+            source: Box::new(source),
+        })
     }
 }
 
@@ -368,6 +390,15 @@ pub mod __private {
     /// A string.
     pub fn s(text: &str) -> String {
         text.to_owned()
+    }
+
+    /// The key column of dimension `D` (a bridge's reference column is named after it).
+    pub fn key_of<D: super::Dimension>() -> String {
+        match D::definition() {
+            super::TableDef::Dimension(d) => d.key,
+            // `D: Dimension` is only implemented by #[derive(Dimension)], which builds a dimension.
+            _ => crate::load::default_key(D::NAME, "DIM_"),
+        }
     }
 
     /// Compile-time check that a `Key<D>` names a dimension (error at `D`).

@@ -100,7 +100,12 @@ pub struct SourceMap {
 impl SourceMap {
     /// An empty map for a source.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { name: name.into(), text: text.into(), spans: HashMap::new(), rust: HashMap::new() }
+        Self {
+            name: name.into(),
+            text: text.into(),
+            spans: HashMap::new(),
+            rust: HashMap::new(),
+        }
     }
 
     /// Record the Rust type a table was declared by.
@@ -117,11 +122,20 @@ impl SourceMap {
             _ => return None,
         };
         let origin = self.rust.get(table)?;
-        let key = if key.is_empty() || key == "name" { String::new() } else { format!(", `{key}`") };
+        let key = if key.is_empty() || key == "name" {
+            String::new()
+        } else {
+            format!(", `{key}`")
+        };
         Some(match column.and_then(|c| origin.fields.get(c)) {
             Some(field) => format!("at `{}::{field}`{key}", origin.rust_name),
             None => format!("at `{}`{key}", origin.rust_name),
         })
+    }
+
+    /// Whether `loc` itself (not a fallback) is written in the source.
+    pub fn has(&self, loc: &Loc) -> bool {
+        self.spans.contains_key(loc)
     }
 
     /// Record where `loc` is written.
@@ -264,7 +278,8 @@ pub struct Diagnostics {
     /// The problems, in the order found (source order where possible).
     pub problems: Vec<Problem>,
     /// The source the locations refer to.
-    pub source: SourceMap,
+    /// The source the locations refer to (boxed: keeps `Result<_, Diagnostics>` small).
+    pub source: Box<SourceMap>,
 }
 
 impl Diagnostics {

@@ -135,14 +135,17 @@ impl Document {
     }
 
     /// `columns = [`, one inline table per line, `]`; nothing when there are none.
-    fn columns(&mut self, columns: &[Column]) {
+    /// `identifying` lists the natural-key or grain columns, which are NOT NULL
+    /// whatever they say, so their `nullable` is not written.
+    fn columns(&mut self, columns: &[Column], identifying: &[String]) {
         if columns.is_empty() {
             return;
         }
         self.text.push_str("columns = [\n");
         for column in columns {
             self.text.push_str("  ");
-            self.text.push_str(&self::column(column));
+            self.text
+                .push_str(&self::column(column, identifying.contains(&column.name)));
             self.text.push_str(",\n");
         }
         self.text.push_str("]\n");
@@ -192,7 +195,7 @@ impl Document {
             self.field("unknown_member", "false");
         }
         self.names("cluster_by", cluster_by);
-        self.columns(columns);
+        self.columns(columns, natural_key);
     }
 
     fn fact(&mut self, fact: &Fact) {
@@ -225,7 +228,7 @@ impl Document {
             self.field("key_generation", &string(key_generation_str(*key_generation)));
         }
         self.names("cluster_by", cluster_by);
-        self.columns(columns);
+        self.columns(columns, grain_columns);
     }
 
     fn bridge(&mut self, bridge: &Bridge) {
@@ -253,12 +256,12 @@ impl Document {
             self.field("effective", &inline(&pairs));
         }
         self.names("cluster_by", cluster_by);
-        self.columns(columns);
+        self.columns(columns, &[]);
     }
 }
 
 /// One column as an inline table: `{ name = "X", type = "VARCHAR", ... }`.
-fn column(column: &Column) -> String {
+fn column(column: &Column, identifying: bool) -> String {
     let Column {
         name,
         kind,
@@ -291,7 +294,7 @@ fn column(column: &Column) -> String {
             pairs.push(("degenerate", "true".to_owned()));
         }
     }
-    if *nullable != Column::default_nullable(kind) {
+    if !identifying && *nullable != Column::default_nullable(kind) {
         pairs.push(("nullable", nullable.to_string()));
     }
     if *pii {
@@ -553,7 +556,7 @@ scd = 1
 unknown_member = true
 natural_key = ["ID"]
 columns = [
-  { name = "ID", type = "int", nullable = true, pii = false, degenerate = false },
+  { name = "ID", type = "int", nullable = false, pii = false, degenerate = false },
   { name = "B_KEY", references = "DIM_B", nullable = false },
 ]
 [[dimension]]
@@ -675,7 +678,7 @@ columns = [
             "unknown_member = false\n",
             "natural_key = [\"ID\", \"SRC\"]\n",
             "cluster_by = \"ID\"\n",
-            "{ name = \"ID\", type = \"VARCHAR(20)\", nullable = false, pii = true, comment = \"the id\" }",
+            "{ name = \"ID\", type = \"VARCHAR(20)\", pii = true, comment = \"the id\" }",
             "{ name = \"SRC\", type = \"VARCHAR\", scd = 1 }",
             "fact_type = \"periodic_snapshot\"\n",
             "grain = \"one row per thing\"\n",

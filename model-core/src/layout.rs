@@ -56,7 +56,7 @@ impl Model {
             return DataType::INTEGER;
         }
         match dim.column(&dim.key).map(|c| &c.kind) {
-            Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) => sql_type.clone(),
+            Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) => *sql_type,
             Some(ColumnKind::Reference { dimension, .. }) => self.key_type_at_depth(dimension, depth + 1),
             _ => DataType::INTEGER,
         }
@@ -120,7 +120,7 @@ impl Model {
             ColumnKind::Reference { dimension, .. } => (self.key_type(dimension), Some(dimension.clone())),
             ColumnKind::Attribute { sql_type, .. }
             | ColumnKind::Measure { sql_type, .. }
-            | ColumnKind::Degenerate { sql_type } => (sql_type.clone(), None),
+            | ColumnKind::Degenerate { sql_type } => (*sql_type, None),
         };
         // The natural key of a dimension and the grain of a fact identify rows: never NULL.
         let in_natural_key = match table {

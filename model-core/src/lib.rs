@@ -41,6 +41,9 @@ pub mod model;
 mod types;
 mod validate;
 
+pub use declare::{
+    __private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, RustTable, SqlType, Table, TableDef,
+};
 pub use diagnostic::{Diagnostics, Label, Loc, Problem, SourceMap, TableId};
 pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};
@@ -48,7 +51,6 @@ pub use load::{
     BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded,
     MODEL_KEYS, default_key, load_str,
 };
-pub use declare::{Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, RustTable, SqlType, Table, TableDef, __private};
 pub use model::{
     Additivity, Column, ColumnKind, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model, ScdType,
     TableKind, TableRef, scd2,

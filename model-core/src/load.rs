@@ -165,7 +165,7 @@ struct RawColumn {
     measure: Option<Spanned<String>>,
     degenerate: Option<Spanned<bool>>,
     scd: Option<Spanned<i64>>,
-    nullable: Option<bool>,
+    nullable: Option<Spanned<bool>>,
     comment: Option<Spanned<String>>,
     pii: Option<bool>,
 }
@@ -241,7 +241,10 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
     match model {
         Some(model) if problems.is_empty() => Ok(Loaded { model, source }),
         _ => Err(LoadError {
-            diagnostics: Diagnostics { problems, source },
+            diagnostics: Diagnostics {
+                problems,
+                source: Box::new(source),
+            },
         }),
     }
 }
@@ -612,7 +615,8 @@ impl Builder<'_> {
             (None, KeyGeneration::Natural) => natural_key.first().cloned().unwrap_or_default(),
             (None, _) => default_key(&name, "DIM_"),
         };
-        let columns = self.columns(table, raw.columns);
+        let mut columns = self.columns(table, raw.columns);
+        self.identifying(table, &mut columns, &natural_key, "natural_key");
         let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
         Dimension {
             name,
@@ -667,7 +671,8 @@ impl Builder<'_> {
         let key = self
             .opt_string(Loc::table(table, "key"), raw.key)
             .unwrap_or_else(|| default_key(&name, "FACT_"));
-        let columns = self.columns(table, raw.columns);
+        let mut columns = self.columns(table, raw.columns);
+        self.identifying(table, &mut columns, &grain.columns, "grain_columns");
         let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
         Fact {
             name,
@@ -716,6 +721,30 @@ impl Builder<'_> {
             effective,
             columns,
             cluster_by,
+        }
+    }
+
+    /// Natural-key and grain columns identify rows, so they are never NULL;
+    /// saying `nullable = true` on one is a contradiction worth reporting.
+    fn identifying(&mut self, table: TableId, columns: &mut [Column], names: &[String], list: &'static str) {
+        for (i, column) in columns.iter_mut().enumerate() {
+            let Some(position) = names.iter().position(|n| n == &column.name) else {
+                continue;
+            };
+            let explicit = Loc::column(table, i, "nullable");
+            if column.nullable && self.source.has(&explicit) {
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::conflicting_keys",
+                        format!("column `{}` is in `{list}`, so it cannot be nullable", column.name),
+                        explicit,
+                        "nullable here",
+                    )
+                    .also(Loc::table_item(table, list, position), "identifies rows here")
+                    .help("remove `nullable = true`"),
+                );
+            }
+            column.nullable = false;
         }
     }
 
@@ -796,7 +825,7 @@ impl Builder<'_> {
                 .help("a column is a reference, a measure or a degenerate dimension, not several"),
             );
         }
-        let placeholder = |fallback: DataType| sql_type.clone().flatten().unwrap_or(fallback);
+        let placeholder = |fallback: DataType| sql_type.flatten().unwrap_or(fallback);
         let kind = if let Some(dimension) = references {
             if sql_type.is_some() {
                 self.problems.push(
@@ -862,7 +891,13 @@ impl Builder<'_> {
                 "not an attribute",
             ));
         }
-        let nullable = raw.nullable.unwrap_or_else(|| Column::default_nullable(&kind));
+        let nullable = match raw.nullable {
+            Some(n) => {
+                self.source.insert(at("nullable"), n.span());
+                n.into_inner()
+            }
+            None => Column::default_nullable(&kind),
+        };
         Column {
             name,
             kind,

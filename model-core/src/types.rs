@@ -173,7 +173,9 @@ impl DataType {
                 }
                 i += 1;
             }
-            let Some(precision) = digits(&buf, args_start, comma) else { return None };
+            let Some(precision) = digits(&buf, args_start, comma) else {
+                return None;
+            };
             let scale = if comma < args_end {
                 match digits(&buf, comma + 1, args_end) {
                     Some(s) => s,
@@ -186,7 +188,10 @@ impl DataType {
                 return None;
             }
             #[allow(clippy::cast_possible_truncation)] // both checked <= 38
-            return Some(Self::Number { precision: precision as u8, scale: scale as u8 });
+            return Some(Self::Number {
+                precision: precision as u8,
+                scale: scale as u8,
+            });
         }
         if word_is(&buf, open, b"string") || word_is(&buf, open, b"text") || word_is(&buf, open, b"varchar") {
             if !has_args {
@@ -360,16 +365,69 @@ mod tests {
     #[test]
     fn the_const_parser_agrees_with_parse() {
         let corpus = [
-            "int", "INTEGER", "bigint", "smallint", "tinyint", "byteint", "number", "number(20,2)", "NUMBER( 20 , 2 )",
-            "numeric(10)", "decimal(38,38)", "decimal(39,0)", "number(5,6)", "number(0)", "number(5,2,1)", "number()",
-            "number(", "number(a)", "float", "float4", "float8", "double", "double precision", "real", "string",
-            "text", "varchar", "varchar(12)", "varchar(0)", "varchar(16777216)", "varchar(16777217)", "varchar(x)",
-            "boolean", "bool", "bool(1)", "date", "time", "timestamp", "timestamp_ntz", "datetime", "timestamp_ltz",
-            "timestamp_tz", "variant", "json", "object", "array", "binary", "strng", "", "  ", "(", ")", "int)",
-            "varchar(1234567890)", "number(-1)", "Ünicode",
+            "int",
+            "INTEGER",
+            "bigint",
+            "smallint",
+            "tinyint",
+            "byteint",
+            "number",
+            "number(20,2)",
+            "NUMBER( 20 , 2 )",
+            "numeric(10)",
+            "decimal(38,38)",
+            "decimal(39,0)",
+            "number(5,6)",
+            "number(0)",
+            "number(5,2,1)",
+            "number()",
+            "number(",
+            "number(a)",
+            "float",
+            "float4",
+            "float8",
+            "double",
+            "double precision",
+            "real",
+            "string",
+            "text",
+            "varchar",
+            "varchar(12)",
+            "varchar(0)",
+            "varchar(16777216)",
+            "varchar(16777217)",
+            "varchar(x)",
+            "boolean",
+            "bool",
+            "bool(1)",
+            "date",
+            "time",
+            "timestamp",
+            "timestamp_ntz",
+            "datetime",
+            "timestamp_ltz",
+            "timestamp_tz",
+            "variant",
+            "json",
+            "object",
+            "array",
+            "binary",
+            "strng",
+            "",
+            "  ",
+            "(",
+            ")",
+            "int)",
+            "varchar(1234567890)",
+            "number(-1)",
+            "Ünicode",
         ];
         for spelling in corpus {
-            assert_eq!(DataType::from_spelling(spelling), DataType::parse(spelling).ok(), "{spelling:?}");
+            assert_eq!(
+                DataType::from_spelling(spelling),
+                DataType::parse(spelling).ok(),
+                "{spelling:?}"
+            );
         }
     }
 

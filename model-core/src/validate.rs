@@ -162,7 +162,11 @@ impl<'m> Validator<'m> {
                 self.push(
                     Problem::new(
                         "dimgen::invalid_type",
-                        format!("column `{}.{}` has type {ty}, which Snowflake does not accept", t.name(), column.name),
+                        format!(
+                            "column `{}.{}` has type {ty}, which Snowflake does not accept",
+                            t.name(),
+                            column.name
+                        ),
                         Loc::column(table, i, "type"),
                         "invalid type",
                     )
@@ -304,7 +308,10 @@ impl<'m> Validator<'m> {
             problem = problem.help(format!("did you mean `{name}`?"));
         } else {
             let names: Vec<&str> = model.dimensions.iter().map(|d| d.name.as_str()).collect();
-            problem = problem.help(format!("dimensions: {}", names.join(", ")));
+            problem = problem.help(format!(
+                "dimensions of this model: {}; declare a missing one with `[[dimension]]` (TOML) or `.dimension::<T>()` (Rust)",
+                names.join(", ")
+            ));
         }
         Some(problem)
     }
@@ -349,7 +356,7 @@ impl<'m> Validator<'m> {
         if let TableRef::Bridge(b) = t {
             for (i, dim) in b.dimensions.iter().enumerate() {
                 if let Some(problem) = self.reference_problem(dim, Loc::table_item(table, "between", i), &b.name) {
-                    self.push(problem.help("a bridge joins two dimensions; list them in `between`"));
+                    self.push(problem);
                 }
             }
         }
@@ -545,7 +552,10 @@ impl<'m> Validator<'m> {
             self.push(
                 Problem::new(
                     "dimgen::natural_key_generation",
-                    format!("fact `{}` cannot use its natural key as key: facts have a generated row key", f.name),
+                    format!(
+                        "fact `{}` cannot use its natural key as key: facts have a generated row key",
+                        f.name
+                    ),
                     Loc::table(table, "key_generation"),
                     "not for facts",
                 )

@@ -67,46 +67,171 @@ pub const FACT_TYPES: &[&str] = &["transaction", "periodic_snapshot", "accumulat
 pub const ADDITIVITIES: &[&str] = &["additive", "semi_additive", "non_additive"];
 
 const CONTAINER_KEYS: &[KeyDef] = &[
-    KeyDef { name: "name", kind: Kind::Str, on: ALL, why: "" },
-    KeyDef { name: "comment", kind: Kind::Str, on: ALL, why: "" },
-    KeyDef { name: "cluster_by", kind: Kind::Fields, on: ALL, why: "" },
-    KeyDef { name: "scd", kind: Kind::Int(2), on: DIM, why: "only dimensions keep SCD history" },
-    KeyDef { name: "key", kind: Kind::Str, on: DIM_FACT, why: "bridges have no surrogate key" },
+    KeyDef {
+        name: "name",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "comment",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "cluster_by",
+        kind: Kind::Fields,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "scd",
+        kind: Kind::Int(2),
+        on: DIM,
+        why: "only dimensions keep SCD history",
+    },
+    KeyDef {
+        name: "key",
+        kind: Kind::Str,
+        on: DIM_FACT,
+        why: "bridges have no surrogate key",
+    },
     KeyDef {
         name: "key_generation",
         kind: Kind::Choice(KEY_GENERATIONS),
         on: DIM_FACT,
         why: "bridges have no surrogate key",
     },
-    KeyDef { name: "unknown_member", kind: Kind::Bool, on: DIM, why: "only dimensions have an unknown member" },
-    KeyDef { name: "fact_type", kind: Kind::Choice(FACT_TYPES), on: FACT, why: "it is the kind of fact table" },
-    KeyDef { name: "grain", kind: Kind::Str, on: FACT, why: "the grain is what one fact row means" },
+    KeyDef {
+        name: "unknown_member",
+        kind: Kind::Bool,
+        on: DIM,
+        why: "only dimensions have an unknown member",
+    },
+    KeyDef {
+        name: "fact_type",
+        kind: Kind::Choice(FACT_TYPES),
+        on: FACT,
+        why: "it is the kind of fact table",
+    },
+    KeyDef {
+        name: "grain",
+        kind: Kind::Str,
+        on: FACT,
+        why: "the grain is what one fact row means",
+    },
 ];
 
 const FIELD_KEYS: &[KeyDef] = &[
-    KeyDef { name: "name", kind: Kind::Str, on: ALL, why: "" },
-    KeyDef { name: "comment", kind: Kind::Str, on: ALL, why: "" },
-    KeyDef { name: "sql_type", kind: Kind::Str, on: ALL, why: "" },
-    KeyDef { name: "nullable", kind: Kind::Bool, on: ALL, why: "" },
-    KeyDef { name: "pii", kind: Kind::Flag, on: ALL, why: "" },
-    KeyDef { name: "role", kind: Kind::Str, on: ALL, why: "" },
-    KeyDef { name: "skip", kind: Kind::Flag, on: ALL, why: "" },
-    KeyDef { name: "scd", kind: Kind::Int(2), on: DIM, why: "only dimension attributes keep SCD history" },
-    KeyDef { name: "natural_key", kind: Kind::Flag, on: DIM, why: "the natural key identifies a dimension member" },
+    KeyDef {
+        name: "name",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "comment",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "sql_type",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "nullable",
+        kind: Kind::Bool,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "pii",
+        kind: Kind::Flag,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "role",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "skip",
+        kind: Kind::Flag,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "scd",
+        kind: Kind::Int(2),
+        on: DIM,
+        why: "only dimension attributes keep SCD history",
+    },
+    KeyDef {
+        name: "natural_key",
+        kind: Kind::Flag,
+        on: DIM,
+        why: "the natural key identifies a dimension member",
+    },
     KeyDef {
         name: "measure",
         kind: Kind::Choice(ADDITIVITIES),
         on: FACT,
         why: "measures belong to facts; a dimension describes its members with attributes",
     },
-    KeyDef { name: "degenerate", kind: Kind::Flag, on: FACT, why: "degenerate dimensions live on facts" },
-    KeyDef { name: "grain", kind: Kind::Flag, on: FACT, why: "the grain is what one fact row means" },
-    KeyDef { name: "between", kind: Kind::Flag, on: BRIDGE, why: "it marks the two dimensions a bridge joins" },
-    KeyDef { name: "weight", kind: Kind::Flag, on: BRIDGE, why: "it marks a bridge's weighting factor" },
-    KeyDef { name: "group", kind: Kind::Flag, on: BRIDGE, why: "it marks a bridge's group key" },
-    KeyDef { name: "effective_from", kind: Kind::Flag, on: BRIDGE, why: "it dates bridge rows" },
-    KeyDef { name: "effective_to", kind: Kind::Flag, on: BRIDGE, why: "it dates bridge rows" },
-    KeyDef { name: "current", kind: Kind::Flag, on: BRIDGE, why: "it flags current bridge rows" },
+    KeyDef {
+        name: "degenerate",
+        kind: Kind::Flag,
+        on: FACT,
+        why: "degenerate dimensions live on facts",
+    },
+    KeyDef {
+        name: "grain",
+        kind: Kind::Flag,
+        on: FACT,
+        why: "the grain is what one fact row means",
+    },
+    KeyDef {
+        name: "between",
+        kind: Kind::Flag,
+        on: BRIDGE,
+        why: "it marks the two dimensions a bridge joins",
+    },
+    KeyDef {
+        name: "weight",
+        kind: Kind::Flag,
+        on: BRIDGE,
+        why: "it marks a bridge's weighting factor",
+    },
+    KeyDef {
+        name: "group",
+        kind: Kind::Flag,
+        on: BRIDGE,
+        why: "it marks a bridge's group key",
+    },
+    KeyDef {
+        name: "effective_from",
+        kind: Kind::Flag,
+        on: BRIDGE,
+        why: "it dates bridge rows",
+    },
+    KeyDef {
+        name: "effective_to",
+        kind: Kind::Flag,
+        on: BRIDGE,
+        why: "it dates bridge rows",
+    },
+    KeyDef {
+        name: "current",
+        kind: Kind::Flag,
+        on: BRIDGE,
+        why: "it flags current bridge rows",
+    },
 ];
 
 /// A parsed value with the span of its tokens.
@@ -250,7 +375,7 @@ fn suggestion(key: &str, candidates: &[&str]) -> Option<&'static str> {
 /// Consume whatever value follows a key we refuse, so parsing can go on.
 fn skip_value(meta: &ParseNestedMeta<'_>) {
     if meta.input.peek(Token![=]) {
-        let _ = meta.value().and_then(|v| v.parse::<syn::Expr>());
+        let _ = meta.value().and_then(syn::parse::ParseBuffer::parse::<syn::Expr>);
     } else if meta.input.peek(syn::token::Paren) {
         let _ = meta.input.parse::<proc_macro2::Group>();
     }
@@ -267,7 +392,9 @@ fn parse_one(meta: &ParseNestedMeta<'_>, position: Position, derive: Derive, out
     let keys = table(position);
     let valid: Vec<&str> = keys.iter().filter(|k| k.on.contains(&derive)).map(|k| k.name).collect();
     let Some(def) = keys.iter().find(|k| k.name == key) else {
-        let hint = suggestion(&key, &valid).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        let hint = suggestion(&key, &valid)
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
         errors.push(
             path_span,
             format!(
@@ -309,7 +436,13 @@ fn parse_one(meta: &ParseNestedMeta<'_>, position: Position, derive: Derive, out
     out.values.insert(def.name, value);
 }
 
-fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Span, errors: &mut Errors) -> Option<Value> {
+fn parse_value(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    kind: Kind,
+    path_span: Span,
+    errors: &mut Errors,
+) -> Option<Value> {
     let wants_eq = matches!(kind, Kind::Str | Kind::Int(_) | Kind::Choice(_));
     let has_eq = meta.input.peek(Token![=]);
     let form = match kind {
@@ -338,7 +471,7 @@ fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Spa
             if !has_eq {
                 return Some(Value::Bool(true, path_span));
             }
-            match meta.value().and_then(|v| v.parse::<syn::Expr>()) {
+            match meta.value().and_then(syn::parse::ParseBuffer::parse::<syn::Expr>) {
                 Ok(syn::Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. })) => Some(Value::Bool(b.value, b.span())),
                 Ok(other) => {
                     errors.push(other.span(), format!("`{key}` takes `true` or `false`: write {form}"));
@@ -374,7 +507,7 @@ fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Spa
         }
         Kind::Str | Kind::Int(_) | Kind::Choice(_) => {
             // Parse any expression so that a non-literal is consumed and reported once.
-            let lit = match meta.value().and_then(|v| v.parse::<syn::Expr>()) {
+            let lit = match meta.value().and_then(syn::parse::ParseBuffer::parse::<syn::Expr>) {
                 Ok(syn::Expr::Lit(syn::ExprLit { lit, .. })) => lit,
                 Ok(other) => {
                     errors.push(other.span(), format!("`{key}` takes a literal: write {form}"));
@@ -401,7 +534,10 @@ fn parse_value(meta: &ParseNestedMeta<'_>, key: &str, kind: Kind, path_span: Spa
                     } else {
                         errors.push(
                             s.span(),
-                            format!("invalid `{key}` \"{v}\": expected one of \"{}\"", choices.join("\", \"")),
+                            format!(
+                                "invalid `{key}` \"{v}\": expected one of \"{}\"",
+                                choices.join("\", \"")
+                            ),
                         );
                         None
                     }

@@ -52,11 +52,18 @@ pub fn derive(derive: Derive, input: &DeriveInput) -> TokenStream {
     }
 }
 
+/// Whether the type is `Key<...>` itself (not wrapped in `Option`).
+fn is_key(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Key"))
+}
+
 /// `D` of `Key<D>` (the last path segment named `Key` with one type argument).
 fn key_target(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     let mut types = args.args.iter().filter_map(|a| match a {
         GenericArgument::Type(t) => Some(t),
         _ => None,
@@ -73,9 +80,10 @@ fn key_target(ty: &Type) -> Option<&Type> {
 }
 
 fn opt_str(value: Option<&LitStr>) -> TokenStream {
-    match value {
-        Some(s) => quote!(::model_core::__private::Some(::model_core::__private::s(#s))),
-        None => quote!(::model_core::__private::None),
+    if let Some(s) = value {
+        quote!(::model_core::__private::Some(::model_core::__private::s(#s)))
+    } else {
+        quote!(::model_core::__private::None)
     }
 }
 
@@ -96,7 +104,10 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
     let ident = &input.ident;
     let container = attr::parse(&input.attrs, Position::Container, derive, errors);
     if !input.generics.params.is_empty() {
-        errors.push(input.generics.span(), format!("#[derive({})] does not support generic types", derive.name()));
+        errors.push(
+            input.generics.span(),
+            format!("#[derive({})] does not support generic types", derive.name()),
+        );
     }
     let named = match &input.data {
         Data::Struct(s) => match &s.fields {
@@ -108,7 +119,10 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
     let Some(named) = named else {
         errors.push(
             ident.span(),
-            format!("#[derive({})] needs a struct with named fields, one per column", derive.name()),
+            format!(
+                "#[derive({})] needs a struct with named fields, one per column",
+                derive.name()
+            ),
         );
         return TokenStream::new();
     };
@@ -120,18 +134,37 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         if attrs.flag("skip") {
             continue;
         }
-        let column = attrs.str("name").map_or_else(|| attr::screaming_snake(&fident.to_string()), LitStr::value);
-        fields.push(Field { ident: fident, ty: &f.ty, dimension: key_target(&f.ty), attrs, column });
+        let column = attrs
+            .str("name")
+            .map_or_else(|| attr::screaming_snake(&fident.to_string()), LitStr::value);
+        fields.push(Field {
+            ident: fident,
+            ty: &f.ty,
+            dimension: key_target(&f.ty),
+            attrs,
+            column,
+        });
     }
 
     // Rules that span several attributes.
     for f in &fields {
         if f.dimension.is_some() {
-            for key in ["sql_type", "measure", "degenerate", "natural_key", "scd", "weight", "group"] {
+            for key in [
+                "sql_type",
+                "measure",
+                "degenerate",
+                "natural_key",
+                "scd",
+                "weight",
+                "group",
+            ] {
                 if let Some(span) = f.attrs.span(key) {
                     errors.push(
                         span,
-                        format!("`{key}` does not apply to `{}`: a `Key<...>` field is a reference to a dimension", f.ident),
+                        format!(
+                            "`{key}` does not apply to `{}`: a `Key<...>` field is a reference to a dimension",
+                            f.ident
+                        ),
                     );
                 }
             }
@@ -140,31 +173,83 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 if let Some(span) = f.attrs.span(key) {
                     errors.push(
                         span,
-                        format!("`{key}` applies to references: make `{}` a `Key<Dimension>` field", f.ident),
+                        format!(
+                            "`{key}` applies to references: make `{}` a `Key<Dimension>` field",
+                            f.ident
+                        ),
                     );
                 }
             }
         }
-        if f.attrs.flag("between") && f.attrs.str("name").is_some() {
-            errors.push(
-                f.attrs.span("name").unwrap_or_else(Span::call_site),
-                "a bridge's reference column is named after the dimension's key; remove `name`",
-            );
+        if f.attrs.flag("between") {
+            if let Some(span) = f.attrs.span("name") {
+                errors.push(
+                    span,
+                    "a bridge's reference column is named after the dimension's key; remove `name`",
+                );
+            }
+            // dimgen defines a bridge end completely: NOT NULL, commented, never PII.
+            for key in [
+                "nullable",
+                "comment",
+                "pii",
+                "role",
+                "grain",
+                "effective_from",
+                "effective_to",
+                "current",
+            ] {
+                if let Some(span) = f.attrs.span(key) {
+                    errors.push(
+                        span,
+                        format!(
+                            "`{key}` has no effect on `{}`: dimgen defines a bridge's reference columns itself",
+                            f.ident
+                        ),
+                    );
+                }
+            }
+            if key_target(f.ty).is_some() && !is_key(f.ty) {
+                errors.push(
+                    f.ty.span(),
+                    "a bridge's reference is never NULL: write `Key<...>`, not `Option<Key<...>>`",
+                );
+            }
         }
     }
     let field_names: Vec<&Ident> = fields.iter().map(|f| f.ident).collect();
     for listed in container.fields("cluster_by") {
         if !field_names.contains(&listed) {
-            errors.push(listed.span(), format!("`cluster_by` names `{listed}`, which is not a field of `{ident}`"));
+            errors.push(
+                listed.span(),
+                format!("`cluster_by` names `{listed}`, which is not a field of `{ident}`"),
+            );
         }
     }
-    let column_of = |listed: &Ident| -> String {
-        fields.iter().find(|f| f.ident == listed).map_or_else(|| listed.to_string(), |f| f.column.clone())
+    // A cluster column: a bridge end is named after its dimension's key, known only at run time.
+    let column_of = |listed: &Ident| -> TokenStream {
+        match fields.iter().find(|f| f.ident == listed) {
+            Some(f) if derive == Derive::Bridge && f.attrs.flag("between") => match f.dimension {
+                Some(dim) => quote!(::model_core::__private::key_of::<#dim>()),
+                None => TokenStream::new(),
+            },
+            Some(f) => {
+                let column = &f.column;
+                quote!(::model_core::__private::s(#column))
+            }
+            None => {
+                let column = listed.to_string();
+                quote!(::model_core::__private::s(#column))
+            }
+        }
     };
 
-    let name = container.str("name").map_or_else(|| attr::screaming_snake(&ident.to_string()), LitStr::value);
+    let name = container
+        .str("name")
+        .map_or_else(|| attr::screaming_snake(&ident.to_string()), LitStr::value);
     let comment = opt_str(container.str("comment"));
-    let cluster_by = column_list(&container.fields("cluster_by").iter().map(column_of).collect::<Vec<_>>());
+    let cluster_columns: Vec<TokenStream> = container.fields("cluster_by").iter().map(column_of).collect();
+    let cluster_by = quote!(::model_core::__private::Vec::from([#(#cluster_columns),*]));
 
     let mut checks = Vec::new();
     let mut columns = Vec::new();
@@ -190,10 +275,22 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         } else {
             quote_spanned!(ty.span()=> <#ty as ::model_core::SqlType>::data_type())
         };
+        // Natural-key and grain columns identify rows: never NULL, whatever the type says.
+        let identifies = f.attrs.flag("natural_key") || f.attrs.flag("grain");
         let nullable = match f.attrs.bool("nullable") {
+            _ if identifies => quote!(false),
             Some(b) => quote!(#b),
             None => quote_spanned!(ty.span()=> <#ty as ::model_core::SqlType>::NULLABLE),
         };
+        if identifies && f.attrs.bool("nullable") == Some(true) {
+            errors.push(
+                f.attrs.span("nullable").unwrap_or_else(Span::call_site),
+                format!(
+                    "`{}` identifies rows (natural key or grain), so it cannot be nullable",
+                    f.ident
+                ),
+            );
+        }
         let kind = if let Some(dim) = f.dimension {
             checks.push(quote_spanned!(dim.span()=> ::model_core::__private::assert_dimension::<#dim>();));
             let role = opt_str(f.attrs.str("role"));
@@ -215,12 +312,11 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         } else if f.attrs.flag("degenerate") {
             quote!(::model_core::__private::ColumnKind::Degenerate { sql_type: #data_type })
         } else {
-            let scd = match f.attrs.int("scd") {
-                Some((n, _)) => {
-                    let scd = scd_tokens(n);
-                    quote!(::model_core::__private::Some(#scd))
-                }
-                None => quote!(::model_core::__private::None),
+            let scd = if let Some((n, _)) = f.attrs.int("scd") {
+                let scd = scd_tokens(n);
+                quote!(::model_core::__private::Some(#scd))
+            } else {
+                quote!(::model_core::__private::None)
             };
             quote!(::model_core::__private::ColumnKind::Attribute { sql_type: #data_type, scd: #scd })
         };
@@ -239,7 +335,11 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
     }
 
     let flagged = |flag: &str| -> Vec<String> {
-        fields.iter().filter(|f| f.attrs.flag(flag)).map(|f| f.column.clone()).collect()
+        fields
+            .iter()
+            .filter(|f| f.attrs.flag(flag))
+            .map(|f| f.column.clone())
+            .collect()
     };
 
     let definition = match derive {
@@ -252,7 +352,11 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 let span = scd
                     .filter(|(n, _)| *n == 2)
                     .map(|(_, s)| s)
-                    .or_else(|| fields.iter().find_map(|f| f.attrs.int("scd").filter(|(n, _)| *n == 2).map(|(_, s)| s)))
+                    .or_else(|| {
+                        fields
+                            .iter()
+                            .find_map(|f| f.attrs.int("scd").filter(|(n, _)| *n == 2).map(|(_, s)| s))
+                    })
                     .unwrap_or_else(|| ident.span());
                 errors.push(
                     span,
@@ -291,16 +395,20 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         Derive::Fact => {
             let generation = match container.choice("key_generation") {
                 Some(("natural", span)) => {
-                    errors.push(span, "facts cannot use `key_generation = \"natural\"`: use \"identity\" or \"sequence\"");
+                    errors.push(
+                        span,
+                        "facts cannot use `key_generation = \"natural\"`: use \"identity\" or \"sequence\"",
+                    );
                     "identity"
                 }
                 Some((g, _)) => g,
                 None => "identity",
             };
             let generation_tokens = generation_tokens(generation);
-            let key = match container.str("key") {
-                Some(k) => quote!(::model_core::__private::s(#k)),
-                None => quote!(::model_core::default_key(#name, "FACT_")),
+            let key = if let Some(k) = container.str("key") {
+                quote!(::model_core::__private::s(#k))
+            } else {
+                quote!(::model_core::default_key(#name, "FACT_"))
             };
             let fact_type = match container.choice("fact_type").map_or("transaction", |(t, _)| t) {
                 "periodic_snapshot" => quote!(PeriodicSnapshot),
@@ -336,7 +444,10 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
             let mut single = |flag: &str| -> TokenStream {
                 let found = flagged(flag);
                 for extra in fields.iter().filter(|f| f.attrs.flag(flag)).skip(1) {
-                    errors.push(extra.ident.span(), format!("only one field of `{ident}` can be `#[model({flag})]`"));
+                    errors.push(
+                        extra.ident.span(),
+                        format!("only one field of `{ident}` can be `#[model({flag})]`"),
+                    );
                 }
                 opt_str(found.first().map(|c| LitStr::new(c, Span::call_site())).as_ref())
             };
@@ -346,11 +457,13 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
             let to = flagged("effective_to");
             let current = single("current");
             let effective = match (from.first(), to.first()) {
-                (Some(from), Some(to)) => quote!(::model_core::__private::Some(::model_core::__private::EffectiveDating {
-                    from: ::model_core::__private::s(#from),
-                    to: ::model_core::__private::s(#to),
-                    current: #current,
-                })),
+                (Some(from), Some(to)) => {
+                    quote!(::model_core::__private::Some(::model_core::__private::EffectiveDating {
+                        from: ::model_core::__private::s(#from),
+                        to: ::model_core::__private::s(#to),
+                        current: #current,
+                    }))
+                }
                 (None, None) => quote!(::model_core::__private::None),
                 _ => {
                     errors.push(

@@ -40,8 +40,8 @@ mod tests {
 
     use crate::attr::Derive;
 
-    fn expand(derive: Derive, input: syn::DeriveInput) -> String {
-        let tokens = crate::expand::derive(derive, &input);
+    fn expand(derive: Derive, input: &syn::DeriveInput) -> String {
+        let tokens = crate::expand::derive(derive, input);
         let file: syn::File = syn::parse2(tokens).expect("expansion is valid Rust");
         prettyplease::unparse(&file)
     }
@@ -59,7 +59,7 @@ mod tests {
                 last_name: Option<String>,
             }
         };
-        insta::assert_snapshot!(expand(Derive::Dimension, input));
+        insta::assert_snapshot!(expand(Derive::Dimension, &input));
     }
 
     #[test]
@@ -75,7 +75,7 @@ mod tests {
                 paid_amount: Option<rust_decimal::Decimal>,
             }
         };
-        insta::assert_snapshot!(expand(Derive::Fact, input));
+        insta::assert_snapshot!(expand(Derive::Fact, &input));
     }
 
     #[test]
@@ -95,7 +95,7 @@ mod tests {
                 expiration_date: Key<DimDate>,
             }
         };
-        insta::assert_snapshot!(expand(Derive::Bridge, input));
+        insta::assert_snapshot!(expand(Derive::Bridge, &input));
     }
 
     #[test]
@@ -107,7 +107,7 @@ mod tests {
                 id: i64,
             }
         };
-        let out = expand(Derive::Dimension, input);
+        let out = expand(Derive::Dimension, &input);
         assert_eq!(out.matches("compile_error!").count(), 2, "{out}");
         assert!(out.contains("impl ::model_core::Dimension for Patient"), "{out}");
     }

@@ -2,6 +2,9 @@
 //! the same validation (with Rust types and fields named in diagnostics), and
 //! the same SQL.
 
+// The structs exist to be declared, not read: their values are never built here.
+#![allow(dead_code, clippy::struct_field_names)]
+
 use model_core::{Bridge, Dimension, Fact, Key, ModelBuilder, Table};
 
 /// One row per calendar day.
@@ -15,7 +18,12 @@ struct DimDate {
 
 /// One row per customer version.
 #[derive(Dimension)]
-#[model(name = "DIM_CUSTOMER", comment = "One row per customer version.", scd = 2, cluster_by(city))]
+#[model(
+    name = "DIM_CUSTOMER",
+    comment = "One row per customer version.",
+    scd = 2,
+    cluster_by(city)
+)]
 struct Customer {
     #[model(natural_key, comment = "Source customer number.")]
     customer_id: i64,
@@ -55,7 +63,11 @@ struct OrderLine {
 
 /// Which interests a customer has, weighted.
 #[derive(Bridge)]
-#[model(name = "BRIDGE_CUSTOMER_INTEREST", comment = "Interests per customer; weights sum to 1.")]
+#[model(
+    name = "BRIDGE_CUSTOMER_INTEREST",
+    comment = "Interests per customer; weights sum to 1.",
+    cluster_by(customer, interest, effective_date)
+)]
 struct CustomerInterest {
     #[model(between)]
     customer: Key<Customer>,
@@ -131,6 +143,7 @@ columns = [
 name = "BRIDGE_CUSTOMER_INTEREST"
 comment = "Interests per customer; weights sum to 1."
 between = ["DIM_CUSTOMER", "DIM_INTEREST"]
+cluster_by = ["CUSTOMER_KEY", "INTEREST_KEY", "EFFECTIVE_DATE"]
 weight = "WEIGHTING_FACTOR"
 effective = { from = "EFFECTIVE_DATE", to = "EXPIRATION_DATE", current = "IS_CURRENT" }
 columns = [
@@ -174,10 +187,21 @@ fn table_names_and_fields_come_from_the_types() {
     assert_eq!(<OrderLine as Table>::RUST_NAME, "OrderLine");
     assert_eq!(
         <OrderLine as Table>::fields(),
-        ["order_number", "line_number", "order_date", "ship_date", "customer_key", "amount", "unit_price"]
+        [
+            "order_number",
+            "line_number",
+            "order_date",
+            "ship_date",
+            "customer_key",
+            "amount",
+            "unit_price"
+        ]
     );
     // Bridge ends are not declared columns: they become `dimensions`.
-    assert_eq!(<CustomerInterest as Table>::fields(), ["weighting_factor", "effective_date", "expiration_date", "is_current"]);
+    assert_eq!(
+        <CustomerInterest as Table>::fields(),
+        ["weighting_factor", "effective_date", "expiration_date", "is_current"]
+    );
 }
 
 /// A fact whose dimension was never added to the model, and whose column

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dimgen::writer::{Ident, Literal, Statement};
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, model_stem, schema_files};
-use model_core::{Model, Origin, PhysicalColumn, DataType, TableRef};
+use model_core::{DataType, Model, Origin, PhysicalColumn, TableRef};
 use serde_json::Value;
 
 /// Warnings fakesnow logs for what `DuckDB` cannot store. Snowflake keeps these;
@@ -45,12 +45,12 @@ fn disallowed_warnings(outcome: &Outcome) -> Vec<&String> {
 
 /// What `information_schema.columns` should say about a column of this type:
 /// (`data_type`, `numeric_precision`, `numeric_scale`, `character_maximum_length`).
-fn expected_info_schema(ty: &DataType) -> (String, Option<i64>, Option<i64>, Option<i64>) {
+fn expected_info_schema(ty: DataType) -> (String, Option<i64>, Option<i64>, Option<i64>) {
     match ty {
         DataType::Number { precision, scale } => (
             "NUMBER".into(),
-            Some(i64::from(*precision)),
-            Some(i64::from(*scale)),
+            Some(i64::from(precision)),
+            Some(i64::from(scale)),
             None,
         ),
         DataType::Float => ("FLOAT".into(), None, None, None),
@@ -64,12 +64,12 @@ fn expected_info_schema(ty: &DataType) -> (String, Option<i64>, Option<i64>, Opt
 }
 
 /// A sample value of a type for a real (not unknown) member.
-fn sample_value(ty: &DataType, n: i64) -> String {
+fn sample_value(ty: DataType, n: i64) -> String {
     match ty {
         DataType::Number { scale: 0, .. } => n.to_string(),
         DataType::Number { .. } => format!("{n}.25"),
         DataType::Float => format!("{n}.5"),
-        DataType::Varchar(Some(len)) => Literal(&"x".repeat((*len as usize).min(3))).to_string(),
+        DataType::Varchar(Some(len)) => Literal(&"x".repeat((len as usize).min(3))).to_string(),
         DataType::Varchar(None) => Literal(&format!("sample {n} 'quoted' \\ é")).to_string(),
         DataType::Boolean => "TRUE".into(),
         DataType::Date => "'2024-01-15'::DATE".into(),
@@ -123,7 +123,7 @@ fn insert_row(
                 TableRef::Dimension(d) if d.natural_key.contains(&column.name) && d.key == column.name => {
                     keys[&d.name].to_string()
                 }
-                _ => sample_value(&column.sql_type, n),
+                _ => sample_value(column.sql_type, n),
             },
             (None, Origin::ValidFrom) => "'2024-01-01 00:00:00'::TIMESTAMP_NTZ".into(),
             (None, Origin::ValidTo) => "'9999-12-31 00:00:00'::TIMESTAMP_NTZ".into(),
@@ -366,7 +366,7 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
                 .map(move |c: PhysicalColumn| (t.name().to_owned(), c))
         })
         .map(|(table, c)| {
-            let (ty, p, s, len) = expected_info_schema(&c.sql_type);
+            let (ty, p, s, len) = expected_info_schema(c.sql_type);
             (
                 table,
                 c.name,

@@ -391,6 +391,11 @@ mod random {
                 column
             })
             .collect();
+        let mut columns = columns;
+        // Natural-key columns are never NULL (the loader makes them so).
+        for c in &mut columns[..natural_key_len] {
+            c.nullable = false;
+        }
         let natural_key: Vec<String> = columns[..natural_key_len].iter().map(|c| c.name.clone()).collect();
         let key = match key_generation {
             KeyGeneration::Natural => natural_key[0].clone(),
@@ -448,6 +453,11 @@ mod random {
             })
             .collect();
         let grain_columns = picked(&columns, &seed.picks[..seed.picks.len().min(seed.natural_key_len)]);
+        // Grain columns are never NULL (the loader makes them so).
+        let mut columns = columns;
+        for c in columns.iter_mut().filter(|c| grain_columns.contains(&c.name)) {
+            c.nullable = false;
+        }
         Fact {
             name: name.clone(),
             comment: seed.comment.clone(),

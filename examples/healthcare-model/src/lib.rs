@@ -1,0 +1,84 @@
+//! The healthcare galaxy model, declared as Rust structs with dimgen's
+//! derives: the same model as `schemas/healthcare.toml`, producing the same
+//! SQL byte for byte (a test in `tests/tests/derive_healthcare.rs` checks it
+//! for every environment).
+//!
+//! 13 conformed dimensions, 8 facts and 8 bridges in database `HEALTH_TECH`,
+//! one schema per environment (`DEV`, `STAGE`, `PROD`).
+//!
+//! ```
+//! let model = healthcare_model::model().unwrap_or_else(|e| panic!("{}", e.render(100)));
+//! assert_eq!((model.dimensions.len(), model.facts.len(), model.bridges.len()), (13, 8, 8));
+//! assert_eq!(model.facts[0].name, "FACT_CLAIMS");
+//! ```
+
+mod bridges;
+mod dimensions;
+mod facts;
+
+pub use bridges::{
+    BridgeCareTeam, BridgePatientContact, BridgePatientLanguage, BridgePatientLocation, BridgeProviderContact,
+    BridgeProviderLanguage, BridgeProviderLocation, BridgeProviderSpecialty,
+};
+pub use dimensions::{
+    DimContact, DimDate, DimEncounterType, DimEnrollments, DimLanguage, DimLocation, DimOutcome, DimPatient,
+    DimPaymentType, DimProcedureType, DimProvider, DimProviderSpecialty, DimSurveys,
+};
+pub use facts::{
+    FactAppointments, FactClaims, FactEmployeeSatisfactionResults, FactEncounters, FactEnrollments, FactLabResults,
+    FactPayments, FactProcedures,
+};
+
+use model_core::{Diagnostics, Model, ModelBuilder};
+
+/// The model's name (used in generated file headers).
+pub const NAME: &str = "healthcare";
+/// The Snowflake database it deploys into.
+pub const DATABASE: &str = "HEALTH_TECH";
+
+/// Build and validate the healthcare model: deployment settings, then the
+/// tables in the order of `schemas/healthcare.toml` (dimensions, facts,
+/// bridges).
+///
+/// Returns every validation problem, naming the Rust type and field, if the
+/// declarations do not form a valid model.
+pub fn model() -> Result<Model, Diagnostics> {
+    ModelBuilder::new(NAME, DATABASE)
+        .comment("Healthcare claims, encounters and care quality: a Kimball galaxy of conformed dimensions.")
+        .environment_with_vars("DEV", "DEV", &[("bucket", "health-tech-dev")])
+        .environment_with_vars("STAGE", "STAGE", &[("bucket", "health-tech-stage")])
+        .environment_with_vars("PROD", "PROD", &[("bucket", "health-tech-prod")])
+        // Dimensions
+        .dimension::<DimDate>()
+        .dimension::<DimPatient>()
+        .dimension::<DimProvider>()
+        .dimension::<DimContact>()
+        .dimension::<DimProviderSpecialty>()
+        .dimension::<DimLanguage>()
+        .dimension::<DimLocation>()
+        .dimension::<DimProcedureType>()
+        .dimension::<DimEnrollments>()
+        .dimension::<DimPaymentType>()
+        .dimension::<DimSurveys>()
+        .dimension::<DimOutcome>()
+        .dimension::<DimEncounterType>()
+        // Facts
+        .fact::<FactClaims>()
+        .fact::<FactEncounters>()
+        .fact::<FactAppointments>()
+        .fact::<FactLabResults>()
+        .fact::<FactProcedures>()
+        .fact::<FactEnrollments>()
+        .fact::<FactPayments>()
+        .fact::<FactEmployeeSatisfactionResults>()
+        // Bridges
+        .bridge::<BridgePatientContact>()
+        .bridge::<BridgeProviderContact>()
+        .bridge::<BridgeProviderSpecialty>()
+        .bridge::<BridgeProviderLanguage>()
+        .bridge::<BridgePatientLanguage>()
+        .bridge::<BridgePatientLocation>()
+        .bridge::<BridgeProviderLocation>()
+        .bridge::<BridgeCareTeam>()
+        .build()
+}
