@@ -1,9 +1,9 @@
 //! Step 1 (database, schema, sequences) and step 2 (tables) of a deployment.
 
-use std::collections::HashMap;
-
 use model_core::model::Dimension;
-use model_core::{ColumnKind, DataType, KeyGeneration, Model, Origin, PhysicalColumn, TableRef};
+use model_core::{
+    ColumnKind, DataType, Environment, KeyGeneration, Model, Origin, PhysicalColumn, TableRef, interpolate,
+};
 
 use crate::writer::{ColumnDef, ColumnDefault, Constraint, CreateTable, ObjectName, Statement, Value};
 
@@ -16,8 +16,8 @@ pub struct Target<'m> {
     pub database: String,
     /// Schema name with variables substituted.
     pub schema: String,
-    /// Comments with variables substituted, keyed by their original text.
-    pub comments: HashMap<&'m str, String>,
+    /// The environment.
+    pub env: &'m Environment,
 }
 
 impl Target<'_> {
@@ -26,8 +26,15 @@ impl Target<'_> {
         ObjectName::qualified(&self.database, &self.schema, name)
     }
 
-    fn comment(&self, text: Option<&str>) -> Option<String> {
-        text.map(|t| self.comments.get(t).cloned().unwrap_or_else(|| t.to_owned()))
+    /// `text` with this environment's variables substituted. Validation has
+    /// checked every placeholder; should one remain, the text is kept as is.
+    pub fn text(&self, text: &str) -> String {
+        interpolate::resolve(text, &self.env.name, &self.env.vars).unwrap_or_else(|_| text.to_owned())
+    }
+
+    /// A comment with variables substituted.
+    pub fn comment(&self, text: Option<&str>) -> Option<String> {
+        text.map(|t| self.text(t))
     }
 }
 

@@ -15,15 +15,15 @@
 //! let loaded = model_core::load_str("shop.toml", text).unwrap();
 //! let deployment = dimgen::generate(&loaded.model, "PROD").unwrap();
 //! let names: Vec<&str> = deployment.files.iter().map(|f| f.name.as_str()).collect();
-//! assert_eq!(names, ["01_database.sql", "02_tables.sql"]);
+//! assert_eq!(names, ["01_database.sql", "02_tables.sql", "03_marts.sql", "04_roles.sql"]);
 //! assert!(deployment.deploy_sql().contains("CREATE TABLE IF NOT EXISTS SHOP.PROD.DIM_PRODUCT ("));
 //! ```
 
 pub mod ddl;
+pub mod grants;
+pub mod marts;
 mod output;
 pub mod writer;
-
-use std::collections::HashMap;
 
 use model_core::{Model, interpolate};
 
@@ -60,25 +60,12 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
             GenerateError::Placeholder(format!("in `{text}`: {}", messages.join("; ")))
         })
     };
-    let mut comments = HashMap::new();
-    let texts = model
-        .comment
-        .as_deref()
-        .into_iter()
-        .chain(model.tables().filter_map(model_core::TableRef::comment))
-        .chain(
-            model
-                .tables()
-                .flat_map(|t| t.columns().iter().filter_map(|c| c.comment.as_deref())),
-        );
-    for text in texts {
-        comments.insert(text, resolve(text)?);
-    }
+    // Every other text is checked by validation; these two name the deployment.
     let target = ddl::Target {
         model,
         database: resolve(&model.database)?,
         schema: resolve(&environment.schema)?,
-        comments,
+        env: environment,
     };
     let header = |step: &str| {
         format!(
@@ -97,6 +84,16 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
                 name: "02_tables.sql".into(),
                 header: header("dimensions, facts and bridges, with keys, constraints and unknown members"),
                 statements: ddl::tables(&target),
+            },
+            OutputFile {
+                name: "03_marts.sql".into(),
+                header: header("data marts (views, secure views, dynamic tables) and current views of SCD2 dimensions"),
+                statements: marts::marts(&target),
+            },
+            OutputFile {
+                name: "04_roles.sql".into(),
+                header: header("roles, role hierarchy and least-privilege grants"),
+                statements: grants::roles(&target),
             },
         ],
     })

@@ -349,9 +349,211 @@ pub enum Statement {
         /// Its value.
         key_value: Value,
     },
+    /// `CREATE OR REPLACE [SECURE] VIEW ... COPY GRANTS`: a view holds no
+    /// data, and COPY GRANTS keeps the grants made on it.
+    CreateView {
+        /// Qualified name.
+        name: ObjectName,
+        /// `SECURE`.
+        secure: bool,
+        /// Comment.
+        comment: Option<String>,
+        /// The query.
+        query: Query,
+    },
+    /// A dynamic table, created or replaced only when its definition changed:
+    /// a Snowflake Scripting block compares the definition hash kept in the
+    /// table's comment with the new one.
+    CreateDynamicTable(DynamicTable),
+    /// `CREATE ROLE IF NOT EXISTS` (never OR REPLACE: that drops every grant).
+    CreateRole {
+        /// Role name.
+        name: String,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `GRANT ROLE child TO ROLE parent`: the parent inherits the child's privileges.
+    GrantRole {
+        /// The role granted.
+        role: String,
+        /// The role receiving it.
+        to: String,
+    },
+    /// `GRANT privileges ON object TO ROLE role`.
+    Grant {
+        /// Privileges, e.g. `SELECT`.
+        privileges: Vec<&'static str>,
+        /// What they are on.
+        on: GrantOn,
+        /// Grantee.
+        role: String,
+    },
+}
+
+/// The object of a GRANT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GrantOn {
+    /// `ON DATABASE d`.
+    Database(String),
+    /// `ON SCHEMA d.s`.
+    Schema(ObjectName),
+    /// `ON WAREHOUSE w`.
+    Warehouse(String),
+    /// `ON <kind> d.s.o`, kind `TABLE`, `VIEW` or `DYNAMIC TABLE`.
+    Object(&'static str, ObjectName),
+    /// `ON ALL <kinds> IN SCHEMA d.s`, kinds `TABLES`, `VIEWS`, `DYNAMIC TABLES`.
+    All(&'static str, ObjectName),
+    /// `ON FUTURE <kinds> IN SCHEMA d.s`.
+    Future(&'static str, ObjectName),
+}
+
+impl Display for GrantOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Database(d) => write!(f, "DATABASE {}", Ident(d)),
+            Self::Schema(s) => write!(f, "SCHEMA {s}"),
+            Self::Warehouse(w) => write!(f, "WAREHOUSE {}", Ident(w)),
+            Self::Object(kind, name) => write!(f, "{kind} {name}"),
+            Self::All(kinds, schema) => write!(f, "ALL {kinds} IN SCHEMA {schema}"),
+            Self::Future(kinds, schema) => write!(f, "FUTURE {kinds} IN SCHEMA {schema}"),
+        }
+    }
+}
+
+/// A dynamic table's definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicTable {
+    /// Qualified name (database, schema, table).
+    pub name: ObjectName,
+    /// `TARGET_LAG`.
+    pub target_lag: String,
+    /// `REFRESH_MODE` keyword: `AUTO`, `FULL` or `INCREMENTAL`.
+    pub refresh_mode: &'static str,
+    /// `WAREHOUSE`.
+    pub warehouse: String,
+    /// The user's comment (the definition hash is appended).
+    pub comment: Option<String>,
+    /// The query.
+    pub query: Query,
+}
+
+impl DynamicTable {
+    /// The CREATE statement without the hash; its hash identifies the definition.
+    fn create(&self, hash: Option<&str>) -> String {
+        let comment = match (&self.comment, hash) {
+            (Some(c), Some(h)) => format!("{c} [dimgen:definition={h}]"),
+            (None, Some(h)) => format!("[dimgen:definition={h}]"),
+            (Some(c), None) => c.clone(),
+            (None, None) => String::new(),
+        };
+        format!(
+            "CREATE OR REPLACE DYNAMIC TABLE {}
+    TARGET_LAG = {}
+    REFRESH_MODE = {}
+    WAREHOUSE = {}
+    COPY GRANTS
+    COMMENT = {}
+AS
+{}",
+            self.name,
+            Literal(&self.target_lag),
+            self.refresh_mode,
+            Ident(&self.warehouse),
+            Literal(&comment),
+            self.query
+        )
+    }
+
+    /// A stable 64-bit FNV-1a hash of the definition, in hex (stable across
+    /// Rust versions, unlike `std`'s hasher).
+    pub fn definition_hash(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.create(None).bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+}
+
+/// A table of a query's FROM clause and its alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromItem {
+    /// `LEFT JOIN` (or the first table when `on` is empty).
+    pub table: ObjectName,
+    /// Alias (a plain identifier chosen by dimgen).
+    pub alias: String,
+    /// Join conditions, AND-ed.
+    pub on: Vec<String>,
+}
+
+/// A SELECT query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// Expressions (already printed) and their output names.
+    pub select: Vec<(String, String)>,
+    /// The first table, then LEFT JOINs.
+    pub from: Vec<FromItem>,
+    /// WHERE conditions, AND-ed.
+    pub filter: Vec<String>,
+    /// GROUP BY expressions (printed).
+    pub group_by: Vec<String>,
+}
+
+impl Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SELECT\n")?;
+        for (i, (expr, name)) in self.select.iter().enumerate() {
+            let sep = if i + 1 < self.select.len() { "," } else { "" };
+            writeln!(f, "    {expr} AS {}{sep}", Ident(name))?;
+        }
+        for (i, item) in self.from.iter().enumerate() {
+            if i == 0 {
+                write!(f, "FROM {} AS {}", item.table, item.alias)?;
+            } else {
+                write!(
+                    f,
+                    "\nLEFT JOIN {} AS {}\n    ON {}",
+                    item.table,
+                    item.alias,
+                    item.on.join("\n    AND ")
+                )?;
+            }
+        }
+        if !self.filter.is_empty() {
+            write!(f, "\nWHERE {}", self.filter.join("\n  AND "))?;
+        }
+        if !self.group_by.is_empty() {
+            write!(f, "\nGROUP BY {}", self.group_by.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 impl Statement {
+    /// A secure view or dynamic table as a plain `CREATE OR REPLACE VIEW`
+    /// over the same query: how tests run their SQL in an emulator that
+    /// knows neither.
+    pub fn as_plain_view(&self) -> Option<Statement> {
+        let (name, query) = match self {
+            Self::CreateView {
+                name,
+                secure: true,
+                query,
+                ..
+            } => (name, query),
+            Self::CreateDynamicTable(t) => (&t.name, &t.query),
+            _ => return None,
+        };
+        Some(Self::CreateView {
+            name: name.clone(),
+            secure: false,
+            comment: None,
+            query: query.clone(),
+        })
+    }
+
     /// A short name of the statement's kind (`CREATE TABLE`, ...), used by
     /// tests to list what a tool can and cannot check.
     pub fn kind(&self) -> &'static str {
@@ -362,6 +564,19 @@ impl Statement {
             Self::CreateTable(_) => "CREATE TABLE",
             Self::RelyConstraint { .. } => "ALTER TABLE ALTER CONSTRAINT RELY",
             Self::InsertIfAbsent { .. } => "INSERT",
+            Self::CreateView { secure: false, .. } => "CREATE VIEW",
+            Self::CreateView { secure: true, .. } => "CREATE SECURE VIEW",
+            Self::CreateDynamicTable(_) => "CREATE DYNAMIC TABLE",
+            Self::CreateRole { .. } => "CREATE ROLE",
+            Self::GrantRole { .. } => "GRANT ROLE",
+            Self::Grant {
+                on: GrantOn::Future(..),
+                ..
+            } => "GRANT ON FUTURE",
+            Self::Grant {
+                on: GrantOn::All(..), ..
+            } => "GRANT ON ALL",
+            Self::Grant { .. } => "GRANT",
         }
     }
 }
@@ -494,6 +709,54 @@ impl Display for Statement {
                     "\nWHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {} = {key_value})",
                     Ident(key)
                 )
+            }
+            Self::CreateView {
+                name,
+                secure,
+                comment,
+                query,
+            } => {
+                let secure = if *secure { "SECURE " } else { "" };
+                write!(f, "CREATE OR REPLACE {secure}VIEW {name} COPY GRANTS")?;
+                comment_clause(f, comment.as_ref())?;
+                write!(f, " AS\n{query}")
+            }
+            Self::CreateDynamicTable(table) => {
+                let hash = table.definition_hash();
+                let ObjectName(parts) = &table.name;
+                let (db, schema, object) = match parts.as_slice() {
+                    [db, schema, object] => (db.as_str(), schema.as_str(), object.as_str()),
+                    _ => ("", "", table.name.object()),
+                };
+                let mut block = format!(
+                    "BEGIN\n    -- Replace the dynamic table only when its definition changed: its comment keeps the hash.\n    IF (NOT EXISTS (\n        SELECT 1 FROM {}.INFORMATION_SCHEMA.TABLES\n        WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}\n        AND CONTAINS(COMMENT, {})\n    )) THEN\n",
+                    Ident(db),
+                    Literal(schema),
+                    Literal(object),
+                    Literal(&format!("dimgen:definition={hash}"))
+                );
+                for line in table.create(Some(&hash)).lines() {
+                    block.push_str("        ");
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                block.push_str("        ;\n    END IF;\nEND;\n");
+                // `$$ ... $$` keeps the block readable; a name or comment
+                // holding `$$` would end it early, so then the block is
+                // passed as an ordinary, escaped string literal instead.
+                if block.contains("$$") {
+                    write!(f, "EXECUTE IMMEDIATE {}", Literal(&block))
+                } else {
+                    write!(f, "EXECUTE IMMEDIATE $$\n{block}$$")
+                }
+            }
+            Self::CreateRole { name, comment } => {
+                write!(f, "CREATE ROLE IF NOT EXISTS {}", Ident(name))?;
+                comment_clause(f, comment.as_ref())
+            }
+            Self::GrantRole { role, to } => write!(f, "GRANT ROLE {} TO ROLE {}", Ident(role), Ident(to)),
+            Self::Grant { privileges, on, role } => {
+                write!(f, "GRANT {} ON {on} TO ROLE {}", privileges.join(", "), Ident(role))
             }
         }
     }

@@ -49,7 +49,16 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
-    assert_eq!(files_in(&a), ["01_database.sql", "02_tables.sql", "deploy.sql"]);
+    assert_eq!(
+        files_in(&a),
+        [
+            "01_database.sql",
+            "02_tables.sql",
+            "03_marts.sql",
+            "04_roles.sql",
+            "deploy.sql"
+        ]
+    );
     for name in files_in(&a) {
         assert_eq!(
             std::fs::read(a.join(&name)).unwrap(),

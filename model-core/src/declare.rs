@@ -251,6 +251,8 @@ impl ModelBuilder {
                 dimensions: Vec::new(),
                 facts: Vec::new(),
                 bridges: Vec::new(),
+                marts: Vec::new(),
+                roles: Vec::new(),
             },
             origins: HashMap::new(),
         }
@@ -343,6 +345,20 @@ impl ModelBuilder {
     #[must_use]
     pub fn bridge<B: Bridge>(self) -> Self {
         self.add::<B>()
+    }
+
+    /// Add a data mart (see [`Mart`](crate::model::Mart)).
+    #[must_use]
+    pub fn mart(mut self, mart: crate::model::Mart) -> Self {
+        self.model.marts.push(mart);
+        self
+    }
+
+    /// Add an access role (see [`Role`](crate::model::Role)).
+    #[must_use]
+    pub fn role(mut self, role: crate::model::Role) -> Self {
+        self.model.roles.push(role);
+        self
     }
 
     /// Validate and return the model, or every problem found, each naming

@@ -4,9 +4,11 @@
 //! The document has the layout of the models in `schemas/`: the top-level
 //! keys, one `[environments.NAME]` table per environment, then
 //! `[[dimension]]`, `[[fact]]` and `[[bridge]]` tables in model order, each
-//! with its `columns = [ ... ]` written one inline table per line. A key is
-//! written only when its value differs from what the loader assumes without
-//! it, so the export reads like a file written by hand.
+//! with its `columns = [ ... ]` written one inline table per line, then
+//! `[[mart]]` and `[[role]]` tables in model order. A key is written only
+//! when its value differs from what the loader assumes without it, so the
+//! export reads like a file written by hand; arrays too long for a line are
+//! written one item per line.
 //!
 //! Every struct of the model is destructured field by field below: a field
 //! added to the model is a compile error here until the export writes it.
@@ -16,8 +18,8 @@ use std::fmt::Write as _;
 
 use crate::load::default_key;
 use crate::model::{
-    Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain, KeyGeneration, Model,
-    ScdType,
+    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType,
+    Grain, Grant, KeyGeneration, Mart, MartKind, Model, RefreshMode, Role, ScdType, Scope, Through,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -28,6 +30,12 @@ const DEFAULT_SCD: ScdType = ScdType::Overwrite;
 const DEFAULT_KEY_GENERATION: KeyGeneration = KeyGeneration::Identity;
 /// The fact type the loader assumes when `fact_type` is absent.
 const DEFAULT_FACT_TYPE: FactType = FactType::Transaction;
+/// The dynamic-table refresh mode the loader assumes when `refresh_mode` is absent.
+const DEFAULT_REFRESH_MODE: RefreshMode = RefreshMode::Auto;
+/// The role parent the loader assumes when `parent` is absent.
+const DEFAULT_PARENT: &str = "SYSADMIN";
+/// Lines longer than this write their array one item per line.
+const WIDTH: usize = 120;
 
 /// Write a model as a TOML document in dimgen's model format; loading the
 /// result with `load_str` gives back an equal `Model`.
@@ -39,11 +47,20 @@ const DEFAULT_FACT_TYPE: FactType = FactType::Transaction;
 /// depends only on the model: the same model gives the same text.
 ///
 /// A model built in Rust can hold what TOML cannot say, and [`validate`]
-/// does not (yet) refuse it: environments out of name order (the loader
-/// sorts them) or two with one name (a TOML syntax error), a type outside
-/// the ranges the loader accepts (`VARCHAR(0)`, `NUMBER(39,0)`,
-/// `NUMBER(5,6)`), or a fact with `key_generation = "natural"`. Their
-/// export is written as the model says, and loading it fails or reorders.
+/// does not (yet) refuse it. Its export is written as the model says, and
+/// loading it fails, reorders or normalizes:
+///
+/// - environments out of name order (the loader sorts them) or two with one
+///   name (a TOML syntax error);
+/// - a type outside the ranges the loader accepts (`VARCHAR(0)`,
+///   `NUMBER(39,0)`, `NUMBER(5,6)`), or a fact with
+///   `key_generation = "natural"`;
+/// - a mart's aggregates in another order than the loader builds them:
+///   every `Sum`, then `Avg`, `Min`, `Max`, `Count`, `CountDistinct`,
+///   `Ratio` (each kind keeps its own order); they come back in that order;
+/// - a mart with two `Count`s (a file has one `count`: a duplicate key);
+/// - `AsOf::FactDate("all")` or `AsOf::FactDate("current")` (a fact column
+///   with that name): it comes back as `AsOf::All` or `AsOf::Current`.
 ///
 /// [`validate`]: crate::validate
 ///
@@ -71,6 +88,8 @@ pub fn to_toml(model: &Model) -> String {
         dimensions,
         facts,
         bridges,
+        marts,
+        roles,
     } = model;
     let mut doc = Document::default();
     if name != DEFAULT_MODEL_NAME {
@@ -89,6 +108,12 @@ pub fn to_toml(model: &Model) -> String {
     }
     for bridge in bridges {
         doc.bridge(bridge);
+    }
+    for mart in marts {
+        doc.mart(mart);
+    }
+    for role in roles {
+        doc.role(role);
     }
     doc.text
 }
@@ -125,13 +150,57 @@ impl Document {
     }
 
     /// A list of column or table names: nothing when empty, a string for one
-    /// name, an array otherwise (the loader's `Names` takes both).
+    /// name, an array otherwise (the loader's `Names` takes both); one name
+    /// per line when the array does not fit on the line.
     fn names(&mut self, key: &str, names: &[String]) {
         match names {
-            [] => {}
             [one] => self.field(key, &string(one)),
-            many => self.field(key, &array(many)),
+            many => self.list(key, many),
         }
+    }
+
+    /// A list written as an array even with one item (mart and role lists,
+    /// as in the models in `schemas/`): nothing when empty, one item per line
+    /// when the array does not fit on the line.
+    fn list(&mut self, key: &str, items: &[String]) {
+        if items.is_empty() {
+            return;
+        }
+        let one_line = array(items);
+        if width(key) + 3 + width(&one_line) <= WIDTH {
+            self.field(key, &one_line);
+        } else {
+            self.field(key, &wrapped(items, ""));
+        }
+    }
+
+    /// An array of inline tables (`ratio`, `grants`): nothing when empty,
+    /// `key = [{ ... }]` for one that fits on the line, otherwise one table
+    /// per line. `row` writes an item, given the indentation of its line
+    /// when it must wrap its own arrays to fit.
+    fn tables<T>(&mut self, key: &str, items: &[T], row: impl Fn(&T, Option<&str>) -> String) {
+        if let [one] = items {
+            let one_line = format!("[{}]", row(one, None));
+            if width(key) + 3 + width(&one_line) <= WIDTH {
+                self.field(key, &one_line);
+                return;
+            }
+        }
+        if items.is_empty() {
+            return;
+        }
+        self.text.push_str(key);
+        self.text.push_str(" = [\n");
+        for item in items {
+            let mut line = row(item, None);
+            if 2 + width(&line) + 1 > WIDTH {
+                line = row(item, Some("  "));
+            }
+            self.text.push_str("  ");
+            self.text.push_str(&line);
+            self.text.push_str(",\n");
+        }
+        self.text.push_str("]\n");
     }
 
     /// `columns = [`, one inline table per line, `]`; nothing when there are none.
@@ -260,6 +329,150 @@ impl Document {
     }
 }
 
+impl Document {
+    fn mart(&mut self, mart: &Mart) {
+        let Mart {
+            name,
+            comment,
+            kind,
+            fact,
+            attributes,
+            columns,
+            aggregates,
+            through,
+        } = mart;
+        self.header("[[mart]]");
+        self.field("name", &string(name));
+        self.optional("comment", comment.as_deref());
+        match kind {
+            MartKind::View => {}
+            MartKind::SecureView => self.field("kind", &string("secure_view")),
+            MartKind::DynamicTable {
+                target_lag,
+                refresh_mode,
+                warehouse,
+            } => {
+                self.field("kind", &string("dynamic_table"));
+                // Both are required of a dynamic table, even when empty.
+                self.field("target_lag", &string(target_lag));
+                self.field("warehouse", &string(warehouse));
+                if *refresh_mode != DEFAULT_REFRESH_MODE {
+                    self.field("refresh_mode", &string(refresh_mode.as_str()));
+                }
+            }
+        }
+        self.field("fact", &string(fact));
+        self.list("attributes", attributes);
+        self.list("columns", columns);
+        // One key per kind of aggregate, in the order the loader reads them
+        // back (sum, avg, min, max, count, count_distinct, ratio).
+        let (mut sum, mut avg, mut min, mut max) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut counts, mut distinct, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for aggregate in aggregates {
+            match aggregate {
+                Aggregate::Sum(measure) => sum.push(measure.clone()),
+                Aggregate::Avg(measure) => avg.push(measure.clone()),
+                Aggregate::Min(measure) => min.push(measure.clone()),
+                Aggregate::Max(measure) => max.push(measure.clone()),
+                Aggregate::Count { name } => counts.push(name),
+                Aggregate::CountDistinct { name, column } => distinct.push((name, column)),
+                Aggregate::Ratio {
+                    name,
+                    numerator,
+                    denominator,
+                } => ratios.push((name, numerator, denominator)),
+            }
+        }
+        self.list("sum", &sum);
+        self.list("avg", &avg);
+        self.list("min", &min);
+        self.list("max", &max);
+        // `count` holds one name; a second one is written as the model says
+        // and fails to load (a duplicate key) rather than being dropped.
+        for name in counts {
+            self.field("count", &string(name));
+        }
+        self.tables("count_distinct", &distinct, |(name, column), _| {
+            inline(&[("name", string(name)), ("column", string(column))])
+        });
+        self.tables("ratio", &ratios, |(name, numerator, denominator), _| {
+            inline(&[
+                ("name", string(name)),
+                ("numerator", string(numerator)),
+                ("denominator", string(denominator)),
+            ])
+        });
+        if let Some(through) = through {
+            self.field("through", &self::through(through));
+        }
+    }
+
+    fn role(&mut self, role: &Role) {
+        let Role {
+            name,
+            comment,
+            parent,
+            grants,
+            warehouses,
+        } = role;
+        self.header("[[role]]");
+        self.field("name", &string(name));
+        self.optional("comment", comment.as_deref());
+        if parent != DEFAULT_PARENT {
+            self.field("parent", &string(parent));
+        }
+        self.list("warehouses", warehouses);
+        self.tables("grants", grants, grant);
+    }
+}
+
+/// A mart's `through = { bridge = ..., reference = ..., role = ... }`.
+fn through(through: &Through) -> String {
+    let Through {
+        bridge,
+        reference,
+        role,
+        allocation,
+        as_of,
+    } = through;
+    let mut pairs = vec![
+        ("bridge", string(bridge)),
+        ("reference", string(reference)),
+        ("role", string(role)),
+    ];
+    match allocation {
+        Allocation::Impact => {}
+        Allocation::Weighted => pairs.push(("allocation", string("weighted"))),
+    }
+    match as_of {
+        AsOf::All => {}
+        AsOf::Current => pairs.push(("as_of", string("current"))),
+        // A fact column named `all` or `current` reads back as those choices.
+        AsOf::FactDate(column) => pairs.push(("as_of", string(column))),
+    }
+    inline(&pairs)
+}
+
+/// A grant as an inline table: `{ access = "read", scope = "schema" }` or
+/// `{ access = "read", objects = ["A", "B"] }`; with `wrap`, the objects
+/// one per line below a line indented by it.
+fn grant(grant: &Grant, wrap: Option<&str>) -> String {
+    let Grant { access, scope } = grant;
+    let access = access.as_str();
+    let scope = match scope {
+        Scope::Schema => ("scope", string("schema")),
+        Scope::Marts => ("scope", string("marts")),
+        Scope::Objects(objects) => (
+            "objects",
+            match wrap {
+                Some(indent) if !objects.is_empty() => wrapped(objects, indent),
+                _ => array(objects),
+            },
+        ),
+    };
+    inline(&[("access", string(access)), scope])
+}
+
 /// One column as an inline table: `{ name = "X", type = "VARCHAR", ... }`.
 fn column(column: &Column, identifying: bool) -> String {
     let Column {
@@ -285,9 +498,16 @@ fn column(column: &Column, identifying: bool) -> String {
                 pairs.push(("role", string(role)));
             }
         }
-        ColumnKind::Measure { sql_type, additivity } => {
+        ColumnKind::Measure {
+            sql_type,
+            additivity,
+            over,
+        } => {
             pairs.push(("type", string(&sql_type.to_string())));
             pairs.push(("measure", string(additivity.as_str())));
+            if let Some(over) = over {
+                pairs.push(("over", string(over)));
+            }
         }
         ColumnKind::Degenerate { sql_type } => {
             pairs.push(("type", string(&sql_type.to_string())));
@@ -328,6 +548,26 @@ fn inline<K: AsRef<str>>(pairs: &[(K, String)]) -> String {
 fn array(items: &[String]) -> String {
     let items: Vec<String> = items.iter().map(|item| string(item)).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// An array of strings, one per line: `[`, each item indented two spaces
+/// more than `indent`, `]` at `indent`.
+fn wrapped(items: &[String], indent: &str) -> String {
+    let mut out = "[\n".to_owned();
+    for item in items {
+        out.push_str(indent);
+        out.push_str("  ");
+        out.push_str(&string(item));
+        out.push_str(",\n");
+    }
+    out.push_str(indent);
+    out.push(']');
+    out
+}
+
+/// Width of a line's text, in characters.
+fn width(text: &str) -> usize {
+    text.chars().count()
 }
 
 /// The spelling of a key generation in model files.
@@ -389,6 +629,7 @@ fn basic_string(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::DataType;
+    use crate::model::Access;
 
     /// Hostile texts: quotes of both kinds, backslashes, line breaks, tabs,
     /// control characters, non-ASCII, placeholders and TOML syntax.
@@ -736,5 +977,585 @@ columns = [{ name = "ID", type = "int" }]
             let exported = to_toml(&model);
             assert_eq!(load(&exported), model, "{name:?}\n{exported}");
         }
+    }
+
+    /// Two dimensions joined by a weighted, effective-dated bridge, a date
+    /// dimension, and a fact with every kind of measure.
+    const MART_MODEL: &str = r#"
+database = "DB"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_DATE"
+natural_key = "DATE_ID"
+key_generation = "natural"
+columns = [{ name = "DATE_ID", type = "int" }, { name = "YEAR", type = "int" }]
+[[dimension]]
+name = "DIM_PATIENT"
+natural_key = "PATIENT_ID"
+columns = [{ name = "PATIENT_ID", type = "int" }, { name = "GENDER", type = "string" }]
+[[dimension]]
+name = "DIM_PROVIDER"
+natural_key = "PROVIDER_ID"
+columns = [{ name = "PROVIDER_ID", type = "int" }, { name = "FULL_NAME", type = "string" }]
+[[fact]]
+name = "FACT_CLAIMS"
+columns = [
+  { name = "CLAIM_ID", type = "int", degenerate = true },
+  { name = "SERVICE_DATE", references = "DIM_DATE" },
+  { name = "PATIENT_KEY", references = "DIM_PATIENT" },
+  { name = "PROVIDER_KEY", references = "DIM_PROVIDER" },
+  { name = "PAID", type = "number(20,2)", measure = "additive" },
+  { name = "ALLOWED", type = "number(20,2)", measure = "additive" },
+  { name = "BALANCE", type = "number(20,2)", measure = "semi_additive", over = "SERVICE_DATE" },
+  { name = "GLUCOSE", type = "float", measure = "non_additive" },
+]
+[[bridge]]
+name = "BRIDGE_CARE_TEAM"
+between = ["DIM_PATIENT", "DIM_PROVIDER"]
+weight = "WEIGHT"
+effective = { from = "FROM_DATE", to = "TO_DATE", current = "IS_CURRENT" }
+columns = [
+  { name = "WEIGHT", type = "number(5,4)" },
+  { name = "FROM_DATE", references = "DIM_DATE" },
+  { name = "TO_DATE", references = "DIM_DATE" },
+  { name = "IS_CURRENT", type = "boolean" },
+]
+"#;
+
+    /// The export from the first `[[mart]]` on.
+    fn marts_and_roles(exported: &str) -> &str {
+        let start = exported.find("[[mart]]").or_else(|| exported.find("[[role]]"));
+        &exported[start.unwrap_or(exported.len())..]
+    }
+
+    #[test]
+    fn marts_and_roles_are_written_without_their_defaults() {
+        let exported = round_trip(&format!(
+            r#"{MART_MODEL}
+[[mart]]
+name = "MART_STAR"
+kind = "view"
+fact = "FACT_CLAIMS"
+attributes = ["SERVICE_DATE.YEAR", "PATIENT.GENDER"]
+columns = ["CLAIM_ID", "PAID", "BALANCE"]
+sum = []
+count_distinct = []
+ratio = []
+
+[[mart]]
+name = "MART_EVERY_AGGREGATE"
+comment = "every aggregate"
+kind = "secure_view"
+fact = "FACT_CLAIMS"
+attributes = "SERVICE_DATE.DATE_ID"
+sum = ["PAID", "BALANCE"]
+avg = "GLUCOSE"
+min = ["GLUCOSE", "PAID"]
+max = ["GLUCOSE"]
+count = "ROWS"
+count_distinct = [{{ name = "PATIENTS", column = "PATIENT_KEY" }}, {{ name = "CLAIMS", column = "CLAIM_ID" }}]
+ratio = [{{ name = "PAID_TO_ALLOWED", numerator = "PAID", denominator = "ALLOWED" }}]
+
+[[mart]]
+name = "MART_WEIGHTED"
+kind = "dynamic_table"
+target_lag = "5 minutes"
+warehouse = "${{env}}_WH"
+refresh_mode = "auto"
+fact = "FACT_CLAIMS"
+attributes = ["CARE_PROVIDER.FULL_NAME"]
+sum = ["PAID"]
+count = "SHARE"
+through = {{ bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "CARE_PROVIDER", allocation = "weighted", as_of = "SERVICE_DATE" }}
+
+[[mart]]
+name = "MART_CURRENT"
+kind = "dynamic_table"
+target_lag = "DOWNSTREAM"
+warehouse = "WH"
+refresh_mode = "full"
+fact = "FACT_CLAIMS"
+attributes = ["TEAM.FULL_NAME"]
+count = "ROWS"
+through = {{ bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "TEAM", allocation = "impact", as_of = "current" }}
+
+[[mart]]
+name = "MART_ALL"
+kind = "dynamic_table"
+target_lag = ""
+warehouse = ""
+refresh_mode = "incremental"
+fact = "FACT_CLAIMS"
+attributes = ["TEAM.FULL_NAME"]
+count_distinct = [{{ name = "CLAIMS", column = "CLAIM_ID" }}]
+through = {{ bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "TEAM", as_of = "all" }}
+
+[[role]]
+name = "ENGINEER"
+parent = "SYSADMIN"
+warehouses = ["WH"]
+grants = [{{ access = "manage", scope = "schema" }}]
+
+[[role]]
+name = "${{env}}_ANALYST"
+comment = "analysts"
+warehouses = ["A_WH", "B_WH"]
+grants = [
+  {{ access = "read", scope = "marts" }},
+  {{ access = "write", objects = "FACT_CLAIMS" }},
+  {{ access = "read", objects = ["MART_STAR", "DIM_DATE"] }},
+]
+
+[[role]]
+name = "ML"
+parent = "${{env}}_ANALYST"
+grants = [{{ access = "read", objects = [] }}]
+
+[[role]]
+name = "NOBODY"
+parent = "PUBLIC"
+warehouses = []
+grants = []
+"#
+        ));
+        assert_eq!(
+            marts_and_roles(&exported),
+            r#"[[mart]]
+name = "MART_STAR"
+fact = "FACT_CLAIMS"
+attributes = ["SERVICE_DATE.YEAR", "PATIENT.GENDER"]
+columns = ["CLAIM_ID", "PAID", "BALANCE"]
+
+[[mart]]
+name = "MART_EVERY_AGGREGATE"
+comment = "every aggregate"
+kind = "secure_view"
+fact = "FACT_CLAIMS"
+attributes = ["SERVICE_DATE.DATE_ID"]
+sum = ["PAID", "BALANCE"]
+avg = ["GLUCOSE"]
+min = ["GLUCOSE", "PAID"]
+max = ["GLUCOSE"]
+count = "ROWS"
+count_distinct = [
+  { name = "PATIENTS", column = "PATIENT_KEY" },
+  { name = "CLAIMS", column = "CLAIM_ID" },
+]
+ratio = [{ name = "PAID_TO_ALLOWED", numerator = "PAID", denominator = "ALLOWED" }]
+
+[[mart]]
+name = "MART_WEIGHTED"
+kind = "dynamic_table"
+target_lag = "5 minutes"
+warehouse = "${env}_WH"
+fact = "FACT_CLAIMS"
+attributes = ["CARE_PROVIDER.FULL_NAME"]
+sum = ["PAID"]
+count = "SHARE"
+through = { bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "CARE_PROVIDER", allocation = "weighted", as_of = "SERVICE_DATE" }
+
+[[mart]]
+name = "MART_CURRENT"
+kind = "dynamic_table"
+target_lag = "DOWNSTREAM"
+warehouse = "WH"
+refresh_mode = "full"
+fact = "FACT_CLAIMS"
+attributes = ["TEAM.FULL_NAME"]
+count = "ROWS"
+through = { bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "TEAM", as_of = "current" }
+
+[[mart]]
+name = "MART_ALL"
+kind = "dynamic_table"
+target_lag = ""
+warehouse = ""
+refresh_mode = "incremental"
+fact = "FACT_CLAIMS"
+attributes = ["TEAM.FULL_NAME"]
+count_distinct = [{ name = "CLAIMS", column = "CLAIM_ID" }]
+through = { bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "TEAM" }
+
+[[role]]
+name = "ENGINEER"
+warehouses = ["WH"]
+grants = [{ access = "manage", scope = "schema" }]
+
+[[role]]
+name = "${env}_ANALYST"
+comment = "analysts"
+warehouses = ["A_WH", "B_WH"]
+grants = [
+  { access = "read", scope = "marts" },
+  { access = "write", objects = ["FACT_CLAIMS"] },
+  { access = "read", objects = ["MART_STAR", "DIM_DATE"] },
+]
+
+[[role]]
+name = "ML"
+parent = "${env}_ANALYST"
+grants = [{ access = "read", objects = [] }]
+
+[[role]]
+name = "NOBODY"
+parent = "PUBLIC"
+"#
+        );
+    }
+
+    #[test]
+    fn every_mart_kind_aggregate_allocation_as_of_and_scope_is_written() {
+        let mut model = load(MART_MODEL);
+        let kinds = [
+            MartKind::View,
+            MartKind::SecureView,
+            MartKind::DynamicTable {
+                target_lag: "1 hour".to_owned(),
+                refresh_mode: RefreshMode::Auto,
+                warehouse: "WH".to_owned(),
+            },
+            MartKind::DynamicTable {
+                target_lag: "1 hour".to_owned(),
+                refresh_mode: RefreshMode::Full,
+                warehouse: "WH".to_owned(),
+            },
+            MartKind::DynamicTable {
+                target_lag: "1 hour".to_owned(),
+                refresh_mode: RefreshMode::Incremental,
+                warehouse: "WH".to_owned(),
+            },
+        ];
+        // In loader order, one of each.
+        let aggregates = vec![
+            Aggregate::Sum("PAID".to_owned()),
+            Aggregate::Avg("GLUCOSE".to_owned()),
+            Aggregate::Min("BALANCE".to_owned()),
+            Aggregate::Max("ALLOWED".to_owned()),
+            Aggregate::Count { name: "N".to_owned() },
+            Aggregate::CountDistinct {
+                name: "CLAIMS".to_owned(),
+                column: "CLAIM_ID".to_owned(),
+            },
+            Aggregate::Ratio {
+                name: "R".to_owned(),
+                numerator: "PAID".to_owned(),
+                denominator: "ALLOWED".to_owned(),
+            },
+        ];
+        for aggregate in &aggregates {
+            match aggregate {
+                Aggregate::Sum(_)
+                | Aggregate::Avg(_)
+                | Aggregate::Min(_)
+                | Aggregate::Max(_)
+                | Aggregate::Count { .. }
+                | Aggregate::CountDistinct { .. }
+                | Aggregate::Ratio { .. } => {}
+            }
+        }
+        let allocations = [Allocation::Impact, Allocation::Weighted];
+        let as_ofs = [AsOf::All, AsOf::Current, AsOf::FactDate("SERVICE_DATE".to_owned())];
+        let mut i = 0;
+        for kind in &kinds {
+            for allocation in allocations {
+                for as_of in &as_ofs {
+                    i += 1;
+                    model.marts.push(Mart {
+                        name: format!("MART_{i}"),
+                        comment: Some(format!("mart {i}")),
+                        kind: kind.clone(),
+                        fact: "FACT_CLAIMS".to_owned(),
+                        attributes: vec!["PATIENT.GENDER".to_owned(), "TEAM.FULL_NAME".to_owned()],
+                        columns: Vec::new(),
+                        aggregates: aggregates.clone(),
+                        through: Some(Through {
+                            bridge: "BRIDGE_CARE_TEAM".to_owned(),
+                            reference: "PATIENT_KEY".to_owned(),
+                            role: "TEAM".to_owned(),
+                            allocation,
+                            as_of: as_of.clone(),
+                        }),
+                    });
+                }
+            }
+        }
+        let scopes = [
+            Scope::Schema,
+            Scope::Marts,
+            Scope::Objects(Vec::new()),
+            Scope::Objects(vec!["MART_1".to_owned()]),
+            Scope::Objects(vec!["FACT_CLAIMS".to_owned(), "MART_2".to_owned()]),
+        ];
+        for (r, access) in [Access::Read, Access::Write, Access::Manage].into_iter().enumerate() {
+            model.roles.push(Role {
+                name: format!("ROLE_{r}"),
+                comment: None,
+                parent: if r == 0 {
+                    "SYSADMIN".to_owned()
+                } else {
+                    format!("ROLE_{}", r - 1)
+                },
+                grants: scopes
+                    .iter()
+                    .map(|scope| Grant {
+                        access,
+                        scope: scope.clone(),
+                    })
+                    .collect(),
+                warehouses: vec![format!("WH_{r}")],
+            });
+        }
+        assert_eq!(crate::validate(&model), Vec::new());
+        let exported = to_toml(&model);
+        assert_eq!(load(&exported), model, "{exported}");
+        assert_eq!(to_toml(&load(&exported)), exported);
+        for expected in [
+            "kind = \"secure_view\"\n",
+            "kind = \"dynamic_table\"\ntarget_lag = \"1 hour\"\nwarehouse = \"WH\"\nfact",
+            "refresh_mode = \"full\"\n",
+            "refresh_mode = \"incremental\"\n",
+            "sum = [\"PAID\"]\navg = [\"GLUCOSE\"]\nmin = [\"BALANCE\"]\nmax = [\"ALLOWED\"]\ncount = \"N\"\n",
+            "count_distinct = [{ name = \"CLAIMS\", column = \"CLAIM_ID\" }]\n",
+            "ratio = [{ name = \"R\", numerator = \"PAID\", denominator = \"ALLOWED\" }]\n",
+            "role = \"TEAM\" }\n",
+            "role = \"TEAM\", as_of = \"current\" }\n",
+            "role = \"TEAM\", as_of = \"SERVICE_DATE\" }\n",
+            "role = \"TEAM\", allocation = \"weighted\" }\n",
+            "role = \"TEAM\", allocation = \"weighted\", as_of = \"current\" }\n",
+            "role = \"TEAM\", allocation = \"weighted\", as_of = \"SERVICE_DATE\" }\n",
+            "  { access = \"read\", scope = \"schema\" },\n",
+            "  { access = \"write\", scope = \"marts\" },\n",
+            "  { access = \"manage\", objects = [] },\n",
+            "  { access = \"manage\", objects = [\"MART_1\"] },\n",
+            "  { access = \"manage\", objects = [\"FACT_CLAIMS\", \"MART_2\"] },\n",
+            "parent = \"ROLE_1\"\n",
+        ] {
+            assert!(exported.contains(expected), "missing {expected:?} in\n{exported}");
+        }
+        assert!(!exported.contains("refresh_mode = \"auto\""), "{exported}");
+        assert!(!exported.contains("parent = \"SYSADMIN\""), "{exported}");
+        assert!(!exported.contains("kind = \"view\""), "{exported}");
+    }
+
+    #[test]
+    fn aggregates_come_back_in_loader_order() {
+        let mut model = load(&format!(
+            r#"{MART_MODEL}
+[[mart]]
+name = "MART_A"
+fact = "FACT_CLAIMS"
+attributes = ["PATIENT.GENDER"]
+sum = ["ALLOWED", "PAID"]
+avg = ["PAID", "GLUCOSE"]
+max = "GLUCOSE"
+count = "N"
+ratio = [{{ name = "R2", numerator = "PAID", denominator = "ALLOWED" }}, {{ name = "R1", numerator = "ALLOWED", denominator = "PAID" }}]
+"#
+        ));
+        let in_loader_order = model.marts[0].aggregates.clone();
+        assert!(matches!(
+            in_loader_order.as_slice(),
+            [
+                Aggregate::Sum(_),
+                Aggregate::Sum(_),
+                Aggregate::Avg(_),
+                Aggregate::Avg(_),
+                Aggregate::Max(_),
+                Aggregate::Count { .. },
+                Aggregate::Ratio { .. },
+                Aggregate::Ratio { .. },
+            ]
+        ));
+        let exported = to_toml(&model);
+        // From Rust, any order: the export groups them by kind, keeping the
+        // order within each kind, which is how they load back.
+        model.marts[0].aggregates.reverse();
+        let reversed = to_toml(&model);
+        let reloaded = load(&reversed);
+        assert_ne!(reloaded, model);
+        let mut expected = in_loader_order.clone();
+        // Reversal keeps kinds apart but reverses each kind's order.
+        for run in [0..2, 2..4, 6..8] {
+            expected[run].reverse();
+        }
+        assert_eq!(reloaded.marts[0].aggregates, expected);
+        assert!(
+            reversed.contains("sum = [\"PAID\", \"ALLOWED\"]\navg = [\"GLUCOSE\", \"PAID\"]\n"),
+            "{reversed}"
+        );
+        assert_ne!(reversed, exported);
+    }
+
+    #[test]
+    fn what_the_loader_normalizes_comes_back_normalized() {
+        let mut model = load(&format!(
+            r#"{MART_MODEL}
+[[mart]]
+name = "MART_A"
+kind = "dynamic_table"
+target_lag = "1 minute"
+warehouse = "WH"
+fact = "FACT_CLAIMS"
+attributes = ["TEAM.FULL_NAME"]
+count = "N"
+through = {{ bridge = "BRIDGE_CARE_TEAM", reference = "PATIENT_KEY", role = "TEAM" }}
+"#
+        ));
+        let mart = &mut model.marts[0];
+        let MartKind::DynamicTable { refresh_mode, .. } = &mut mart.kind else {
+            panic!("a dynamic table")
+        };
+        *refresh_mode = RefreshMode::Full;
+        // A fact column named `all` is the choice `all`.
+        if let Some(through) = &mut mart.through {
+            through.as_of = AsOf::FactDate("all".to_owned());
+        }
+        let exported = to_toml(&model);
+        assert!(exported.contains("refresh_mode = \"full\"\n"), "{exported}");
+        assert!(exported.contains("as_of = \"all\" }"), "{exported}");
+        let reloaded = load(&exported);
+        assert_eq!(
+            reloaded.marts[0].kind,
+            MartKind::DynamicTable {
+                target_lag: "1 minute".to_owned(),
+                refresh_mode: RefreshMode::Full,
+                warehouse: "WH".to_owned(),
+            }
+        );
+        assert_eq!(reloaded.marts[0].through.as_ref().map(|t| &t.as_of), Some(&AsOf::All));
+        // A second count is a duplicate key, not a silent loss.
+        model.marts[0]
+            .aggregates
+            .push(Aggregate::Count { name: "M".to_owned() });
+        let exported = to_toml(&model);
+        assert!(exported.contains("count = \"N\"\ncount = \"M\"\n"), "{exported}");
+        assert!(crate::load_str("export.toml", &exported).is_err());
+    }
+
+    #[test]
+    fn hostile_strings_in_marts_and_roles_survive_a_round_trip() {
+        let mut model = load(&format!(
+            r#"{MART_MODEL}
+[[mart]]
+name = "MART_VIEW"
+fact = "FACT_CLAIMS"
+columns = ["PAID"]
+[[mart]]
+name = "MART_DYNAMIC"
+kind = "dynamic_table"
+target_lag = "1 minute"
+warehouse = "WH"
+fact = "FACT_CLAIMS"
+count = "N"
+[[role]]
+name = "R"
+grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
+"#
+        ));
+        model.environments[0].vars = BTreeMap::from([("var".to_owned(), "x".to_owned())]);
+        for text in HOSTILE {
+            // Names must be usable identifiers (validation refuses the rest).
+            let usable = !text.trim().is_empty() && !text.chars().any(char::is_control);
+            if usable {
+                model.marts[0].name = (*text).to_owned();
+                model.roles[0].name = (*text).to_owned();
+                model.roles[0].grants[0].scope = Scope::Objects(vec![(*text).to_owned()]);
+            }
+            model.marts[0].comment = Some((*text).to_owned());
+            if let MartKind::DynamicTable {
+                target_lag, warehouse, ..
+            } = &mut model.marts[1].kind
+            {
+                (*text).clone_into(target_lag);
+                (*text).clone_into(warehouse);
+            }
+            model.marts[1].aggregates = vec![Aggregate::Count {
+                name: (*text).to_owned(),
+            }];
+            model.roles[0].comment = Some((*text).to_owned());
+            model.roles[0].warehouses = vec![(*text).to_owned(), "WH".to_owned()];
+            assert_eq!(crate::validate(&model), Vec::new(), "{text:?}");
+            let exported = to_toml(&model);
+            assert_eq!(load(&exported), model, "{text:?}\n{exported}");
+        }
+    }
+
+    #[test]
+    fn long_lists_are_written_one_item_per_line() {
+        let mut model = load(MART_MODEL);
+        let mart_names: Vec<String> = (0..8).map(|i| format!("MART_WITH_A_LONG_NAME_{i}")).collect();
+        for name in &mart_names {
+            model.marts.push(Mart {
+                name: name.clone(),
+                comment: None,
+                kind: MartKind::View,
+                fact: "FACT_CLAIMS".to_owned(),
+                attributes: vec![
+                    "SERVICE_DATE.YEAR".to_owned(),
+                    "SERVICE_DATE.DATE_ID".to_owned(),
+                    "PATIENT.GENDER".to_owned(),
+                    "PATIENT.PATIENT_ID".to_owned(),
+                    "PROVIDER.FULL_NAME".to_owned(),
+                    "PROVIDER.PROVIDER_ID".to_owned(),
+                ],
+                columns: vec!["CLAIM_ID".to_owned()],
+                aggregates: Vec::new(),
+                through: None,
+            });
+        }
+        model.roles.push(Role {
+            name: "READER".to_owned(),
+            comment: None,
+            parent: "SYSADMIN".to_owned(),
+            grants: vec![Grant {
+                access: Access::Read,
+                scope: Scope::Objects(mart_names.clone()),
+            }],
+            warehouses: Vec::new(),
+        });
+        model.roles.push(Role {
+            name: "WRITER".to_owned(),
+            comment: None,
+            parent: "READER".to_owned(),
+            grants: vec![
+                Grant {
+                    access: Access::Write,
+                    scope: Scope::Objects(mart_names[..2].to_vec()),
+                },
+                Grant {
+                    access: Access::Read,
+                    scope: Scope::Objects(mart_names.clone()),
+                },
+            ],
+            warehouses: Vec::new(),
+        });
+        let exported = to_toml(&model);
+        assert_eq!(load(&exported), model, "{exported}");
+        assert!(exported.lines().all(|line| width(line) <= WIDTH), "{exported}");
+        assert!(
+            exported.contains(
+                "attributes = [\n  \"SERVICE_DATE.YEAR\",\n  \"SERVICE_DATE.DATE_ID\",\n  \"PATIENT.GENDER\",\n"
+            ),
+            "{exported}"
+        );
+        let reader = &exported[exported.find("name = \"READER\"").unwrap_or_default()..];
+        let objects: String = mart_names
+            .iter()
+            .map(|n| format!("    {},\n", string(n)))
+            .collect::<Vec<_>>()
+            .concat();
+        assert!(
+            reader.starts_with(&format!(
+                "name = \"READER\"\ngrants = [\n  {{ access = \"read\", objects = [\n{objects}  ] }},\n]\n"
+            )),
+            "{reader}"
+        );
+        assert!(
+            exported.contains(
+                "grants = [\n  { access = \"write\", objects = [\"MART_WITH_A_LONG_NAME_0\", \"MART_WITH_A_LONG_NAME_1\"] },\n  { access = \"read\", objects = [\n"
+            ),
+            "{exported}"
+        );
     }
 }

@@ -37,6 +37,7 @@ mod export;
 pub mod interpolate;
 mod layout;
 mod load;
+pub mod marts;
 pub mod model;
 mod types;
 mod validate;

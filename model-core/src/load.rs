@@ -17,8 +17,9 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::model::{
-    Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType, Grain,
-    KeyGeneration, Model, ScdType, TableKind,
+    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, EffectiveDating,
+    Environment, Fact, FactType, Grain, Grant, KeyGeneration, Mart, MartKind, Model, RefreshMode, Role, ScdType, Scope,
+    TableKind, Through,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 
@@ -31,6 +32,8 @@ pub const MODEL_KEYS: &[&str] = &[
     "dimension",
     "fact",
     "bridge",
+    "mart",
+    "role",
 ];
 /// Keys accepted in `[environments.NAME]`.
 pub const ENVIRONMENT_KEYS: &[&str] = &["schema", "vars"];
@@ -71,6 +74,32 @@ pub const BRIDGE_KEYS: &[&str] = &[
 ];
 /// Keys accepted in a bridge's `effective = { ... }`.
 pub const EFFECTIVE_KEYS: &[&str] = &["from", "to", "current"];
+/// Keys accepted in `[[mart]]`.
+pub const MART_KEYS: &[&str] = &[
+    "name",
+    "comment",
+    "kind",
+    "target_lag",
+    "refresh_mode",
+    "warehouse",
+    "fact",
+    "attributes",
+    "columns",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count",
+    "count_distinct",
+    "ratio",
+    "through",
+];
+/// Keys accepted in a mart's `through = { ... }`.
+pub const THROUGH_KEYS: &[&str] = &["bridge", "reference", "role", "allocation", "as_of"];
+/// Keys accepted in `[[role]]`.
+pub const ROLE_KEYS: &[&str] = &["name", "comment", "parent", "warehouses", "grants"];
+/// Keys accepted in a role's grant.
+pub const GRANT_KEYS: &[&str] = &["access", "scope", "objects"];
 /// Keys accepted in a column.
 pub const COLUMN_KEYS: &[&str] = &[
     "name",
@@ -98,6 +127,72 @@ struct RawModel {
     fact: Vec<Spanned<RawFact>>,
     #[serde(default)]
     bridge: Vec<Spanned<RawBridge>>,
+    #[serde(default)]
+    mart: Vec<Spanned<RawMart>>,
+    #[serde(default)]
+    role: Vec<Spanned<RawRole>>,
+}
+
+#[derive(Deserialize)]
+struct RawMart {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    target_lag: Option<Spanned<String>>,
+    refresh_mode: Option<Spanned<String>>,
+    warehouse: Option<Spanned<String>>,
+    fact: Spanned<String>,
+    attributes: Option<Spanned<Names>>,
+    columns: Option<Spanned<Names>>,
+    sum: Option<Spanned<Names>>,
+    avg: Option<Spanned<Names>>,
+    min: Option<Spanned<Names>>,
+    max: Option<Spanned<Names>>,
+    count: Option<Spanned<String>>,
+    #[serde(default)]
+    count_distinct: Vec<Spanned<RawCountDistinct>>,
+    #[serde(default)]
+    ratio: Vec<Spanned<RawRatio>>,
+    through: Option<Spanned<RawThrough>>,
+}
+
+#[derive(Deserialize)]
+struct RawCountDistinct {
+    name: Spanned<String>,
+    column: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRatio {
+    name: Spanned<String>,
+    numerator: Spanned<String>,
+    denominator: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+struct RawThrough {
+    bridge: Spanned<String>,
+    reference: Spanned<String>,
+    role: Spanned<String>,
+    allocation: Option<Spanned<String>>,
+    as_of: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawRole {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    parent: Option<Spanned<String>>,
+    warehouses: Option<Spanned<Names>>,
+    #[serde(default)]
+    grants: Vec<Spanned<RawGrant>>,
+}
+
+#[derive(Deserialize)]
+struct RawGrant {
+    access: Spanned<String>,
+    scope: Option<Spanned<String>>,
+    objects: Option<Spanned<Names>>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +258,7 @@ struct RawColumn {
     references: Option<Spanned<String>>,
     role: Option<Spanned<String>>,
     measure: Option<Spanned<String>>,
+    over: Option<Spanned<String>>,
     degenerate: Option<Spanned<bool>>,
     scd: Option<Spanned<i64>>,
     nullable: Option<Spanned<bool>>,
@@ -355,6 +451,12 @@ fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
         ["fact"] => ("a fact", FACT_KEYS),
         ["bridge"] => ("a bridge", BRIDGE_KEYS),
         ["bridge", "effective"] => ("`effective`", EFFECTIVE_KEYS),
+        ["mart"] => ("a mart", MART_KEYS),
+        ["mart", "through"] => ("`through`", THROUGH_KEYS),
+        ["mart", "count_distinct"] => ("a distinct count", &["name", "column"]),
+        ["mart", "ratio"] => ("a ratio", &["name", "numerator", "denominator"]),
+        ["role"] => ("a role", ROLE_KEYS),
+        ["role", "grants"] => ("a grant", GRANT_KEYS),
         [_, "columns"] => ("a column", COLUMN_KEYS),
         _ => ("this table", &[]),
     };
@@ -505,6 +607,34 @@ impl Builder<'_> {
                 )
             })
             .collect();
+        let marts = raw
+            .mart
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                self.mart(
+                    TableId {
+                        kind: TableKind::Mart,
+                        index: i,
+                    },
+                    m,
+                )
+            })
+            .collect();
+        let roles = raw
+            .role
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                self.role(
+                    TableId {
+                        kind: TableKind::Role,
+                        index: i,
+                    },
+                    r,
+                )
+            })
+            .collect();
         Model {
             name,
             database,
@@ -513,6 +643,211 @@ impl Builder<'_> {
             dimensions,
             facts,
             bridges,
+            marts,
+            roles,
+        }
+    }
+
+    /// A choice among `choices`; an invalid one is reported and `choices[0]` used.
+    fn choice(&mut self, loc: Loc, key: &str, value: Option<Spanned<String>>, choices: &[&str]) -> usize {
+        let Some(value) = value else { return 0 };
+        let text = self.string(loc.clone(), value);
+        choices.iter().position(|c| *c == text).unwrap_or_else(|| {
+            self.problems.push(
+                Problem::new(
+                    "dimgen::invalid_choice",
+                    format!("`{key} = \"{text}\"` is not one of {}", quoted_list(choices)),
+                    loc,
+                    "invalid choice",
+                )
+                .help(format!("use one of {}", quoted_list(choices))),
+            );
+            0
+        })
+    }
+
+    fn mart(&mut self, table: TableId, raw: Spanned<RawMart>) -> Mart {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
+        let kind_index = self.choice(
+            Loc::table(table, "kind"),
+            "kind",
+            raw.kind,
+            &["view", "secure_view", "dynamic_table"],
+        );
+        let target_lag = self.opt_string(Loc::table(table, "target_lag"), raw.target_lag);
+        let warehouse = self.opt_string(Loc::table(table, "warehouse"), raw.warehouse);
+        let refresh = self.choice(
+            Loc::table(table, "refresh_mode"),
+            "refresh_mode",
+            raw.refresh_mode,
+            &RefreshMode::ALL.map(RefreshMode::as_str),
+        );
+        let kind = match kind_index {
+            2 => {
+                let missing: Vec<&str> = [("target_lag", &target_lag), ("warehouse", &warehouse)]
+                    .into_iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(k, _)| k)
+                    .collect();
+                if !missing.is_empty() {
+                    self.problems.push(
+                        Problem::new(
+                            "dimgen::missing_key",
+                            format!("dynamic table `{name}` needs {}", quoted_list(&missing)),
+                            Loc::table(table, "kind"),
+                            "a dynamic table",
+                        )
+                        .help("e.g. `target_lag = \"5 minutes\"` and `warehouse = \"TRANSFORM_WH\"`"),
+                    );
+                }
+                MartKind::DynamicTable {
+                    target_lag: target_lag.unwrap_or_default(),
+                    refresh_mode: RefreshMode::ALL[refresh],
+                    warehouse: warehouse.unwrap_or_default(),
+                }
+            }
+            k => {
+                for key in ["target_lag", "warehouse", "refresh_mode"] {
+                    if self.source.has(&Loc::table(table, key)) {
+                        self.problems.push(Problem::new(
+                            "dimgen::misplaced_key",
+                            format!("mart `{name}` sets `{key}`, which only applies to `kind = \"dynamic_table\"`"),
+                            Loc::table(table, key),
+                            "not a dynamic table",
+                        ));
+                    }
+                }
+                if k == 1 { MartKind::SecureView } else { MartKind::View }
+            }
+        };
+        let fact = self.string(Loc::table(table, "fact"), raw.fact);
+        let attributes = self.names(table, "attributes", raw.attributes);
+        let columns = self.names(table, "columns", raw.columns);
+        let mut aggregates = Vec::new();
+        for (key, names, make) in [
+            ("sum", raw.sum, Aggregate::Sum as fn(String) -> Aggregate),
+            ("avg", raw.avg, Aggregate::Avg),
+            ("min", raw.min, Aggregate::Min),
+            ("max", raw.max, Aggregate::Max),
+        ] {
+            aggregates.extend(self.names(table, key, names).into_iter().map(make));
+        }
+        if let Some(count) = self.opt_string(Loc::table(table, "count"), raw.count) {
+            aggregates.push(Aggregate::Count { name: count });
+        }
+        for (i, c) in raw.count_distinct.into_iter().enumerate() {
+            self.source
+                .insert(Loc::table_item(table, "count_distinct", i), c.span());
+            let c = c.into_inner();
+            aggregates.push(Aggregate::CountDistinct {
+                name: c.name.into_inner(),
+                column: c.column.into_inner(),
+            });
+        }
+        for (i, r) in raw.ratio.into_iter().enumerate() {
+            self.source.insert(Loc::table_item(table, "ratio", i), r.span());
+            let r = r.into_inner();
+            aggregates.push(Aggregate::Ratio {
+                name: r.name.into_inner(),
+                numerator: r.numerator.into_inner(),
+                denominator: r.denominator.into_inner(),
+            });
+        }
+        let through = raw.through.map(|t| {
+            self.source.insert(Loc::table(table, "through"), t.span());
+            let t = t.into_inner();
+            let allocation = match self.choice(
+                Loc::table(table, "through.allocation"),
+                "allocation",
+                t.allocation,
+                &["impact", "weighted"],
+            ) {
+                1 => Allocation::Weighted,
+                _ => Allocation::Impact,
+            };
+            let as_of = match self.opt_string(Loc::table(table, "through.as_of"), t.as_of).as_deref() {
+                None | Some("all") => AsOf::All,
+                Some("current") => AsOf::Current,
+                Some(column) => AsOf::FactDate(column.to_owned()),
+            };
+            Through {
+                bridge: self.string(Loc::table(table, "through.bridge"), t.bridge),
+                reference: self.string(Loc::table(table, "through.reference"), t.reference),
+                role: self.string(Loc::table(table, "through.role"), t.role),
+                allocation,
+                as_of,
+            }
+        });
+        Mart {
+            name,
+            comment,
+            kind,
+            fact,
+            attributes,
+            columns,
+            aggregates,
+            through,
+        }
+    }
+
+    fn role(&mut self, table: TableId, raw: Spanned<RawRole>) -> Role {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
+        let parent = self
+            .opt_string(Loc::table(table, "parent"), raw.parent)
+            .unwrap_or_else(|| "SYSADMIN".to_owned());
+        let warehouses = self.names(table, "warehouses", raw.warehouses);
+        let mut grants = Vec::new();
+        for (i, g) in raw.grants.into_iter().enumerate() {
+            let at = Loc::table_item(table, "grants", i);
+            self.source.insert(at.clone(), g.span());
+            let g = g.into_inner();
+            let access = match self.choice(at.clone(), "access", Some(g.access), &["read", "write", "manage"]) {
+                1 => Access::Write,
+                2 => Access::Manage,
+                _ => Access::Read,
+            };
+            let scope = match (g.scope, g.objects) {
+                (Some(scope), None) => match self.choice(at.clone(), "scope", Some(scope), &["schema", "marts"]) {
+                    1 => Scope::Marts,
+                    _ => Scope::Schema,
+                },
+                (None, Some(objects)) => {
+                    Scope::Objects(objects.into_inner().0.into_iter().map(Spanned::into_inner).collect())
+                }
+                (scope, _) => {
+                    let message = if scope.is_some() {
+                        "a grant has both `scope` and `objects`"
+                    } else {
+                        "a grant needs `scope` or `objects`"
+                    };
+                    self.problems.push(
+                        Problem::new(
+                            "dimgen::conflicting_keys",
+                            format!("role `{name}`: {message}"),
+                            at,
+                            "this grant",
+                        )
+                        .help(
+                            "write `scope = \"schema\"`, `scope = \"marts\"` or `objects = [\"TABLE_OR_MART\", ...]`",
+                        ),
+                    );
+                    Scope::Schema
+                }
+            };
+            grants.push(Grant { access, scope });
+        }
+        Role {
+            name,
+            comment,
+            parent,
+            grants,
+            warehouses,
         }
     }
 
@@ -780,6 +1115,7 @@ impl Builder<'_> {
             }
         });
         let references = self.opt_string(at("references"), raw.references);
+        let over = self.opt_string(at("over"), raw.over);
         let role = self.opt_string(at("role"), raw.role);
         let measure = raw.measure.map(|m| {
             let text = self.string(at("measure"), m);
@@ -860,6 +1196,7 @@ impl Builder<'_> {
                 ColumnKind::Measure {
                     sql_type: placeholder(DataType::Float),
                     additivity,
+                    over: over.clone(),
                 }
             } else if degenerate == Some(true) {
                 ColumnKind::Degenerate {
@@ -882,6 +1219,14 @@ impl Builder<'_> {
                 )
                 .help("add `references = \"DIM_...\"` or remove `role`"),
             );
+        }
+        if over.is_some() && measure.is_none() {
+            self.problems.push(Problem::new(
+                "dimgen::misplaced_key",
+                format!("column `{name}` sets `over`, which only applies to semi_additive measures"),
+                at("over"),
+                "not a measure",
+            ));
         }
         if scd.is_some() && !matches!(kind, ColumnKind::Attribute { .. }) {
             self.problems.push(Problem::new(

@@ -26,6 +26,10 @@ pub struct Model {
     pub facts: Vec<Fact>,
     /// Bridges in declaration order.
     pub bridges: Vec<Bridge>,
+    /// Data marts in declaration order.
+    pub marts: Vec<Mart>,
+    /// Access roles in declaration order.
+    pub roles: Vec<Role>,
 }
 
 /// One deployment target (e.g. `DEV`, `STAGE`, `PROD`).
@@ -195,6 +199,9 @@ pub enum ColumnKind {
         sql_type: DataType,
         /// How it may be aggregated.
         additivity: Additivity,
+        /// For a semi-additive measure: the reference column of its time
+        /// dimension, across which it is never summed.
+        over: Option<String>,
     },
     /// A degenerate dimension: a business key kept on the fact (e.g. a claim number).
     Degenerate {
@@ -390,6 +397,10 @@ pub enum TableKind {
     Fact,
     /// A bridge.
     Bridge,
+    /// A data mart (not a table of the model, but located the same way).
+    Mart,
+    /// An access role.
+    Role,
 }
 
 impl TableKind {
@@ -399,6 +410,8 @@ impl TableKind {
             Self::Dimension => "dimension",
             Self::Fact => "fact",
             Self::Bridge => "bridge",
+            Self::Mart => "mart",
+            Self::Role => "role",
         }
     }
 }
@@ -423,3 +436,222 @@ impl Model {
         self.environments.iter().find(|e| e.name == name)
     }
 }
+
+/// How a mart is materialized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MartKind {
+    /// `CREATE OR REPLACE VIEW ... COPY GRANTS` (a view holds no data; grants survive).
+    View,
+    /// A secure view: definition hidden from consumers, no optimizer shortcuts through it.
+    SecureView,
+    /// A dynamic table kept fresh by Snowflake.
+    DynamicTable {
+        /// `TARGET_LAG`, e.g. `5 minutes` or `DOWNSTREAM`.
+        target_lag: String,
+        /// `REFRESH_MODE`.
+        refresh_mode: RefreshMode,
+        /// Warehouse that refreshes it.
+        warehouse: String,
+    },
+}
+
+/// A dynamic table's `REFRESH_MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum RefreshMode {
+    /// Snowflake picks incremental when the query allows it, else full.
+    #[default]
+    Auto,
+    /// Recompute the whole result on every refresh.
+    Full,
+    /// Apply only the changes (fails to create when the query does not allow it).
+    Incremental,
+}
+
+impl RefreshMode {
+    /// Every mode, in the order of their TOML spellings.
+    pub const ALL: [Self; 3] = [Self::Auto, Self::Full, Self::Incremental];
+
+    /// The spelling used in TOML models (`auto`, `full`, `incremental`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Full => "full",
+            Self::Incremental => "incremental",
+        }
+    }
+
+    /// The Snowflake keyword (`AUTO`, `FULL`, `INCREMENTAL`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Self::Auto => "AUTO",
+            Self::Full => "FULL",
+            Self::Incremental => "INCREMENTAL",
+        }
+    }
+}
+
+/// An aggregated column of an aggregate mart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Aggregate {
+    /// `SUM(measure)`, named after the measure (additive, or semi-additive grouped by its time key).
+    Sum(String),
+    /// `AVG(measure)`, named `<MEASURE>_AVG`.
+    Avg(String),
+    /// `MIN(measure)`, named `<MEASURE>_MIN`.
+    Min(String),
+    /// `MAX(measure)`, named `<MEASURE>_MAX`.
+    Max(String),
+    /// `COUNT(*)`: fact rows (or allocated rows through an impact bridge).
+    Count {
+        /// Output column.
+        name: String,
+    },
+    /// `COUNT(DISTINCT column)` of a fact column.
+    CountDistinct {
+        /// Output column.
+        name: String,
+        /// Fact column counted.
+        column: String,
+    },
+    /// `SUM(numerator) / NULLIF(SUM(denominator), 0)` of two additive measures.
+    Ratio {
+        /// Output column.
+        name: String,
+        /// Additive measure summed above the line.
+        numerator: String,
+        /// Additive measure summed below the line.
+        denominator: String,
+    },
+}
+
+/// How a bridge spreads a fact over a many-valued dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Allocation {
+    /// Measures multiplied by the bridge's weighting factor: totals equal the fact's.
+    Weighted,
+    /// Every bridge row gets the full fact: totals are larger (each member's impact).
+    Impact,
+}
+
+/// Which bridge rows a fact row joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AsOf {
+    /// Rows flagged current (the bridge's `effective.current` column).
+    Current,
+    /// Rows valid at the fact's date: `from <= date < to`, with `date` this
+    /// reference column of the fact (date keys compare in date order).
+    FactDate(String),
+    /// Every bridge row (the bridge is not effective-dated).
+    All,
+}
+
+/// A fact reaching a many-valued dimension through a bridge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Through {
+    /// The bridge.
+    pub bridge: String,
+    /// The fact's reference column whose dimension is one side of the bridge.
+    pub reference: String,
+    /// Role name of the dimension reached (prefixes its attributes).
+    pub role: String,
+    /// Weighted or impact.
+    pub allocation: Allocation,
+    /// Which bridge rows apply.
+    pub as_of: AsOf,
+}
+
+/// A data mart over one fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mart {
+    /// Object name.
+    pub name: String,
+    /// What it is for.
+    pub comment: Option<String>,
+    /// View, secure view or dynamic table.
+    pub kind: MartKind,
+    /// The fact it reads.
+    pub fact: String,
+    /// Dimension attributes as `ROLE.ATTRIBUTE` (output column `ROLE_ATTRIBUTE`);
+    /// the grouping columns of an aggregate.
+    pub attributes: Vec<String>,
+    /// Fact columns passed through unaggregated (star marts).
+    pub columns: Vec<String>,
+    /// Aggregated columns; empty for a star mart.
+    pub aggregates: Vec<Aggregate>,
+    /// A bridge to a many-valued dimension.
+    pub through: Option<Through>,
+}
+
+impl Mart {
+    /// Whether the mart groups (has aggregates) rather than listing fact rows.
+    pub fn is_aggregate(&self) -> bool {
+        !self.aggregates.is_empty()
+    }
+}
+
+/// A level of access that expands to a bundle of privileges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Access {
+    /// USAGE on database and schema, SELECT on tables, views and dynamic tables.
+    Read,
+    /// Read plus INSERT, UPDATE, DELETE, TRUNCATE on tables.
+    Write,
+    /// Write plus CREATE TABLE / VIEW / DYNAMIC TABLE in the schema.
+    Manage,
+}
+
+impl Access {
+    /// The spelling used in TOML models.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Manage => "manage",
+        }
+    }
+}
+
+/// What a grant covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scope {
+    /// Every table, view and dynamic table of the schema, existing and future.
+    Schema,
+    /// Every mart of the model.
+    Marts,
+    /// Named tables and marts.
+    Objects(Vec<String>),
+}
+
+/// One grant of a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Access level.
+    pub access: Access,
+    /// What it covers.
+    pub scope: Scope,
+}
+
+/// An account role (names may carry `${env}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Role name.
+    pub name: String,
+    /// What the role is for.
+    pub comment: Option<String>,
+    /// The role it is granted to (inherits it); default `SYSADMIN`.
+    pub parent: String,
+    /// Grants on the model's objects.
+    pub grants: Vec<Grant>,
+    /// Warehouses it may use.
+    pub warehouses: Vec<String>,
+}
+
+/// Snowflake's system roles, valid as parents without being declared.
+pub const SYSTEM_ROLES: &[&str] = &["ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN", "USERADMIN", "PUBLIC"];

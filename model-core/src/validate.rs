@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::interpolate;
 use crate::layout::{Origin, PhysicalColumn};
-use crate::model::{ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
+use crate::model::{Additivity, ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
 use crate::types::DataType;
 
 /// Longest identifier Snowflake accepts.
@@ -36,6 +36,8 @@ pub fn validate(model: &Model) -> Vec<Problem> {
         }
     }
     v.outrigger_cycles();
+    v.marts();
+    v.roles();
     v.placeholders();
     v.problems
 }
@@ -563,7 +565,41 @@ impl<'m> Validator<'m> {
             );
         }
         for (i, column) in f.columns.iter().enumerate() {
-            if let ColumnKind::Measure { sql_type, additivity } = &column.kind {
+            if let ColumnKind::Measure {
+                sql_type,
+                additivity,
+                over,
+            } = &column.kind
+            {
+                if let Some(over) = over {
+                    let is_reference = f
+                        .columns
+                        .iter()
+                        .any(|c| &c.name == over && matches!(c.kind, ColumnKind::Reference { .. }));
+                    if *additivity != Additivity::SemiAdditive {
+                        self.push(Problem::new(
+                            "dimgen::conflicting_keys",
+                            format!(
+                                "measure `{}.{}` is {}, so `over` means nothing",
+                                f.name,
+                                column.name,
+                                additivity.as_str()
+                            ),
+                            Loc::column(table, i, "over"),
+                            "only for semi_additive measures",
+                        ));
+                    } else if !is_reference {
+                        self.push(
+                            Problem::new(
+                                "dimgen::unknown_column",
+                                format!("`over` of `{}.{}` names `{over}`, which is not a reference column of `{}`", f.name, column.name, f.name),
+                                Loc::column(table, i, "over"),
+                                "not a reference",
+                            )
+                            .help("name the reference to the time dimension the measure must not be summed across, e.g. `over = \"SNAPSHOT_DATE\"`"),
+                        );
+                    }
+                }
                 if !sql_type.is_numeric() {
                     self.push(
                         Problem::new(
@@ -732,6 +768,36 @@ impl<'m> Validator<'m> {
                 }
             }
         }
+        for (index, mart) in model.marts.iter().enumerate() {
+            let id = TableId {
+                kind: TableKind::Mart,
+                index,
+            };
+            if let Some(c) = &mart.comment {
+                strings.push((Loc::table(id, "comment"), c));
+            }
+            if let crate::model::MartKind::DynamicTable {
+                target_lag, warehouse, ..
+            } = &mart.kind
+            {
+                strings.push((Loc::table(id, "target_lag"), target_lag));
+                strings.push((Loc::table(id, "warehouse"), warehouse));
+            }
+        }
+        for (index, role) in model.roles.iter().enumerate() {
+            let id = TableId {
+                kind: TableKind::Role,
+                index,
+            };
+            strings.push((Loc::table(id, "name"), &role.name));
+            strings.push((Loc::table(id, "parent"), &role.parent));
+            if let Some(c) = &role.comment {
+                strings.push((Loc::table(id, "comment"), c));
+            }
+            for (i, w) in role.warehouses.iter().enumerate() {
+                strings.push((Loc::table_item(id, "warehouses", i), w));
+            }
+        }
         for (at, text) in strings {
             match interpolate::placeholders(text) {
                 Err(err) => self.push(
@@ -764,6 +830,163 @@ impl<'m> Validator<'m> {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Validator<'_> {
+    fn marts(&mut self) {
+        let model = self.model;
+        let mut names: HashMap<String, Loc> = HashMap::new();
+        for (i, t) in self.tables() {
+            names.insert(t.name().to_uppercase(), Loc::table(i, "name"));
+        }
+        for d in model.dimensions.iter().filter(|d| d.keeps_history()) {
+            names.insert(crate::marts::current_view_name(d).to_uppercase(), Loc::Model("name"));
+        }
+        for (index, mart) in model.marts.iter().enumerate() {
+            let id = TableId {
+                kind: TableKind::Mart,
+                index,
+            };
+            self.identifier(&mart.name, "a mart", Loc::table(id, "name"));
+            if let Some(first) = names.insert(mart.name.to_uppercase(), Loc::table(id, "name")) {
+                self.push(
+                    Problem::new(
+                        "dimgen::duplicate_table",
+                        format!("mart `{}` has the name of another object of the schema", mart.name),
+                        Loc::table(id, "name"),
+                        "name taken",
+                    )
+                    .also(first, "first here")
+                    .help("marts, tables and the `<DIM>_CURRENT` views of SCD2 dimensions share the schema"),
+                );
+            }
+            if let Err(mut problems) = crate::marts::plan(model, mart, id) {
+                self.problems.append(&mut problems);
+            }
+        }
+    }
+
+    fn roles(&mut self) {
+        let model = self.model;
+        let declared: HashMap<&str, usize> = model
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.as_str(), i))
+            .collect();
+        let objects: Vec<&str> = model
+            .tables()
+            .map(TableRef::name)
+            .chain(model.marts.iter().map(|m| m.name.as_str()))
+            .collect();
+        for (index, role) in model.roles.iter().enumerate() {
+            let id = TableId {
+                kind: TableKind::Role,
+                index,
+            };
+            self.identifier(&role.name, "a role", Loc::table(id, "name"));
+            if declared.get(role.name.as_str()) != Some(&index) {
+                self.push(Problem::new(
+                    "dimgen::duplicate_table",
+                    format!("role `{}` is declared twice", role.name),
+                    Loc::table(id, "name"),
+                    "declared again here",
+                ));
+            }
+            if let Some(system) = crate::model::SYSTEM_ROLES
+                .iter()
+                .find(|s| s.eq_ignore_ascii_case(&role.name))
+            {
+                self.push(
+                    Problem::new(
+                        "dimgen::system_role",
+                        format!("role `{}` is Snowflake's system role `{system}`; dimgen does not create or grant to system roles", role.name),
+                        Loc::table(id, "name"),
+                        "a system role",
+                    )
+                    .help(format!("give the role a name of its own and roll it up with `parent = \"{system}\"`")),
+                );
+            }
+            if !declared.contains_key(role.parent.as_str())
+                && !crate::model::SYSTEM_ROLES.contains(&role.parent.as_str())
+            {
+                self.push(
+                    Problem::new(
+                        "dimgen::undeclared_role",
+                        format!(
+                            "role `{}` rolls up to `{}`, which is neither declared nor a system role",
+                            role.name, role.parent
+                        ),
+                        Loc::table(id, "parent"),
+                        "unknown role",
+                    )
+                    .help(format!(
+                        "declare it as a `[[role]]`, or use one of {}",
+                        crate::model::SYSTEM_ROLES.join(", ")
+                    )),
+                );
+            }
+            for (g, grant) in role.grants.iter().enumerate() {
+                if let crate::model::Scope::Objects(names) = &grant.scope {
+                    for name in names {
+                        if !objects.contains(&name.as_str()) {
+                            self.push(
+                                Problem::new(
+                                    "dimgen::unknown_grant_object",
+                                    format!(
+                                        "role `{}` is granted `{name}`, which is no table or mart of this model",
+                                        role.name
+                                    ),
+                                    Loc::table_item(id, "grants", g),
+                                    "unknown object",
+                                )
+                                .help(format!("tables and marts: {}", objects.join(", "))),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Cycles in the hierarchy (each role has one parent: follow the chain).
+        for (index, role) in model.roles.iter().enumerate() {
+            let mut seen = vec![index];
+            let mut current = role;
+            while let Some(&parent) = declared.get(current.parent.as_str()) {
+                if parent == index {
+                    // Report a cycle once, from its first declared member.
+                    if seen.iter().any(|&i| i < index) {
+                        break;
+                    }
+                    let chain: Vec<&str> = seen.iter().map(|&i| model.roles[i].name.as_str()).collect();
+                    self.push(
+                        Problem::new(
+                            "dimgen::role_cycle",
+                            format!(
+                                "roles inherit from each other in a cycle: {} → {}",
+                                chain.join(" → "),
+                                role.name
+                            ),
+                            Loc::table(
+                                TableId {
+                                    kind: TableKind::Role,
+                                    index,
+                                },
+                                "parent",
+                            ),
+                            "closes the cycle",
+                        )
+                        .help("a role hierarchy must end at a system role such as SYSADMIN"),
+                    );
+                    break;
+                }
+                if seen.contains(&parent) {
+                    break; // a cycle not through this role; reported from one of its members
+                }
+                seen.push(parent);
+                current = &model.roles[parent];
             }
         }
     }

@@ -185,6 +185,12 @@ const FIELD_KEYS: &[KeyDef] = &[
         why: "measures belong to facts; a dimension describes its members with attributes",
     },
     KeyDef {
+        name: "over",
+        kind: Kind::Fields,
+        on: FACT,
+        why: "it names the time reference a semi-additive measure is not summed across",
+    },
+    KeyDef {
         name: "degenerate",
         kind: Kind::Flag,
         on: FACT,

@@ -305,9 +305,33 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 "non_additive" => quote!(NonAdditive),
                 _ => quote!(Additive),
             };
+            let over = match f.attrs.fields("over") {
+                [] => quote!(::model_core::__private::None),
+                [field] => {
+                    let column = fields
+                        .iter()
+                        .find(|g| g.ident == field)
+                        .map_or_else(|| field.to_string(), |g| g.column.clone());
+                    if !fields.iter().any(|g| g.ident == field && g.dimension.is_some()) {
+                        errors.push(
+                            field.span(),
+                            format!("`over` names `{field}`, which is not a `Key<...>` field of `{ident}`"),
+                        );
+                    }
+                    quote!(::model_core::__private::Some(::model_core::__private::s(#column)))
+                }
+                [_, second, ..] => {
+                    errors.push(
+                        second.span(),
+                        "`over` names one field: the time reference, e.g. `over(snapshot_date)`",
+                    );
+                    quote!(::model_core::__private::None)
+                }
+            };
             quote!(::model_core::__private::ColumnKind::Measure {
                 sql_type: #data_type,
                 additivity: ::model_core::__private::Additivity::#additivity,
+                over: #over,
             })
         } else if f.attrs.flag("degenerate") {
             quote!(::model_core::__private::ColumnKind::Degenerate { sql_type: #data_type })
@@ -320,6 +344,12 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
             };
             quote!(::model_core::__private::ColumnKind::Attribute { sql_type: #data_type, scd: #scd })
         };
+        if let (Some(span), None) = (f.attrs.span("over"), f.attrs.choice("measure")) {
+            errors.push(
+                span,
+                "`over` only applies to a semi-additive measure: add `measure = \"semi_additive\"` or remove it",
+            );
+        }
         let col_comment = opt_str(f.attrs.str("comment"));
         let pii = f.attrs.flag("pii");
         columns.push(quote! {

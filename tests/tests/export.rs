@@ -66,10 +66,13 @@ fn the_retail_export_matches_its_snapshot() {
 mod random {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use model_core::model::{Bridge, Dimension, Fact};
+    use model_core::model::{
+        Access, Aggregate, Allocation, AsOf, Bridge, Dimension, Fact, Grant, Mart, MartKind, RefreshMode, Role,
+        SYSTEM_ROLES, Scope, Through,
+    };
     use model_core::{
         Additivity, Column, ColumnKind, DataType, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,
-        ScdType, default_key,
+        ScdType, default_key, default_role,
     };
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
@@ -245,6 +248,101 @@ mod random {
     /// Name, schema, the value of `v`, more variables.
     type EnvironmentSeed = (String, String, String, Vec<(String, String)>);
 
+    /// A mart: what it is, what it reads, what it computes. Lists of picks
+    /// choose among the candidates the model offers.
+    #[derive(Debug, Clone)]
+    struct MartSeed {
+        name: String,
+        comment: Option<String>,
+        kind: u8,
+        target_lag: String,
+        warehouse: String,
+        refresh_mode: u8,
+        fact: usize,
+        star: bool,
+        attributes: Vec<usize>,
+        columns: Vec<usize>,
+        /// Sum, avg, min, max picks.
+        measures: [Vec<usize>; 4],
+        count: Option<String>,
+        count_distinct: Vec<(String, usize)>,
+        ratio: Vec<(String, usize, usize)>,
+        /// Sum a semi-additive measure, grouped by its time key.
+        over_time: Option<usize>,
+        /// Pick of bridge and reference, allocation, as-of choice and pick.
+        through: Option<(usize, bool, u8, usize)>,
+    }
+
+    fn picks(max: usize) -> impl Strategy<Value = Vec<usize>> {
+        prop::collection::vec(any::<usize>(), 0..max)
+    }
+
+    fn mart_seed() -> impl Strategy<Value = MartSeed> {
+        let what = (
+            name(1..8),
+            proptest::option::of(template()),
+            0u8..3,
+            template(),
+            identifier_template("WH"),
+            0u8..3,
+        );
+        let reads = (any::<usize>(), any::<bool>(), picks(5), picks(4));
+        let computes = (
+            [picks(3), picks(3), picks(3), picks(3)],
+            proptest::option::of(name(0..4)),
+            prop::collection::vec((name(0..4), any::<usize>()), 0..3),
+            prop::collection::vec((name(0..4), any::<usize>(), any::<usize>()), 0..3),
+            proptest::option::of(any::<usize>()),
+            proptest::option::weighted(0.7, (any::<usize>(), any::<bool>(), 0u8..3, any::<usize>())),
+        );
+        (what, reads, computes).prop_map(
+            |(
+                (name, comment, kind, target_lag, warehouse, refresh_mode),
+                (fact, star, attributes, columns),
+                (measures, count, count_distinct, ratio, over_time, through),
+            )| MartSeed {
+                name,
+                comment,
+                kind,
+                target_lag,
+                warehouse,
+                refresh_mode,
+                fact,
+                star,
+                attributes,
+                columns,
+                measures,
+                count,
+                count_distinct,
+                ratio,
+                over_time,
+                through,
+            },
+        )
+    }
+
+    /// A role: name, comment, parent choice and pick, warehouses, grants
+    /// (access, scope choice, object picks).
+    type RoleSeed = (
+        String,
+        Option<String>,
+        u8,
+        usize,
+        Vec<String>,
+        Vec<(u8, u8, Vec<usize>)>,
+    );
+
+    fn role_seed() -> impl Strategy<Value = RoleSeed> {
+        (
+            identifier_template("R"),
+            proptest::option::of(template()),
+            0u8..3,
+            any::<usize>(),
+            prop::collection::vec(identifier_template("WH"), 0..3),
+            prop::collection::vec((0u8..3, 0u8..3, picks(4)), 0..4),
+        )
+    }
+
     #[derive(Debug, Clone)]
     struct ModelSeed {
         name: String,
@@ -254,6 +352,8 @@ mod random {
         dimensions: Vec<TableSeed>,
         facts: Vec<TableSeed>,
         bridges: Vec<TableSeed>,
+        marts: Vec<MartSeed>,
+        roles: Vec<RoleSeed>,
     }
 
     fn model_seed() -> impl Strategy<Value = ModelSeed> {
@@ -271,9 +371,11 @@ mod random {
             prop::collection::vec(table_seed(), 1..5),
             prop::collection::vec(table_seed(), 0..4),
             prop::collection::vec(table_seed(), 0..3),
+            prop::collection::vec(mart_seed(), 0..6),
+            prop::collection::vec(role_seed(), 0..4),
         )
             .prop_map(
-                |(name, database, comment, environments, dimensions, facts, bridges)| ModelSeed {
+                |(name, database, comment, environments, dimensions, facts, bridges, marts, roles)| ModelSeed {
                     name,
                     database,
                     comment,
@@ -281,6 +383,8 @@ mod random {
                     dimensions,
                     facts,
                     bridges,
+                    marts,
+                    roles,
                 },
             )
     }
@@ -442,6 +546,7 @@ mod random {
                         },
                         additivity: [Additivity::Additive, Additivity::SemiAdditive, Additivity::NonAdditive]
                             [c.pick % 3],
+                        over: None,
                     },
                     2 => ColumnKind::Degenerate { sql_type: c.sql_type },
                     _ => ColumnKind::Attribute {
@@ -452,9 +557,27 @@ mod random {
                 column(c, column_name, kind)
             })
             .collect();
+        // A semi-additive measure may name its time reference (`over`).
+        let references: Vec<String> = columns
+            .iter()
+            .filter(|c| matches!(c.kind, ColumnKind::Reference { .. }))
+            .map(|c| c.name.clone())
+            .collect();
+        let mut columns = columns;
+        for (c, s) in columns.iter_mut().zip(&seed.columns) {
+            if let ColumnKind::Measure {
+                additivity: Additivity::SemiAdditive,
+                over,
+                ..
+            } = &mut c.kind
+                && s.role
+                && !references.is_empty()
+            {
+                *over = Some(references[s.pick / 3 % references.len()].clone());
+            }
+        }
         let grain_columns = picked(&columns, &seed.picks[..seed.picks.len().min(seed.natural_key_len)]);
         // Grain columns are never NULL (the loader makes them so).
-        let mut columns = columns;
         for c in columns.iter_mut().filter(|c| grain_columns.contains(&c.name)) {
             c.nullable = false;
         }
@@ -474,6 +597,19 @@ mod random {
             key_generation: [KeyGeneration::Identity, KeyGeneration::Sequence][usize::from(seed.key_generation) % 2],
             cluster_by: picked(&columns, &seed.picks),
             columns,
+        }
+    }
+
+    /// What an as-of join may compare: keys of one dimension, or dates.
+    fn timeline(column: &Column) -> Option<String> {
+        match &column.kind {
+            ColumnKind::Reference { dimension, .. } => Some(dimension.clone()),
+            ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => matches!(
+                sql_type,
+                DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz
+            )
+            .then(|| "date or timestamp".to_owned()),
+            _ => None,
         }
     }
 
@@ -511,12 +647,18 @@ mod random {
             .filter(|_| seed.choice.is_multiple_of(2))
             .map(|c| c.name.clone());
         let pick = |i: usize| seed.picks.get(i).map(|p| columns[p % columns.len()].name.clone());
-        let effective = match (pick(0), pick(1)) {
-            (Some(from), Some(to)) if seed.explicit_key => Some(EffectiveDating {
-                from,
-                to,
-                current: pick(2),
-            }),
+        // `to` is on the timeline of `from` (validation refuses an `as_of`
+        // join otherwise): a column of the same kind, possibly `from` itself.
+        let effective = match (seed.picks.first(), seed.picks.get(1)) {
+            (Some(&from), Some(&to)) if seed.explicit_key => {
+                let from = &columns[from % columns.len()];
+                let peers: Vec<&Column> = columns.iter().filter(|c| timeline(c) == timeline(from)).collect();
+                Some(EffectiveDating {
+                    from: from.name.clone(),
+                    to: peers[to % peers.len()].name.clone(),
+                    current: pick(2),
+                })
+            }
             _ => None,
         };
         Bridge {
@@ -528,6 +670,237 @@ mod random {
             effective,
             cluster_by: picked(&columns, &seed.picks[..seed.picks.len().min(seed.natural_key_len)]),
             columns,
+        }
+    }
+
+    /// Distinct items of `candidates` chosen by `picks`.
+    fn choose<T: Clone + PartialEq>(candidates: &[T], picks: &[usize]) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        if candidates.is_empty() {
+            return out;
+        }
+        for p in picks {
+            let item = &candidates[p % candidates.len()];
+            if !out.contains(item) {
+                out.push(item.clone());
+            }
+        }
+        out
+    }
+
+    /// The roles of a fact's references as the mart planner sees them: the
+    /// last reference of each upper-cased role wins. Roles with a dot cannot
+    /// be written as `ROLE.ATTRIBUTE`.
+    fn fact_roles<'m>(model: &'m Model, fact: &'m Fact) -> Vec<(String, &'m Column, &'m Dimension)> {
+        let mut roles: Vec<(String, &Column, &Dimension)> = Vec::new();
+        for column in &fact.columns {
+            let ColumnKind::Reference { dimension, role } = &column.kind else {
+                continue;
+            };
+            let Some(dimension) = model.dimension(dimension) else {
+                continue;
+            };
+            let role = role.clone().unwrap_or_else(|| default_role(&column.name));
+            roles.retain(|(r, ..)| r.to_uppercase() != role.to_uppercase());
+            roles.push((role, column, dimension));
+        }
+        roles.retain(|(r, ..)| !r.contains('.'));
+        roles
+    }
+
+    /// A mart over one of the model's facts, valid by construction (mostly).
+    fn mart(seed: &MartSeed, i: usize, model: &Model) -> Option<Mart> {
+        let fact = model.facts.get(seed.fact % model.facts.len().max(1))?;
+        let roles = fact_roles(model, fact);
+        let mut attributes: Vec<String> = roles
+            .iter()
+            .flat_map(|(role, _, dimension)| dimension.columns.iter().map(move |c| format!("{role}.{}", c.name)))
+            .collect();
+        // A bridge one of whose sides the fact references.
+        let mut through = None;
+        if let Some((pick, weighted, as_of, date_pick)) = seed.through {
+            let connections: Vec<(&Bridge, &Column, &Dimension)> = model
+                .bridges
+                .iter()
+                .flat_map(|b| fact.columns.iter().map(move |c| (b, c)))
+                .filter_map(|(b, c)| match &c.kind {
+                    ColumnKind::Reference { dimension, .. } => {
+                        let side = b.dimensions.iter().position(|d| d == dimension)?;
+                        let reached = model.dimension(&b.dimensions[1 - side])?;
+                        Some((b, c, reached))
+                    }
+                    _ => None,
+                })
+                .collect();
+            // Prefer the bridges that can do what the seed asks.
+            let able: Vec<_> = connections
+                .iter()
+                .copied()
+                .filter(|(b, ..)| !weighted || b.weight.is_some())
+                .filter(|(b, ..)| as_of == 0 || b.effective.as_ref().is_some_and(|e| as_of == 2 || e.current.is_some()))
+                .collect();
+            let connections = if able.is_empty() { connections } else { able };
+            if !connections.is_empty() {
+                let (bridge, reference, reached) = connections[pick % connections.len()];
+                let role = format!("VIA{i}");
+                attributes.extend(reached.columns.iter().map(|c| format!("{role}.{}", c.name)));
+                // `as_of` a fact date must name a fact column on the timeline
+                // of the bridge's `from` (and `to`) column.
+                let dated_by = bridge
+                    .effective
+                    .as_ref()
+                    .and_then(|e| bridge.columns.iter().find(|c| c.name == e.from).and_then(timeline));
+                let dates: Vec<&Column> = fact
+                    .columns
+                    .iter()
+                    .filter(|c| dated_by.is_some() && timeline(c) == dated_by)
+                    .collect();
+                let current = bridge.effective.as_ref().is_some_and(|e| e.current.is_some());
+                let as_of = match as_of {
+                    1 if current => AsOf::Current,
+                    2 if !dates.is_empty() => AsOf::FactDate(dates[date_pick % dates.len()].name.clone()),
+                    _ => AsOf::All,
+                };
+                through = Some(Through {
+                    bridge: bridge.name.clone(),
+                    reference: reference.name.clone(),
+                    role,
+                    allocation: if weighted && bridge.weight.is_some() {
+                        Allocation::Weighted
+                    } else {
+                        Allocation::Impact
+                    },
+                    as_of,
+                });
+            }
+        }
+        let mut attributes = choose(&attributes, &seed.attributes);
+        let measures: Vec<(&Column, Additivity, Option<&String>)> = fact
+            .columns
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ColumnKind::Measure { additivity, over, .. } => Some((c, *additivity, over.as_ref())),
+                _ => None,
+            })
+            .collect();
+        let all: Vec<String> = measures.iter().map(|(c, ..)| c.name.clone()).collect();
+        let additive: Vec<String> = measures
+            .iter()
+            .filter(|(_, a, _)| *a == Additivity::Additive)
+            .map(|(c, ..)| c.name.clone())
+            .collect();
+        let mut columns = Vec::new();
+        let mut aggregates = Vec::new();
+        if seed.star {
+            let names: Vec<String> = fact.columns.iter().map(|c| c.name.clone()).collect();
+            columns = choose(&names, &seed.columns);
+            if columns.is_empty() && attributes.is_empty() {
+                columns.push(names[0].clone());
+            }
+        } else {
+            // In the order the loader builds them: sum, avg, min, max, count,
+            // count_distinct, ratio.
+            let [sum, avg, min, max] = &seed.measures;
+            let mut sums = choose(&additive, sum);
+            // A semi-additive measure summed at the grain of its time reference.
+            let over_time: Vec<(String, String)> = measures
+                .iter()
+                .filter_map(|(c, a, over)| {
+                    let over = over.filter(|_| *a == Additivity::SemiAdditive)?;
+                    let (role, _, dimension) = roles.iter().find(|(_, r, _)| &r.name == over)?;
+                    let key = dimension.natural_key.first().unwrap_or(&dimension.key);
+                    Some((c.name.clone(), format!("{role}.{key}")))
+                })
+                .collect();
+            if let Some(pick) = seed.over_time
+                && !over_time.is_empty()
+            {
+                let (measure, attribute) = &over_time[pick % over_time.len()];
+                if !attributes.contains(attribute) {
+                    attributes.push(attribute.clone());
+                }
+                sums.push(measure.clone());
+            }
+            aggregates.extend(sums.into_iter().map(Aggregate::Sum));
+            aggregates.extend(choose(&all, avg).into_iter().map(Aggregate::Avg));
+            aggregates.extend(choose(&all, min).into_iter().map(Aggregate::Min));
+            aggregates.extend(choose(&all, max).into_iter().map(Aggregate::Max));
+            let names: Vec<String> = fact.columns.iter().map(|c| c.name.clone()).collect();
+            let count = seed.count.clone().map(|name| Aggregate::Count {
+                name: format!("{name}~c{i}"),
+            });
+            aggregates.extend(count);
+            for (k, (name, pick)) in seed.count_distinct.iter().enumerate() {
+                aggregates.push(Aggregate::CountDistinct {
+                    name: format!("{name}~d{i}_{k}"),
+                    column: names[pick % names.len()].clone(),
+                });
+            }
+            if !additive.is_empty() {
+                for (k, (name, numerator, denominator)) in seed.ratio.iter().enumerate() {
+                    aggregates.push(Aggregate::Ratio {
+                        name: format!("{name}~r{i}_{k}"),
+                        numerator: additive[numerator % additive.len()].clone(),
+                        denominator: additive[denominator % additive.len()].clone(),
+                    });
+                }
+            }
+            if aggregates.is_empty() {
+                // An aggregate mart aggregates something.
+                aggregates.push(Aggregate::Count {
+                    name: format!("N~c{i}"),
+                });
+            }
+        }
+        let name = format!("{}~m{i}", seed.name);
+        let comment = seed.comment.clone();
+        let kind = match seed.kind {
+            0 => MartKind::View,
+            1 => MartKind::SecureView,
+            _ => MartKind::DynamicTable {
+                target_lag: seed.target_lag.clone(),
+                refresh_mode: RefreshMode::ALL[usize::from(seed.refresh_mode) % 3],
+                warehouse: seed.warehouse.clone(),
+            },
+        };
+        Some(Mart {
+            name,
+            comment,
+            kind,
+            fact: fact.name.clone(),
+            attributes,
+            columns,
+            aggregates,
+            through,
+        })
+    }
+
+    /// A role whose parent is a system role or an earlier role (never a
+    /// cycle), with grants of every scope on the model's tables and marts.
+    fn access_role(seed: &RoleSeed, i: usize, earlier: &[Role], objects: &[String]) -> Role {
+        let (name, comment, parent_choice, parent_pick, warehouses, grants) = seed;
+        let parent = match parent_choice {
+            1 => SYSTEM_ROLES[parent_pick % SYSTEM_ROLES.len()].to_owned(),
+            2 if !earlier.is_empty() => earlier[parent_pick % earlier.len()].name.clone(),
+            _ => "SYSADMIN".to_owned(),
+        };
+        let grants = grants
+            .iter()
+            .map(|(access, scope, picks)| Grant {
+                access: [Access::Read, Access::Write, Access::Manage][usize::from(*access) % 3],
+                scope: match scope {
+                    0 => Scope::Schema,
+                    1 => Scope::Marts,
+                    _ => Scope::Objects(choose(objects, picks)),
+                },
+            })
+            .collect();
+        Role {
+            name: format!("{name}~r{i}"),
+            comment: comment.clone(),
+            parent,
+            grants,
+            warehouses: warehouses.clone(),
         }
     }
 
@@ -569,7 +942,7 @@ mod random {
                 .map(|(k, s)| bridge(s, offset + k, &names, &dimensions))
                 .collect()
         };
-        Model {
+        let mut model = Model {
             name: seed.name.clone(),
             database: seed.database.clone(),
             comment: seed.comment.clone(),
@@ -577,19 +950,39 @@ mod random {
             dimensions,
             facts,
             bridges,
+            marts: Vec::new(),
+            roles: Vec::new(),
+        };
+        model.marts = seed
+            .marts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| mart(s, i, &model))
+            .collect();
+        let objects: Vec<String> = model
+            .tables()
+            .map(|t| t.name().to_owned())
+            .chain(model.marts.iter().map(|m| m.name.clone()))
+            .collect();
+        for (i, s) in seed.roles.iter().enumerate() {
+            let role = access_role(s, i, &model.roles, &objects);
+            model.roles.push(role);
         }
+        model
     }
 
     fn models() -> impl Strategy<Value = Model> {
         model_seed().prop_map(|seed| build(&seed))
     }
 
-    /// The generator is worth running: most of its models are valid.
+    /// The generator is worth running: most of its models are valid, and
+    /// the valid ones have every kind of mart, aggregate, bridge join and grant.
     #[test]
     fn most_random_models_are_valid() {
         let mut runner = TestRunner::deterministic();
         let strategy = models();
         let mut invalid = BTreeMap::<String, usize>::new();
+        let mut seen = BTreeMap::new();
         let total = 200;
         for _ in 0..total {
             let model = strategy.new_tree(&mut runner).expect("a model").current();
@@ -598,6 +991,8 @@ mod random {
                 *invalid
                     .entry(format!("{}: {}", problem.code, problem.message))
                     .or_default() += 1;
+            } else {
+                features(&model, &mut seen);
             }
         }
         let count: usize = invalid.values().sum();
@@ -605,6 +1000,139 @@ mod random {
             count * 10 <= total,
             "{count} of {total} random models are invalid: {invalid:#?}"
         );
+        let missing: Vec<&str> = FEATURES.iter().copied().filter(|f| !seen.contains_key(f)).collect();
+        assert!(
+            missing.is_empty(),
+            "no valid random model has {missing:?}; seen {seen:#?}"
+        );
+    }
+
+    /// What the valid random models must exercise between them.
+    const FEATURES: &[&str] = &[
+        "over",
+        "view",
+        "secure_view",
+        "dynamic_table AUTO",
+        "dynamic_table FULL",
+        "dynamic_table INCREMENTAL",
+        "star mart",
+        "sum",
+        "sum over time",
+        "avg",
+        "min",
+        "max",
+        "count",
+        "count_distinct",
+        "ratio",
+        "impact",
+        "weighted",
+        "as_of all",
+        "as_of current",
+        "as_of fact date",
+        "role under a system role",
+        "role under a role",
+        "read",
+        "write",
+        "manage",
+        "scope schema",
+        "scope marts",
+        "no objects",
+        "objects",
+        "warehouses",
+    ];
+
+    /// Count the features of `FEATURES` that `model` has.
+    fn features(model: &Model, seen: &mut BTreeMap<&'static str, usize>) {
+        let mut has = |feature: &'static str| {
+            assert!(FEATURES.contains(&feature), "{feature}");
+            *seen.entry(feature).or_default() += 1;
+        };
+        for fact in &model.facts {
+            for column in &fact.columns {
+                if let ColumnKind::Measure { over: Some(_), .. } = column.kind {
+                    has("over");
+                }
+            }
+        }
+        for mart in &model.marts {
+            has(match &mart.kind {
+                MartKind::View => "view",
+                MartKind::SecureView => "secure_view",
+                MartKind::DynamicTable { refresh_mode, .. } => match refresh_mode {
+                    RefreshMode::Auto => "dynamic_table AUTO",
+                    RefreshMode::Full => "dynamic_table FULL",
+                    _ => "dynamic_table INCREMENTAL",
+                },
+                _ => unreachable!(),
+            });
+            if !mart.is_aggregate() {
+                has("star mart");
+            }
+            let fact = model.facts.iter().find(|f| f.name == mart.fact);
+            for aggregate in &mart.aggregates {
+                has(match aggregate {
+                    Aggregate::Sum(measure) => {
+                        let semi = fact
+                            .and_then(|f| f.columns.iter().find(|c| &c.name == measure))
+                            .is_some_and(|c| {
+                                matches!(
+                                    c.kind,
+                                    ColumnKind::Measure {
+                                        additivity: Additivity::SemiAdditive,
+                                        ..
+                                    }
+                                )
+                            });
+                        if semi { "sum over time" } else { "sum" }
+                    }
+                    Aggregate::Avg(_) => "avg",
+                    Aggregate::Min(_) => "min",
+                    Aggregate::Max(_) => "max",
+                    Aggregate::Count { .. } => "count",
+                    Aggregate::CountDistinct { .. } => "count_distinct",
+                    Aggregate::Ratio { .. } => "ratio",
+                    _ => unreachable!(),
+                });
+            }
+            if let Some(through) = &mart.through {
+                has(match through.allocation {
+                    Allocation::Impact => "impact",
+                    Allocation::Weighted => "weighted",
+                    _ => unreachable!(),
+                });
+                has(match through.as_of {
+                    AsOf::All => "as_of all",
+                    AsOf::Current => "as_of current",
+                    AsOf::FactDate(_) => "as_of fact date",
+                    _ => unreachable!(),
+                });
+            }
+        }
+        for role in &model.roles {
+            has(if SYSTEM_ROLES.contains(&role.parent.as_str()) {
+                "role under a system role"
+            } else {
+                "role under a role"
+            });
+            if !role.warehouses.is_empty() {
+                has("warehouses");
+            }
+            for grant in &role.grants {
+                has(match grant.access {
+                    Access::Read => "read",
+                    Access::Write => "write",
+                    Access::Manage => "manage",
+                    _ => unreachable!(),
+                });
+                has(match &grant.scope {
+                    Scope::Schema => "scope schema",
+                    Scope::Marts => "scope marts",
+                    Scope::Objects(objects) if objects.is_empty() => "no objects",
+                    Scope::Objects(_) => "objects",
+                    _ => unreachable!(),
+                });
+            }
+        }
     }
 
     proptest! {

@@ -4,17 +4,20 @@
 //! for every environment).
 //!
 //! 13 conformed dimensions, 8 facts and 8 bridges in database `HEALTH_TECH`,
-//! one schema per environment (`DEV`, `STAGE`, `PROD`).
+//! one schema per environment (`DEV`, `STAGE`, `PROD`), with 9 department
+//! data marts and 4 access roles (see [`marts`]).
 //!
 //! ```
 //! let model = healthcare_model::model().unwrap_or_else(|e| panic!("{}", e.render(100)));
 //! assert_eq!((model.dimensions.len(), model.facts.len(), model.bridges.len()), (13, 8, 8));
 //! assert_eq!(model.facts[0].name, "FACT_CLAIMS");
+//! assert_eq!((model.marts.len(), model.roles.len()), (9, 4));
 //! ```
 
 mod bridges;
 mod dimensions;
 mod facts;
+pub mod marts;
 
 pub use bridges::{
     BridgeCareTeam, BridgePatientContact, BridgePatientLanguage, BridgePatientLocation, BridgeProviderContact,
@@ -38,7 +41,7 @@ pub const DATABASE: &str = "HEALTH_TECH";
 
 /// Build and validate the healthcare model: deployment settings, then the
 /// tables in the order of `schemas/healthcare.toml` (dimensions, facts,
-/// bridges).
+/// bridges), then the data marts and the roles.
 ///
 /// Returns every validation problem, naming the Rust type and field, if the
 /// declarations do not form a valid model.
@@ -80,5 +83,20 @@ pub fn model() -> Result<Model, Diagnostics> {
         .bridge::<BridgePatientLocation>()
         .bridge::<BridgeProviderLocation>()
         .bridge::<BridgeCareTeam>()
+        // Data marts, one or more per department
+        .mart(marts::analytics_claims())
+        .mart(marts::analytics_lab_summary())
+        .mart(marts::finance_claims())
+        .mart(marts::finance_payments())
+        .mart(marts::hr_satisfaction())
+        .mart(marts::marketing_encounter_reach())
+        .mart(marts::operations_care_team())
+        .mart(marts::operations_specialty_claims())
+        .mart(marts::ml_appointment_labs())
+        // Roles, per environment (`${env}` in their names)
+        .role(marts::data_engineer())
+        .role(marts::data_analyst())
+        .role(marts::data_scientist())
+        .role(marts::ml_engineer())
         .build()
 }

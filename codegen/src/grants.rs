@@ -1,0 +1,110 @@
+//! Step 4: roles, their hierarchy, and least-privilege grants.
+//!
+//! Roles are created with `CREATE ROLE IF NOT EXISTS` (never OR REPLACE,
+//! which drops every grant) and roll up to their parent (`SYSADMIN` unless
+//! declared). Access levels expand to privilege bundles; a schema scope is
+//! granted both ON ALL (what exists) and ON FUTURE (what later deploys
+//! create). No role is ever granted OWNERSHIP.
+
+use model_core::marts::current_view_name;
+use model_core::model::{Access, MartKind, Scope};
+
+use crate::ddl::Target;
+use crate::writer::{GrantOn, ObjectName, Statement};
+
+/// Privileges on tables for an access level.
+pub fn table_privileges(access: Access) -> Vec<&'static str> {
+    match access {
+        Access::Read => vec!["SELECT"],
+        // `Access` is non-exhaustive; every level above read writes.
+        _ => vec!["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"],
+    }
+}
+
+/// Schema privileges added by `manage`.
+pub const MANAGE_PRIVILEGES: &[&str] = &["CREATE TABLE", "CREATE VIEW", "CREATE DYNAMIC TABLE"];
+
+/// The kind keyword of a schema object for GRANT ... ON <kind>.
+fn object_kind(target: &Target<'_>, name: &str) -> &'static str {
+    let model = target.model;
+    match model.marts.iter().find(|m| m.name == name).map(|m| &m.kind) {
+        Some(MartKind::DynamicTable { .. }) => "DYNAMIC TABLE",
+        Some(_) => "VIEW",
+        None if model.dimensions.iter().any(|d| current_view_name(d) == name) => "VIEW",
+        None => "TABLE",
+    }
+}
+
+/// Every statement of step 4.
+pub fn roles(target: &Target<'_>) -> Vec<Statement> {
+    let model = target.model;
+    let schema = ObjectName(vec![target.database.clone(), target.schema.clone()]);
+    let mut out = Vec::new();
+    for role in &model.roles {
+        out.push(Statement::CreateRole {
+            name: target.text(&role.name),
+            comment: target.comment(role.comment.as_deref()),
+        });
+    }
+    for role in &model.roles {
+        let name = target.text(&role.name);
+        out.push(Statement::GrantRole {
+            role: name.clone(),
+            to: target.text(&role.parent),
+        });
+        let grant = |privileges: Vec<&'static str>, on: GrantOn| Statement::Grant {
+            privileges,
+            on,
+            role: name.clone(),
+        };
+        if !role.grants.is_empty() {
+            out.push(grant(vec!["USAGE"], GrantOn::Database(target.database.clone())));
+            out.push(grant(vec!["USAGE"], GrantOn::Schema(schema.clone())));
+        }
+        for g in &role.grants {
+            match &g.scope {
+                Scope::Schema => {
+                    for (kinds, privileges) in [
+                        ("TABLES", table_privileges(g.access)),
+                        ("VIEWS", vec!["SELECT"]),
+                        ("DYNAMIC TABLES", vec!["SELECT"]),
+                    ] {
+                        out.push(grant(privileges.clone(), GrantOn::All(kinds, schema.clone())));
+                        out.push(grant(privileges, GrantOn::Future(kinds, schema.clone())));
+                    }
+                    if g.access == Access::Manage {
+                        out.push(grant(MANAGE_PRIVILEGES.to_vec(), GrantOn::Schema(schema.clone())));
+                    }
+                }
+                Scope::Marts => {
+                    let current = model
+                        .dimensions
+                        .iter()
+                        .filter(|d| d.keeps_history())
+                        .map(current_view_name);
+                    for mart in current.chain(model.marts.iter().map(|m| m.name.clone())) {
+                        let kind = object_kind(target, &mart);
+                        out.push(grant(vec!["SELECT"], GrantOn::Object(kind, target.object(&mart))));
+                    }
+                }
+                Scope::Objects(names) => {
+                    for object in names {
+                        let kind = object_kind(target, object);
+                        let privileges = if kind == "TABLE" {
+                            table_privileges(g.access)
+                        } else {
+                            vec!["SELECT"]
+                        };
+                        out.push(grant(privileges, GrantOn::Object(kind, target.object(object))));
+                    }
+                }
+                // `Scope` is non-exhaustive; every scope model-core loads is handled above.
+                _ => {}
+            }
+        }
+        for warehouse in &role.warehouses {
+            out.push(grant(vec!["USAGE"], GrantOn::Warehouse(target.text(warehouse))));
+        }
+    }
+    out
+}
