@@ -997,10 +997,13 @@ fn expected_mart(model: &Model, sample: &Sample, mart: &Mart) -> Result<(Expecte
             })
         })
         .collect::<Result<_, String>>()?;
+    // What a weighted allocation splits: additive and semi-additive measures.
+    // A non-additive value (a rate, a price) is the same for every member.
     let is_measure = |name: &str| {
-        fact.columns
-            .iter()
-            .any(|c| c.name == name && matches!(c.kind, ColumnKind::Measure { .. }))
+        fact.columns.iter().any(|c| {
+            c.name == name
+                && matches!(c.kind, ColumnKind::Measure { additivity, .. } if additivity != model_core::Additivity::NonAdditive)
+        })
     };
 
     // Every fact row joined to its bridge rows (or to none: one row with NULLs).
@@ -1786,7 +1789,7 @@ name = "MART_ADVISOR_TXN_STAR"
 kind = "view"
 fact = "FACT_TXN"
 attributes = ["ADVISOR.ADVISOR_NO", "ACCOUNT.ACCOUNT_NO"]
-columns = ["TXN_NO", "AMOUNT", "UNITS"]
+columns = ["TXN_NO", "AMOUNT", "UNITS", "RATE"]
 through = { bridge = "BRIDGE_ACCOUNT_ADVISOR", reference = "ACCOUNT_KEY", role = "ADVISOR", allocation = "weighted", as_of = "current" }
 
 [[mart]]
