@@ -21,6 +21,7 @@
 
 pub mod ddl;
 pub mod grants;
+pub mod loading;
 pub mod marts;
 mod output;
 pub mod writer;
@@ -73,27 +74,60 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
             model.name, environment.name
         )
     };
+    let mut database = ddl::database(&target);
+    database.extend(loading::file_formats(&target));
     Ok(Deployment {
         files: vec![
             OutputFile {
+                name: "00_storage_integrations.sql".into(),
+                header: format!(
+                    "-- dimgen: model `{}`, environment `{}`: storage integrations, for the account administrator.\n-- Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION) before the other files; not part of deploy.sql.\n-- Then `DESC INTEGRATION <name>` and add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID\n-- to the trust policy of the IAM role (docs/ingestion.md).\n",
+                    model.name, environment.name
+                ),
+                statements: loading::integrations(&target),
+                in_deploy: false,
+            },
+            OutputFile {
                 name: "01_database.sql".into(),
-                header: header("database, schema and sequences"),
-                statements: ddl::database(&target),
+                header: header("database, schema, sequences and file formats"),
+                statements: database,
+                in_deploy: true,
             },
             OutputFile {
                 name: "02_tables.sql".into(),
                 header: header("dimensions, facts and bridges, with keys, constraints and unknown members"),
                 statements: ddl::tables(&target),
+                in_deploy: true,
             },
             OutputFile {
                 name: "03_marts.sql".into(),
                 header: header("data marts (views, secure views, dynamic tables) and current views of SCD2 dimensions"),
                 statements: marts::marts(&target),
+                in_deploy: true,
             },
             OutputFile {
                 name: "04_roles.sql".into(),
                 header: header("roles, role hierarchy and least-privilege grants"),
                 statements: grants::roles(&target),
+                in_deploy: true,
+            },
+            OutputFile {
+                name: "05_stages.sql".into(),
+                header: header("external stages and landing tables"),
+                statements: loading::stages(&target),
+                in_deploy: true,
+            },
+            OutputFile {
+                name: "06_pipes.sql".into(),
+                header: header("Snowpipes from the stages into the landing tables"),
+                statements: loading::pipes(&target),
+                in_deploy: true,
+            },
+            OutputFile {
+                name: "07_loading.sql".into(),
+                header: header("streams on the landing tables and the tasks whose MERGE maintains each dimension and fact"),
+                statements: loading::loading(&target),
+                in_deploy: true,
             },
         ],
     })

@@ -16,6 +16,8 @@ pub struct OutputFile {
     pub header: String,
     /// Statements in execution order.
     pub statements: Vec<Statement>,
+    /// Part of `deploy.sql` (false for the administrator's file).
+    pub in_deploy: bool,
 }
 
 impl OutputFile {
@@ -62,8 +64,10 @@ impl Deployment {
 
     /// All step files concatenated, each introduced by its name.
     pub fn deploy_sql(&self) -> String {
-        let mut out = String::from("-- dimgen: the whole deployment, every step file in order.\n");
-        for file in &self.files {
+        let mut out = String::from(
+            "-- dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).\n",
+        );
+        for file in self.files.iter().filter(|f| f.in_deploy) {
             out.push_str("\n-- ===== ");
             out.push_str(&file.name);
             out.push_str(" =====\n");

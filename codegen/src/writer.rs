@@ -379,6 +379,76 @@ pub enum Statement {
         /// The role receiving it.
         to: String,
     },
+    /// `CREATE FILE FORMAT IF NOT EXISTS`, or with `alter`
+    /// `ALTER FILE FORMAT IF EXISTS ... SET` (bringing an existing format's
+    /// options up to date without recreating it).
+    FileFormat {
+        /// Qualified name.
+        name: ObjectName,
+        /// `TYPE`.
+        file_type: &'static str,
+        /// Options in order.
+        options: Vec<(&'static str, OptionValue)>,
+        /// Comment.
+        comment: Option<String>,
+        /// ALTER ... SET rather than CREATE.
+        alter: bool,
+    },
+    /// `CREATE STORAGE INTEGRATION IF NOT EXISTS` (S3), or with `alter` the
+    /// `ALTER ... SET` of its role and allowed locations.
+    StorageIntegration {
+        /// Name (account-wide).
+        name: String,
+        /// `STORAGE_AWS_ROLE_ARN`.
+        aws_role_arn: String,
+        /// `STORAGE_ALLOWED_LOCATIONS`.
+        locations: Vec<String>,
+        /// Comment.
+        comment: Option<String>,
+        /// ALTER ... SET rather than CREATE.
+        alter: bool,
+    },
+    /// `CREATE STAGE IF NOT EXISTS` (external, through an integration), or
+    /// with `alter` its `ALTER STAGE IF EXISTS ... SET`.
+    Stage {
+        /// Qualified name.
+        name: ObjectName,
+        /// `URL`.
+        url: String,
+        /// `STORAGE_INTEGRATION`.
+        storage_integration: String,
+        /// `FILE_FORMAT = (FORMAT_NAME = ...)`.
+        file_format: ObjectName,
+        /// Comment.
+        comment: Option<String>,
+        /// ALTER ... SET rather than CREATE.
+        alter: bool,
+    },
+    /// `CREATE PIPE IF NOT EXISTS ... AS COPY INTO ...` (never OR REPLACE:
+    /// that throws away the pipe's load history).
+    CreatePipe(Box<Pipe>),
+    /// `CREATE STREAM IF NOT EXISTS ... ON TABLE ... APPEND_ONLY = TRUE`
+    /// (recreating a stream loses its offset).
+    CreateStream {
+        /// Qualified name.
+        name: ObjectName,
+        /// The table it tracks.
+        table: ObjectName,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `ALTER TASK IF EXISTS name SUSPEND` or `RESUME`.
+    AlterTask {
+        /// Qualified name.
+        name: ObjectName,
+        /// `true` for RESUME.
+        resume: bool,
+    },
+    /// `CREATE OR ALTER TASK`: creates the task or alters it in place
+    /// (history and grants kept).
+    Task(Box<Task>),
+    /// A `MERGE` that maintains a dimension or fact from landed rows.
+    Merge(Box<crate::loading::Merge>),
     /// `GRANT privileges ON object TO ROLE role`.
     Grant {
         /// Privileges, e.g. `SELECT`.
@@ -388,6 +458,163 @@ pub enum Statement {
         /// Grantee.
         role: String,
     },
+}
+
+/// A value of a file-format option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OptionValue {
+    /// An unquoted keyword, e.g. `AUTO`.
+    Keyword(String),
+    /// A string literal.
+    Str(String),
+    /// A number.
+    Int(u32),
+    /// `TRUE` / `FALSE`.
+    Bool(bool),
+    /// `('a', 'b')`.
+    List(Vec<String>),
+}
+
+impl Display for OptionValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Keyword(k) => f.write_str(k),
+            Self::Str(s) => write!(f, "{}", Literal(s)),
+            Self::Int(n) => write!(f, "{n}"),
+            Self::Bool(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
+            Self::List(items) => {
+                f.write_char('(')?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Literal(item))?;
+                }
+                f.write_char(')')
+            }
+        }
+    }
+}
+
+/// A stage location: `@db.schema.stage/path/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageLocation {
+    /// The stage.
+    pub stage: ObjectName,
+    /// Folder below it (validated: letters, digits, `_ - . = /`), or empty.
+    pub path: String,
+}
+
+impl Display for StageLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}", self.stage)?;
+        if !self.path.is_empty() {
+            write!(f, "/{}", self.path)?;
+        }
+        Ok(())
+    }
+}
+
+/// `COPY INTO table FROM stage`: either matching columns by name, or an
+/// explicit column list, with a projection (`SELECT ... FROM @stage`) when
+/// the fields must be picked or file metadata recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    /// The landing table.
+    pub into: ObjectName,
+    /// Column list (empty when matching by name).
+    pub columns: Vec<String>,
+    /// Projection expressions, one per column (empty: read the stage directly).
+    pub select: Vec<String>,
+    /// Where the files are.
+    pub from: StageLocation,
+    /// `FILE_FORMAT = (FORMAT_NAME = '...')`.
+    pub file_format: ObjectName,
+    /// `MATCH_BY_COLUMN_NAME`: `CASE_INSENSITIVE` or `CASE_SENSITIVE`.
+    pub match_by_column_name: Option<&'static str>,
+    /// `INCLUDE_METADATA = (column = METADATA$...)` (with matching by name).
+    pub include_metadata: Vec<(String, &'static str)>,
+    /// `PATTERN`.
+    pub pattern: Option<String>,
+    /// `ON_ERROR`.
+    pub on_error: Option<&'static str>,
+}
+
+impl Display for Copy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "COPY INTO {}", self.into)?;
+        if !self.columns.is_empty() {
+            f.write_str(" (")?;
+            comma_idents(f, &self.columns)?;
+            f.write_char(')')?;
+        }
+        if self.select.is_empty() {
+            write!(f, "\nFROM {}", self.from)?;
+        } else {
+            f.write_str("\nFROM (\n    SELECT\n")?;
+            for (i, expr) in self.select.iter().enumerate() {
+                let comma = if i + 1 < self.select.len() { "," } else { "" };
+                writeln!(f, "        {expr}{comma}")?;
+            }
+            write!(f, "    FROM {}\n)", self.from)?;
+        }
+        write!(f, "\nFILE_FORMAT = (FORMAT_NAME = {})", Literal(&self.file_format.to_string()))?;
+        if let Some(m) = self.match_by_column_name {
+            write!(f, "\nMATCH_BY_COLUMN_NAME = {m}")?;
+        }
+        if !self.include_metadata.is_empty() {
+            f.write_str("\nINCLUDE_METADATA = (")?;
+            for (i, (column, source)) in self.include_metadata.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{} = {source}", Ident(column))?;
+            }
+            f.write_char(')')?;
+        }
+        if let Some(p) = &self.pattern {
+            write!(f, "\nPATTERN = {}", Literal(p))?;
+        }
+        if let Some(e) = self.on_error {
+            write!(f, "\nON_ERROR = {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A Snowpipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipe {
+    /// Qualified name.
+    pub name: ObjectName,
+    /// `AUTO_INGEST`.
+    pub auto_ingest: bool,
+    /// `AWS_SNS_TOPIC`.
+    pub aws_sns_topic: Option<String>,
+    /// `ERROR_INTEGRATION`.
+    pub error_integration: Option<String>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// The COPY it runs.
+    pub copy: Copy,
+}
+
+/// A task running one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// Qualified name.
+    pub name: ObjectName,
+    /// `WAREHOUSE`.
+    pub warehouse: String,
+    /// `SCHEDULE`.
+    pub schedule: Option<String>,
+    /// `WHEN SYSTEM$STREAM_HAS_DATA('stream')`.
+    pub when_stream: Option<ObjectName>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// What it runs.
+    pub body: Statement,
 }
 
 /// The object of a GRANT.
@@ -400,6 +627,8 @@ pub enum GrantOn {
     Schema(ObjectName),
     /// `ON WAREHOUSE w`.
     Warehouse(String),
+    /// `ON INTEGRATION i`.
+    Integration(String),
     /// `ON <kind> d.s.o`, kind `TABLE`, `VIEW` or `DYNAMIC TABLE`.
     Object(&'static str, ObjectName),
     /// `ON ALL <kinds> IN SCHEMA d.s`, kinds `TABLES`, `VIEWS`, `DYNAMIC TABLES`.
@@ -414,6 +643,7 @@ impl Display for GrantOn {
             Self::Database(d) => write!(f, "DATABASE {}", Ident(d)),
             Self::Schema(s) => write!(f, "SCHEMA {s}"),
             Self::Warehouse(w) => write!(f, "WAREHOUSE {}", Ident(w)),
+            Self::Integration(i) => write!(f, "INTEGRATION {}", Ident(i)),
             Self::Object(kind, name) => write!(f, "{kind} {name}"),
             Self::All(kinds, schema) => write!(f, "ALL {kinds} IN SCHEMA {schema}"),
             Self::Future(kinds, schema) => write!(f, "FUTURE {kinds} IN SCHEMA {schema}"),
@@ -568,6 +798,17 @@ impl Statement {
             Self::CreateView { secure: true, .. } => "CREATE SECURE VIEW",
             Self::CreateDynamicTable(_) => "CREATE DYNAMIC TABLE",
             Self::CreateRole { .. } => "CREATE ROLE",
+            Self::FileFormat { alter: false, .. } => "CREATE FILE FORMAT",
+            Self::FileFormat { alter: true, .. } => "ALTER FILE FORMAT",
+            Self::StorageIntegration { alter: false, .. } => "CREATE STORAGE INTEGRATION",
+            Self::StorageIntegration { alter: true, .. } => "ALTER STORAGE INTEGRATION",
+            Self::Stage { alter: false, .. } => "CREATE STAGE",
+            Self::Stage { alter: true, .. } => "ALTER STAGE",
+            Self::CreatePipe(_) => "CREATE PIPE",
+            Self::CreateStream { .. } => "CREATE STREAM",
+            Self::AlterTask { .. } => "ALTER TASK",
+            Self::Task(_) => "CREATE OR ALTER TASK",
+            Self::Merge(_) => "MERGE",
             Self::GrantRole { .. } => "GRANT ROLE",
             Self::Grant {
                 on: GrantOn::Future(..),
@@ -750,6 +991,113 @@ impl Display for Statement {
                     write!(f, "EXECUTE IMMEDIATE $$\n{block}$$")
                 }
             }
+            Self::FileFormat {
+                name,
+                file_type,
+                options,
+                comment,
+                alter,
+            } => {
+                if *alter {
+                    write!(f, "ALTER FILE FORMAT IF EXISTS {name} SET")?;
+                } else {
+                    write!(f, "CREATE FILE FORMAT IF NOT EXISTS {name}\n    TYPE = {file_type}")?;
+                }
+                for (key, value) in options {
+                    write!(f, "\n    {key} = {value}")?;
+                }
+                if let Some(c) = comment {
+                    write!(f, "\n    COMMENT = {}", Literal(c))?;
+                }
+                Ok(())
+            }
+            Self::StorageIntegration {
+                name,
+                aws_role_arn,
+                locations,
+                comment,
+                alter,
+            } => {
+                if *alter {
+                    write!(f, "ALTER STORAGE INTEGRATION IF EXISTS {} SET", Ident(name))?;
+                } else {
+                    write!(
+                        f,
+                        "CREATE STORAGE INTEGRATION IF NOT EXISTS {}\n    TYPE = EXTERNAL_STAGE\n    STORAGE_PROVIDER = 'S3'\n    ENABLED = TRUE",
+                        Ident(name)
+                    )?;
+                }
+                write!(f, "\n    STORAGE_AWS_ROLE_ARN = {}", Literal(aws_role_arn))?;
+                write!(f, "\n    STORAGE_ALLOWED_LOCATIONS = {}", OptionValue::List(locations.clone()))?;
+                if let Some(c) = comment {
+                    write!(f, "\n    COMMENT = {}", Literal(c))?;
+                }
+                Ok(())
+            }
+            Self::Stage {
+                name,
+                url,
+                storage_integration,
+                file_format,
+                comment,
+                alter,
+            } => {
+                if *alter {
+                    write!(f, "ALTER STAGE IF EXISTS {name} SET")?;
+                } else {
+                    write!(f, "CREATE STAGE IF NOT EXISTS {name}")?;
+                }
+                write!(
+                    f,
+                    "\n    URL = {}\n    STORAGE_INTEGRATION = {}\n    FILE_FORMAT = (FORMAT_NAME = {})",
+                    Literal(url),
+                    Ident(storage_integration),
+                    Literal(&file_format.to_string())
+                )?;
+                if let Some(c) = comment {
+                    write!(f, "\n    COMMENT = {}", Literal(c))?;
+                }
+                Ok(())
+            }
+            Self::CreatePipe(pipe) => {
+                write!(
+                    f,
+                    "CREATE PIPE IF NOT EXISTS {}\n    AUTO_INGEST = {}",
+                    pipe.name,
+                    if pipe.auto_ingest { "TRUE" } else { "FALSE" }
+                )?;
+                if let Some(topic) = &pipe.aws_sns_topic {
+                    write!(f, "\n    AWS_SNS_TOPIC = {}", Literal(topic))?;
+                }
+                if let Some(integration) = &pipe.error_integration {
+                    write!(f, "\n    ERROR_INTEGRATION = {}", Ident(integration))?;
+                }
+                if let Some(c) = &pipe.comment {
+                    write!(f, "\n    COMMENT = {}", Literal(c))?;
+                }
+                write!(f, "\nAS\n{}", pipe.copy)
+            }
+            Self::CreateStream { name, table, comment } => {
+                write!(f, "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table} APPEND_ONLY = TRUE")?;
+                comment_clause(f, comment.as_ref())
+            }
+            Self::AlterTask { name, resume } => {
+                write!(f, "ALTER TASK IF EXISTS {name} {}", if *resume { "RESUME" } else { "SUSPEND" })
+            }
+            Self::Task(task) => {
+                write!(f, "CREATE OR ALTER TASK {}\n    WAREHOUSE = {}", task.name, Ident(&task.warehouse))?;
+                if let Some(schedule) = &task.schedule {
+                    write!(f, "\n    SCHEDULE = {}", Literal(schedule))?;
+                }
+                if let Some(c) = &task.comment {
+                    write!(f, "\n    COMMENT = {}", Literal(c))?;
+                }
+                if let Some(stream) = &task.when_stream {
+                    write!(f, "\n    WHEN SYSTEM$STREAM_HAS_DATA({})", Literal(&stream.to_string()))?;
+                }
+                write!(f, "\nAS\n{}", task.body)
+            }
+            Self::Merge(merge) => write!(f, "{merge}"),
             Self::CreateRole { name, comment } => {
                 write!(f, "CREATE ROLE IF NOT EXISTS {}", Ident(name))?;
                 comment_clause(f, comment.as_ref())

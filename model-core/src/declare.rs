@@ -253,6 +253,10 @@ impl ModelBuilder {
                 bridges: Vec::new(),
                 marts: Vec::new(),
                 roles: Vec::new(),
+                file_formats: Vec::new(),
+                storage_integrations: Vec::new(),
+                stages: Vec::new(),
+                loads: Vec::new(),
             },
             origins: HashMap::new(),
         }
@@ -358,6 +362,34 @@ impl ModelBuilder {
     #[must_use]
     pub fn role(mut self, role: crate::model::Role) -> Self {
         self.model.roles.push(role);
+        self
+    }
+
+    /// Add a named file format (see [`FileFormat`](crate::model::FileFormat)).
+    #[must_use]
+    pub fn file_format(mut self, format: crate::model::FileFormat) -> Self {
+        self.model.file_formats.push(format);
+        self
+    }
+
+    /// Add a storage integration (see [`StorageIntegration`](crate::model::StorageIntegration)).
+    #[must_use]
+    pub fn storage_integration(mut self, integration: crate::model::StorageIntegration) -> Self {
+        self.model.storage_integrations.push(integration);
+        self
+    }
+
+    /// Add an external stage (see [`Stage`](crate::model::Stage)).
+    #[must_use]
+    pub fn stage(mut self, stage: crate::model::Stage) -> Self {
+        self.model.stages.push(stage);
+        self
+    }
+
+    /// Add a load of a dimension or fact (see [`Load`](crate::model::Load)).
+    #[must_use]
+    pub fn load(mut self, load: crate::model::Load) -> Self {
+        self.model.loads.push(load);
         self
     }
 

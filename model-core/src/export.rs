@@ -90,6 +90,11 @@ pub fn to_toml(model: &Model) -> String {
         bridges,
         marts,
         roles,
+        // Not exported yet.
+        file_formats: _,
+        storage_integrations: _,
+        stages: _,
+        loads: _,
     } = model;
     let mut doc = Document::default();
     if name != DEFAULT_MODEL_NAME {

@@ -34,6 +34,7 @@
 mod declare;
 mod diagnostic;
 mod export;
+pub mod ingest;
 pub mod interpolate;
 mod layout;
 mod load;

@@ -19,7 +19,8 @@ use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::model::{
     Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, EffectiveDating,
     Environment, Fact, FactType, Grain, Grant, KeyGeneration, Mart, MartKind, Model, RefreshMode, Role, ScdType, Scope,
-    TableKind, Through,
+    TableKind, Through, CopyMapping, FileFormat, FileMetadata, FileType, Load, OnError, Stage, StorageIntegration,
+    default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 
@@ -34,6 +35,10 @@ pub const MODEL_KEYS: &[&str] = &[
     "bridge",
     "mart",
     "role",
+    "file_format",
+    "storage_integration",
+    "stage",
+    "load",
 ];
 /// Keys accepted in `[environments.NAME]`.
 pub const ENVIRONMENT_KEYS: &[&str] = &["schema", "vars"];
@@ -100,6 +105,59 @@ pub const THROUGH_KEYS: &[&str] = &["bridge", "reference", "role", "allocation",
 pub const ROLE_KEYS: &[&str] = &["name", "comment", "parent", "warehouses", "grants"];
 /// Keys accepted in a role's grant.
 pub const GRANT_KEYS: &[&str] = &["access", "scope", "objects"];
+/// Keys accepted in `[[file_format]]`.
+pub const FILE_FORMAT_KEYS: &[&str] = &[
+    "name",
+    "comment",
+    "type",
+    "compression",
+    "field_delimiter",
+    "record_delimiter",
+    "skip_header",
+    "parse_header",
+    "field_optionally_enclosed_by",
+    "null_if",
+    "empty_field_as_null",
+    "trim_space",
+    "date_format",
+    "timestamp_format",
+    "strip_outer_array",
+];
+/// Keys accepted in `[[storage_integration]]`.
+pub const STORAGE_INTEGRATION_KEYS: &[&str] = &["name", "comment", "aws_role_arn", "usage"];
+/// Keys accepted in `[[stage]]`.
+pub const STAGE_KEYS: &[&str] = &["name", "comment", "url", "storage_integration", "file_format"];
+/// Keys that would put credentials into a stage: refused, integrations only.
+pub const CREDENTIAL_KEYS: &[&str] = &[
+    "credentials",
+    "aws_key_id",
+    "aws_secret_key",
+    "aws_token",
+    "aws_role",
+    "azure_sas_token",
+    "master_key",
+    "encryption",
+];
+/// Keys accepted in `[[load]]`.
+pub const LOAD_KEYS: &[&str] = &[
+    "table",
+    "stage",
+    "path",
+    "pipe",
+    "landing",
+    "file_format",
+    "match_by_column_name",
+    "projection",
+    "metadata",
+    "auto_ingest",
+    "aws_sns_topic",
+    "error_integration",
+    "pattern",
+    "on_error",
+    "warehouse",
+    "schedule",
+    "event_time",
+];
 /// Keys accepted in a column.
 pub const COLUMN_KEYS: &[&str] = &[
     "name",
@@ -131,6 +189,88 @@ struct RawModel {
     mart: Vec<Spanned<RawMart>>,
     #[serde(default)]
     role: Vec<Spanned<RawRole>>,
+    #[serde(default)]
+    file_format: Vec<Spanned<RawFileFormat>>,
+    #[serde(default)]
+    storage_integration: Vec<Spanned<RawStorageIntegration>>,
+    #[serde(default)]
+    stage: Vec<Spanned<RawStage>>,
+    #[serde(default)]
+    load: Vec<Spanned<RawLoad>>,
+}
+
+#[derive(Deserialize)]
+struct RawFileFormat {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    file_type: Spanned<String>,
+    compression: Option<Spanned<String>>,
+    field_delimiter: Option<Spanned<String>>,
+    record_delimiter: Option<Spanned<String>>,
+    skip_header: Option<Spanned<i64>>,
+    parse_header: Option<Spanned<bool>>,
+    field_optionally_enclosed_by: Option<Spanned<String>>,
+    null_if: Option<Spanned<Vec<String>>>,
+    empty_field_as_null: Option<Spanned<bool>>,
+    trim_space: Option<Spanned<bool>>,
+    date_format: Option<Spanned<String>>,
+    timestamp_format: Option<Spanned<String>>,
+    strip_outer_array: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+struct RawStorageIntegration {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    aws_role_arn: Spanned<String>,
+    usage: Option<Spanned<Names>>,
+}
+
+#[derive(Deserialize)]
+struct RawStage {
+    name: Spanned<String>,
+    comment: Option<Spanned<String>>,
+    url: Spanned<String>,
+    storage_integration: Option<Spanned<String>>,
+    file_format: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+struct RawLoad {
+    table: Spanned<String>,
+    stage: Spanned<String>,
+    path: Option<Spanned<String>>,
+    pipe: Option<Spanned<String>>,
+    landing: Option<Spanned<String>>,
+    file_format: Option<Spanned<String>>,
+    match_by_column_name: Option<Spanned<String>>,
+    projection: Option<Spanned<RawProjection>>,
+    metadata: Option<Spanned<Names>>,
+    auto_ingest: Option<Spanned<bool>>,
+    aws_sns_topic: Option<Spanned<String>>,
+    error_integration: Option<Spanned<String>>,
+    pattern: Option<Spanned<String>>,
+    on_error: Option<Spanned<String>>,
+    warehouse: Spanned<String>,
+    schedule: Option<Spanned<String>>,
+    event_time: Option<Spanned<String>>,
+}
+
+/// `projection = true` (derive every source field) or a table of overrides
+/// `{ LANDING_COLUMN = "field" }` (CSV: `{ COLUMN = 3 }` or `"3"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawProjection {
+    Derived(bool),
+    Fields(BTreeMap<String, RawField>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawField {
+    Name(String),
+    Position(i64),
 }
 
 #[derive(Deserialize)]
@@ -457,6 +597,20 @@ fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
         ["mart", "ratio"] => ("a ratio", &["name", "numerator", "denominator"]),
         ["role"] => ("a role", ROLE_KEYS),
         ["role", "grants"] => ("a grant", GRANT_KEYS),
+        ["file_format"] => ("a file format", FILE_FORMAT_KEYS),
+        ["storage_integration"] => ("a storage integration", STORAGE_INTEGRATION_KEYS),
+        ["stage"] if CREDENTIAL_KEYS.contains(&key.to_lowercase().as_str()) => {
+            let span = key_span(root, parent, key).unwrap_or(0..0);
+            return Problem::new(
+                "dimgen::stage_credentials",
+                format!("a stage may not hold credentials (`{key}`)"),
+                Loc::Span(span),
+                "credentials in the model",
+            )
+            .help("read the bucket through a storage integration: `storage_integration = \"S3_INTEGRATION\"` (declared in `[[storage_integration]]`, created by an account administrator); keys in a model end up in the repository and in query history");
+        }
+        ["stage"] => ("a stage", STAGE_KEYS),
+        ["load"] => ("a load", LOAD_KEYS),
         [_, "columns"] => ("a column", COLUMN_KEYS),
         _ => ("this table", &[]),
     };
@@ -635,6 +789,30 @@ impl Builder<'_> {
                 )
             })
             .collect();
+        let file_formats = raw
+            .file_format
+            .into_iter()
+            .enumerate()
+            .map(|(index, f)| self.file_format(TableId { kind: TableKind::FileFormat, index }, f))
+            .collect();
+        let storage_integrations = raw
+            .storage_integration
+            .into_iter()
+            .enumerate()
+            .map(|(index, i)| self.storage_integration(TableId { kind: TableKind::StorageIntegration, index }, i))
+            .collect();
+        let stages = raw
+            .stage
+            .into_iter()
+            .enumerate()
+            .map(|(index, st)| self.stage(TableId { kind: TableKind::Stage, index }, st))
+            .collect();
+        let loads = raw
+            .load
+            .into_iter()
+            .enumerate()
+            .map(|(index, l)| self.load(TableId { kind: TableKind::Load, index }, l))
+            .collect();
         Model {
             name,
             database,
@@ -645,6 +823,10 @@ impl Builder<'_> {
             bridges,
             marts,
             roles,
+            file_formats,
+            storage_integrations,
+            stages,
+            loads,
         }
     }
 
@@ -790,6 +972,194 @@ impl Builder<'_> {
             columns,
             aggregates,
             through,
+        }
+    }
+
+    fn spanned<T>(&mut self, loc: Loc, value: Option<Spanned<T>>) -> Option<T> {
+        value.map(|v| {
+            self.source.insert(loc, v.span());
+            v.into_inner()
+        })
+    }
+
+    fn file_format(&mut self, table: TableId, raw: Spanned<RawFileFormat>) -> FileFormat {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let at = |key| Loc::table(table, key);
+        let name = self.string(at("name"), raw.name);
+        let file_type = FileType::ALL[self.choice(
+            at("type"),
+            "type",
+            Some(raw.file_type),
+            &FileType::ALL.map(FileType::as_str),
+        )];
+        let skip_header = self.spanned(at("skip_header"), raw.skip_header).map(|n| {
+            u32::try_from(n).unwrap_or_else(|_| {
+                self.problems.push(Problem::new(
+                    "dimgen::invalid_choice",
+                    format!("`skip_header = {n}` is not a number of lines"),
+                    at("skip_header"),
+                    "0 or more",
+                ));
+                0
+            })
+        });
+        FileFormat {
+            comment: self.opt_string(at("comment"), raw.comment),
+            file_type,
+            compression: self.opt_string(at("compression"), raw.compression),
+            field_delimiter: self.opt_string(at("field_delimiter"), raw.field_delimiter),
+            record_delimiter: self.opt_string(at("record_delimiter"), raw.record_delimiter),
+            skip_header,
+            parse_header: self.spanned(at("parse_header"), raw.parse_header),
+            field_optionally_enclosed_by: self
+                .opt_string(at("field_optionally_enclosed_by"), raw.field_optionally_enclosed_by),
+            null_if: self.spanned(at("null_if"), raw.null_if),
+            empty_field_as_null: self.spanned(at("empty_field_as_null"), raw.empty_field_as_null),
+            trim_space: self.spanned(at("trim_space"), raw.trim_space),
+            date_format: self.opt_string(at("date_format"), raw.date_format),
+            timestamp_format: self.opt_string(at("timestamp_format"), raw.timestamp_format),
+            strip_outer_array: self.spanned(at("strip_outer_array"), raw.strip_outer_array),
+            name,
+        }
+    }
+
+    fn storage_integration(&mut self, table: TableId, raw: Spanned<RawStorageIntegration>) -> StorageIntegration {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let usage = if raw.usage.is_some() {
+            self.names(table, "usage", raw.usage)
+        } else {
+            vec!["SYSADMIN".to_owned()]
+        };
+        StorageIntegration {
+            name: self.string(Loc::table(table, "name"), raw.name),
+            comment: self.opt_string(Loc::table(table, "comment"), raw.comment),
+            aws_role_arn: self.string(Loc::table(table, "aws_role_arn"), raw.aws_role_arn),
+            usage,
+        }
+    }
+
+    fn stage(&mut self, table: TableId, raw: Spanned<RawStage>) -> Stage {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let storage_integration = self.opt_string(Loc::table(table, "storage_integration"), raw.storage_integration);
+        if storage_integration.is_none() {
+            self.problems.push(
+                Problem::new(
+                    "dimgen::missing_key",
+                    format!("stage `{name}` has no `storage_integration`"),
+                    Loc::table(table, "name"),
+                    "reads S3 how?",
+                )
+                .help("external stages read through a storage integration, e.g. `storage_integration = \"S3_INTEGRATION\"`; credentials are never accepted"),
+            );
+        }
+        Stage {
+            comment: self.opt_string(Loc::table(table, "comment"), raw.comment),
+            url: self.string(Loc::table(table, "url"), raw.url),
+            storage_integration: storage_integration.unwrap_or_default(),
+            file_format: self.string(Loc::table(table, "file_format"), raw.file_format),
+            name,
+        }
+    }
+
+    fn load(&mut self, table: TableId, raw: Spanned<RawLoad>) -> Load {
+        self.source.insert(Loc::table(table, ""), raw.span());
+        let raw = raw.into_inner();
+        let at = |key| Loc::table(table, key);
+        let target = self.string(at("table"), raw.table);
+        let case = self.opt_string(at("match_by_column_name"), raw.match_by_column_name);
+        let projection = self.spanned(at("projection"), raw.projection);
+        let mapping = match (case, projection) {
+            (Some(case), Some(_)) => {
+                self.problems.push(
+                    Problem::new(
+                        "dimgen::copy_mapping_conflict",
+                        format!("load of `{target}` sets both `match_by_column_name = \"{case}\"` and `projection`"),
+                        at("projection"),
+                        "a projection",
+                    )
+                    .also(at("match_by_column_name"), "and matching by name")
+                    .help("Snowflake rejects a COPY that matches by column name and also selects a projection: keep one"),
+                );
+                CopyMapping::MatchByColumnName { case_sensitive: false }
+            }
+            (Some(case), None) => {
+                let choices = ["case_insensitive", "case_sensitive"];
+                let i = if let Some(i) = choices.iter().position(|c| *c == case) {
+                    i
+                } else {
+                    self.problems.push(
+                        Problem::new(
+                            "dimgen::invalid_choice",
+                            format!("`match_by_column_name = \"{case}\"` is not one of {}", quoted_list(&choices)),
+                            at("match_by_column_name"),
+                            "invalid choice",
+                        )
+                        .help("to map by position or path instead, remove it and use `projection`"),
+                    );
+                    0
+                };
+                CopyMapping::MatchByColumnName { case_sensitive: i == 1 }
+            }
+            (None, Some(RawProjection::Derived(true))) => CopyMapping::Projection { fields: BTreeMap::new() },
+            (None, Some(RawProjection::Derived(false)) | None) => CopyMapping::MatchByColumnName { case_sensitive: false },
+            (None, Some(RawProjection::Fields(fields))) => CopyMapping::Projection {
+                fields: fields
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            RawField::Name(n) => n,
+                            RawField::Position(p) => p.to_string(),
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            },
+        };
+        let metadata = self
+            .names(table, "metadata", raw.metadata)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let found = FileMetadata::ALL.into_iter().find(|c| c.as_str() == m);
+                if found.is_none() {
+                    let names = FileMetadata::ALL.map(FileMetadata::as_str);
+                    self.problems.push(
+                        Problem::new(
+                            "dimgen::invalid_choice",
+                            format!("`metadata` item `{m}` is not one of {}", quoted_list(&names)),
+                            Loc::table_item(table, "metadata", i),
+                            "invalid choice",
+                        )
+                        .help(format!("use {}", quoted_list(&names))),
+                    );
+                }
+                found
+            })
+            .collect();
+        let on_error = raw
+            .on_error
+            .map(|v| OnError::ALL[self.choice(at("on_error"), "on_error", Some(v), &OnError::ALL.map(OnError::as_str))]);
+        Load {
+            stage: self.string(at("stage"), raw.stage),
+            path: self.opt_string(at("path"), raw.path).unwrap_or_default(),
+            pipe: self.opt_string(at("pipe"), raw.pipe).unwrap_or_else(|| default_pipe(&target)),
+            landing: self.opt_string(at("landing"), raw.landing).unwrap_or_else(|| default_landing(&target)),
+            file_format: self.opt_string(at("file_format"), raw.file_format),
+            mapping,
+            metadata,
+            auto_ingest: self.spanned(at("auto_ingest"), raw.auto_ingest).unwrap_or(false),
+            aws_sns_topic: self.opt_string(at("aws_sns_topic"), raw.aws_sns_topic),
+            error_integration: self.opt_string(at("error_integration"), raw.error_integration),
+            pattern: self.opt_string(at("pattern"), raw.pattern),
+            on_error,
+            warehouse: self.string(at("warehouse"), raw.warehouse),
+            schedule: self.opt_string(at("schedule"), raw.schedule),
+            event_time: self.opt_string(at("event_time"), raw.event_time),
+            table: target,
         }
     }
 

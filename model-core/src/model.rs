@@ -30,6 +30,14 @@ pub struct Model {
     pub marts: Vec<Mart>,
     /// Access roles in declaration order.
     pub roles: Vec<Role>,
+    /// Named file formats.
+    pub file_formats: Vec<FileFormat>,
+    /// Storage integrations the stages read through.
+    pub storage_integrations: Vec<StorageIntegration>,
+    /// External stages.
+    pub stages: Vec<Stage>,
+    /// Loads of dimensions and facts from the stages.
+    pub loads: Vec<Load>,
 }
 
 /// One deployment target (e.g. `DEV`, `STAGE`, `PROD`).
@@ -401,6 +409,14 @@ pub enum TableKind {
     Mart,
     /// An access role.
     Role,
+    /// A file format.
+    FileFormat,
+    /// A storage integration.
+    StorageIntegration,
+    /// A stage.
+    Stage,
+    /// A load (pipe, landing table, stream, task).
+    Load,
 }
 
 impl TableKind {
@@ -412,6 +428,10 @@ impl TableKind {
             Self::Bridge => "bridge",
             Self::Mart => "mart",
             Self::Role => "role",
+            Self::FileFormat => "file_format",
+            Self::StorageIntegration => "storage_integration",
+            Self::Stage => "stage",
+            Self::Load => "load",
         }
     }
 }
@@ -655,3 +675,306 @@ pub struct Role {
 
 /// Snowflake's system roles, valid as parents without being declared.
 pub const SYSTEM_ROLES: &[&str] = &["ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN", "USERADMIN", "PUBLIC"];
+
+/// The kind of staged files a file format reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileType {
+    /// Delimited text.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// JSON (one document per line, or an outer array with `strip_outer_array`).
+    Json,
+}
+
+impl FileType {
+    /// Every type, in the order of their TOML spellings.
+    pub const ALL: [Self; 3] = [Self::Csv, Self::Parquet, Self::Json];
+
+    /// The spelling used in TOML models.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Parquet => "parquet",
+            Self::Json => "json",
+        }
+    }
+
+    /// The Snowflake keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Self::Csv => "CSV",
+            Self::Parquet => "PARQUET",
+            Self::Json => "JSON",
+        }
+    }
+}
+
+/// A named file format (`CREATE FILE FORMAT`). Options left `None` keep
+/// Snowflake's defaults; the CSV-only and JSON-only ones are refused on other
+/// types by validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFormat {
+    /// Format name, in the model's schema.
+    pub name: String,
+    /// What it is for.
+    pub comment: Option<String>,
+    /// CSV, Parquet or JSON.
+    pub file_type: FileType,
+    /// `COMPRESSION`, e.g. `AUTO`, `GZIP`, `SNAPPY`, `NONE`.
+    pub compression: Option<String>,
+    /// CSV: `FIELD_DELIMITER`.
+    pub field_delimiter: Option<String>,
+    /// CSV: `RECORD_DELIMITER`.
+    pub record_delimiter: Option<String>,
+    /// CSV: `SKIP_HEADER` (lines).
+    pub skip_header: Option<u32>,
+    /// CSV: `PARSE_HEADER` (column names from the first line; needed for
+    /// `MATCH_BY_COLUMN_NAME` on CSV).
+    pub parse_header: Option<bool>,
+    /// CSV: `FIELD_OPTIONALLY_ENCLOSED_BY`.
+    pub field_optionally_enclosed_by: Option<String>,
+    /// CSV and JSON: `NULL_IF` markers.
+    pub null_if: Option<Vec<String>>,
+    /// CSV: `EMPTY_FIELD_AS_NULL`.
+    pub empty_field_as_null: Option<bool>,
+    /// CSV and JSON: `TRIM_SPACE`.
+    pub trim_space: Option<bool>,
+    /// CSV and JSON: `DATE_FORMAT`.
+    pub date_format: Option<String>,
+    /// CSV and JSON: `TIMESTAMP_FORMAT`.
+    pub timestamp_format: Option<String>,
+    /// JSON: `STRIP_OUTER_ARRAY`.
+    pub strip_outer_array: Option<bool>,
+}
+
+impl FileFormat {
+    /// A format of `file_type` with every option at Snowflake's default.
+    pub fn new(name: &str, file_type: FileType) -> Self {
+        Self {
+            name: name.to_owned(),
+            comment: None,
+            file_type,
+            compression: None,
+            field_delimiter: None,
+            record_delimiter: None,
+            skip_header: None,
+            parse_header: None,
+            field_optionally_enclosed_by: None,
+            null_if: None,
+            empty_field_as_null: None,
+            trim_space: None,
+            date_format: None,
+            timestamp_format: None,
+            strip_outer_array: None,
+        }
+    }
+}
+
+/// A storage integration the stages read through. It is created by an
+/// account administrator; dimgen writes that DDL to a separate file, with the
+/// allowed locations derived from the stages that use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageIntegration {
+    /// Integration name (account-wide; may carry `${env}`).
+    pub name: String,
+    /// What it is for.
+    pub comment: Option<String>,
+    /// `STORAGE_AWS_ROLE_ARN`, usually a `${variable}` per environment.
+    pub aws_role_arn: String,
+    /// Roles given USAGE on the integration (those that create the stages).
+    pub usage: Vec<String>,
+}
+
+/// An external stage on S3 (`CREATE STAGE IF NOT EXISTS`: recreating a stage
+/// silently stops the pipes that read it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    /// Stage name (may carry `${env}`, e.g. `${env}_CLAIMS_STAGE`).
+    pub name: String,
+    /// What it is for.
+    pub comment: Option<String>,
+    /// `s3://bucket/path/` (may carry `${bucket}`-style variables).
+    pub url: String,
+    /// The storage integration it reads through (never credentials).
+    pub storage_integration: String,
+    /// The file format of its files.
+    pub file_format: String,
+}
+
+/// How a COPY maps staged fields to landing columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyMapping {
+    /// `MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE` (or `CASE_SENSITIVE`).
+    MatchByColumnName {
+        /// Match names case-sensitively.
+        case_sensitive: bool,
+    },
+    /// An explicit column list with a projection from the staged file:
+    /// `$1:"FIELD"::TYPE` for Parquet and JSON, positional `$n` for CSV.
+    /// `fields` overrides the source of some landing columns (a field name
+    /// or path for Parquet/JSON, a 1-based position for CSV).
+    Projection {
+        /// Landing column → source field.
+        fields: BTreeMap<String, String>,
+    },
+}
+
+/// File metadata a COPY can record in the landing table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FileMetadata {
+    /// `_FILE_NAME` ← `METADATA$FILENAME`.
+    FileName,
+    /// `_FILE_ROW_NUMBER` ← `METADATA$FILE_ROW_NUMBER`.
+    FileRowNumber,
+    /// `_LOADED_AT` ← `METADATA$START_SCAN_TIME`.
+    LoadTime,
+}
+
+impl FileMetadata {
+    /// Every kind, in the order of their TOML spellings.
+    pub const ALL: [Self; 3] = [Self::FileName, Self::FileRowNumber, Self::LoadTime];
+
+    /// The spelling used in TOML models.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FileName => "file_name",
+            Self::FileRowNumber => "file_row_number",
+            Self::LoadTime => "load_time",
+        }
+    }
+
+    /// The landing column that records it.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::FileName => "_FILE_NAME",
+            Self::FileRowNumber => "_FILE_ROW_NUMBER",
+            Self::LoadTime => "_LOADED_AT",
+        }
+    }
+
+    /// The Snowflake metadata column.
+    pub fn source(self) -> &'static str {
+        match self {
+            Self::FileName => "METADATA$FILENAME",
+            Self::FileRowNumber => "METADATA$FILE_ROW_NUMBER",
+            Self::LoadTime => "METADATA$START_SCAN_TIME",
+        }
+    }
+}
+
+/// A COPY's `ON_ERROR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnError {
+    /// Load the good rows, skip the bad ones.
+    Continue,
+    /// Skip a file with any error (Snowpipe's default).
+    SkipFile,
+    /// Fail the whole load.
+    AbortStatement,
+}
+
+impl OnError {
+    /// Every choice, in the order of their TOML spellings.
+    pub const ALL: [Self; 3] = [Self::Continue, Self::SkipFile, Self::AbortStatement];
+
+    /// The spelling used in TOML models.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Continue => "continue",
+            Self::SkipFile => "skip_file",
+            Self::AbortStatement => "abort_statement",
+        }
+    }
+
+    /// The Snowflake keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Self::Continue => "CONTINUE",
+            Self::SkipFile => "SKIP_FILE",
+            Self::AbortStatement => "ABORT_STATEMENT",
+        }
+    }
+}
+
+/// How files reach a dimension or fact: a pipe copies them from a stage into
+/// a landing table; a stream on the landing table and a task run the MERGE
+/// that maintains the table (SCD0/1/2 for dimensions, surrogate-key lookups
+/// for facts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Load {
+    /// The dimension or fact loaded.
+    pub table: String,
+    /// The stage its files arrive on.
+    pub stage: String,
+    /// Folder below the stage URL (e.g. `claims/`), or empty.
+    pub path: String,
+    /// Pipe name (may carry `${env}`); default `<TABLE>_PIPE`.
+    pub pipe: String,
+    /// Landing table name; default `<TABLE>_LANDING`.
+    pub landing: String,
+    /// File format, if not the stage's.
+    pub file_format: Option<String>,
+    /// How staged fields map to landing columns.
+    pub mapping: CopyMapping,
+    /// File metadata recorded in the landing table.
+    pub metadata: Vec<FileMetadata>,
+    /// `AUTO_INGEST = TRUE` (S3 event notifications) or FALSE (Snowpipe REST API).
+    pub auto_ingest: bool,
+    /// `AWS_SNS_TOPIC` for auto-ingest through SNS.
+    pub aws_sns_topic: Option<String>,
+    /// `ERROR_INTEGRATION` notified of load errors.
+    pub error_integration: Option<String>,
+    /// `PATTERN`, a regular expression on file paths.
+    pub pattern: Option<String>,
+    /// `ON_ERROR`.
+    pub on_error: Option<OnError>,
+    /// Warehouse that runs the MERGE task.
+    pub warehouse: String,
+    /// Task `SCHEDULE` (e.g. `5 MINUTES`); without it the task is triggered
+    /// by new rows on the stream.
+    pub schedule: Option<String>,
+    /// Facts: the column whose date picks the SCD2 version of each
+    /// dimension (a date/timestamp, or a reference to a date dimension with
+    /// `yyyymmdd` keys); without it the current version is used.
+    pub event_time: Option<String>,
+}
+
+impl Load {
+    /// A load of `table` from `stage` with every default: pipe
+    /// `<TABLE>_PIPE`, landing table `<TABLE>_LANDING`, REST-triggered,
+    /// mapping by column name, task triggered by the stream.
+    pub fn new(table: &str, stage: &str, warehouse: &str) -> Self {
+        Self {
+            table: table.to_owned(),
+            stage: stage.to_owned(),
+            path: String::new(),
+            pipe: default_pipe(table),
+            landing: default_landing(table),
+            file_format: None,
+            mapping: CopyMapping::MatchByColumnName { case_sensitive: false },
+            metadata: Vec::new(),
+            auto_ingest: false,
+            aws_sns_topic: None,
+            error_integration: None,
+            pattern: None,
+            on_error: None,
+            warehouse: warehouse.to_owned(),
+            schedule: None,
+            event_time: None,
+        }
+    }
+}
+
+/// The pipe of a load when none is named.
+pub fn default_pipe(table: &str) -> String {
+    format!("{table}_PIPE")
+}
+
+/// The landing table of a load when none is named.
+pub fn default_landing(table: &str) -> String {
+    format!("{table}_LANDING")
+}

@@ -38,6 +38,7 @@ pub fn validate(model: &Model) -> Vec<Problem> {
     v.outrigger_cycles();
     v.marts();
     v.roles();
+    v.ingestion();
     v.placeholders();
     v.problems
 }
@@ -798,6 +799,45 @@ impl<'m> Validator<'m> {
                 strings.push((Loc::table_item(id, "warehouses", i), w));
             }
         }
+        let located = |kind, index, key| Loc::table(TableId { kind, index }, key);
+        for (index, f) in model.file_formats.iter().enumerate() {
+            if let Some(c) = &f.comment {
+                strings.push((located(TableKind::FileFormat, index, "comment"), c));
+            }
+        }
+        for (index, i) in model.storage_integrations.iter().enumerate() {
+            strings.push((located(TableKind::StorageIntegration, index, "name"), &i.name));
+            strings.push((located(TableKind::StorageIntegration, index, "aws_role_arn"), &i.aws_role_arn));
+            if let Some(c) = &i.comment {
+                strings.push((located(TableKind::StorageIntegration, index, "comment"), c));
+            }
+            for (u, role) in i.usage.iter().enumerate() {
+                strings.push((Loc::table_item(TableId { kind: TableKind::StorageIntegration, index }, "usage", u), role));
+            }
+        }
+        for (index, st) in model.stages.iter().enumerate() {
+            strings.push((located(TableKind::Stage, index, "name"), &st.name));
+            strings.push((located(TableKind::Stage, index, "url"), &st.url));
+            strings.push((located(TableKind::Stage, index, "storage_integration"), &st.storage_integration));
+            if let Some(c) = &st.comment {
+                strings.push((located(TableKind::Stage, index, "comment"), c));
+            }
+        }
+        for (index, l) in model.loads.iter().enumerate() {
+            strings.push((located(TableKind::Load, index, "stage"), &l.stage));
+            strings.push((located(TableKind::Load, index, "pipe"), &l.pipe));
+            strings.push((located(TableKind::Load, index, "warehouse"), &l.warehouse));
+            for (key, value) in [
+                ("aws_sns_topic", &l.aws_sns_topic),
+                ("error_integration", &l.error_integration),
+                ("pattern", &l.pattern),
+                ("schedule", &l.schedule),
+            ] {
+                if let Some(v) = value {
+                    strings.push((located(TableKind::Load, index, key), v));
+                }
+            }
+        }
         for (at, text) in strings {
             match interpolate::placeholders(text) {
                 Err(err) => self.push(
@@ -865,6 +905,75 @@ impl Validator<'_> {
             }
             if let Err(mut problems) = crate::marts::plan(model, mart, id) {
                 self.problems.append(&mut problems);
+            }
+        }
+    }
+
+    fn ingestion(&mut self) {
+        let model = self.model;
+        self.problems.extend(crate::ingest::check_objects(model));
+        let (_, mut problems) = crate::ingest::plan_all(model);
+        self.problems.append(&mut problems);
+        // Names: identifiers, and no two objects of one schema share one.
+        let mut names: HashMap<String, Loc> = model
+            .tables()
+            .map(|t| (t.name().to_uppercase(), Loc::Model("name")))
+            .chain(model.marts.iter().map(|m| (m.name.to_uppercase(), Loc::Model("name"))))
+            .collect();
+        let mut objects: Vec<(&str, &str, Loc)> = Vec::new();
+        for (index, f) in model.file_formats.iter().enumerate() {
+            objects.push((&f.name, "a file format", Loc::table(TableId { kind: TableKind::FileFormat, index }, "name")));
+        }
+        for (index, st) in model.stages.iter().enumerate() {
+            objects.push((&st.name, "a stage", Loc::table(TableId { kind: TableKind::Stage, index }, "name")));
+        }
+        for (index, l) in model.loads.iter().enumerate() {
+            let id = TableId { kind: TableKind::Load, index };
+            objects.push((&l.pipe, "a pipe", Loc::table(id, "pipe")));
+            objects.push((&l.landing, "a landing table", Loc::table(id, "landing")));
+        }
+        for (index, i) in model.storage_integrations.iter().enumerate() {
+            let id = TableId { kind: TableKind::StorageIntegration, index };
+            self.identifier(&i.name, "a storage integration", Loc::table(id, "name"));
+            if let Some(first) = model.storage_integrations[..index].iter().position(|o| o.name == i.name) {
+                self.push(
+                    Problem::new(
+                        "dimgen::duplicate_table",
+                        format!("storage integration `{}` is declared twice", i.name),
+                        Loc::table(id, "name"),
+                        "declared again",
+                    )
+                    .also(Loc::table(TableId { kind: TableKind::StorageIntegration, index: first }, "name"), "first here"),
+                );
+            }
+            let declared: Vec<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
+            for (u, role) in i.usage.iter().enumerate() {
+                if !declared.contains(&role.as_str()) && !crate::model::SYSTEM_ROLES.contains(&role.as_str()) {
+                    self.push(
+                        Problem::new(
+                            "dimgen::undeclared_role",
+                            format!("storage integration `{}` grants USAGE to `{role}`, which is neither declared nor a system role", i.name),
+                            Loc::table_item(id, "usage", u),
+                            "unknown role",
+                        )
+                        .help(format!("declare it as a `[[role]]`, or use one of {}", crate::model::SYSTEM_ROLES.join(", "))),
+                    );
+                }
+            }
+        }
+        for (name, what, at) in objects {
+            self.identifier(name, what, at.clone());
+            if let Some(first) = names.insert(name.to_uppercase(), at.clone()) {
+                self.push(
+                    Problem::new(
+                        "dimgen::duplicate_table",
+                        format!("{what} is named `{name}`, like another object of the schema"),
+                        at,
+                        "name taken",
+                    )
+                    .also(first, "first here")
+                    .help("tables, marts, file formats, stages, pipes and landing tables share the schema"),
+                );
             }
         }
     }

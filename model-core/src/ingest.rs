@@ -1,0 +1,569 @@
+//! Resolving a load against the model: the landing table a pipe copies into,
+//! where each of its columns comes from, and how the MERGE that maintains the
+//! dimension or fact uses it. Validation reports the problems; codegen prints
+//! the plan as SQL (`dimgen::loading`).
+//!
+//! A landing table holds the staged rows as the source system sends them:
+//! natural keys instead of surrogate keys. For a dimension it has the natural
+//! key and the attributes; for a fact, its measures, degenerate and plain
+//! columns, and for each reference the natural key of the referenced
+//! dimension (`PATIENT_KEY` → `PATIENT_ID`; role-playing references are
+//! prefixed by their role: `REFERRING_PROVIDER_PROVIDER_ID`). A reference to a
+//! dimension with a smart key (`key_generation = "natural"`, e.g. a `yyyymmdd`
+//! date key) lands under its own name: its value is the key.
+
+use crate::diagnostic::{Loc, Problem, TableId};
+use crate::layout::Origin;
+use crate::model::{
+    ColumnKind, CopyMapping, Dimension, FileFormat, FileMetadata, FileType, KeyGeneration, Load, Model, Stage,
+    TableKind, TableRef,
+};
+use crate::types::DataType;
+use crate::validate::default_role;
+
+/// Where a landing column's value goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landing<'m> {
+    /// Copied into the target column of the same name.
+    Value,
+    /// Part `part` of the natural key of `dimension`, looked up to fill the
+    /// target's reference column `reference` with the dimension's key.
+    Lookup {
+        /// The target's reference column.
+        reference: String,
+        /// The referenced dimension.
+        dimension: &'m Dimension,
+        /// Which natural-key column of the dimension.
+        part: usize,
+    },
+    /// File metadata recorded by the COPY.
+    Metadata(FileMetadata),
+}
+
+/// One column of a landing table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LandingColumn<'m> {
+    /// Column name.
+    pub name: String,
+    /// Snowflake type (the target column's, or the natural key's).
+    pub sql_type: DataType,
+    /// What it feeds.
+    pub landing: Landing<'m>,
+}
+
+/// A load resolved against the model.
+#[derive(Debug, Clone)]
+pub struct LoadPlan<'m> {
+    /// The declaration.
+    pub load: &'m Load,
+    /// The dimension or fact loaded.
+    pub table: TableRef<'m>,
+    /// The stage the files arrive on.
+    pub stage: &'m Stage,
+    /// The file format the COPY reads with (the load's, else the stage's).
+    pub format: &'m FileFormat,
+    /// The landing table's columns, in order: the data columns, then metadata.
+    pub columns: Vec<LandingColumn<'m>>,
+}
+
+impl LoadPlan<'_> {
+    /// The data columns (what the staged files carry), in landing order.
+    pub fn data_columns(&self) -> impl Iterator<Item = &LandingColumn<'_>> {
+        self.columns.iter().filter(|c| !matches!(c.landing, Landing::Metadata(_)))
+    }
+
+    /// The landing column recording `metadata`, if the load asks for it.
+    pub fn metadata(&self, metadata: FileMetadata) -> Option<&LandingColumn<'_>> {
+        self.columns.iter().find(|c| c.landing == Landing::Metadata(metadata))
+    }
+
+    /// The landing columns that feed reference `reference`, in natural-key order.
+    pub fn lookup_columns(&self, reference: &str) -> Vec<&LandingColumn<'_>> {
+        self.columns
+            .iter()
+            .filter(|c| matches!(&c.landing, Landing::Lookup { reference: r, .. } if r == reference))
+            .collect()
+    }
+}
+
+/// The landing column names of a reference to `dimension` playing `role`
+/// (explicit or derived from `column`), one per natural-key column.
+pub fn lookup_names(column: &str, role: Option<&str>, dimension: &Dimension) -> Vec<String> {
+    if dimension.key_generation == KeyGeneration::Natural {
+        return vec![column.to_owned()];
+    }
+    let role = role.map_or_else(|| default_role(column), str::to_owned);
+    let prefix = format!("{}_", role.to_uppercase());
+    dimension
+        .natural_key
+        .iter()
+        .map(|nk| {
+            if nk.to_uppercase().starts_with(&prefix) {
+                nk.clone()
+            } else {
+                format!("{role}_{nk}")
+            }
+        })
+        .collect()
+}
+
+/// Resolve every load of the model; problems for those that do not resolve.
+pub fn plan_all(model: &Model) -> (Vec<LoadPlan<'_>>, Vec<Problem>) {
+    let mut plans = Vec::new();
+    let mut problems = Vec::new();
+    for (index, load) in model.loads.iter().enumerate() {
+        match plan(model, load, TableId { kind: TableKind::Load, index }) {
+            Ok(p) => plans.push(p),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    (plans, problems)
+}
+
+/// Resolve one load.
+///
+/// # Errors
+///
+/// Every problem found, located in the load's declaration.
+pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPlan<'m>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let at = |key: &'static str| Loc::table(id, key);
+    let table = model
+        .dimensions
+        .iter()
+        .find(|d| d.name == load.table)
+        .map(TableRef::Dimension)
+        .or_else(|| model.facts.iter().find(|f| f.name == load.table).map(TableRef::Fact));
+    let stage = model.stages.iter().find(|s| s.name == load.stage);
+    let format_name = load.file_format.as_deref().or(stage.map(|s| s.file_format.as_str()));
+    let format = format_name.and_then(|n| model.file_formats.iter().find(|f| f.name == n));
+    if table.is_none() {
+        let what = if model.bridges.iter().any(|b| b.name == load.table) {
+            "a bridge; dimensions and facts are loaded, bridges are maintained by their own process"
+        } else {
+            "not a dimension or fact of this model"
+        };
+        let names: Vec<&str> = model.tables().filter(|t| !matches!(t, TableRef::Bridge(_))).map(TableRef::name).collect();
+        problems.push(
+            Problem::new(
+                "dimgen::unknown_load_target",
+                format!("load of `{}`: it is {what}", load.table),
+                at("table"),
+                "nothing to load",
+            )
+            .help(format!("dimensions and facts: {}", names.join(", "))),
+        );
+    }
+    if stage.is_none() {
+        let names: Vec<&str> = model.stages.iter().map(|s| s.name.as_str()).collect();
+        problems.push(
+            Problem::new(
+                "dimgen::unknown_load_target",
+                format!("load of `{}` reads stage `{}`, which is not declared", load.table, load.stage),
+                at("stage"),
+                "no such stage",
+            )
+            .help(if names.is_empty() {
+                "declare it in a `[[stage]]`".to_owned()
+            } else {
+                format!("stages: {}", names.join(", "))
+            }),
+        );
+    }
+    if let (Some(name), None) = (load.file_format.as_deref(), format) {
+        problems.push(unknown_format(model, name, at("file_format")));
+    }
+    let (Some(table), Some(stage), Some(format)) = (table, stage, format) else {
+        return Err(problems);
+    };
+
+    let mut columns = Vec::new();
+    for column in model.physical_columns(table) {
+        match column.origin {
+            Origin::SurrogateKey(KeyGeneration::Natural) | Origin::Declared(_) => {}
+            _ => continue, // generated keys and SCD2 housekeeping are dimgen's
+        }
+        let declared = match column.origin {
+            Origin::Declared(i) => table.columns().get(i),
+            _ => None,
+        };
+        match declared.map(|c| &c.kind) {
+            Some(ColumnKind::Reference { dimension, role }) => {
+                let Some(dim) = model.dimension(dimension) else { continue };
+                let key_types: Vec<DataType> = dim
+                    .natural_key
+                    .iter()
+                    .map(|nk| {
+                        model
+                            .physical_columns(TableRef::Dimension(dim))
+                            .into_iter()
+                            .find(|c| &c.name == nk)
+                            .map_or(DataType::INTEGER, |c| c.sql_type)
+                    })
+                    .collect();
+                for (part, name) in lookup_names(&column.name, role.as_deref(), dim).into_iter().enumerate() {
+                    columns.push(LandingColumn {
+                        name,
+                        sql_type: key_types.get(part).copied().unwrap_or(column.sql_type),
+                        landing: Landing::Lookup {
+                            reference: column.name.clone(),
+                            dimension: dim,
+                            part,
+                        },
+                    });
+                }
+            }
+            _ => columns.push(LandingColumn {
+                name: column.name.clone(),
+                sql_type: column.sql_type,
+                landing: Landing::Value,
+            }),
+        }
+    }
+    for metadata in FileMetadata::ALL {
+        if load.metadata.contains(&metadata) {
+            columns.push(LandingColumn {
+                name: metadata.column().to_owned(),
+                sql_type: match metadata {
+                    FileMetadata::FileName => DataType::Varchar(None),
+                    FileMetadata::FileRowNumber => DataType::INTEGER,
+                    FileMetadata::LoadTime => DataType::TimestampLtz,
+                },
+                landing: Landing::Metadata(metadata),
+            });
+        }
+    }
+    // Two landing columns with one name (a declared `PATIENT_ID` beside the
+    // natural key of `PATIENT_KEY`).
+    for (i, c) in columns.iter().enumerate() {
+        if let Some(first) = columns[..i].iter().find(|o| o.name.eq_ignore_ascii_case(&c.name)) {
+            problems.push(
+                Problem::new(
+                    "dimgen::duplicate_column",
+                    format!(
+                        "the landing table of `{}` would have two columns named `{}` ({} and {})",
+                        load.table,
+                        c.name,
+                        describe(&first.landing),
+                        describe(&c.landing)
+                    ),
+                    at("table"),
+                    "landing columns collide",
+                )
+                .help("give the reference a `role`, which prefixes its natural-key columns"),
+            );
+        }
+    }
+
+    // The COPY mapping.
+    match &load.mapping {
+        CopyMapping::MatchByColumnName { .. } => {
+            if format.file_type == FileType::Csv && format.parse_header != Some(true) {
+                problems.push(
+                    Problem::new(
+                        "dimgen::copy_mapping_conflict",
+                        format!(
+                            "load of `{}` matches CSV columns by name, but file format `{}` does not parse the header",
+                            load.table, format.name
+                        ),
+                        at("match_by_column_name"),
+                        "CSV by name",
+                    )
+                    .help("set `parse_header = true` on the file format, or map by position with `projection = true`"),
+                );
+            }
+        }
+        CopyMapping::Projection { fields } => {
+            for (column, field) in fields {
+                let Some(c) = columns.iter().find(|c| &c.name == column) else {
+                    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                    problems.push(
+                        Problem::new(
+                            "dimgen::unknown_column",
+                            format!("`projection` of the load of `{}` names `{column}`, which is not a landing column", load.table),
+                            at("projection"),
+                            "no such landing column",
+                        )
+                        .help(format!("landing columns: {}", names.join(", "))),
+                    );
+                    continue;
+                };
+                if matches!(c.landing, Landing::Metadata(_)) {
+                    problems.push(Problem::new(
+                        "dimgen::copy_mapping_conflict",
+                        format!("`projection` maps `{column}`, which the COPY fills from file metadata"),
+                        at("projection"),
+                        "metadata column",
+                    ));
+                }
+                let positional = field.parse::<u32>().is_ok_and(|n| n >= 1);
+                if format.file_type == FileType::Csv && !positional {
+                    problems.push(
+                        Problem::new(
+                            "dimgen::copy_mapping_conflict",
+                            format!("`projection` maps `{column}` to `{field}`, but CSV fields are read by position"),
+                            at("projection"),
+                            "not a position",
+                        )
+                        .help(format!("e.g. `{column} = 3` for the third field")),
+                    );
+                }
+                if field.is_empty() || field.contains('"') || field.chars().any(char::is_control) {
+                    problems.push(Problem::new(
+                        "dimgen::invalid_name",
+                        format!("`projection` maps `{column}` to `{field}`, which is not a field name"),
+                        at("projection"),
+                        "not a field name",
+                    ));
+                }
+            }
+        }
+    }
+
+    // Facts: the event time that picks SCD2 versions.
+    if let Some(event_time) = &load.event_time {
+        match table {
+            TableRef::Fact(f) => {
+                let ok = f.columns.iter().find(|c| &c.name == event_time).is_some_and(|c| match &c.kind {
+                    ColumnKind::Reference { dimension, .. } => model.dimension(dimension).is_some_and(|d| {
+                        d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
+                    }),
+                    ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => is_temporal(*sql_type),
+                    _ => false,
+                });
+                if !ok {
+                    problems.push(
+                        Problem::new(
+                            "dimgen::unknown_column",
+                            format!(
+                                "`event_time = \"{event_time}\"` is not a date or timestamp column of `{}`, nor a reference to a date dimension with `yyyymmdd` keys",
+                                f.name
+                            ),
+                            at("event_time"),
+                            "not an event time",
+                        )
+                        .help("name the column whose date picks the SCD2 version of each dimension, e.g. `event_time = \"DATE_OF_SERVICE\"`"),
+                    );
+                }
+            }
+            _ => problems.push(Problem::new(
+                "dimgen::misplaced_key",
+                format!("load of dimension `{}` sets `event_time`, which only applies to facts", load.table),
+                at("event_time"),
+                "not a fact",
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(LoadPlan {
+            load,
+            table,
+            stage,
+            format,
+            columns,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn describe(landing: &Landing<'_>) -> String {
+    match landing {
+        Landing::Value => "a column of the table".to_owned(),
+        Landing::Lookup { reference, dimension, .. } => {
+            format!("the natural key of `{}` for `{reference}`", dimension.name)
+        }
+        Landing::Metadata(m) => format!("file metadata `{}`", m.as_str()),
+    }
+}
+
+fn unknown_format(model: &Model, name: &str, at: Loc) -> Problem {
+    let names: Vec<&str> = model.file_formats.iter().map(|f| f.name.as_str()).collect();
+    Problem::new(
+        "dimgen::unknown_load_target",
+        format!("file format `{name}` is not declared"),
+        at,
+        "no such file format",
+    )
+    .help(if names.is_empty() {
+        "declare it in a `[[file_format]]`".to_owned()
+    } else {
+        format!("file formats: {}", names.join(", "))
+    })
+}
+
+/// Whether `t` holds dates or instants.
+pub fn is_temporal(t: DataType) -> bool {
+    matches!(
+        t,
+        DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz
+    )
+}
+
+/// Problems of the stages, file formats and integrations (the loads are
+/// checked by [`plan`]).
+pub fn check_objects(model: &Model) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, format) in model.file_formats.iter().enumerate() {
+        let id = TableId { kind: TableKind::FileFormat, index };
+        let csv_only: [(&'static str, bool); 6] = [
+            ("field_delimiter", format.field_delimiter.is_some()),
+            ("record_delimiter", format.record_delimiter.is_some()),
+            ("skip_header", format.skip_header.is_some()),
+            ("parse_header", format.parse_header.is_some()),
+            ("field_optionally_enclosed_by", format.field_optionally_enclosed_by.is_some()),
+            ("empty_field_as_null", format.empty_field_as_null.is_some()),
+        ];
+        let text_only: [(&'static str, bool); 4] = [
+            ("null_if", format.null_if.is_some()),
+            ("trim_space", format.trim_space.is_some()),
+            ("date_format", format.date_format.is_some()),
+            ("timestamp_format", format.timestamp_format.is_some()),
+        ];
+        let json_only = [("strip_outer_array", format.strip_outer_array.is_some())];
+        let misplaced = |key: &'static str, applies: &str| {
+            Problem::new(
+                "dimgen::misplaced_key",
+                format!(
+                    "file format `{}` is {} but sets `{key}`, which only applies to {applies}",
+                    format.name,
+                    format.file_type.keyword()
+                ),
+                Loc::table(id, key),
+                "does not apply",
+            )
+        };
+        for (key, set) in csv_only {
+            if set && format.file_type != FileType::Csv {
+                problems.push(misplaced(key, "CSV"));
+            }
+        }
+        for (key, set) in text_only {
+            if set && format.file_type == FileType::Parquet {
+                problems.push(misplaced(key, "CSV and JSON"));
+            }
+        }
+        for (key, set) in json_only {
+            if set && format.file_type != FileType::Json {
+                problems.push(misplaced(key, "JSON"));
+            }
+        }
+    }
+    for (index, stage) in model.stages.iter().enumerate() {
+        let id = TableId { kind: TableKind::Stage, index };
+        let url = stage.url.as_str();
+        let scheme_ok = url.starts_with("s3://") && url.len() > "s3://".len();
+        if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) || url.contains('\'') {
+            problems.push(
+                Problem::new(
+                    "dimgen::invalid_url",
+                    format!("stage `{}`: `{url}` is not an S3 folder URL", stage.name),
+                    Loc::table(id, "url"),
+                    "expected s3://bucket/folder/",
+                )
+                .help("e.g. `url = \"s3://${bucket}/claims/model/fact/\"` (a folder: it ends with `/`)"),
+            );
+        }
+        if !stage.storage_integration.is_empty()
+            && !model.storage_integrations.iter().any(|i| i.name == stage.storage_integration)
+        {
+            let names: Vec<&str> = model.storage_integrations.iter().map(|i| i.name.as_str()).collect();
+            problems.push(
+                Problem::new(
+                    "dimgen::unknown_load_target",
+                    format!(
+                        "stage `{}` reads through storage integration `{}`, which is not declared",
+                        stage.name, stage.storage_integration
+                    ),
+                    Loc::table(id, "storage_integration"),
+                    "no such integration",
+                )
+                .help(if names.is_empty() {
+                    "declare it in a `[[storage_integration]]` (its DDL goes to the administrator's file)".to_owned()
+                } else {
+                    format!("integrations: {}", names.join(", "))
+                }),
+            );
+        }
+        if !model.file_formats.iter().any(|f| f.name == stage.file_format) {
+            problems.push(unknown_format(model, &stage.file_format, Loc::table(id, "file_format")));
+        }
+    }
+    for (index, integration) in model.storage_integrations.iter().enumerate() {
+        let id = TableId { kind: TableKind::StorageIntegration, index };
+        // One account-wide integration shared by environments must have one role.
+        let mut seen: Vec<(String, String, &str)> = Vec::new();
+        for env in &model.environments {
+            let resolve = |t: &str| crate::interpolate::resolve(t, &env.name, &env.vars).unwrap_or_else(|_| t.to_owned());
+            let (name, arn) = (resolve(&integration.name), resolve(&integration.aws_role_arn));
+            if let Some((_, other, other_env)) = seen.iter().find(|(n, a, _)| *n == name && *a != arn) {
+                problems.push(
+                    Problem::new(
+                        "dimgen::integration_conflict",
+                        format!(
+                            "storage integration `{name}` is shared by environments {other_env} and {} but its role differs (`{other}`, `{arn}`): each deployment would overwrite the other's",
+                            env.name
+                        ),
+                        Loc::table(id, "aws_role_arn"),
+                        "differs per environment",
+                    )
+                    .help("give each environment its own integration, e.g. `name = \"${env}_S3_INTEGRATION\"`, or one role for all"),
+                );
+                break;
+            }
+            seen.push((name, arn, &env.name));
+        }
+        let arn = integration.aws_role_arn.as_str();
+        if !arn.contains("${") && !(arn.starts_with("arn:aws") && arn.contains(":iam::") && arn.contains(":role/")) {
+            problems.push(
+                Problem::new(
+                    "dimgen::invalid_url",
+                    format!("storage integration `{}`: `{arn}` is not an IAM role ARN", integration.name),
+                    Loc::table(id, "aws_role_arn"),
+                    "expected arn:aws:iam::<account>:role/<name>",
+                )
+                .help("usually a variable per environment: `aws_role_arn = \"${aws_role_arn}\"`"),
+            );
+        }
+    }
+    for (index, load) in model.loads.iter().enumerate() {
+        let id = TableId { kind: TableKind::Load, index };
+        if load.aws_sns_topic.is_some() && !load.auto_ingest {
+            problems.push(
+                Problem::new(
+                    "dimgen::misplaced_key",
+                    format!("load of `{}` sets `aws_sns_topic` but not `auto_ingest = true`", load.table),
+                    Loc::table(id, "aws_sns_topic"),
+                    "needs auto_ingest",
+                )
+                .help("S3 notifications through SNS trigger auto-ingest pipes; a REST-triggered pipe has no topic"),
+            );
+        }
+        let path_ok = load
+            .path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '='))
+            && !load.path.starts_with('/')
+            && !load.path.contains("..");
+        if !path_ok {
+            problems.push(Problem::new(
+                "dimgen::invalid_name",
+                format!("load of `{}`: path `{}` is not a plain folder below the stage", load.table, load.path),
+                Loc::table(id, "path"),
+                "letters, digits, _ - . = and /",
+            ));
+        }
+        if let Some(first) = model.loads[..index].iter().position(|l| l.table == load.table) {
+            problems.push(
+                Problem::new(
+                    "dimgen::duplicate_table",
+                    format!("`{}` is loaded twice", load.table),
+                    Loc::table(id, "table"),
+                    "loaded again",
+                )
+                .also(Loc::table(TableId { kind: TableKind::Load, index: first }, "table"), "first here"),
+            );
+        }
+    }
+    problems
+}
