@@ -15,7 +15,19 @@
 //! let loaded = model_core::load_str("shop.toml", text).unwrap();
 //! let deployment = dimgen::generate(&loaded.model, "PROD").unwrap();
 //! let names: Vec<&str> = deployment.files.iter().map(|f| f.name.as_str()).collect();
-//! assert_eq!(names, ["01_database.sql", "02_tables.sql", "03_marts.sql", "04_roles.sql"]);
+//! assert_eq!(
+//!     names,
+//!     [
+//!         "00_storage_integrations.sql",
+//!         "01_database.sql",
+//!         "02_tables.sql",
+//!         "03_marts.sql",
+//!         "04_roles.sql",
+//!         "05_stages.sql",
+//!         "06_pipes.sql",
+//!         "07_loading.sql",
+//!     ]
+//! );
 //! assert!(deployment.deploy_sql().contains("CREATE TABLE IF NOT EXISTS SHOP.PROD.DIM_PRODUCT ("));
 //! ```
 
@@ -119,7 +131,10 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
             },
             OutputFile {
                 name: "06_pipes.sql".into(),
-                header: header("Snowpipes from the stages into the landing tables"),
+                header: format!(
+                    "{}-- AUTO_INGEST = TRUE pipes: `SHOW PIPES` gives each pipe's notification_channel (an SQS ARN);\n-- point the bucket's S3 event notifications at it. AUTO_INGEST = FALSE pipes load the files\n-- named to the Snowpipe REST API (insertFiles). See docs/ingestion.md.\n",
+                    header("Snowpipes from the stages into the landing tables")
+                ),
                 statements: loading::pipes(&target),
                 in_deploy: true,
             },

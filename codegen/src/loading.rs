@@ -205,6 +205,14 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
             alter: true,
         });
         for role in &integration.usage {
+            // This file runs first, before step 4 creates the model's roles:
+            // create a declared role here too (IF NOT EXISTS, as step 4 does).
+            if let Some(declared) = model.roles.iter().find(|r| &r.name == role) {
+                out.push(Statement::CreateRole {
+                    name: target.text(&declared.name),
+                    comment: target.comment(declared.comment.as_deref()),
+                });
+            }
             out.push(Statement::Grant {
                 privileges: vec!["USAGE"],
                 on: crate::writer::GrantOn::Integration(name.clone()),

@@ -66,11 +66,14 @@ fn run(command: Command) -> Result<(), String> {
             let loaded = load(&model)?;
             let m = &loaded.model;
             println!(
-                "{}: ok ({} dimensions, {} facts, {} bridges; environments: {})",
+                "{}: ok ({} dimensions, {} facts, {} bridges, {} marts, {} roles, {} loads; environments: {})",
                 model.display(),
                 m.dimensions.len(),
                 m.facts.len(),
                 m.bridges.len(),
+                m.marts.len(),
+                m.roles.len(),
+                m.loads.len(),
                 m.environments
                     .iter()
                     .map(|e| e.name.as_str())

@@ -52,10 +52,14 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
     assert_eq!(
         files_in(&a),
         [
+            "00_storage_integrations.sql",
             "01_database.sql",
             "02_tables.sql",
             "03_marts.sql",
             "04_roles.sql",
+            "05_stages.sql",
+            "06_pipes.sql",
+            "07_loading.sql",
             "deploy.sql"
         ]
     );
@@ -72,6 +76,14 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
         29
     );
     assert!(!tables.contains("CREATE OR REPLACE"));
+    // Stages and pipes are never replaced: recreating a stage stops its
+    // pipes, recreating a pipe loses its load history.
+    for file in ["05_stages.sql", "06_pipes.sql", "07_loading.sql"] {
+        let text = std::fs::read_to_string(a.join(file)).unwrap();
+        assert!(!text.contains("CREATE OR REPLACE"), "{file}");
+    }
+    let pipes = std::fs::read_to_string(a.join("06_pipes.sql")).unwrap();
+    assert_eq!(pipes.matches("CREATE PIPE IF NOT EXISTS HEALTH_TECH.PROD.PROD_").count(), 21);
     // No staging folder left beside the output.
     assert!(
         files_in(tmp.path()).iter().all(|n| !n.starts_with(".dimgen-")),
@@ -145,7 +157,7 @@ fn check_reports_a_clean_model() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
-        "schemas/healthcare.toml: ok (13 dimensions, 8 facts, 8 bridges; environments: DEV, PROD, STAGE)\n"
+        "schemas/healthcare.toml: ok (13 dimensions, 8 facts, 8 bridges, 9 marts, 4 roles, 21 loads; environments: DEV, PROD, STAGE)\n"
     );
 }
 

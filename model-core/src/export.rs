@@ -5,7 +5,9 @@
 //! keys, one `[environments.NAME]` table per environment, then
 //! `[[dimension]]`, `[[fact]]` and `[[bridge]]` tables in model order, each
 //! with its `columns = [ ... ]` written one inline table per line, then
-//! `[[mart]]` and `[[role]]` tables in model order. A key is written only
+//! `[[mart]]` and `[[role]]` tables, then the ingestion: `[[file_format]]`,
+//! `[[storage_integration]]`, `[[stage]]` and `[[load]]` tables, each kind in
+//! model order. A key is written only
 //! when its value differs from what the loader assumes without it, so the
 //! export reads like a file written by hand; arrays too long for a line are
 //! written one item per line.
@@ -18,8 +20,9 @@ use std::fmt::Write as _;
 
 use crate::load::default_key;
 use crate::model::{
-    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Environment, Fact, FactType,
-    Grain, Grant, KeyGeneration, Mart, MartKind, Model, RefreshMode, Role, ScdType, Scope, Through,
+    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension, EffectiveDating, Environment,
+    Fact, FactType, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode,
+    Role, ScdType, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -34,6 +37,8 @@ const DEFAULT_FACT_TYPE: FactType = FactType::Transaction;
 const DEFAULT_REFRESH_MODE: RefreshMode = RefreshMode::Auto;
 /// The role parent the loader assumes when `parent` is absent.
 const DEFAULT_PARENT: &str = "SYSADMIN";
+/// The roles given USAGE on a storage integration when `usage` is absent.
+const DEFAULT_USAGE: &[&str] = &["SYSADMIN"];
 /// Lines longer than this write their array one item per line.
 const WIDTH: usize = 120;
 
@@ -61,6 +66,14 @@ const WIDTH: usize = 120;
 /// - a mart with two `Count`s (a file has one `count`: a duplicate key);
 /// - `AsOf::FactDate("all")` or `AsOf::FactDate("current")` (a fact column
 ///   with that name): it comes back as `AsOf::All` or `AsOf::Current`.
+///
+/// The ingestion sections round-trip whole. Only their text is normalized:
+/// a projection source that reads as an integer is written as one
+/// (`{ ID = "3" }` exports as `{ ID = 3 }`; both load as the text `"3"`), an
+/// empty projection table (`projection = {}`) as `projection = true`, and
+/// `match_by_column_name = "case_insensitive"`, `auto_ingest = false`,
+/// `usage = ["SYSADMIN"]` and the default pipe and landing names are left
+/// out. `null_if = []` and `usage = []` are kept: they differ from no key.
 ///
 /// [`validate`]: crate::validate
 ///
@@ -90,11 +103,10 @@ pub fn to_toml(model: &Model) -> String {
         bridges,
         marts,
         roles,
-        // Not exported yet.
-        file_formats: _,
-        storage_integrations: _,
-        stages: _,
-        loads: _,
+        file_formats,
+        storage_integrations,
+        stages,
+        loads,
     } = model;
     let mut doc = Document::default();
     if name != DEFAULT_MODEL_NAME {
@@ -119,6 +131,18 @@ pub fn to_toml(model: &Model) -> String {
     }
     for role in roles {
         doc.role(role);
+    }
+    for format in file_formats {
+        doc.file_format(format);
+    }
+    for integration in storage_integrations {
+        doc.storage_integration(integration);
+    }
+    for stage in stages {
+        doc.stage(stage);
+    }
+    for load in loads {
+        doc.load(load);
     }
     doc.text
 }
@@ -176,6 +200,23 @@ impl Document {
             self.field(key, &one_line);
         } else {
             self.field(key, &wrapped(items, ""));
+        }
+    }
+
+    /// `key = value` when there is a value, written by `write`.
+    fn optional_with<T>(&mut self, key: &str, value: Option<T>, write: impl Fn(T) -> String) {
+        if let Some(value) = value {
+            self.field(key, &write(value));
+        }
+    }
+
+    /// Like [`list`](Self::list), but an empty list is written `key = []`
+    /// (where the loader tells an empty list from an absent key).
+    fn present_list(&mut self, key: &str, items: &[String]) {
+        if items.is_empty() {
+            self.field(key, "[]");
+        } else {
+            self.list(key, items);
         }
     }
 
@@ -431,6 +472,150 @@ impl Document {
     }
 }
 
+impl Document {
+    fn file_format(&mut self, format: &FileFormat) {
+        let FileFormat {
+            name,
+            comment,
+            file_type,
+            compression,
+            field_delimiter,
+            record_delimiter,
+            skip_header,
+            parse_header,
+            field_optionally_enclosed_by,
+            null_if,
+            empty_field_as_null,
+            trim_space,
+            date_format,
+            timestamp_format,
+            strip_outer_array,
+        } = format;
+        self.header("[[file_format]]");
+        self.field("name", &string(name));
+        self.optional("comment", comment.as_deref());
+        self.field("type", &string(file_type.as_str()));
+        self.optional("compression", compression.as_deref());
+        self.optional("field_delimiter", field_delimiter.as_deref());
+        self.optional("record_delimiter", record_delimiter.as_deref());
+        self.optional_with("skip_header", *skip_header, |n| n.to_string());
+        self.optional_with("parse_header", *parse_header, |b| b.to_string());
+        self.optional("field_optionally_enclosed_by", field_optionally_enclosed_by.as_deref());
+        if let Some(markers) = null_if {
+            // `null_if = []` (no markers) is not the same as no `null_if`.
+            self.present_list("null_if", markers);
+        }
+        self.optional_with("empty_field_as_null", *empty_field_as_null, |b| b.to_string());
+        self.optional_with("trim_space", *trim_space, |b| b.to_string());
+        self.optional("date_format", date_format.as_deref());
+        self.optional("timestamp_format", timestamp_format.as_deref());
+        self.optional_with("strip_outer_array", *strip_outer_array, |b| b.to_string());
+    }
+
+    fn storage_integration(&mut self, integration: &StorageIntegration) {
+        let StorageIntegration {
+            name,
+            comment,
+            aws_role_arn,
+            usage,
+        } = integration;
+        self.header("[[storage_integration]]");
+        self.field("name", &string(name));
+        self.optional("comment", comment.as_deref());
+        self.field("aws_role_arn", &string(aws_role_arn));
+        // Without `usage` the loader grants it to SYSADMIN; `usage = []`
+        // grants it to no one.
+        if *usage != DEFAULT_USAGE {
+            self.present_list("usage", usage);
+        }
+    }
+
+    fn stage(&mut self, stage: &Stage) {
+        let Stage {
+            name,
+            comment,
+            url,
+            storage_integration,
+            file_format,
+        } = stage;
+        self.header("[[stage]]");
+        self.field("name", &string(name));
+        self.optional("comment", comment.as_deref());
+        self.field("url", &string(url));
+        // Required by the loader, even when empty.
+        self.field("storage_integration", &string(storage_integration));
+        self.field("file_format", &string(file_format));
+    }
+
+    fn load(&mut self, load: &Load) {
+        let Load {
+            table,
+            stage,
+            path,
+            pipe,
+            landing,
+            file_format,
+            mapping,
+            metadata,
+            auto_ingest,
+            aws_sns_topic,
+            error_integration,
+            pattern,
+            on_error,
+            warehouse,
+            schedule,
+            event_time,
+        } = load;
+        self.header("[[load]]");
+        self.field("table", &string(table));
+        self.field("stage", &string(stage));
+        if !path.is_empty() {
+            self.field("path", &string(path));
+        }
+        if *pipe != default_pipe(table) {
+            self.field("pipe", &string(pipe));
+        }
+        if *landing != default_landing(table) {
+            self.field("landing", &string(landing));
+        }
+        self.optional("file_format", file_format.as_deref());
+        match mapping {
+            CopyMapping::MatchByColumnName { case_sensitive: false } => {}
+            CopyMapping::MatchByColumnName { case_sensitive: true } => {
+                self.field("match_by_column_name", &string("case_sensitive"));
+            }
+            CopyMapping::Projection { fields } if fields.is_empty() => self.field("projection", "true"),
+            CopyMapping::Projection { fields } => self.field("projection", &projection(fields)),
+        }
+        let metadata: Vec<String> = metadata.iter().map(|m| FileMetadata::as_str(*m).to_owned()).collect();
+        self.list("metadata", &metadata);
+        if *auto_ingest {
+            self.field("auto_ingest", "true");
+        }
+        self.optional("aws_sns_topic", aws_sns_topic.as_deref());
+        self.optional("error_integration", error_integration.as_deref());
+        self.optional("pattern", pattern.as_deref());
+        self.optional_with("on_error", *on_error, |e| string(e.as_str()));
+        self.field("warehouse", &string(warehouse));
+        self.optional("schedule", schedule.as_deref());
+        self.optional("event_time", event_time.as_deref());
+    }
+}
+
+/// A load's `projection = { COLUMN = "field", ... }`: a source that reads as
+/// an integer (a CSV position, `3`) is written as one, as by hand; the loader
+/// reads either spelling back as the same text.
+fn projection(fields: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<(String, String)> = fields
+        .iter()
+        .map(|(column, field)| {
+            let position = field.parse::<i64>().ok().filter(|n| n.to_string() == *field);
+            (key(column), position.map_or_else(|| string(field), |n| n.to_string()))
+        })
+        .collect();
+    inline(&pairs)
+}
+
 /// A mart's `through = { bridge = ..., reference = ..., role = ... }`.
 fn through(through: &Through) -> String {
     let Through {
@@ -634,7 +819,7 @@ fn basic_string(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::DataType;
-    use crate::model::Access;
+    use crate::model::{Access, FileType, OnError};
 
     /// Hostile texts: quotes of both kinds, backslashes, line breaks, tabs,
     /// control characters, non-ASCII, placeholders and TOML syntax.
@@ -1484,6 +1669,473 @@ grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
             let exported = to_toml(&model);
             assert_eq!(load(&exported), model, "{text:?}\n{exported}");
         }
+    }
+
+    /// [`MART_MODEL`] with a loader role, ready for ingestion sections.
+    fn ingest_model(sections: &str) -> String {
+        format!("{MART_MODEL}\n[[role]]\nname = \"LOADER\"\n{sections}")
+    }
+
+    /// The export from the first `[[file_format]]` on.
+    fn ingestion(exported: &str) -> &str {
+        let start = ["[[file_format]]", "[[storage_integration]]", "[[stage]]", "[[load]]"]
+            .iter()
+            .filter_map(|header| exported.find(header))
+            .min();
+        &exported[start.unwrap_or(exported.len())..]
+    }
+
+    #[test]
+    fn ingestion_defaults_are_left_out() {
+        let exported = round_trip(&ingest_model(
+            r#"
+[[file_format]]
+name = "CSV_HEADER"
+type = "csv"
+parse_header = true
+
+[[file_format]]
+name = "PARQUET_FORMAT"
+type = "parquet"
+
+[[storage_integration]]
+name = "S3_INTEGRATION"
+aws_role_arn = "arn:aws:iam::123456789012:role/loader"
+usage = "SYSADMIN"
+
+[[stage]]
+name = "CSV_STAGE"
+url = "s3://bucket/csv/"
+storage_integration = "S3_INTEGRATION"
+file_format = "CSV_HEADER"
+
+[[stage]]
+name = "PARQUET_STAGE"
+url = "s3://bucket/parquet/"
+storage_integration = "S3_INTEGRATION"
+file_format = "PARQUET_FORMAT"
+
+[[load]]
+table = "DIM_PATIENT"
+stage = "CSV_STAGE"
+path = ""
+pipe = "DIM_PATIENT_PIPE"
+landing = "DIM_PATIENT_LANDING"
+match_by_column_name = "case_insensitive"
+metadata = []
+auto_ingest = false
+warehouse = "WH"
+
+[[load]]
+table = "DIM_PROVIDER"
+stage = "PARQUET_STAGE"
+projection = false
+warehouse = "WH"
+"#,
+        ));
+        assert_eq!(
+            ingestion(&exported),
+            r#"[[file_format]]
+name = "CSV_HEADER"
+type = "csv"
+parse_header = true
+
+[[file_format]]
+name = "PARQUET_FORMAT"
+type = "parquet"
+
+[[storage_integration]]
+name = "S3_INTEGRATION"
+aws_role_arn = "arn:aws:iam::123456789012:role/loader"
+
+[[stage]]
+name = "CSV_STAGE"
+url = "s3://bucket/csv/"
+storage_integration = "S3_INTEGRATION"
+file_format = "CSV_HEADER"
+
+[[stage]]
+name = "PARQUET_STAGE"
+url = "s3://bucket/parquet/"
+storage_integration = "S3_INTEGRATION"
+file_format = "PARQUET_FORMAT"
+
+[[load]]
+table = "DIM_PATIENT"
+stage = "CSV_STAGE"
+warehouse = "WH"
+
+[[load]]
+table = "DIM_PROVIDER"
+stage = "PARQUET_STAGE"
+warehouse = "WH"
+"#
+        );
+        // Built in Rust with the constructors: the same model.
+        let model = load(&exported);
+        let mut csv = FileFormat::new("CSV_HEADER", FileType::Csv);
+        csv.parse_header = Some(true);
+        assert_eq!(
+            model.file_formats,
+            [csv, FileFormat::new("PARQUET_FORMAT", FileType::Parquet)]
+        );
+        assert_eq!(model.storage_integrations[0].usage, ["SYSADMIN"]);
+        assert_eq!(
+            model.loads,
+            [
+                Load::new("DIM_PATIENT", "CSV_STAGE", "WH"),
+                Load::new("DIM_PROVIDER", "PARQUET_STAGE", "WH")
+            ]
+        );
+    }
+
+    #[test]
+    fn every_ingestion_key_other_than_its_default_is_written() {
+        let exported = round_trip(&ingest_model(
+            r#"
+[[file_format]]
+name = "CSV_FORMAT"
+comment = "pipe-separated"
+type = "csv"
+compression = "gzip"
+field_delimiter = "|"
+record_delimiter = "\r\n"
+skip_header = 1
+parse_header = false
+field_optionally_enclosed_by = '"'
+null_if = ["", "NULL", "\\N"]
+empty_field_as_null = false
+trim_space = true
+date_format = "YYYY-MM-DD"
+timestamp_format = "AUTO"
+
+[[file_format]]
+name = "JSON_FORMAT"
+type = "json"
+null_if = []
+trim_space = false
+strip_outer_array = true
+
+[[file_format]]
+name = "CSV_HEADER"
+type = "csv"
+skip_header = 0
+parse_header = true
+empty_field_as_null = true
+
+[[storage_integration]]
+name = "${env}_S3"
+comment = "the buckets"
+aws_role_arn = "arn:aws:iam::123456789012:role/loader"
+usage = "LOADER"
+
+[[storage_integration]]
+name = "UNUSED_S3"
+aws_role_arn = "arn:aws:iam::123456789012:role/unused"
+usage = []
+
+[[storage_integration]]
+name = "SHARED_S3"
+aws_role_arn = "arn:aws:iam::123456789012:role/shared"
+usage = ["LOADER", "SYSADMIN"]
+
+[[stage]]
+name = "${env}_CSV_STAGE"
+comment = "CSV files"
+url = "s3://bucket/csv/"
+storage_integration = "${env}_S3"
+file_format = "CSV_FORMAT"
+
+[[stage]]
+name = "JSON_STAGE"
+url = "s3://bucket/json/"
+storage_integration = "SHARED_S3"
+file_format = "JSON_FORMAT"
+
+[[load]]
+table = "FACT_CLAIMS"
+stage = "${env}_CSV_STAGE"
+path = "claims/year=2024/"
+pipe = "${env}_CLAIMS_PIPE"
+landing = "CLAIMS_LANDING"
+projection = { CLAIM_ID = 1, SERVICE_DATE = 2, "PATIENT_ID" = 3, PROVIDER_ID = "4", PAID = "5", ALLOWED = 6, BALANCE = 7, GLUCOSE = 8 }
+metadata = ["load_time", "file_name", "file_row_number"]
+auto_ingest = true
+aws_sns_topic = "arn:aws:sns:us-east-1:123456789012:claims"
+error_integration = "LOAD_ERRORS"
+pattern = ".*[.]csv[.]gz"
+on_error = "skip_file"
+warehouse = "${env}_LOAD_WH"
+schedule = "5 MINUTES"
+event_time = "SERVICE_DATE"
+
+[[load]]
+table = "DIM_PATIENT"
+stage = "JSON_STAGE"
+match_by_column_name = "case_sensitive"
+metadata = "file_name"
+auto_ingest = true
+on_error = "continue"
+warehouse = "WH"
+
+[[load]]
+table = "DIM_PROVIDER"
+stage = "JSON_STAGE"
+projection = { FULL_NAME = "name.full", PROVIDER_ID = "03" }
+on_error = "abort_statement"
+warehouse = "WH"
+
+[[load]]
+table = "DIM_DATE"
+stage = "JSON_STAGE"
+file_format = "CSV_FORMAT"
+projection = true
+warehouse = "WH"
+"#,
+        ));
+        assert_eq!(
+            ingestion(&exported),
+            r#"[[file_format]]
+name = "CSV_FORMAT"
+comment = "pipe-separated"
+type = "csv"
+compression = "gzip"
+field_delimiter = "|"
+record_delimiter = "\r\n"
+skip_header = 1
+parse_header = false
+field_optionally_enclosed_by = '"'
+null_if = ["", "NULL", '\N']
+empty_field_as_null = false
+trim_space = true
+date_format = "YYYY-MM-DD"
+timestamp_format = "AUTO"
+
+[[file_format]]
+name = "JSON_FORMAT"
+type = "json"
+null_if = []
+trim_space = false
+strip_outer_array = true
+
+[[file_format]]
+name = "CSV_HEADER"
+type = "csv"
+skip_header = 0
+parse_header = true
+empty_field_as_null = true
+
+[[storage_integration]]
+name = "${env}_S3"
+comment = "the buckets"
+aws_role_arn = "arn:aws:iam::123456789012:role/loader"
+usage = ["LOADER"]
+
+[[storage_integration]]
+name = "UNUSED_S3"
+aws_role_arn = "arn:aws:iam::123456789012:role/unused"
+usage = []
+
+[[storage_integration]]
+name = "SHARED_S3"
+aws_role_arn = "arn:aws:iam::123456789012:role/shared"
+usage = ["LOADER", "SYSADMIN"]
+
+[[stage]]
+name = "${env}_CSV_STAGE"
+comment = "CSV files"
+url = "s3://bucket/csv/"
+storage_integration = "${env}_S3"
+file_format = "CSV_FORMAT"
+
+[[stage]]
+name = "JSON_STAGE"
+url = "s3://bucket/json/"
+storage_integration = "SHARED_S3"
+file_format = "JSON_FORMAT"
+
+[[load]]
+table = "FACT_CLAIMS"
+stage = "${env}_CSV_STAGE"
+path = "claims/year=2024/"
+pipe = "${env}_CLAIMS_PIPE"
+landing = "CLAIMS_LANDING"
+projection = { ALLOWED = 6, BALANCE = 7, CLAIM_ID = 1, GLUCOSE = 8, PAID = 5, PATIENT_ID = 3, PROVIDER_ID = 4, SERVICE_DATE = 2 }
+metadata = ["load_time", "file_name", "file_row_number"]
+auto_ingest = true
+aws_sns_topic = "arn:aws:sns:us-east-1:123456789012:claims"
+error_integration = "LOAD_ERRORS"
+pattern = ".*[.]csv[.]gz"
+on_error = "skip_file"
+warehouse = "${env}_LOAD_WH"
+schedule = "5 MINUTES"
+event_time = "SERVICE_DATE"
+
+[[load]]
+table = "DIM_PATIENT"
+stage = "JSON_STAGE"
+match_by_column_name = "case_sensitive"
+metadata = ["file_name"]
+auto_ingest = true
+on_error = "continue"
+warehouse = "WH"
+
+[[load]]
+table = "DIM_PROVIDER"
+stage = "JSON_STAGE"
+projection = { FULL_NAME = "name.full", PROVIDER_ID = "03" }
+on_error = "abort_statement"
+warehouse = "WH"
+
+[[load]]
+table = "DIM_DATE"
+stage = "JSON_STAGE"
+file_format = "CSV_FORMAT"
+projection = true
+warehouse = "WH"
+"#
+        );
+        let model = load(&exported);
+        // Every choice of every enumeration occurs.
+        let types: Vec<FileType> = model.file_formats.iter().map(|f| f.file_type).collect();
+        assert!(types.contains(&FileType::Csv) && types.contains(&FileType::Json));
+        let on_errors: Vec<OnError> = model.loads.iter().filter_map(|l| l.on_error).collect();
+        assert_eq!(
+            on_errors,
+            [OnError::SkipFile, OnError::Continue, OnError::AbortStatement]
+        );
+        assert_eq!(
+            model.loads[0].mapping,
+            CopyMapping::Projection {
+                fields: [
+                    "CLAIM_ID",
+                    "SERVICE_DATE",
+                    "PATIENT_ID",
+                    "PROVIDER_ID",
+                    "PAID",
+                    "ALLOWED",
+                    "BALANCE",
+                    "GLUCOSE"
+                ]
+                .into_iter()
+                .zip(1..)
+                .map(|(column, position)| (column.to_owned(), format!("{position}")))
+                .collect()
+            }
+        );
+        assert_eq!(
+            model.loads[0].metadata,
+            [
+                FileMetadata::LoadTime,
+                FileMetadata::FileName,
+                FileMetadata::FileRowNumber
+            ]
+        );
+        assert_eq!(
+            model.loads[3].mapping,
+            CopyMapping::Projection {
+                fields: BTreeMap::new()
+            }
+        );
+    }
+
+    #[test]
+    fn hostile_strings_in_ingestion_survive_a_round_trip() {
+        let mut model = load(&ingest_model(
+            r#"
+[[file_format]]
+name = "CSV_FORMAT"
+type = "csv"
+parse_header = true
+[[file_format]]
+name = "JSON_FORMAT"
+type = "json"
+[[storage_integration]]
+name = "S3"
+aws_role_arn = "arn:aws:iam::123456789012:role/loader"
+[[stage]]
+name = "CSV_STAGE"
+url = "s3://bucket/csv/"
+storage_integration = "S3"
+file_format = "CSV_FORMAT"
+[[stage]]
+name = "JSON_STAGE"
+url = "s3://bucket/json/"
+storage_integration = "S3"
+file_format = "JSON_FORMAT"
+[[load]]
+table = "FACT_CLAIMS"
+stage = "CSV_STAGE"
+auto_ingest = true
+warehouse = "WH"
+[[load]]
+table = "DIM_PROVIDER"
+stage = "JSON_STAGE"
+projection = { FULL_NAME = "name" }
+warehouse = "WH"
+"#,
+        ));
+        model.environments[0].vars = BTreeMap::from([("var".to_owned(), "x".to_owned())]);
+        for text in HOSTILE {
+            let usable = !text.trim().is_empty() && !text.chars().any(char::is_control);
+            let csv = &mut model.file_formats[0];
+            csv.comment = Some((*text).to_owned());
+            // `compression` is a choice (checked by validation).
+            for option in [
+                &mut csv.field_delimiter,
+                &mut csv.record_delimiter,
+                &mut csv.field_optionally_enclosed_by,
+                &mut csv.date_format,
+                &mut csv.timestamp_format,
+            ] {
+                *option = Some((*text).to_owned());
+            }
+            csv.null_if = Some(vec![(*text).to_owned(), String::new()]);
+            model.storage_integrations[0].comment = Some((*text).to_owned());
+            model.stages[0].comment = Some((*text).to_owned());
+            let fact_load = &mut model.loads[0];
+            for option in [
+                &mut fact_load.aws_sns_topic,
+                &mut fact_load.error_integration,
+                &mut fact_load.pattern,
+                &mut fact_load.schedule,
+            ] {
+                *option = Some((*text).to_owned());
+            }
+            if usable {
+                (*text).clone_into(&mut fact_load.warehouse);
+                fact_load.pipe = format!("{text}_PIPE");
+                fact_load.landing = format!("{text}_LANDING");
+                // A JSON path: anything but quotes and control characters.
+                if !text.contains('"') {
+                    model.loads[1].mapping = CopyMapping::Projection {
+                        fields: BTreeMap::from([("FULL_NAME".to_owned(), (*text).to_owned())]),
+                    };
+                }
+            }
+            assert_eq!(crate::validate(&model), Vec::new(), "{text:?}");
+            let exported = to_toml(&model);
+            assert_eq!(load(&exported), model, "{text:?}\n{exported}");
+        }
+    }
+
+    #[test]
+    fn projection_sources_are_integers_only_when_they_read_back_the_same() {
+        let fields = BTreeMap::from(
+            [
+                ("A", "3"),
+                ("B", "03"),
+                ("C", "+3"),
+                ("D", "-1"),
+                ("E", "99999999999999999999"),
+                ("F", "x"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        assert_eq!(
+            projection(&fields),
+            r#"{ A = 3, B = "03", C = "+3", D = -1, E = "99999999999999999999", F = "x" }"#
+        );
     }
 
     #[test]

@@ -274,6 +274,29 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             }
         }
         CopyMapping::Projection { fields } => {
+            // CSV fields have no names: once one position is given, every
+            // landing column needs one (a default of "its own place" would
+            // silently collide with the positions given).
+            let missing: Vec<&str> = columns
+                .iter()
+                .filter(|c| !matches!(c.landing, Landing::Metadata(_)) && !fields.contains_key(&c.name))
+                .map(|c| c.name.as_str())
+                .collect();
+            if format.file_type == FileType::Csv && !fields.is_empty() && !missing.is_empty() {
+                problems.push(
+                    Problem::new(
+                        "dimgen::copy_mapping_conflict",
+                        format!(
+                            "`projection` of the load of `{}` gives CSV positions for some landing columns but not for {}",
+                            load.table,
+                            missing.join(", ")
+                        ),
+                        at("projection"),
+                        "positions missing",
+                    )
+                    .help("give every landing column its field position, or write `projection = true` for fields 1..n in landing order"),
+                );
+            }
             for (column, field) in fields {
                 let Some(c) = columns.iter().find(|c| &c.name == column) else {
                     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
@@ -421,6 +444,26 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             ("timestamp_format", format.timestamp_format.is_some()),
         ];
         let json_only = [("strip_outer_array", format.strip_outer_array.is_some())];
+        if let Some(compression) = &format.compression {
+            let choices: &[&str] = match format.file_type {
+                FileType::Parquet => &["auto", "lzo", "snappy", "none"],
+                _ => &["auto", "gzip", "bz2", "brotli", "zstd", "deflate", "raw_deflate", "none"],
+            };
+            if !choices.contains(&compression.to_lowercase().as_str()) {
+                problems.push(
+                    Problem::new(
+                        "dimgen::invalid_choice",
+                        format!(
+                            "`compression = \"{compression}\"` is not a {} compression",
+                            format.file_type.keyword()
+                        ),
+                        Loc::table(id, "compression"),
+                        "invalid choice",
+                    )
+                    .help(format!("use one of {}", choices.join(", "))),
+                );
+            }
+        }
         let misplaced = |key: &'static str, applies: &str| {
             Problem::new(
                 "dimgen::misplaced_key",
@@ -453,7 +496,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         let id = TableId { kind: TableKind::Stage, index };
         let url = stage.url.as_str();
         let scheme_ok = url.starts_with("s3://") && url.len() > "s3://".len();
-        if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) || url.contains('\'') {
+        if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) {
             problems.push(
                 Problem::new(
                     "dimgen::invalid_url",
