@@ -140,7 +140,9 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
             },
             OutputFile {
                 name: "07_loading.sql".into(),
-                header: header("streams on the landing tables and the tasks whose MERGE maintains each dimension and fact"),
+                header: header(
+                    "streams on the landing tables and the tasks whose MERGE maintains each dimension and fact",
+                ),
                 statements: loading::loading(&target),
                 in_deploy: true,
             },

@@ -6,8 +6,10 @@
 //!
 //! Nothing here is replaced: stages, pipes and streams are
 //! `CREATE ... IF NOT EXISTS` (recreating a stage stops its pipes, a pipe
-//! loses its load history, a stream its offset); stages and file formats are
-//! brought up to date with `ALTER ... SET`; tasks are `CREATE OR ALTER`.
+//! loses its load history, a stream its offset; even `ALTER STAGE ... SET URL`
+//! stops its auto-ingest pipes, so stages are not altered either); file
+//! formats and integrations are brought up to date with `ALTER ... SET`;
+//! tasks are `CREATE OR ALTER`.
 
 use std::fmt::{self, Display, Write as _};
 
@@ -85,7 +87,11 @@ fn col(alias: &str, name: &str) -> String {
 }
 
 fn idents<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    names.into_iter().map(|n| Ident(n).to_string()).collect::<Vec<_>>().join(", ")
+    names
+        .into_iter()
+        .map(|n| Ident(n).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Options of a file format, in Snowflake's documented order.
@@ -179,7 +185,11 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
             if resolve(&integration.name) != name {
                 continue;
             }
-            for stage in model.stages.iter().filter(|s| s.storage_integration == integration.name) {
+            for stage in model
+                .stages
+                .iter()
+                .filter(|s| s.storage_integration == integration.name)
+            {
                 locations.push(resolve(&stage.url));
             }
         }
@@ -223,8 +233,7 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
     out
 }
 
-/// Step 5: external stages (created, then brought up to date) and the
-/// landing table of every load.
+/// Step 5: external stages and the landing table of every load.
 pub fn stages(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
     let mut out = Vec::new();
@@ -234,16 +243,13 @@ pub fn stages(target: &Target<'_>) -> Vec<Statement> {
         let integration = target.text(&stage.storage_integration);
         let format = target.object(&stage.file_format);
         let comment = target.comment(stage.comment.as_deref());
-        for alter in [false, true] {
-            out.push(Statement::Stage {
-                name: name.clone(),
-                url: url.clone(),
-                storage_integration: integration.clone(),
-                file_format: format.clone(),
-                comment: comment.clone(),
-                alter,
-            });
-        }
+        out.push(Statement::Stage {
+            name,
+            url,
+            storage_integration: integration,
+            file_format: format,
+            comment,
+        });
     }
     let (plans, _) = plan_all(model); // validated before generation
     for plan in &plans {
@@ -289,7 +295,10 @@ fn stream_name(landing: &str) -> String {
 pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
     let load = plan.load;
     let data: Vec<&LandingColumn<'_>> = plan.data_columns().collect();
-    let metadata: Vec<FileMetadata> = FileMetadata::ALL.into_iter().filter(|m| plan.metadata(*m).is_some()).collect();
+    let metadata: Vec<FileMetadata> = FileMetadata::ALL
+        .into_iter()
+        .filter(|m| plan.metadata(*m).is_some())
+        .collect();
     let mut copy = Copy {
         into: target.object(&load.landing),
         columns: Vec::new(),
@@ -302,11 +311,15 @@ pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
         match_by_column_name: None,
         include_metadata: Vec::new(),
         pattern: load.pattern.as_deref().map(|p| target.text(p)),
-        on_error: load.on_error.map(|e| e.keyword()),
+        on_error: load.on_error.map(model_core::model::OnError::keyword),
     };
     match &load.mapping {
         CopyMapping::MatchByColumnName { case_sensitive } => {
-            copy.match_by_column_name = Some(if *case_sensitive { "CASE_SENSITIVE" } else { "CASE_INSENSITIVE" });
+            copy.match_by_column_name = Some(if *case_sensitive {
+                "CASE_SENSITIVE"
+            } else {
+                "CASE_INSENSITIVE"
+            });
             copy.include_metadata = metadata.iter().map(|m| (m.column().to_owned(), m.source())).collect();
         }
         CopyMapping::Projection { fields } => {
@@ -324,9 +337,10 @@ pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
             copy.select = data
                 .iter()
                 .zip(&positions)
-                .map(|(c, position)| match plan.format.file_type {
-                    FileType::Csv => format!("${position}"),
-                    _ => {
+                .map(|(c, position)| {
+                    if plan.format.file_type == FileType::Csv {
+                        format!("${position}")
+                    } else {
                         let field = fields.get(&c.name).map_or(c.name.as_str(), String::as_str);
                         let path: Vec<String> = field.split('.').map(|p| format!("\"{p}\"")).collect();
                         format!("$1:{}::{}", path.join("."), c.sql_type)
@@ -381,7 +395,11 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
         out.push(Statement::CreateStream {
             name: stream.clone(),
             table: landing,
-            comment: Some(format!("New rows of {} for task {}.", plan.load.landing, task_name(plan.table.name()))),
+            comment: Some(format!(
+                "New rows of {} for task {}.",
+                plan.load.landing,
+                task_name(plan.table.name())
+            )),
         });
         let task = target.object(&task_name(plan.table.name()));
         out.push(Statement::AlterTask {
@@ -398,10 +416,17 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
             warehouse: target.text(&plan.load.warehouse),
             schedule: plan.load.schedule.as_deref().map(|s| target.text(s)),
             when_stream: Some(stream.clone()),
-            comment: Some(format!("Merges new rows of {} into {} ({what}).", plan.load.landing, plan.table.name())),
+            comment: Some(format!(
+                "Merges new rows of {} into {} ({what}).",
+                plan.load.landing,
+                plan.table.name()
+            )),
             body: Statement::Merge(Box::new(merge(target, plan, stream))),
         })));
-        out.push(Statement::AlterTask { name: task, resume: true });
+        out.push(Statement::AlterTask {
+            name: task,
+            resume: true,
+        });
     }
     out
 }
@@ -425,13 +450,21 @@ pub fn merge(target: &Target<'_>, plan: &LoadPlan<'_>, source: ObjectName) -> Me
 /// the latest row per `partition` (landing columns), deterministically.
 fn batch(sql: &mut Sql, plan: &LoadPlan<'_>, partition: &[&str], indent: &str) {
     let all: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
-    let _ = write!(sql, "SELECT {} FROM ", all.iter().map(|c| col("src", c)).collect::<Vec<_>>().join(", "));
+    let _ = write!(
+        sql,
+        "SELECT {} FROM ",
+        all.iter().map(|c| col("src", c)).collect::<Vec<_>>().join(", ")
+    );
     sql.source();
-    let mut order: Vec<String> = [FileMetadata::LoadTime, FileMetadata::FileName, FileMetadata::FileRowNumber]
-        .into_iter()
-        .filter_map(|m| plan.metadata(m))
-        .map(|c| format!("{} DESC NULLS LAST", col("src", &c.name)))
-        .collect();
+    let mut order: Vec<String> = [
+        FileMetadata::LoadTime,
+        FileMetadata::FileName,
+        FileMetadata::FileRowNumber,
+    ]
+    .into_iter()
+    .filter_map(|m| plan.metadata(m))
+    .map(|c| format!("{} DESC NULLS LAST", col("src", &c.name)))
+    .collect();
     order.extend(
         plan.data_columns()
             .filter(|c| !matches!(c.sql_type, DataType::Variant | DataType::Object | DataType::Array))
@@ -454,45 +487,43 @@ fn looked_up(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, partition:
     let mut names: Vec<String> = Vec::new();
     let mut joins: Vec<String> = Vec::new();
     let event = plan.load.event_time.as_deref().map(|e| event_expr(plan, e));
-    for (i, column) in table.columns().iter().enumerate() {
-        let _ = i;
-        match &column.kind {
-            ColumnKind::Reference { dimension, .. } => {
-                let Some(dim) = target.model.dimension(dimension) else { continue };
-                let alias = format!("d{}", joins.len() + 1);
-                let lookup = plan.lookup_columns(&column.name);
-                let mut on: Vec<String> = dim
-                    .natural_key
-                    .iter()
-                    .zip(&lookup)
-                    .map(|(nk, l)| format!("{} = {}", col(&alias, nk), col("b", &l.name)))
-                    .collect();
-                if dim.keeps_history() {
-                    match &event {
-                        Some(ev) => {
-                            on.push(format!("{} <= {ev}", col(&alias, scd2::VALID_FROM)));
-                            on.push(format!("{ev} < {}", col(&alias, scd2::VALID_TO)));
-                        }
-                        None => on.push(format!("{} = TRUE", col(&alias, scd2::IS_CURRENT))),
+    for column in table.columns() {
+        if let ColumnKind::Reference { dimension, .. } = &column.kind {
+            let Some(dim) = target.model.dimension(dimension) else {
+                continue;
+            };
+            let alias = format!("d{}", joins.len() + 1);
+            let lookup = plan.lookup_columns(&column.name);
+            let mut on: Vec<String> = dim
+                .natural_key
+                .iter()
+                .zip(&lookup)
+                .map(|(nk, l)| format!("{} = {}", col(&alias, nk), col("b", &l.name)))
+                .collect();
+            if dim.keeps_history() {
+                match &event {
+                    Some(ev) => {
+                        on.push(format!("{} <= {ev}", col(&alias, scd2::VALID_FROM)));
+                        on.push(format!("{ev} < {}", col(&alias, scd2::VALID_TO)));
                     }
+                    None => on.push(format!("{} = TRUE", col(&alias, scd2::IS_CURRENT))),
                 }
-                joins.push(format!(
-                    "LEFT JOIN {} AS {alias} ON {}",
-                    target.object(&dim.name),
-                    on.join(" AND ")
-                ));
-                let key = col(&alias, &dim.key);
-                select.push(if dim.unknown_member {
-                    format!("COALESCE({key}, -1) AS {}", Ident(&column.name))
-                } else {
-                    format!("{key} AS {}", Ident(&column.name))
-                });
-                names.push(column.name.clone());
             }
-            _ => {
-                select.push(format!("{} AS {}", col("b", &column.name), Ident(&column.name)));
-                names.push(column.name.clone());
-            }
+            joins.push(format!(
+                "LEFT JOIN {} AS {alias} ON {}",
+                target.object(&dim.name),
+                on.join(" AND ")
+            ));
+            let key = col(&alias, &dim.key);
+            select.push(if dim.unknown_member {
+                format!("COALESCE({key}, -1) AS {}", Ident(&column.name))
+            } else {
+                format!("{key} AS {}", Ident(&column.name))
+            });
+            names.push(column.name.clone());
+        } else {
+            select.push(format!("{} AS {}", col("b", &column.name), Ident(&column.name)));
+            names.push(column.name.clone());
         }
     }
     // Smart-key dimensions: the key is the natural key, declared on the dimension itself.
@@ -523,11 +554,15 @@ fn event_expr(plan: &LoadPlan<'_>, event_time: &str) -> String {
         return "NULL".to_owned();
     };
     match f.columns.iter().find(|c| c.name == event_time).map(|c| &c.kind) {
-        Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) if is_temporal(*sql_type) => {
+        Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type })
+            if is_temporal(*sql_type) =>
+        {
             col("b", event_time)
         }
         // A smart date key: yyyymmdd.
-        _ => format!("TO_DATE(TO_VARCHAR({}), 'YYYYMMDD')", col("b", event_time)),
+        // A smart date key: yyyymmdd. TRY_: the unknown date (-1) gives NULL,
+        // and so the unknown member, instead of failing the whole batch.
+        _ => format!("TRY_TO_DATE(TO_VARCHAR({}), 'YYYYMMDD')", col("b", event_time)),
     }
 }
 
@@ -575,7 +610,11 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
         let mut columns: Vec<String> = Vec::new();
         let _ = write!(sql, "SELECT {}, s.*\n    FROM (", merge_keys(&natural, true));
         columns.extend(looked_up(sql, target, plan, &partition, "        "));
-        let _ = write!(sql, ") AS s\n    UNION ALL\n    SELECT {}, ", merge_keys(&natural, false));
+        let _ = write!(
+            sql,
+            ") AS s\n    UNION ALL\n    SELECT {}, ",
+            merge_keys(&natural, false)
+        );
         let from_current: Vec<String> = columns
             .iter()
             .map(|c| {
@@ -597,7 +636,11 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
             sql,
             ") AS s\n    JOIN {} AS c ON {} AND {} = TRUE\n    WHERE {}\n) AS s\nON {}",
             target.object(&d.name),
-            natural.iter().map(|n| format!("{} = {}", col("c", n), col("s", n))).collect::<Vec<_>>().join(" AND "),
+            natural
+                .iter()
+                .map(|n| format!("{} = {}", col("c", n), col("s", n)))
+                .collect::<Vec<_>>()
+                .join(" AND "),
             col("c", scd2::IS_CURRENT),
             differ("c", "s", &type2),
             natural
@@ -610,7 +653,10 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::Overwrite)
             .collect();
-        let set1: Vec<String> = type1.iter().map(|c| format!("{} = {}", Ident(c), col("s", c))).collect();
+        let set1: Vec<String> = type1
+            .iter()
+            .map(|c| format!("{} = {}", Ident(c), col("s", c)))
+            .collect();
         let mut expire = vec![
             format!("{} = s._CHANGED_AT", Ident(scd2::VALID_TO)),
             format!("{} = FALSE", Ident(scd2::IS_CURRENT)),
@@ -651,14 +697,21 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
         let _ = write!(
             sql,
             "\n) AS s\nON {}",
-            natural.iter().map(|n| format!("{} = {}", col("t", n), col("s", n))).collect::<Vec<_>>().join(" AND ")
+            natural
+                .iter()
+                .map(|n| format!("{} = {}", col("t", n), col("s", n)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         );
         let type1: Vec<&String> = columns
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::Overwrite)
             .collect();
         if !type1.is_empty() {
-            let set: Vec<String> = type1.iter().map(|c| format!("{} = {}", Ident(c), col("s", c))).collect();
+            let set: Vec<String> = type1
+                .iter()
+                .map(|c| format!("{} = {}", Ident(c), col("s", c)))
+                .collect();
             let _ = write!(
                 sql,
                 "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
@@ -717,7 +770,10 @@ fn fact_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact)
     let others: Vec<&String> = columns.iter().filter(|c| !identity.contains(c)).collect();
     if f.fact_type == FactType::AccumulatingSnapshot {
         if !others.is_empty() {
-            let set: Vec<String> = others.iter().map(|c| format!("{} = {}", Ident(c), col("s", c))).collect();
+            let set: Vec<String> = others
+                .iter()
+                .map(|c| format!("{} = {}", Ident(c), col("s", c)))
+                .collect();
             let _ = write!(
                 sql,
                 "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",

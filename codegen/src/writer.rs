@@ -408,8 +408,10 @@ pub enum Statement {
         /// ALTER ... SET rather than CREATE.
         alter: bool,
     },
-    /// `CREATE STAGE IF NOT EXISTS` (external, through an integration), or
-    /// with `alter` its `ALTER STAGE IF EXISTS ... SET`.
+    /// `CREATE STAGE IF NOT EXISTS` (external, through an integration). Never
+    /// altered on deploy: any `ALTER STAGE ... SET URL` stops the stage's
+    /// auto-ingest pipes (`STOPPED_STAGE_ALTERED`), so a changed stage is a
+    /// migration, like a changed pipe.
     Stage {
         /// Qualified name.
         name: ObjectName,
@@ -421,8 +423,6 @@ pub enum Statement {
         file_format: ObjectName,
         /// Comment.
         comment: Option<String>,
-        /// ALTER ... SET rather than CREATE.
-        alter: bool,
     },
     /// `CREATE PIPE IF NOT EXISTS ... AS COPY INTO ...` (never OR REPLACE:
     /// that throws away the pipe's load history).
@@ -559,7 +559,11 @@ impl Display for Copy {
             }
             write!(f, "    FROM {}\n)", self.from)?;
         }
-        write!(f, "\nFILE_FORMAT = (FORMAT_NAME = {})", Literal(&self.file_format.to_string()))?;
+        write!(
+            f,
+            "\nFILE_FORMAT = (FORMAT_NAME = {})",
+            Literal(&self.file_format.to_string())
+        )?;
         if let Some(m) = self.match_by_column_name {
             write!(f, "\nMATCH_BY_COLUMN_NAME = {m}")?;
         }
@@ -802,8 +806,7 @@ impl Statement {
             Self::FileFormat { alter: true, .. } => "ALTER FILE FORMAT",
             Self::StorageIntegration { alter: false, .. } => "CREATE STORAGE INTEGRATION",
             Self::StorageIntegration { alter: true, .. } => "ALTER STORAGE INTEGRATION",
-            Self::Stage { alter: false, .. } => "CREATE STAGE",
-            Self::Stage { alter: true, .. } => "ALTER STAGE",
+            Self::Stage { .. } => "CREATE STAGE",
             Self::CreatePipe(_) => "CREATE PIPE",
             Self::CreateStream { .. } => "CREATE STREAM",
             Self::AlterTask { .. } => "ALTER TASK",
@@ -1028,7 +1031,11 @@ impl Display for Statement {
                     )?;
                 }
                 write!(f, "\n    STORAGE_AWS_ROLE_ARN = {}", Literal(aws_role_arn))?;
-                write!(f, "\n    STORAGE_ALLOWED_LOCATIONS = {}", OptionValue::List(locations.clone()))?;
+                write!(
+                    f,
+                    "\n    STORAGE_ALLOWED_LOCATIONS = {}",
+                    OptionValue::List(locations.clone())
+                )?;
                 if let Some(c) = comment {
                     write!(f, "\n    COMMENT = {}", Literal(c))?;
                 }
@@ -1040,13 +1047,8 @@ impl Display for Statement {
                 storage_integration,
                 file_format,
                 comment,
-                alter,
             } => {
-                if *alter {
-                    write!(f, "ALTER STAGE IF EXISTS {name} SET")?;
-                } else {
-                    write!(f, "CREATE STAGE IF NOT EXISTS {name}")?;
-                }
+                write!(f, "CREATE STAGE IF NOT EXISTS {name}")?;
                 write!(
                     f,
                     "\n    URL = {}\n    STORAGE_INTEGRATION = {}\n    FILE_FORMAT = (FORMAT_NAME = {})",
@@ -1078,14 +1080,26 @@ impl Display for Statement {
                 write!(f, "\nAS\n{}", pipe.copy)
             }
             Self::CreateStream { name, table, comment } => {
-                write!(f, "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table} APPEND_ONLY = TRUE")?;
+                write!(
+                    f,
+                    "CREATE STREAM IF NOT EXISTS {name} ON TABLE {table} APPEND_ONLY = TRUE"
+                )?;
                 comment_clause(f, comment.as_ref())
             }
             Self::AlterTask { name, resume } => {
-                write!(f, "ALTER TASK IF EXISTS {name} {}", if *resume { "RESUME" } else { "SUSPEND" })
+                write!(
+                    f,
+                    "ALTER TASK IF EXISTS {name} {}",
+                    if *resume { "RESUME" } else { "SUSPEND" }
+                )
             }
             Self::Task(task) => {
-                write!(f, "CREATE OR ALTER TASK {}\n    WAREHOUSE = {}", task.name, Ident(&task.warehouse))?;
+                write!(
+                    f,
+                    "CREATE OR ALTER TASK {}\n    WAREHOUSE = {}",
+                    task.name,
+                    Ident(&task.warehouse)
+                )?;
                 if let Some(schedule) = &task.schedule {
                     write!(f, "\n    SCHEDULE = {}", Literal(schedule))?;
                 }

@@ -83,7 +83,12 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
         assert!(!text.contains("CREATE OR REPLACE"), "{file}");
     }
     let pipes = std::fs::read_to_string(a.join("06_pipes.sql")).unwrap();
-    assert_eq!(pipes.matches("CREATE PIPE IF NOT EXISTS HEALTH_TECH.PROD.PROD_").count(), 21);
+    assert_eq!(
+        pipes
+            .matches("CREATE PIPE IF NOT EXISTS HEALTH_TECH.PROD.PROD_")
+            .count(),
+        21
+    );
     // No staging folder left beside the output.
     assert!(
         files_in(tmp.path()).iter().all(|n| !n.starts_with(".dimgen-")),

@@ -603,15 +603,21 @@ impl Document {
 }
 
 /// A load's `projection = { COLUMN = "field", ... }`: a source that reads as
-/// an integer (a CSV position, `3`) is written as one, as by hand; the loader
-/// reads either spelling back as the same text.
+/// an integer (a CSV position, `3`) is written as one, as by hand, and the
+/// positions come first in their order (then the names, in column order);
+/// the loader reads either spelling back as the same text, in a map.
 fn projection(fields: &BTreeMap<String, String>) -> String {
-    let pairs: Vec<(String, String)> = fields
+    let mut entries: Vec<(Option<i64>, &String, &String)> = fields
         .iter()
         .map(|(column, field)| {
             let position = field.parse::<i64>().ok().filter(|n| n.to_string() == *field);
-            (key(column), position.map_or_else(|| string(field), |n| n.to_string()))
+            (position, column, field)
         })
+        .collect();
+    entries.sort_by_key(|(position, column, _)| (position.is_none(), *position, *column));
+    let pairs: Vec<(String, String)> = entries
+        .into_iter()
+        .map(|(position, column, field)| (key(column), position.map_or_else(|| string(field), |n| n.to_string())))
         .collect();
     inline(&pairs)
 }
@@ -1960,7 +1966,7 @@ stage = "${env}_CSV_STAGE"
 path = "claims/year=2024/"
 pipe = "${env}_CLAIMS_PIPE"
 landing = "CLAIMS_LANDING"
-projection = { ALLOWED = 6, BALANCE = 7, CLAIM_ID = 1, GLUCOSE = 8, PAID = 5, PATIENT_ID = 3, PROVIDER_ID = 4, SERVICE_DATE = 2 }
+projection = { CLAIM_ID = 1, SERVICE_DATE = 2, PATIENT_ID = 3, PROVIDER_ID = 4, PAID = 5, ALLOWED = 6, BALANCE = 7, GLUCOSE = 8 }
 metadata = ["load_time", "file_name", "file_row_number"]
 auto_ingest = true
 aws_sns_topic = "arn:aws:sns:us-east-1:123456789012:claims"
@@ -2120,7 +2126,7 @@ warehouse = "WH"
     }
 
     #[test]
-    fn projection_sources_are_integers_only_when_they_read_back_the_same() {
+    fn projection_positions_are_integers_only_when_they_read_back_the_same() {
         let fields = BTreeMap::from(
             [
                 ("A", "3"),
@@ -2134,7 +2140,7 @@ warehouse = "WH"
         );
         assert_eq!(
             projection(&fields),
-            r#"{ A = 3, B = "03", C = "+3", D = -1, E = "99999999999999999999", F = "x" }"#
+            r#"{ D = -1, A = 3, B = "03", C = "+3", E = "99999999999999999999", F = "x" }"#
         );
     }
 

@@ -69,7 +69,9 @@ pub struct LoadPlan<'m> {
 impl LoadPlan<'_> {
     /// The data columns (what the staged files carry), in landing order.
     pub fn data_columns(&self) -> impl Iterator<Item = &LandingColumn<'_>> {
-        self.columns.iter().filter(|c| !matches!(c.landing, Landing::Metadata(_)))
+        self.columns
+            .iter()
+            .filter(|c| !matches!(c.landing, Landing::Metadata(_)))
     }
 
     /// The landing column recording `metadata`, if the load asks for it.
@@ -112,7 +114,14 @@ pub fn plan_all(model: &Model) -> (Vec<LoadPlan<'_>>, Vec<Problem>) {
     let mut plans = Vec::new();
     let mut problems = Vec::new();
     for (index, load) in model.loads.iter().enumerate() {
-        match plan(model, load, TableId { kind: TableKind::Load, index }) {
+        match plan(
+            model,
+            load,
+            TableId {
+                kind: TableKind::Load,
+                index,
+            },
+        ) {
             Ok(p) => plans.push(p),
             Err(mut p) => problems.append(&mut p),
         }
@@ -143,7 +152,11 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         } else {
             "not a dimension or fact of this model"
         };
-        let names: Vec<&str> = model.tables().filter(|t| !matches!(t, TableRef::Bridge(_))).map(TableRef::name).collect();
+        let names: Vec<&str> = model
+            .tables()
+            .filter(|t| !matches!(t, TableRef::Bridge(_)))
+            .map(TableRef::name)
+            .collect();
         problems.push(
             Problem::new(
                 "dimgen::unknown_load_target",
@@ -159,7 +172,10 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         problems.push(
             Problem::new(
                 "dimgen::unknown_load_target",
-                format!("load of `{}` reads stage `{}`, which is not declared", load.table, load.stage),
+                format!(
+                    "load of `{}` reads stage `{}`, which is not declared",
+                    load.table, load.stage
+                ),
                 at("stage"),
                 "no such stage",
             )
@@ -189,7 +205,9 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         };
         match declared.map(|c| &c.kind) {
             Some(ColumnKind::Reference { dimension, role }) => {
-                let Some(dim) = model.dimension(dimension) else { continue };
+                let Some(dim) = model.dimension(dimension) else {
+                    continue;
+                };
                 let key_types: Vec<DataType> = dim
                     .natural_key
                     .iter()
@@ -235,6 +253,26 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     }
     // Two landing columns with one name (a declared `PATIENT_ID` beside the
     // natural key of `PATIENT_KEY`).
+    let target_id = match table {
+        TableRef::Dimension(d) => TableId {
+            kind: TableKind::Dimension,
+            index: model.dimensions.iter().position(|o| o.name == d.name).unwrap_or(0),
+        },
+        _ => TableId {
+            kind: TableKind::Fact,
+            index: model.facts.iter().position(|o| o.name == table.name()).unwrap_or(0),
+        },
+    };
+    let column_loc = |c: &LandingColumn<'_>| {
+        let name = match &c.landing {
+            Landing::Lookup { reference, .. } => reference.as_str(),
+            _ => c.name.as_str(),
+        };
+        match table.columns().iter().position(|d| d.name == name) {
+            Some(i) => Loc::column(target_id, i, "name"),
+            None => at("table"),
+        }
+    };
     for (i, c) in columns.iter().enumerate() {
         if let Some(first) = columns[..i].iter().find(|o| o.name.eq_ignore_ascii_case(&c.name)) {
             problems.push(
@@ -247,10 +285,11 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                         describe(&first.landing),
                         describe(&c.landing)
                     ),
-                    at("table"),
-                    "landing columns collide",
+                    column_loc(c),
+                    "lands as the same column",
                 )
-                .help("give the reference a `role`, which prefixes its natural-key columns"),
+                .also(column_loc(first), "as this one")
+                .help("give the reference a `role` (its natural-key columns land as `<ROLE>_<KEY>`), or rename the declared column"),
             );
         }
     }
@@ -263,11 +302,21 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                     Problem::new(
                         "dimgen::copy_mapping_conflict",
                         format!(
-                            "load of `{}` matches CSV columns by name, but file format `{}` does not parse the header",
+                            "load of `{}` matches CSV columns by name (the default mapping), but file format `{}` does not parse the header",
                             load.table, format.name
                         ),
                         at("match_by_column_name"),
                         "CSV by name",
+                    )
+                    .also(
+                        Loc::table(
+                            TableId {
+                                kind: TableKind::FileFormat,
+                                index: model.file_formats.iter().position(|f| f.name == format.name).unwrap_or(0),
+                            },
+                            "type",
+                        ),
+                        "a CSV format",
                     )
                     .help("set `parse_header = true` on the file format, or map by position with `projection = true`"),
                 );
@@ -303,7 +352,10 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                     problems.push(
                         Problem::new(
                             "dimgen::unknown_column",
-                            format!("`projection` of the load of `{}` names `{column}`, which is not a landing column", load.table),
+                            format!(
+                                "`projection` of the load of `{}` names `{column}`, which is not a landing column",
+                                load.table
+                            ),
                             at("projection"),
                             "no such landing column",
                         )
@@ -347,13 +399,19 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     if let Some(event_time) = &load.event_time {
         match table {
             TableRef::Fact(f) => {
-                let ok = f.columns.iter().find(|c| &c.name == event_time).is_some_and(|c| match &c.kind {
-                    ColumnKind::Reference { dimension, .. } => model.dimension(dimension).is_some_and(|d| {
-                        d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
-                    }),
-                    ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => is_temporal(*sql_type),
-                    _ => false,
-                });
+                let ok = f
+                    .columns
+                    .iter()
+                    .find(|c| &c.name == event_time)
+                    .is_some_and(|c| match &c.kind {
+                        ColumnKind::Reference { dimension, .. } => model.dimension(dimension).is_some_and(|d| {
+                            d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
+                        }),
+                        ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
+                            is_temporal(*sql_type)
+                        }
+                        _ => false,
+                    });
                 if !ok {
                     problems.push(
                         Problem::new(
@@ -371,7 +429,10 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             }
             _ => problems.push(Problem::new(
                 "dimgen::misplaced_key",
-                format!("load of dimension `{}` sets `event_time`, which only applies to facts", load.table),
+                format!(
+                    "load of dimension `{}` sets `event_time`, which only applies to facts",
+                    load.table
+                ),
                 at("event_time"),
                 "not a fact",
             )),
@@ -393,7 +454,9 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
 fn describe(landing: &Landing<'_>) -> String {
     match landing {
         Landing::Value => "a column of the table".to_owned(),
-        Landing::Lookup { reference, dimension, .. } => {
+        Landing::Lookup {
+            reference, dimension, ..
+        } => {
             format!("the natural key of `{}` for `{reference}`", dimension.name)
         }
         Landing::Metadata(m) => format!("file metadata `{}`", m.as_str()),
@@ -428,13 +491,19 @@ pub fn is_temporal(t: DataType) -> bool {
 pub fn check_objects(model: &Model) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (index, format) in model.file_formats.iter().enumerate() {
-        let id = TableId { kind: TableKind::FileFormat, index };
+        let id = TableId {
+            kind: TableKind::FileFormat,
+            index,
+        };
         let csv_only: [(&'static str, bool); 6] = [
             ("field_delimiter", format.field_delimiter.is_some()),
             ("record_delimiter", format.record_delimiter.is_some()),
             ("skip_header", format.skip_header.is_some()),
             ("parse_header", format.parse_header.is_some()),
-            ("field_optionally_enclosed_by", format.field_optionally_enclosed_by.is_some()),
+            (
+                "field_optionally_enclosed_by",
+                format.field_optionally_enclosed_by.is_some(),
+            ),
             ("empty_field_as_null", format.empty_field_as_null.is_some()),
         ];
         let text_only: [(&'static str, bool); 4] = [
@@ -447,7 +516,16 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         if let Some(compression) = &format.compression {
             let choices: &[&str] = match format.file_type {
                 FileType::Parquet => &["auto", "lzo", "snappy", "none"],
-                _ => &["auto", "gzip", "bz2", "brotli", "zstd", "deflate", "raw_deflate", "none"],
+                _ => &[
+                    "auto",
+                    "gzip",
+                    "bz2",
+                    "brotli",
+                    "zstd",
+                    "deflate",
+                    "raw_deflate",
+                    "none",
+                ],
             };
             if !choices.contains(&compression.to_lowercase().as_str()) {
                 problems.push(
@@ -493,7 +571,10 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         }
     }
     for (index, stage) in model.stages.iter().enumerate() {
-        let id = TableId { kind: TableKind::Stage, index };
+        let id = TableId {
+            kind: TableKind::Stage,
+            index,
+        };
         let url = stage.url.as_str();
         let scheme_ok = url.starts_with("s3://") && url.len() > "s3://".len();
         if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) {
@@ -508,7 +589,10 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             );
         }
         if !stage.storage_integration.is_empty()
-            && !model.storage_integrations.iter().any(|i| i.name == stage.storage_integration)
+            && !model
+                .storage_integrations
+                .iter()
+                .any(|i| i.name == stage.storage_integration)
         {
             let names: Vec<&str> = model.storage_integrations.iter().map(|i| i.name.as_str()).collect();
             problems.push(
@@ -533,18 +617,22 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         }
     }
     for (index, integration) in model.storage_integrations.iter().enumerate() {
-        let id = TableId { kind: TableKind::StorageIntegration, index };
+        let id = TableId {
+            kind: TableKind::StorageIntegration,
+            index,
+        };
         // One account-wide integration shared by environments must have one role.
         let mut seen: Vec<(String, String, &str)> = Vec::new();
         for env in &model.environments {
-            let resolve = |t: &str| crate::interpolate::resolve(t, &env.name, &env.vars).unwrap_or_else(|_| t.to_owned());
+            let resolve =
+                |t: &str| crate::interpolate::resolve(t, &env.name, &env.vars).unwrap_or_else(|_| t.to_owned());
             let (name, arn) = (resolve(&integration.name), resolve(&integration.aws_role_arn));
             if let Some((_, other, other_env)) = seen.iter().find(|(n, a, _)| *n == name && *a != arn) {
                 problems.push(
                     Problem::new(
                         "dimgen::integration_conflict",
                         format!(
-                            "storage integration `{name}` is shared by environments {other_env} and {} but its role differs (`{other}`, `{arn}`): each deployment would overwrite the other's",
+                            "storage integration `{name}` is shared by environments {other_env} and {} but its role differs (`{other}`, `{arn}`): each deployment would overwrite the other's role",
                             env.name
                         ),
                         Loc::table(id, "aws_role_arn"),
@@ -557,11 +645,15 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             seen.push((name, arn, &env.name));
         }
         let arn = integration.aws_role_arn.as_str();
-        if !arn.contains("${") && !(arn.starts_with("arn:aws") && arn.contains(":iam::") && arn.contains(":role/")) {
+        let looks_like_role = arn.starts_with("arn:aws") && arn.contains(":iam::") && arn.contains(":role/");
+        if !looks_like_role && !arn.contains("${") {
             problems.push(
                 Problem::new(
                     "dimgen::invalid_url",
-                    format!("storage integration `{}`: `{arn}` is not an IAM role ARN", integration.name),
+                    format!(
+                        "storage integration `{}`: `{arn}` is not an IAM role ARN",
+                        integration.name
+                    ),
                     Loc::table(id, "aws_role_arn"),
                     "expected arn:aws:iam::<account>:role/<name>",
                 )
@@ -570,12 +662,18 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         }
     }
     for (index, load) in model.loads.iter().enumerate() {
-        let id = TableId { kind: TableKind::Load, index };
+        let id = TableId {
+            kind: TableKind::Load,
+            index,
+        };
         if load.aws_sns_topic.is_some() && !load.auto_ingest {
             problems.push(
                 Problem::new(
                     "dimgen::misplaced_key",
-                    format!("load of `{}` sets `aws_sns_topic` but not `auto_ingest = true`", load.table),
+                    format!(
+                        "load of `{}` sets `aws_sns_topic` but not `auto_ingest = true`",
+                        load.table
+                    ),
                     Loc::table(id, "aws_sns_topic"),
                     "needs auto_ingest",
                 )
@@ -589,12 +687,18 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             && !load.path.starts_with('/')
             && !load.path.contains("..");
         if !path_ok {
-            problems.push(Problem::new(
-                "dimgen::invalid_name",
-                format!("load of `{}`: path `{}` is not a plain folder below the stage", load.table, load.path),
-                Loc::table(id, "path"),
-                "letters, digits, _ - . = and /",
-            ));
+            problems.push(
+                Problem::new(
+                    "dimgen::invalid_name",
+                    format!(
+                        "load of `{}`: path `{}` is not a plain folder below the stage",
+                        load.table, load.path
+                    ),
+                    Loc::table(id, "path"),
+                    "letters, digits, _ - . = and /",
+                )
+                .help("a folder relative to the stage URL, e.g. `path = \"claims/2024/\"`: no leading `/`, no `..`"),
+            );
         }
         if let Some(first) = model.loads[..index].iter().position(|l| l.table == load.table) {
             problems.push(
@@ -604,7 +708,19 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                     Loc::table(id, "table"),
                     "loaded again",
                 )
-                .also(Loc::table(TableId { kind: TableKind::Load, index: first }, "table"), "first here"),
+                .help(
+                    "one load per table: its MERGE is the only writer; cover several folders with `path` and `pattern`",
+                )
+                .also(
+                    Loc::table(
+                        TableId {
+                            kind: TableKind::Load,
+                            index: first,
+                        },
+                        "table",
+                    ),
+                    "first here",
+                ),
             );
         }
     }

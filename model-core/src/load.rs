@@ -17,10 +17,10 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::model::{
-    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, EffectiveDating,
-    Environment, Fact, FactType, Grain, Grant, KeyGeneration, Mart, MartKind, Model, RefreshMode, Role, ScdType, Scope,
-    TableKind, Through, CopyMapping, FileFormat, FileMetadata, FileType, Load, OnError, Stage, StorageIntegration,
-    default_landing, default_pipe,
+    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension,
+    EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grain, Grant, KeyGeneration,
+    Load, Mart, MartKind, Model, OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind,
+    Through, default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 
@@ -503,6 +503,44 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
     let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root.clone()), |path| {
         unknown.push(path_segments(&path));
     });
+    // Credentials in a stage: one problem per stage, and their values are
+    // blanked out of the text diagnostics quote (CI logs keep them).
+    let mut credentials: BTreeMap<usize, Vec<(String, Range<usize>)>> = BTreeMap::new();
+    unknown.retain(|path| match path.as_slice() {
+        [Segment::Key(section), Segment::Index(i), Segment::Key(key)]
+            if section == "stage" && CREDENTIAL_KEYS.contains(&key.to_lowercase().as_str()) =>
+        {
+            let span = key_span(root.get_ref(), &path[..2], key).unwrap_or(0..0);
+            credentials.entry(*i).or_default().push((key.clone(), span));
+            false
+        }
+        _ => true,
+    });
+    for (index, keys) in &credentials {
+        let stage = stage_table(root.get_ref(), *index);
+        for (key, _) in keys {
+            if let Some(value) = stage.and_then(|t| t.get(key.as_str())) {
+                redact(&mut source.text, value.span());
+            }
+        }
+        let name = stage
+            .and_then(|t| t.get("name"))
+            .and_then(|v| v.get_ref().as_str())
+            .unwrap_or("?");
+        let listed: Vec<String> = keys.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let mut problem = Problem::new(
+            "dimgen::stage_credentials",
+            format!("stage `{name}` may not hold credentials ({})", listed.join(", ")),
+            Loc::Span(keys[0].1.clone()),
+            "credentials in the model",
+        );
+        for (_, span) in &keys[1..] {
+            problem = problem.also(Loc::Span(span.clone()), "and here");
+        }
+        problems.push(problem.help(
+            "remove them and read the bucket through a storage integration: `storage_integration = \"S3_INTEGRATION\"` (a `[[storage_integration]]`, created by an account administrator); keys in a model end up in the repository and in query history (their values are blanked out above)",
+        ));
+    }
     let mut unknown: Vec<Problem> = unknown
         .iter()
         .map(|path| unknown_key_problem(root.get_ref(), path))
@@ -527,7 +565,14 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
                     );
                 }
             }
-            Some(Builder { source, problems }.model(raw))
+            Some(
+                Builder {
+                    source,
+                    problems,
+                    credential_stages: credentials.keys().copied().collect(),
+                }
+                .model(raw),
+            )
         }
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
@@ -599,16 +644,6 @@ fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
         ["role", "grants"] => ("a grant", GRANT_KEYS),
         ["file_format"] => ("a file format", FILE_FORMAT_KEYS),
         ["storage_integration"] => ("a storage integration", STORAGE_INTEGRATION_KEYS),
-        ["stage"] if CREDENTIAL_KEYS.contains(&key.to_lowercase().as_str()) => {
-            let span = key_span(root, parent, key).unwrap_or(0..0);
-            return Problem::new(
-                "dimgen::stage_credentials",
-                format!("a stage may not hold credentials (`{key}`)"),
-                Loc::Span(span),
-                "credentials in the model",
-            )
-            .help("read the bucket through a storage integration: `storage_integration = \"S3_INTEGRATION\"` (declared in `[[storage_integration]]`, created by an account administrator); keys in a model end up in the repository and in query history");
-        }
         ["stage"] => ("a stage", STAGE_KEYS),
         ["load"] => ("a load", LOAD_KEYS),
         [_, "columns"] => ("a column", COLUMN_KEYS),
@@ -662,6 +697,26 @@ fn key_span(root: &DeTable<'_>, parent: &[Segment], key: &str) -> Option<Range<u
 struct Builder<'a> {
     source: &'a mut SourceMap,
     problems: &'a mut Vec<Problem>,
+    /// Stages already refused for holding credentials.
+    credential_stages: Vec<usize>,
+}
+
+/// The `index`th `[[stage]]` of the document.
+fn stage_table<'a>(root: &'a DeTable<'_>, index: usize) -> Option<&'a DeTable<'a>> {
+    match root.get("stage")?.get_ref() {
+        DeValue::Array(stages) => match stages.get(index)?.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Overwrite `span` of `text` with `*` (byte for byte, so every other span stays valid).
+fn redact(text: &mut String, span: Range<usize>) {
+    let Some(part) = text.get(span.clone()) else { return };
+    let stars = "*".repeat(part.len());
+    text.replace_range(span, &stars);
 }
 
 impl Builder<'_> {
@@ -793,25 +848,57 @@ impl Builder<'_> {
             .file_format
             .into_iter()
             .enumerate()
-            .map(|(index, f)| self.file_format(TableId { kind: TableKind::FileFormat, index }, f))
+            .map(|(index, f)| {
+                self.file_format(
+                    TableId {
+                        kind: TableKind::FileFormat,
+                        index,
+                    },
+                    f,
+                )
+            })
             .collect();
         let storage_integrations = raw
             .storage_integration
             .into_iter()
             .enumerate()
-            .map(|(index, i)| self.storage_integration(TableId { kind: TableKind::StorageIntegration, index }, i))
+            .map(|(index, i)| {
+                self.storage_integration(
+                    TableId {
+                        kind: TableKind::StorageIntegration,
+                        index,
+                    },
+                    i,
+                )
+            })
             .collect();
         let stages = raw
             .stage
             .into_iter()
             .enumerate()
-            .map(|(index, st)| self.stage(TableId { kind: TableKind::Stage, index }, st))
+            .map(|(index, st)| {
+                self.stage(
+                    TableId {
+                        kind: TableKind::Stage,
+                        index,
+                    },
+                    st,
+                )
+            })
             .collect();
         let loads = raw
             .load
             .into_iter()
             .enumerate()
-            .map(|(index, l)| self.load(TableId { kind: TableKind::Load, index }, l))
+            .map(|(index, l)| {
+                self.load(
+                    TableId {
+                        kind: TableKind::Load,
+                        index,
+                    },
+                    l,
+                )
+            })
             .collect();
         Model {
             name,
@@ -987,12 +1074,30 @@ impl Builder<'_> {
         let raw = raw.into_inner();
         let at = |key| Loc::table(table, key);
         let name = self.string(at("name"), raw.name);
-        let file_type = FileType::ALL[self.choice(
+        let spelled = raw.file_type.get_ref().clone();
+        let choice = self.choice(
             at("type"),
             "type",
             Some(raw.file_type),
             &FileType::ALL.map(FileType::as_str),
-        )];
+        );
+        // An invalid type is reported; carry on with the type its other keys
+        // suggest, so no second error follows from a guessed type.
+        let file_type = if FileType::ALL.iter().any(|t| t.as_str() == spelled) {
+            FileType::ALL[choice]
+        } else if raw.strip_outer_array.is_some() {
+            FileType::Json
+        } else if raw.field_delimiter.is_some()
+            || raw.skip_header.is_some()
+            || raw.parse_header.is_some()
+            || raw.field_optionally_enclosed_by.is_some()
+            || raw.record_delimiter.is_some()
+            || raw.empty_field_as_null.is_some()
+        {
+            FileType::Csv
+        } else {
+            FileType::Parquet
+        };
         let skip_header = self.spanned(at("skip_header"), raw.skip_header).map(|n| {
             u32::try_from(n).unwrap_or_else(|_| {
                 self.problems.push(Problem::new(
@@ -1045,7 +1150,7 @@ impl Builder<'_> {
         let raw = raw.into_inner();
         let name = self.string(Loc::table(table, "name"), raw.name);
         let storage_integration = self.opt_string(Loc::table(table, "storage_integration"), raw.storage_integration);
-        if storage_integration.is_none() {
+        if storage_integration.is_none() && !self.credential_stages.contains(&table.index) {
             self.problems.push(
                 Problem::new(
                     "dimgen::missing_key",
@@ -1082,7 +1187,9 @@ impl Builder<'_> {
                         "a projection",
                     )
                     .also(at("match_by_column_name"), "and matching by name")
-                    .help("Snowflake rejects a COPY that matches by column name and also selects a projection: keep one"),
+                    .help(
+                        "Snowflake rejects a COPY that matches by column name and also selects a projection: keep one",
+                    ),
                 );
                 CopyMapping::MatchByColumnName { case_sensitive: false }
             }
@@ -1094,7 +1201,10 @@ impl Builder<'_> {
                     self.problems.push(
                         Problem::new(
                             "dimgen::invalid_choice",
-                            format!("`match_by_column_name = \"{case}\"` is not one of {}", quoted_list(&choices)),
+                            format!(
+                                "`match_by_column_name = \"{case}\"` is not one of {}",
+                                quoted_list(&choices)
+                            ),
                             at("match_by_column_name"),
                             "invalid choice",
                         )
@@ -1104,8 +1214,12 @@ impl Builder<'_> {
                 };
                 CopyMapping::MatchByColumnName { case_sensitive: i == 1 }
             }
-            (None, Some(RawProjection::Derived(true))) => CopyMapping::Projection { fields: BTreeMap::new() },
-            (None, Some(RawProjection::Derived(false)) | None) => CopyMapping::MatchByColumnName { case_sensitive: false },
+            (None, Some(RawProjection::Derived(true))) => CopyMapping::Projection {
+                fields: BTreeMap::new(),
+            },
+            (None, Some(RawProjection::Derived(false)) | None) => {
+                CopyMapping::MatchByColumnName { case_sensitive: false }
+            }
             (None, Some(RawProjection::Fields(fields))) => CopyMapping::Projection {
                 fields: fields
                     .into_iter()
@@ -1140,14 +1254,18 @@ impl Builder<'_> {
                 found
             })
             .collect();
-        let on_error = raw
-            .on_error
-            .map(|v| OnError::ALL[self.choice(at("on_error"), "on_error", Some(v), &OnError::ALL.map(OnError::as_str))]);
+        let on_error = raw.on_error.map(|v| {
+            OnError::ALL[self.choice(at("on_error"), "on_error", Some(v), &OnError::ALL.map(OnError::as_str))]
+        });
         Load {
             stage: self.string(at("stage"), raw.stage),
             path: self.opt_string(at("path"), raw.path).unwrap_or_default(),
-            pipe: self.opt_string(at("pipe"), raw.pipe).unwrap_or_else(|| default_pipe(&target)),
-            landing: self.opt_string(at("landing"), raw.landing).unwrap_or_else(|| default_landing(&target)),
+            pipe: self
+                .opt_string(at("pipe"), raw.pipe)
+                .unwrap_or_else(|| default_pipe(&target)),
+            landing: self
+                .opt_string(at("landing"), raw.landing)
+                .unwrap_or_else(|| default_landing(&target)),
             file_format: self.opt_string(at("file_format"), raw.file_format),
             mapping,
             metadata,

@@ -807,18 +807,34 @@ impl<'m> Validator<'m> {
         }
         for (index, i) in model.storage_integrations.iter().enumerate() {
             strings.push((located(TableKind::StorageIntegration, index, "name"), &i.name));
-            strings.push((located(TableKind::StorageIntegration, index, "aws_role_arn"), &i.aws_role_arn));
+            strings.push((
+                located(TableKind::StorageIntegration, index, "aws_role_arn"),
+                &i.aws_role_arn,
+            ));
             if let Some(c) = &i.comment {
                 strings.push((located(TableKind::StorageIntegration, index, "comment"), c));
             }
             for (u, role) in i.usage.iter().enumerate() {
-                strings.push((Loc::table_item(TableId { kind: TableKind::StorageIntegration, index }, "usage", u), role));
+                strings.push((
+                    Loc::table_item(
+                        TableId {
+                            kind: TableKind::StorageIntegration,
+                            index,
+                        },
+                        "usage",
+                        u,
+                    ),
+                    role,
+                ));
             }
         }
         for (index, st) in model.stages.iter().enumerate() {
             strings.push((located(TableKind::Stage, index, "name"), &st.name));
             strings.push((located(TableKind::Stage, index, "url"), &st.url));
-            strings.push((located(TableKind::Stage, index, "storage_integration"), &st.storage_integration));
+            strings.push((
+                located(TableKind::Stage, index, "storage_integration"),
+                &st.storage_integration,
+            ));
             if let Some(c) = &st.comment {
                 strings.push((located(TableKind::Stage, index, "comment"), c));
             }
@@ -915,27 +931,71 @@ impl Validator<'_> {
         let (_, mut problems) = crate::ingest::plan_all(model);
         self.problems.append(&mut problems);
         // Names: identifiers, and no two objects of one schema share one.
-        let mut names: HashMap<String, Loc> = model
+        let mut names: HashMap<String, Loc> = self
             .tables()
-            .map(|t| (t.name().to_uppercase(), Loc::Model("name")))
-            .chain(model.marts.iter().map(|m| (m.name.to_uppercase(), Loc::Model("name"))))
+            .into_iter()
+            .map(|(id, t)| (t.name().to_uppercase(), Loc::table(id, "name")))
+            .chain(model.marts.iter().enumerate().map(|(index, m)| {
+                (
+                    m.name.to_uppercase(),
+                    Loc::table(
+                        TableId {
+                            kind: TableKind::Mart,
+                            index,
+                        },
+                        "name",
+                    ),
+                )
+            }))
             .collect();
         let mut objects: Vec<(&str, &str, Loc)> = Vec::new();
         for (index, f) in model.file_formats.iter().enumerate() {
-            objects.push((&f.name, "a file format", Loc::table(TableId { kind: TableKind::FileFormat, index }, "name")));
+            objects.push((
+                &f.name,
+                "a file format",
+                Loc::table(
+                    TableId {
+                        kind: TableKind::FileFormat,
+                        index,
+                    },
+                    "name",
+                ),
+            ));
         }
         for (index, st) in model.stages.iter().enumerate() {
-            objects.push((&st.name, "a stage", Loc::table(TableId { kind: TableKind::Stage, index }, "name")));
+            objects.push((
+                &st.name,
+                "a stage",
+                Loc::table(
+                    TableId {
+                        kind: TableKind::Stage,
+                        index,
+                    },
+                    "name",
+                ),
+            ));
         }
         for (index, l) in model.loads.iter().enumerate() {
-            let id = TableId { kind: TableKind::Load, index };
+            if model.loads[..index].iter().any(|o| o.table == l.table) {
+                continue; // reported as loaded twice; its default names collide too
+            }
+            let id = TableId {
+                kind: TableKind::Load,
+                index,
+            };
             objects.push((&l.pipe, "a pipe", Loc::table(id, "pipe")));
             objects.push((&l.landing, "a landing table", Loc::table(id, "landing")));
         }
         for (index, i) in model.storage_integrations.iter().enumerate() {
-            let id = TableId { kind: TableKind::StorageIntegration, index };
+            let id = TableId {
+                kind: TableKind::StorageIntegration,
+                index,
+            };
             self.identifier(&i.name, "a storage integration", Loc::table(id, "name"));
-            if let Some(first) = model.storage_integrations[..index].iter().position(|o| o.name == i.name) {
+            if let Some(first) = model.storage_integrations[..index]
+                .iter()
+                .position(|o| o.name == i.name)
+            {
                 self.push(
                     Problem::new(
                         "dimgen::duplicate_table",
@@ -943,7 +1003,16 @@ impl Validator<'_> {
                         Loc::table(id, "name"),
                         "declared again",
                     )
-                    .also(Loc::table(TableId { kind: TableKind::StorageIntegration, index: first }, "name"), "first here"),
+                    .also(
+                        Loc::table(
+                            TableId {
+                                kind: TableKind::StorageIntegration,
+                                index: first,
+                            },
+                            "name",
+                        ),
+                        "first here",
+                    ),
                 );
             }
             let declared: Vec<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();

@@ -1,6 +1,12 @@
 """Run SQL statements in the Snowflake emulator (fakesnow) for dimgen's tests.
 
 Reads JSON from stdin: {"steps": [{"sql": "...", "fetch": false}, ...]}
+A step may instead carry "write_parquet": {"path": "/abs/file.parquet",
+"columns": [{"name": "...", "type": "...", "values": [...]}, ...]}: it writes
+that Parquet file (with pyarrow, a dependency of fakesnow) for a later PUT,
+and runs no SQL. Types: int32, int64, float64, string, bool, date32 (values
+"YYYY-MM-DD"), timestamp (values ISO "YYYY-MM-DDTHH:MM:SS", no zone) and
+decimal(p,s) (values as strings); null values are nulls.
 Writes JSON to stdout: {"results": [{"ok": true, "error": null,
 "warnings": [...], "rows": [[...], ...] or null}, ...]}
 
@@ -13,8 +19,10 @@ Rust side fails on any that is not on its allow-list.
 
 import datetime
 import decimal
+import importlib
 import json
 import logging
+import shutil
 import sys
 import warnings
 
@@ -22,6 +30,7 @@ warnings.filterwarnings("ignore")
 
 import fakesnow  # noqa: E402
 import fakesnow.info_schema  # noqa: E402
+import sqlglot  # noqa: E402
 import snowflake.connector  # noqa: E402
 
 # fakesnow 0.12.1 bug: it records table comments and VARCHAR lengths in its
@@ -46,6 +55,55 @@ fakesnow.info_schema.insert_text_lengths_sql = lambda catalog, schema, table, te
 )
 
 
+# fakesnow 0.12.1 bug: it runs a MERGE as a table of candidates (each pair of
+# a target row and a source row, with the WHEN clause the pair takes), then
+# UPDATEs and DELETEs the target rows that join a candidate on the ON
+# condition alone. When one source row matches several target rows (the
+# versions of an SCD2 member, all with the member's natural key), the clause
+# one of them took is applied to all of them: a type-2 change expires the
+# older versions again (their VALID_TO moves). Snowflake applies each WHEN
+# clause to the pair that matched it. Keep the target row's rowid with each
+# candidate and update or delete exactly that row.
+# (`fakesnow.transforms.merge` is the function; the module is imported by name.)
+_fs_merge = importlib.import_module("fakesnow.transforms.merge")
+_create_merge_candidates = _fs_merge._create_merge_candidates
+_merge_mutations = _fs_merge._mutations
+
+
+def _merge_target(merge_expr):
+    target = merge_expr.this
+    return target.alias or target.name
+
+
+def _merge_candidates_with_rowid(merge_expr):
+    create = _create_merge_candidates(merge_expr)
+    create.expression.select(f"{_merge_target(merge_expr)}.rowid AS _fs_target_rowid", copy=False)
+    return create
+
+
+def _merge_mutations_by_rowid(merge_expr):
+    source = merge_expr.args["using"].alias_or_name
+    statements = _merge_mutations(merge_expr)
+    for statement in statements:
+        if isinstance(statement, (sqlglot.exp.Update, sqlglot.exp.Delete)):
+            # WHERE <ON condition> AND <source>.merge_op = <clause>
+            condition = statement.args["where"].this
+            assert isinstance(condition, sqlglot.exp.And), condition
+            statement.set(
+                "where",
+                sqlglot.exp.Where(
+                    this=sqlglot.exp.and_(
+                        f"{_merge_target(merge_expr)}.rowid = {source}._fs_target_rowid", condition.expression
+                    )
+                ),
+            )
+    return statements
+
+
+_fs_merge._create_merge_candidates = _merge_candidates_with_rowid
+_fs_merge._mutations = _merge_mutations_by_rowid
+
+
 class Capture(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.WARNING)
@@ -66,6 +124,42 @@ def plain(value):
     return value
 
 
+def write_parquet(spec):
+    """Write the Parquet file of a `write_parquet` step."""
+    import pyarrow  # noqa: PLC0415 (only the steps that write files need it)
+    import pyarrow.parquet  # noqa: PLC0415
+
+    simple = {
+        "int32": pyarrow.int32(),
+        "int64": pyarrow.int64(),
+        "float64": pyarrow.float64(),
+        "string": pyarrow.string(),
+        "bool": pyarrow.bool_(),
+    }
+    arrays = []
+    names = []
+    for column in spec["columns"]:
+        kind = column["type"]
+        values = column["values"]
+        if kind in simple:
+            arrow_type = simple[kind]
+        elif kind == "date32":
+            arrow_type = pyarrow.date32()
+            values = [None if v is None else datetime.date.fromisoformat(v) for v in values]
+        elif kind == "timestamp":
+            arrow_type = pyarrow.timestamp("us")
+            values = [None if v is None else datetime.datetime.fromisoformat(v) for v in values]
+        elif kind.startswith("decimal(") and kind.endswith(")"):
+            precision, scale = (int(x) for x in kind[len("decimal(") : -1].split(","))
+            arrow_type = pyarrow.decimal128(precision, scale)
+            values = [None if v is None else decimal.Decimal(v) for v in values]
+        else:
+            raise ValueError(f"write_parquet: unknown column type {kind!r}")
+        arrays.append(pyarrow.array(values, type=arrow_type))
+        names.append(column["name"])
+    pyarrow.parquet.write_table(pyarrow.Table.from_arrays(arrays, names=names), spec["path"])
+
+
 def main():
     request = json.load(sys.stdin)
     capture = Capture()
@@ -81,14 +175,20 @@ def main():
             capture.messages = []
             result = {"ok": True, "error": None, "warnings": [], "rows": None}
             try:
-                cur.execute(step["sql"])
-                if step.get("fetch"):
-                    result["rows"] = [[plain(v) for v in row] for row in cur.fetchall()]
+                if "write_parquet" in step:
+                    write_parquet(step["write_parquet"])
+                else:
+                    cur.execute(step["sql"])
+                    if step.get("fetch"):
+                        result["rows"] = [[plain(v) for v in row] for row in cur.fetchall()]
             except Exception as exc:  # every failure is reported, none stops the run
                 result["ok"] = False
                 result["error"] = f"{type(exc).__name__}: {exc}"
             result["warnings"] = capture.messages
             results.append(result)
+    # fakesnow keeps internal stages (files PUT by the tests) in a temporary
+    # folder of its own that it never removes.
+    shutil.rmtree(importlib.import_module("fakesnow.transforms.stage").LOCAL_BUCKET_PATH, ignore_errors=True)
     json.dump({"results": results}, sys.stdout)
 
 

@@ -9,13 +9,18 @@ use serde_json::{Value, json};
 
 use crate::workspace_root;
 
-/// A statement to run, and whether to return its rows.
+/// A statement to run, and whether to return its rows; or a Parquet file to
+/// write (see [`Step::write_parquet`]).
 #[derive(Debug, Clone)]
 pub struct Step {
     /// The SQL text (one statement, no trailing `;` needed).
     pub sql: String,
     /// Return the result rows.
     pub fetch: bool,
+    /// Instead of running `sql`, write this Parquet file: `{"path": ...,
+    /// "columns": [{"name", "type", "values"}, ...]}` (types in
+    /// `tests/emulator/run.py`).
+    pub write_parquet: Option<Value>,
 }
 
 impl Step {
@@ -24,6 +29,7 @@ impl Step {
         Self {
             sql: sql.into(),
             fetch: false,
+            write_parquet: None,
         }
     }
 
@@ -32,6 +38,23 @@ impl Step {
         Self {
             sql: sql.into(),
             fetch: true,
+            write_parquet: None,
+        }
+    }
+
+    /// Write a Parquet file at `path` (absolute) in the emulator's Python,
+    /// for a later `PUT`. `columns` is a JSON array of `{"name": ..., "type":
+    /// ..., "values": [...]}` in file order; types: `int32`, `int64`,
+    /// `float64`, `string`, `bool`, `date32` (values `"YYYY-MM-DD"`),
+    /// `timestamp` (values `"YYYY-MM-DDTHH:MM:SS"`), `decimal(p,s)` (values as
+    /// strings); nulls are `null`.
+    pub fn write_parquet(path: &std::path::Path, columns: Value) -> Self {
+        let mut spec = json!({"path": path.to_string_lossy()});
+        spec["columns"] = columns;
+        Self {
+            sql: format!("-- write Parquet file {}", path.display()),
+            fetch: false,
+            write_parquet: Some(spec),
         }
     }
 }
@@ -92,7 +115,16 @@ impl Emulator {
     pub fn run(&self, steps: &[Step]) -> Vec<Outcome> {
         let script = workspace_root().join("tests/emulator/run.py");
         let request = json!({
-            "steps": steps.iter().map(|s| json!({"sql": s.sql, "fetch": s.fetch})).collect::<Vec<_>>()
+            "steps": steps
+                .iter()
+                .map(|s| {
+                    let mut step = json!({"sql": s.sql, "fetch": s.fetch});
+                    if let Some(parquet) = &s.write_parquet {
+                        step["write_parquet"] = parquet.clone();
+                    }
+                    step
+                })
+                .collect::<Vec<_>>()
         });
         let mut child = Command::new(&self.python)
             .arg(&script)

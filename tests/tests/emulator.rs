@@ -42,13 +42,12 @@ const NOT_EXECUTABLE: &[&str] = &[
     // Its query runs as a plain view instead (`Statement::as_plain_view`).
     "CREATE DYNAMIC TABLE",
     // Ingestion objects fakesnow does not have: storage integrations, S3
-    // pipes, streams, tasks, and ALTER of stages and file formats. (It does
+    // pipes, streams, tasks, and ALTER FILE FORMAT. (It does
     // accept CREATE STAGE with an S3 URL, as a stage it cannot read: run.)
     // Checked by snapshot and parse tests (tests/tests/sql.rs); the COPY of
     // every pipe and the MERGE of every task run in tests/tests/emulator_loading.rs.
     "CREATE STORAGE INTEGRATION",
     "ALTER STORAGE INTEGRATION",
-    "ALTER STAGE",
     "ALTER FILE FORMAT",
     "CREATE PIPE",
     "CREATE STREAM",

@@ -50,7 +50,7 @@ use model_core::{ColumnKind, DataType, KeyGeneration, Model, Origin, PhysicalCol
 use serde_json::Value;
 
 /// Statements of steps 1 and 2 the emulator cannot run (see `emulator.rs`).
-const NOT_EXECUTABLE: &[&str] = &["ALTER TABLE ALTER CONSTRAINT RELY"];
+const NOT_EXECUTABLE: &[&str] = &["ALTER TABLE ALTER CONSTRAINT RELY", "ALTER FILE FORMAT"];
 
 /// The days facts happen on (date keys yyyymmdd), across two years.
 const DAYS: [i64; 8] = [

@@ -66,13 +66,15 @@ fn the_retail_export_matches_its_snapshot() {
 mod random {
     use std::collections::{BTreeMap, BTreeSet};
 
+    use model_core::ingest::is_temporal;
     use model_core::model::{
-        Access, Aggregate, Allocation, AsOf, Bridge, Dimension, Fact, Grant, Mart, MartKind, RefreshMode, Role,
-        SYSTEM_ROLES, Scope, Through,
+        Access, Aggregate, Allocation, AsOf, Bridge, CopyMapping, Dimension, Fact, FileFormat, FileMetadata, FileType,
+        Grant, Load, Mart, MartKind, OnError, RefreshMode, Role, SYSTEM_ROLES, Scope, Stage, StorageIntegration,
+        Through, default_landing, default_pipe,
     };
     use model_core::{
         Additivity, Column, ColumnKind, DataType, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,
-        ScdType, default_key, default_role,
+        ScdType, TableId, TableKind, default_key, default_role,
     };
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
@@ -343,6 +345,192 @@ mod random {
         )
     }
 
+    /// A file format: name, comment, type, compression (pick, upper case),
+    /// the field, record and enclosing delimiters, `skip_header`,
+    /// `parse_header`, `null_if`, `empty_field_as_null`, `trim_space` and
+    /// `strip_outer_array`, the date and timestamp formats. Options that do
+    /// not apply to the type are dropped.
+    #[derive(Debug, Clone)]
+    struct FormatSeed {
+        name: (String, u8),
+        comment: Option<String>,
+        file_type: u8,
+        compression: Option<(usize, bool)>,
+        delimiters: [Option<String>; 3],
+        skip_header: Option<u32>,
+        parse_header: Option<bool>,
+        null_if: Option<Vec<String>>,
+        flags: [Option<bool>; 3],
+        formats: [Option<String>; 2],
+    }
+
+    fn format_seed() -> impl Strategy<Value = FormatSeed> {
+        let delimiter = || proptest::option::of(prop_oneof![3 => text(), 1 => Just("\"".to_owned())]);
+        (
+            (name(0..5), 0u8..3),
+            proptest::option::of(template()),
+            0u8..3,
+            proptest::option::of((any::<usize>(), any::<bool>())),
+            [delimiter(), delimiter(), delimiter()],
+            proptest::option::of(any::<u32>()),
+            proptest::option::weighted(0.7, prop::bool::weighted(0.8)),
+            proptest::option::of(prop::collection::vec(text(), 0..3)),
+            [
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(any::<bool>()),
+            ],
+            [proptest::option::of(text()), proptest::option::of(text())],
+        )
+            .prop_map(
+                |(
+                    name,
+                    comment,
+                    file_type,
+                    compression,
+                    delimiters,
+                    skip_header,
+                    parse_header,
+                    null_if,
+                    flags,
+                    formats,
+                )| FormatSeed {
+                    name,
+                    comment,
+                    file_type,
+                    compression,
+                    delimiters,
+                    skip_header,
+                    parse_header,
+                    null_if,
+                    flags,
+                    formats,
+                },
+            )
+    }
+
+    /// A storage integration: name (prefix, placeholder choice), comment,
+    /// kind of role ARN, AWS account, IAM role name, usage choice and picks.
+    type IntegrationSeed = ((String, u8), Option<String>, u8, u64, String, u8, Vec<usize>);
+
+    fn integration_seed() -> impl Strategy<Value = IntegrationSeed> {
+        (
+            (name(0..5), 0u8..3),
+            proptest::option::of(template()),
+            0u8..3,
+            0u64..1_000_000_000_000,
+            "[A-Za-z0-9+=,.@_-]{1,12}",
+            0u8..3,
+            picks(3),
+        )
+    }
+
+    /// A stage: name, comment, bucket (a name, `${v}` or `${env}`), folder,
+    /// integration and file format picks.
+    type StageSeed = ((String, u8), Option<String>, u8, String, String, usize, usize);
+
+    fn stage_seed() -> impl Strategy<Value = StageSeed> {
+        (
+            (name(0..5), 0u8..3),
+            proptest::option::of(template()),
+            0u8..3,
+            "[a-z0-9][a-z0-9.-]{2,10}",
+            "([A-Za-z0-9_=.-]{1,6}/){0,3}",
+            any::<usize>(),
+            any::<usize>(),
+        )
+    }
+
+    /// A load: which table, stage and format; how it maps; how it runs.
+    #[derive(Debug, Clone)]
+    struct LoadSeed {
+        table: usize,
+        stage: usize,
+        file_format: Option<usize>,
+        path: Option<String>,
+        pipe: Option<(String, u8)>,
+        landing: Option<(String, u8)>,
+        /// Match by name (case-insensitive, case-sensitive), projection
+        /// derived or with fields.
+        mapping: u8,
+        /// Which landing columns get a field, and the field names.
+        fields: (Vec<usize>, Vec<String>, usize, bool),
+        metadata: Vec<usize>,
+        auto_ingest: bool,
+        /// `aws_sns_topic`, `error_integration`, `pattern`, `schedule`.
+        texts: [Option<String>; 4],
+        on_error: Option<u8>,
+        warehouse: String,
+        event_time: Option<usize>,
+    }
+
+    fn load_seed() -> impl Strategy<Value = LoadSeed> {
+        let which = (
+            any::<usize>(),
+            any::<usize>(),
+            proptest::option::weighted(0.3, any::<usize>()),
+            proptest::option::of("([A-Za-z0-9_=.-]{1,6}/){0,3}[A-Za-z0-9_=.-]{0,4}"),
+            proptest::option::of((name(0..5), 0u8..3)),
+            proptest::option::of((name(0..5), 0u8..3)),
+        );
+        let maps = (
+            0u8..4,
+            (
+                picks(6),
+                prop::collection::vec(name(0..6), 0..6),
+                any::<usize>(),
+                any::<bool>(),
+            ),
+            picks(4),
+        );
+        let runs = (
+            any::<bool>(),
+            [
+                proptest::option::of(template()),
+                proptest::option::of(template()),
+                proptest::option::of(template()),
+                proptest::option::of(template()),
+            ],
+            proptest::option::of(0u8..3),
+            identifier_template("WH"),
+            proptest::option::weighted(0.7, any::<usize>()),
+        );
+        (which, maps, runs).prop_map(
+            |(
+                (table, stage, file_format, path, pipe, landing),
+                (mapping, fields, metadata),
+                (auto_ingest, texts, on_error, warehouse, event_time),
+            )| LoadSeed {
+                table,
+                stage,
+                file_format,
+                path,
+                pipe,
+                landing,
+                mapping,
+                fields,
+                metadata,
+                auto_ingest,
+                texts,
+                on_error,
+                warehouse,
+                event_time,
+            },
+        )
+    }
+
+    /// The ingestion of a model: file formats, integrations, stages, loads.
+    type IngestSeed = (Vec<FormatSeed>, Vec<IntegrationSeed>, Vec<StageSeed>, Vec<LoadSeed>);
+
+    fn ingest_seed() -> impl Strategy<Value = IngestSeed> {
+        (
+            prop::collection::vec(format_seed(), 0..4),
+            prop::collection::vec(integration_seed(), 1..3),
+            prop::collection::vec(stage_seed(), 1..4),
+            prop::collection::vec(load_seed(), 0..6),
+        )
+    }
+
     #[derive(Debug, Clone)]
     struct ModelSeed {
         name: String,
@@ -354,6 +542,7 @@ mod random {
         bridges: Vec<TableSeed>,
         marts: Vec<MartSeed>,
         roles: Vec<RoleSeed>,
+        ingestion: IngestSeed,
     }
 
     fn model_seed() -> impl Strategy<Value = ModelSeed> {
@@ -373,18 +562,22 @@ mod random {
             prop::collection::vec(table_seed(), 0..3),
             prop::collection::vec(mart_seed(), 0..6),
             prop::collection::vec(role_seed(), 0..4),
+            ingest_seed(),
         )
             .prop_map(
-                |(name, database, comment, environments, dimensions, facts, bridges, marts, roles)| ModelSeed {
-                    name,
-                    database,
-                    comment,
-                    environments,
-                    dimensions,
-                    facts,
-                    bridges,
-                    marts,
-                    roles,
+                |(name, database, comment, environments, dimensions, facts, bridges, marts, roles, ingestion)| {
+                    ModelSeed {
+                        name,
+                        database,
+                        comment,
+                        environments,
+                        dimensions,
+                        facts,
+                        bridges,
+                        marts,
+                        roles,
+                        ingestion,
+                    }
                 },
             )
     }
@@ -952,6 +1145,10 @@ mod random {
             bridges,
             marts: Vec::new(),
             roles: Vec::new(),
+            file_formats: Vec::new(),
+            storage_integrations: Vec::new(),
+            stages: Vec::new(),
+            loads: Vec::new(),
         };
         model.marts = seed
             .marts
@@ -968,7 +1165,263 @@ mod random {
             let role = access_role(s, i, &model.roles, &objects);
             model.roles.push(role);
         }
+        ingestion(&seed.ingestion, &mut model);
         model
+    }
+
+    /// The name of an object of the ingestion: a prefix of name characters
+    /// (no placeholder, no `$` at its end that would escape the next one),
+    /// maybe `${env}_` or `${v}`, then a suffix that makes it unique.
+    fn object_name((prefix, placeholder): &(String, u8), suffix: &str) -> String {
+        let prefix = prefix.replace("${", "$ {");
+        let middle = ["", "${env}_", "${v}"][usize::from(*placeholder) % 3];
+        format!("{}{middle}{suffix}", prefix.trim_end_matches('$'))
+    }
+
+    fn file_format(seed: &FormatSeed, i: usize) -> FileFormat {
+        let file_type = FileType::ALL[usize::from(seed.file_type) % 3];
+        let (csv, text, json) = (
+            file_type == FileType::Csv,
+            file_type != FileType::Parquet,
+            file_type == FileType::Json,
+        );
+        let compressions: &[&str] = if file_type == FileType::Parquet {
+            &["auto", "lzo", "snappy", "none"]
+        } else {
+            &[
+                "auto",
+                "gzip",
+                "bz2",
+                "brotli",
+                "zstd",
+                "deflate",
+                "raw_deflate",
+                "none",
+            ]
+        };
+        let [field_delimiter, record_delimiter, enclosed_by] = seed.delimiters.clone();
+        let [empty_field_as_null, trim_space, strip_outer_array] = seed.flags;
+        let [date_format, timestamp_format] = seed.formats.clone();
+        let only = |applies: bool, value: Option<String>| value.filter(|_| applies);
+        FileFormat {
+            name: object_name(&seed.name, &format!("~f{i}")),
+            comment: seed.comment.clone(),
+            file_type,
+            compression: seed.compression.map(|(pick, upper)| {
+                let choice = compressions[pick % compressions.len()];
+                if upper {
+                    choice.to_uppercase()
+                } else {
+                    choice.to_owned()
+                }
+            }),
+            field_delimiter: only(csv, field_delimiter),
+            record_delimiter: only(csv, record_delimiter),
+            skip_header: seed.skip_header.filter(|_| csv),
+            parse_header: seed.parse_header.filter(|_| csv),
+            field_optionally_enclosed_by: only(csv, enclosed_by),
+            null_if: seed.null_if.clone().filter(|_| text),
+            empty_field_as_null: empty_field_as_null.filter(|_| csv),
+            trim_space: trim_space.filter(|_| text),
+            date_format: only(text, date_format),
+            timestamp_format: only(text, timestamp_format),
+            strip_outer_array: strip_outer_array.filter(|_| json),
+        }
+    }
+
+    /// An integration whose role ARN is an IAM role, or a variable; one
+    /// that differs by environment only when its name does too.
+    fn storage_integration(seed: &IntegrationSeed, i: usize, roles: &[Role]) -> StorageIntegration {
+        let (name, comment, arn, account, role, usage, picks) = seed;
+        let aws_role_arn = match (arn, name.1 % 3) {
+            (1, 1 | 2) => "${v}".to_owned(),
+            (2, 1) => format!("arn:aws:iam::{account:012}:role/${{env}}-{role}"),
+            _ => format!("arn:aws:iam::{account:012}:role/{role}"),
+        };
+        let candidates: Vec<String> = SYSTEM_ROLES
+            .iter()
+            .map(|r| (*r).to_owned())
+            .chain(roles.iter().map(|r| r.name.clone()))
+            .collect();
+        StorageIntegration {
+            name: object_name(name, &format!("~i{i}")),
+            comment: comment.clone(),
+            aws_role_arn,
+            usage: match usage {
+                0 => vec!["SYSADMIN".to_owned()],
+                1 => Vec::new(),
+                _ => choose(&candidates, picks),
+            },
+        }
+    }
+
+    fn stage(seed: &StageSeed, i: usize, integrations: &[StorageIntegration], formats: &[FileFormat]) -> Stage {
+        let (name, comment, bucket_choice, bucket, folder, integration, format) = seed;
+        let bucket = match bucket_choice {
+            0 => bucket.as_str(),
+            1 => "${v}",
+            _ => "${env}",
+        };
+        Stage {
+            name: object_name(name, &format!("~s{i}")),
+            comment: comment.clone(),
+            url: format!("s3://{bucket}/{folder}"),
+            storage_integration: integrations[integration % integrations.len()].name.clone(),
+            file_format: formats[format % formats.len()].name.clone(),
+        }
+    }
+
+    /// A load of a table not loaded yet, valid by construction: CSV matched
+    /// by name only with a parsed header, a projection only of landing
+    /// columns (CSV: every one, by position), an event time only on facts.
+    fn load(seed: &LoadSeed, i: usize, model: &Model) -> Option<Load> {
+        let tables: Vec<&str> = model
+            .dimensions
+            .iter()
+            .map(|d| d.name.as_str())
+            .chain(model.facts.iter().map(|f| f.name.as_str()))
+            .collect();
+        let table = tables[seed.table % tables.len()];
+        if model.loads.iter().any(|l| l.table == table) {
+            return None;
+        }
+        let stage = &model.stages[seed.stage % model.stages.len()];
+        let file_format = seed
+            .file_format
+            .map(|pick| model.file_formats[pick % model.file_formats.len()].name.clone());
+        let format_name = file_format.as_deref().unwrap_or(&stage.file_format);
+        let format = model.file_formats.iter().find(|f| f.name == format_name)?;
+        let csv = format.file_type == FileType::Csv;
+        let [aws_sns_topic, error_integration, pattern, schedule] = seed.texts.clone();
+        let event_times: Vec<String> = model
+            .facts
+            .iter()
+            .find(|f| f.name == table)
+            .map(|fact| {
+                fact.columns
+                    .iter()
+                    .filter(|c| match &c.kind {
+                        ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
+                            is_temporal(*sql_type)
+                        }
+                        ColumnKind::Reference { dimension, .. } => model.dimension(dimension).is_some_and(|d| {
+                            d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
+                        }),
+                        _ => false,
+                    })
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut load = Load {
+            table: table.to_owned(),
+            stage: stage.name.clone(),
+            path: seed.path.clone().unwrap_or_default().replace("..", "._"),
+            pipe: seed
+                .pipe
+                .as_ref()
+                .map_or_else(|| default_pipe(table), |name| object_name(name, &format!("~p{i}"))),
+            landing: seed
+                .landing
+                .as_ref()
+                .map_or_else(|| default_landing(table), |name| object_name(name, &format!("~l{i}"))),
+            file_format,
+            mapping: CopyMapping::Projection {
+                fields: BTreeMap::new(),
+            },
+            metadata: choose(&FileMetadata::ALL, &seed.metadata),
+            auto_ingest: seed.auto_ingest,
+            aws_sns_topic: aws_sns_topic.filter(|_| seed.auto_ingest),
+            error_integration,
+            pattern,
+            on_error: seed.on_error.map(|e| OnError::ALL[usize::from(e) % 3]),
+            warehouse: seed.warehouse.clone(),
+            schedule,
+            event_time: seed
+                .event_time
+                .filter(|_| !event_times.is_empty())
+                .map(|pick| event_times[pick % event_times.len()].clone()),
+        };
+        load.mapping = match seed.mapping {
+            0 | 1 if !csv || format.parse_header == Some(true) => CopyMapping::MatchByColumnName {
+                case_sensitive: seed.mapping == 1,
+            },
+            3 => {
+                // The landing columns, as the planner sees them.
+                let id = TableId {
+                    kind: TableKind::Load,
+                    index: model.loads.len(),
+                };
+                let columns: Vec<String> = model_core::ingest::plan(model, &load, id)
+                    .map(|plan| plan.data_columns().map(|c| c.name.clone()).collect())
+                    .unwrap_or_default();
+                let (picks, names, offset, zero_padded) = &seed.fields;
+                let fields = if columns.is_empty() {
+                    BTreeMap::new()
+                } else if csv {
+                    // Every landing column, by position (some spelled `"07"`).
+                    let n = columns.len();
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(k, c)| {
+                            let position = (k + offset) % n + 1;
+                            let field = if *zero_padded && k == 0 {
+                                format!("0{position}")
+                            } else {
+                                position.to_string()
+                            };
+                            (c.clone(), field)
+                        })
+                        .collect()
+                } else {
+                    // Some columns, by field name or path (never a quote or
+                    // control character), or a number that is a name.
+                    choose(&columns, picks)
+                        .into_iter()
+                        .zip(names.iter().cycle())
+                        .enumerate()
+                        .map(|(k, (c, name))| {
+                            let field: String = name.chars().filter(|c| *c != '"').collect();
+                            let field = if field.is_empty() || (*zero_padded && k == 0) {
+                                (offset % 100).to_string()
+                            } else {
+                                field
+                            };
+                            (c, field)
+                        })
+                        .collect()
+                };
+                CopyMapping::Projection { fields }
+            }
+            _ => CopyMapping::Projection {
+                fields: BTreeMap::new(),
+            },
+        };
+        Some(load)
+    }
+
+    fn ingestion(seed: &IngestSeed, model: &mut Model) {
+        let (formats, integrations, stages, loads) = seed;
+        model.file_formats = formats.iter().enumerate().map(|(i, s)| file_format(s, i)).collect();
+        model.storage_integrations = integrations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| storage_integration(s, i, &model.roles))
+            .collect();
+        if model.file_formats.is_empty() {
+            return;
+        }
+        model.stages = stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| stage(s, i, &model.storage_integrations, &model.file_formats))
+            .collect();
+        for (i, s) in loads.iter().enumerate() {
+            if let Some(load) = load(s, i, model) {
+                model.loads.push(load);
+            }
+        }
     }
 
     fn models() -> impl Strategy<Value = Model> {
@@ -1039,6 +1492,33 @@ mod random {
         "no objects",
         "objects",
         "warehouses",
+        "csv",
+        "parquet",
+        "json",
+        "compression",
+        "null_if",
+        "usage SYSADMIN",
+        "usage nobody",
+        "usage roles",
+        "aws_role_arn variable",
+        "stage url variable",
+        "load match by name",
+        "load match by name case sensitive",
+        "load csv match by name",
+        "load projection derived",
+        "load csv projection",
+        "load projection fields",
+        "load file_format",
+        "path",
+        "pipe",
+        "landing",
+        "metadata",
+        "auto_ingest",
+        "aws_sns_topic",
+        "on_error",
+        "schedule",
+        "event_time",
+        "event_time date key",
     ];
 
     /// Count the features of `FEATURES` that `model` has.
@@ -1130,6 +1610,90 @@ mod random {
                     Scope::Objects(objects) if objects.is_empty() => "no objects",
                     Scope::Objects(_) => "objects",
                     _ => unreachable!(),
+                });
+            }
+        }
+        ingestion_features(model, &mut has);
+    }
+
+    /// Count the ingestion features of `FEATURES` that `model` has.
+    fn ingestion_features(model: &Model, has: &mut impl FnMut(&'static str)) {
+        for format in &model.file_formats {
+            has(match format.file_type {
+                FileType::Csv => "csv",
+                FileType::Parquet => "parquet",
+                FileType::Json => "json",
+                _ => unreachable!(),
+            });
+            if format.compression.is_some() {
+                has("compression");
+            }
+            if format.null_if.is_some() {
+                has("null_if");
+            }
+        }
+        for integration in &model.storage_integrations {
+            has(match integration.usage.as_slice() {
+                [] => "usage nobody",
+                [one] if one == "SYSADMIN" => "usage SYSADMIN",
+                _ => "usage roles",
+            });
+            if integration.aws_role_arn.contains("${") {
+                has("aws_role_arn variable");
+            }
+        }
+        for stage in &model.stages {
+            if stage.url.contains("${") {
+                has("stage url variable");
+            }
+        }
+        for load in &model.loads {
+            let stage = model.stages.iter().find(|s| s.name == load.stage);
+            let format_name = load.file_format.as_deref().or(stage.map(|s| s.file_format.as_str()));
+            let csv = model
+                .file_formats
+                .iter()
+                .find(|f| Some(f.name.as_str()) == format_name)
+                .is_some_and(|f| f.file_type == FileType::Csv);
+            match &load.mapping {
+                CopyMapping::MatchByColumnName { case_sensitive } => {
+                    has(if *case_sensitive {
+                        "load match by name case sensitive"
+                    } else {
+                        "load match by name"
+                    });
+                    if csv {
+                        has("load csv match by name");
+                    }
+                }
+                CopyMapping::Projection { fields } if fields.is_empty() => has("load projection derived"),
+                CopyMapping::Projection { .. } => has(if csv {
+                    "load csv projection"
+                } else {
+                    "load projection fields"
+                }),
+            }
+            for (feature, set) in [
+                ("load file_format", load.file_format.is_some()),
+                ("path", !load.path.is_empty()),
+                ("pipe", load.pipe != default_pipe(&load.table)),
+                ("landing", load.landing != default_landing(&load.table)),
+                ("metadata", !load.metadata.is_empty()),
+                ("auto_ingest", load.auto_ingest),
+                ("aws_sns_topic", load.aws_sns_topic.is_some()),
+                ("on_error", load.on_error.is_some()),
+                ("schedule", load.schedule.is_some()),
+            ] {
+                if set {
+                    has(feature);
+                }
+            }
+            if let Some(event_time) = &load.event_time {
+                let fact = model.facts.iter().find(|f| f.name == load.table);
+                let column = fact.and_then(|f| f.columns.iter().find(|c| &c.name == event_time));
+                has(match column.map(|c| &c.kind) {
+                    Some(ColumnKind::Reference { .. }) => "event_time date key",
+                    _ => "event_time",
                 });
             }
         }

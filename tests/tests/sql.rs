@@ -33,9 +33,6 @@ enum Unparseable {
     /// `ALTER FILE FORMAT ... SET`: no ALTER FILE FORMAT (CREATE parses);
     /// reduced: the same options as a CREATE.
     AlterFileFormat,
-    /// `ALTER STAGE ... SET`: no ALTER STAGE (CREATE parses); reduced: the
-    /// same properties as a CREATE.
-    AlterStage,
     /// `CREATE PIPE`: not known; reduced: its COPY INTO.
     Pipe,
     /// `CREATE STREAM`: not known.
@@ -53,7 +50,6 @@ impl Unparseable {
             Statement::RelyConstraint { .. } => Some(Self::Rely),
             Statement::StorageIntegration { .. } => Some(Self::StorageIntegration),
             Statement::FileFormat { alter: true, .. } => Some(Self::AlterFileFormat),
-            Statement::Stage { alter: true, .. } => Some(Self::AlterStage),
             Statement::CreatePipe(_) => Some(Self::Pipe),
             Statement::CreateStream { .. } => Some(Self::Stream),
             Statement::AlterTask { .. } => Some(Self::AlterTask),
@@ -77,12 +73,25 @@ impl Unparseable {
     /// The statement rewritten to syntax sqlparser knows, if there is one.
     fn reduced(self, statement: &Statement, sql: &str) -> Option<String> {
         match (self, statement.clone()) {
-            (Self::AlterFileFormat, Statement::FileFormat { name, file_type, options, comment, .. }) => {
-                return Some(Statement::FileFormat { name, file_type, options, comment, alter: false }.to_string());
-            }
-            (Self::AlterStage, Statement::Stage { name, url, storage_integration, file_format, comment, .. }) => {
+            (
+                Self::AlterFileFormat,
+                Statement::FileFormat {
+                    name,
+                    file_type,
+                    options,
+                    comment,
+                    ..
+                },
+            ) => {
                 return Some(
-                    Statement::Stage { name, url, storage_integration, file_format, comment, alter: false }.to_string(),
+                    Statement::FileFormat {
+                        name,
+                        file_type,
+                        options,
+                        comment,
+                        alter: false,
+                    }
+                    .to_string(),
                 );
             }
             (Self::Pipe, Statement::CreatePipe(pipe)) => return Some(pipe.copy.to_string()),
@@ -96,7 +105,6 @@ impl Unparseable {
             | Self::Stream
             | Self::AlterTask
             | Self::AlterFileFormat
-            | Self::AlterStage
             | Self::Pipe
             | Self::Task => None,
             Self::RoleComment => sql.find(" COMMENT = ").map(|at| sql[..at].to_owned()),
@@ -183,7 +191,6 @@ fn every_statement_parses_back_as_one_snowflake_statement() {
         reasons.into_iter().collect::<Vec<_>>(),
         [
             "AlterFileFormat",
-            "AlterStage",
             "AlterTask",
             "CreatePrivilege",
             "DynamicTableGrant",

@@ -5,18 +5,21 @@
 //!
 //! 13 conformed dimensions, 8 facts and 8 bridges in database `HEALTH_TECH`,
 //! one schema per environment (`DEV`, `STAGE`, `PROD`), with 9 department
-//! data marts and 4 access roles (see [`marts`]).
+//! data marts and 4 access roles (see [`marts`]), loaded from Parquet files
+//! on S3 through 9 stages and 21 pipes (see [`ingestion`]).
 //!
 //! ```
 //! let model = healthcare_model::model().unwrap_or_else(|e| panic!("{}", e.render(100)));
 //! assert_eq!((model.dimensions.len(), model.facts.len(), model.bridges.len()), (13, 8, 8));
 //! assert_eq!(model.facts[0].name, "FACT_CLAIMS");
 //! assert_eq!((model.marts.len(), model.roles.len()), (9, 4));
+//! assert_eq!((model.stages.len(), model.loads.len()), (9, 21));
 //! ```
 
 mod bridges;
 mod dimensions;
 mod facts;
+pub mod ingestion;
 pub mod marts;
 
 pub use bridges::{
@@ -39,18 +42,34 @@ pub const NAME: &str = "healthcare";
 /// The Snowflake database it deploys into.
 pub const DATABASE: &str = "HEALTH_TECH";
 
+/// The IAM role the storage integration assumes (the same in every environment).
+const AWS_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/health-tech-snowflake";
+
 /// Build and validate the healthcare model: deployment settings, then the
 /// tables in the order of `schemas/healthcare.toml` (dimensions, facts,
-/// bridges), then the data marts and the roles.
+/// bridges), then the data marts and the roles, then the ingestion (file
+/// format, storage integration, stages, loads).
 ///
 /// Returns every validation problem, naming the Rust type and field, if the
 /// declarations do not form a valid model.
 pub fn model() -> Result<Model, Diagnostics> {
-    ModelBuilder::new(NAME, DATABASE)
+    let builder = ModelBuilder::new(NAME, DATABASE)
         .comment("Healthcare claims, encounters and care quality: a Kimball galaxy of conformed dimensions.")
-        .environment_with_vars("DEV", "DEV", &[("bucket", "health-tech-dev")])
-        .environment_with_vars("STAGE", "STAGE", &[("bucket", "health-tech-stage")])
-        .environment_with_vars("PROD", "PROD", &[("bucket", "health-tech-prod")])
+        .environment_with_vars(
+            "DEV",
+            "DEV",
+            &[("bucket", "health-tech-dev"), ("aws_role_arn", AWS_ROLE_ARN)],
+        )
+        .environment_with_vars(
+            "STAGE",
+            "STAGE",
+            &[("bucket", "health-tech-stage"), ("aws_role_arn", AWS_ROLE_ARN)],
+        )
+        .environment_with_vars(
+            "PROD",
+            "PROD",
+            &[("bucket", "health-tech-prod"), ("aws_role_arn", AWS_ROLE_ARN)],
+        )
         // Dimensions
         .dimension::<DimDate>()
         .dimension::<DimPatient>()
@@ -98,5 +117,9 @@ pub fn model() -> Result<Model, Diagnostics> {
         .role(marts::data_analyst())
         .role(marts::data_scientist())
         .role(marts::ml_engineer())
-        .build()
+        // Ingestion: files on S3, through stages and pipes into landing tables
+        .file_format(ingestion::parquet_format())
+        .storage_integration(ingestion::s3_integration());
+    let builder = ingestion::stages().into_iter().fold(builder, ModelBuilder::stage);
+    ingestion::loads().into_iter().fold(builder, ModelBuilder::load).build()
 }
