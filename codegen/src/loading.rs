@@ -634,7 +634,7 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
             .collect();
         let _ = write!(
             sql,
-            ") AS s\n    JOIN {} AS c ON {} AND {} = TRUE\n    WHERE {}\n) AS s\nON {}",
+            ") AS s\n    JOIN {} AS c ON {} AND {} = TRUE\n    WHERE ({}) AND s._CHANGED_AT > {}\n) AS s\nON {}",
             target.object(&d.name),
             natural
                 .iter()
@@ -643,6 +643,7 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
                 .join(" AND "),
             col("c", scd2::IS_CURRENT),
             differ("c", "s", &type2),
+            col("c", scd2::VALID_FROM),
             natural
                 .iter()
                 .map(|n| format!("{} = {}", col("t", n), col("s", &format!("_MERGE_{n}"))))
@@ -664,8 +665,9 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
         expire.extend(set1.iter().cloned());
         let _ = write!(
             sql,
-            "\nWHEN MATCHED AND {} = TRUE AND ({}) THEN UPDATE SET {}",
+            "\nWHEN MATCHED AND {} = TRUE AND s._CHANGED_AT > {} AND ({}) THEN UPDATE SET {}",
             col("t", scd2::IS_CURRENT),
+            col("t", scd2::VALID_FROM),
             differ("t", "s", &type2),
             expire.join(", ")
         );
@@ -741,16 +743,8 @@ fn merge_keys(natural: &[String], real: bool) -> String {
 }
 
 fn fact_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact) {
-    // What identifies a row: the grain columns, else every column that is not a measure.
-    let identity: Vec<String> = if f.grain.columns.is_empty() {
-        f.columns
-            .iter()
-            .filter(|c| !matches!(c.kind, ColumnKind::Measure { .. }))
-            .map(|c| c.name.clone())
-            .collect()
-    } else {
-        f.grain.columns.clone()
-    };
+    // What identifies a row: the grain columns (validation requires them).
+    let identity: Vec<String> = f.grain.columns.clone();
     let partition = landing_of(plan, &identity);
     let partition: Vec<&str> = partition.iter().map(String::as_str).collect();
     let _ = write!(sql, "MERGE INTO {} AS t\nUSING (\n    ", target.object(&f.name));

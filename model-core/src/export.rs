@@ -1196,6 +1196,7 @@ natural_key = "PROVIDER_ID"
 columns = [{ name = "PROVIDER_ID", type = "int" }, { name = "FULL_NAME", type = "string" }]
 [[fact]]
 name = "FACT_CLAIMS"
+grain_columns = ["CLAIM_ID"]
 columns = [
   { name = "CLAIM_ID", type = "int", degenerate = true },
   { name = "SERVICE_DATE", references = "DIM_DATE" },

@@ -395,6 +395,30 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         }
     }
 
+    // A fact's MERGE recognizes a reloaded row by its grain; without one, a
+    // replayed row whose dimension member arrived in between would be
+    // inserted a second time.
+    if let TableRef::Fact(f) = table
+        && f.grain.columns.is_empty()
+    {
+        let facts_at = TableId {
+            kind: TableKind::Fact,
+            index: model.facts.iter().position(|o| o.name == f.name).unwrap_or(0),
+        };
+        problems.push(
+            Problem::new(
+                "dimgen::load_without_grain",
+                format!(
+                    "`{}` is loaded but has no `grain_columns`: its MERGE could not tell a reloaded row from a new one",
+                    f.name
+                ),
+                at("table"),
+                "loaded here",
+            )
+            .also(Loc::table(facts_at, "name"), "no grain_columns")
+            .help("add the source's business key as a degenerate column, e.g. `{ name = \"ENCOUNTER_ID\", type = \"int\", degenerate = true }`, and list it in `grain_columns`"),
+        );
+    }
     // Facts: the event time that picks SCD2 versions.
     if let Some(event_time) = &load.event_time {
         match table {

@@ -25,8 +25,11 @@
 //!    claims path of `schemas/healthcare.toml`. (`tests/emulator/run.py`
 //!    repairs fakesnow's MERGE, which applied a WHEN clause to every version
 //!    of a member instead of the matched one.)
-//!    Last, a fact without `grain_columns` (healthcare's FACT_ENCOUNTERS)
-//!    whose patient arrives after it: a second row, as docs/ingestion.md says.
+//!    A dimension row arriving out of order (loaded no later than the current
+//!    version began) opens and expires no version, but still overwrites the
+//!    type-1 attributes. Last, a factless fact (healthcare's
+//!    FACT_ENCOUNTERS, grain ENCOUNTER_ID) whose patient arrives after it:
+//!    repaired in place on reload, as docs/ingestion.md says.
 //! 3. `stages_pipes_and_streams_are_never_replaced`: no `CREATE OR REPLACE`
 //!    of a stage, pipe or stream in any model of `schemas/` or the lab.
 #![allow(clippy::doc_markdown)]
@@ -40,7 +43,7 @@ use dimgen::writer::{Copy as CopyInto, Ident, ObjectName, StageLocation, Stateme
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, schema_files, workspace_root};
 use model_core::ingest::{LandingColumn, LoadPlan, plan_all};
-use model_core::model::{CopyMapping, FileFormat, FileType};
+use model_core::model::{CopyMapping, FileFormat, FileType, TableRef};
 use model_core::{DataType, Model};
 use serde_json::{Value, json};
 
@@ -650,6 +653,17 @@ fn stage_and_copy(session: &mut Session, deployed: &Deployed, dir: &Path) -> Vec
             session.exec(format!("CREATE STAGE IF NOT EXISTS {internal}"));
         }
         let data: Vec<&LandingColumn<'_>> = plan.data_columns().collect();
+        // A fact's grain (its business key) is in the files: the MERGE
+        // recognizes a reloaded row by it.
+        if let TableRef::Fact(fact) = plan.table {
+            assert!(!fact.grain.columns.is_empty(), "{landing}: a loaded fact without grain");
+            for grain in &fact.grain.columns {
+                assert!(
+                    data.iter().any(|c| &c.name == grain),
+                    "{landing}: grain column {grain} is not staged"
+                );
+            }
+        }
         let rows: Vec<Vec<Sample>> = (0..SAMPLE_ROWS)
             .map(|r| {
                 data.iter()
@@ -951,9 +965,10 @@ fn check_keys(failures: &mut Vec<String>, outcomes: &[Outcome], scenario: &Scena
 
 // The lab scenario. Load times: batch 1 at 2024-01-10 08:00 (a corrected
 // duplicate at 09:30), batch 2 at 2024-03-01 09:00, batch 3 at 2024-04-01
-// 10:00, batch 4 at 2024-05-01 11:00. Versions start at 1900-01-01 for a new
-// member (so facts dated before its first load find it) and at the load time
-// of the change otherwise; they end at 9999-12-31 while current.
+// 10:00, batch 4 a row of batch 1 again (2024-01-10 08:00, out of order),
+// batch 5 at 2024-05-01 11:00. Versions start at 1900-01-01 for a new member
+// (so facts dated before its first load find it) and at the load time of the
+// change otherwise; they end at 9999-12-31 while current.
 
 const LAB_BATCH_1: &[Landed] = &[
     Landed {
@@ -1070,27 +1085,40 @@ const LAB_BATCH_3: &[Landed] = &[
     },
 ];
 
-const LAB_BATCH_4: &[Landed] = &[
+// Customer 1 was in Oslo (loaded 2024-01-10 08:00), then in Bergen (the
+// version current since 2024-03-01 09:00). Its row of 2024-01-10 arrives again:
+// not later than the current version's VALID_FROM, so it neither expires the
+// Bergen version nor opens an Oslo one (which would run from 2024-01-10, before
+// the version it follows, and leave two current versions). The type-1 NAME is
+// still overwritten (on both versions); batch 5 sets it back.
+const LAB_BATCH_4: &[Landed] = &[Landed {
+    table: "DIM_CUSTOMER",
+    columns: "CUSTOMER_ID, NAME, CITY, SIGNUP_CHANNEL, _FILE_NAME, _LOADED_AT",
+    rows: &["1, 'Ann Lee', 'Oslo', 'web', 'customer/b1-z.parquet', '2024-01-10 08:00:00'"],
+}];
+
+const LAB_BATCH_5: &[Landed] = &[
     Landed {
         table: "DIM_DAY",
         columns: "DAY_ID, FULL_DATE, MONTH_NAME, _FILE_NAME, _LOADED_AT",
-        rows: &["20240510, '2024-05-10', 'May', 'day/b4.parquet', '2024-05-01 11:00:00'"],
+        rows: &["20240510, '2024-05-10', 'May', 'day/b5.parquet', '2024-05-01 11:00:00'"],
     },
     Landed {
         table: "DIM_CUSTOMER",
         columns: "CUSTOMER_ID, NAME, CITY, SIGNUP_CHANNEL, _FILE_NAME, _LOADED_AT",
         // Customer 1 moves back to Oslo: a third version (compared with the
-        // current version only; the first one was in Oslo too).
-        rows: &["1, 'Ann Lee-Berg', 'Oslo', 'web', 'customer/b4.parquet', '2024-05-01 11:00:00'"],
+        // current version only; the first one was in Oslo too). NAME is set
+        // back to what batch 4 overwrote.
+        rows: &["1, 'Ann Lee-Berg', 'Oslo', 'web', 'customer/b5.parquet', '2024-05-01 11:00:00'"],
     },
     Landed {
         table: "FACT_SALES",
         columns: "ORDER_ID, LINE_NO, SALE_DATE, CUSTOMER_ID, PRODUCT_SKU, QUANTITY, AMOUNT, DISCOUNT_RATE, _FILE_NAME, _LOADED_AT",
         rows: &[
             // One sale in each version's period of customer 1.
-            "106, 1, 20240215, 1, 'C-3', 4, 5.00, NULL, 'sales/b4.parquet', '2024-05-01 11:00:00'",
-            "106, 2, 20240405, 1, 'C-3', 4, 5.00, NULL, 'sales/b4.parquet', '2024-05-01 11:00:00'",
-            "106, 3, 20240510, 1, 'C-3', 4, 5.00, NULL, 'sales/b4.parquet', '2024-05-01 11:00:00'",
+            "106, 1, 20240215, 1, 'C-3', 4, 5.00, NULL, 'sales/b5.parquet', '2024-05-01 11:00:00'",
+            "106, 2, 20240405, 1, 'C-3', 4, 5.00, NULL, 'sales/b5.parquet', '2024-05-01 11:00:00'",
+            "106, 3, 20240510, 1, 'C-3', 4, 5.00, NULL, 'sales/b5.parquet', '2024-05-01 11:00:00'",
         ],
     },
 ];
@@ -1109,7 +1137,7 @@ const DAYS_2: &[&str] = &[
     "20240405 | 2024-04-05 | April",
 ];
 
-const DAYS_4: &[&str] = &[
+const DAYS_5: &[&str] = &[
     "-1 | NULL | Unknown",
     "20240101 | 2024-01-01 | January",
     "20240215 | 2024-02-15 | February",
@@ -1142,8 +1170,17 @@ const CUSTOMERS_3: &[&str] = &[
     "3 | Cy Young | Paris | web | 1900-01-01T00:00:00 | 9999-12-31T00:00:00 | true",
     "4 | Dee Park | Lima | web | 1900-01-01T00:00:00 | 9999-12-31T00:00:00 | true",
 ];
-
+// The history of customer 1 as after batch 3; only the type-1 NAME changed.
 const CUSTOMERS_4: &[&str] = &[
+    "-1 | Unknown | Unknown | Unknown | 1900-01-01T00:00:00 | 9999-12-31T00:00:00 | true",
+    "1 | Ann Lee | Oslo | web | 1900-01-01T00:00:00 | 2024-03-01T09:00:00 | false",
+    "1 | Ann Lee | Bergen | web | 2024-03-01T09:00:00 | 9999-12-31T00:00:00 | true",
+    "2 | Bobby Stone | Milan | store | 1900-01-01T00:00:00 | 2024-04-01T10:00:00 | false",
+    "2 | Bobby Stone | Turin | store | 2024-04-01T10:00:00 | 9999-12-31T00:00:00 | true",
+    "3 | Cy Young | Paris | web | 1900-01-01T00:00:00 | 9999-12-31T00:00:00 | true",
+    "4 | Dee Park | Lima | web | 1900-01-01T00:00:00 | 9999-12-31T00:00:00 | true",
+];
+const CUSTOMERS_5: &[&str] = &[
     "-1 | Unknown | Unknown | Unknown | 1900-01-01T00:00:00 | 9999-12-31T00:00:00 | true",
     "1 | Ann Lee-Berg | Oslo | web | 1900-01-01T00:00:00 | 2024-03-01T09:00:00 | false",
     "1 | Ann Lee-Berg | Bergen | web | 2024-03-01T09:00:00 | 2024-05-01T11:00:00 | false",
@@ -1197,7 +1234,7 @@ const SALES_3: &[&str] = &[
     "105 | 2 | 20240405 | 2 | 2024-04-01T10:00:00 | B-2 | 2 | 12.00 | 0.125",
 ];
 
-const SALES_4: &[&str] = &[
+const SALES_5: &[&str] = &[
     "100 | 1 | 20240215 | 1 | 1900-01-01T00:00:00 | A-1 | 2 | 25.00 | 0.0",
     "100 | 2 | 20240215 | 2 | 1900-01-01T00:00:00 | B-2 | 1 | 6.00 | NULL",
     "101 | 1 | 20240215 | 4 | 1900-01-01T00:00:00 | C-3 | 3 | 3.75 | 0.25",
@@ -1421,7 +1458,7 @@ fn tasks_merge_landed_rows_into_dimensions_and_facts() {
     session.extend(lab.setup());
     session.extend(health.setup());
     let mut lab_snapshots = Vec::new();
-    for batch in [LAB_BATCH_1, LAB_BATCH_2, LAB_BATCH_3, LAB_BATCH_4] {
+    for batch in [LAB_BATCH_1, LAB_BATCH_2, LAB_BATCH_3, LAB_BATCH_4, LAB_BATCH_5] {
         // Each batch twice: the replay must change nothing.
         lab_snapshots.push((
             lab_scenario.play(&mut session, batch),
@@ -1446,11 +1483,12 @@ fn tasks_merge_landed_rows_into_dimensions_and_facts() {
     }
     let (outcomes, mut failures) = session.run(&emulator);
 
-    let lab_expected: [&Expected<'_>; 4] = [
+    let lab_expected: [&Expected<'_>; 5] = [
         &[DAYS_1, CUSTOMERS_1, PRODUCTS_1, SALES_1],
         &[DAYS_2, CUSTOMERS_2, PRODUCTS_2, SALES_2],
         &[DAYS_2, CUSTOMERS_3, PRODUCTS_2, SALES_3],
-        &[DAYS_4, CUSTOMERS_4, PRODUCTS_2, SALES_4],
+        &[DAYS_2, CUSTOMERS_4, PRODUCTS_2, SALES_3],
+        &[DAYS_5, CUSTOMERS_5, PRODUCTS_2, SALES_5],
     ];
     for (i, ((played, replayed), expected)) in lab_snapshots.iter().zip(lab_expected).enumerate() {
         let label = format!("lab batch {}", i + 1);
@@ -1492,6 +1530,12 @@ fn tasks_merge_landed_rows_into_dimensions_and_facts() {
     }
     check_keys(&mut failures, &outcomes, &lab_scenario, &every(&lab_snapshots));
     check_keys(&mut failures, &outcomes, &claims_scenario, &every(&claims_snapshots));
+    check_keys(
+        &mut failures,
+        &outcomes,
+        &encounters_scenario,
+        &every(&encounters_snapshots),
+    );
 
     assert!(
         failures.is_empty(),
@@ -1508,22 +1552,20 @@ fn tasks_merge_landed_rows_into_dimensions_and_facts() {
     );
 }
 
-// A fact without grain columns (FACT_ENCOUNTERS: factless, identified by all
-// its columns, the looked-up references) whose patient arrives after it, run
-// after the claims batches. As docs/ingestion.md ("Late-arriving dimensions")
-// says, the references are part of the identity, so the reload that now finds
-// the patient inserts a second row instead of repairing the first (the repair
-// needs `grain_columns`, as the claims show). The healthcare model loads seven
-// such facts; if the MERGE learns to repair them, the expected rows after
-// batch 2 become the one row on patient 503.
+// A factless fact whose patient arrives after it (FACT_ENCOUNTERS, grain
+// ENCOUNTER_ID, a degenerate business key), run after the claims batches. As
+// docs/ingestion.md ("Late-arriving dimensions") says, the reload matches the
+// row on its grain and repairs it in place: the unknown patient (-1) becomes
+// the real one, the row keeps its surrogate key and everything else, and no
+// second row appears.
 
 const ENCOUNTERS_BATCH_1: &[Landed] = &[Landed {
     table: "FACT_ENCOUNTERS",
-    columns: "ENCOUNTER_TYPE_ID, EVENT_DATE, OUTCOME_ID, PATIENT_ID, PROVIDER_ID, _FILE_NAME, _LOADED_AT",
+    columns: "ENCOUNTER_ID, ENCOUNTER_TYPE_ID, EVENT_DATE, OUTCOME_ID, PATIENT_ID, PROVIDER_ID, _FILE_NAME, _LOADED_AT",
     // Patient 503 has not arrived: the unknown member. (The day and the
     // provider come from the claims batches; no encounter type or outcome is
     // loaded: -1 in every batch.)
-    rows: &["NULL, 20240215, NULL, 503, 77, 'encounters/b1.parquet', '2024-03-05 06:00:00'"],
+    rows: &["7001, NULL, 20240215, NULL, 503, 77, 'encounters/b1.parquet', '2024-03-05 06:00:00'"],
 }];
 
 const ENCOUNTERS_BATCH_2: &[Landed] = &[
@@ -1534,34 +1576,31 @@ const ENCOUNTERS_BATCH_2: &[Landed] = &[
     },
     Landed {
         table: "FACT_ENCOUNTERS",
-        columns: "ENCOUNTER_TYPE_ID, EVENT_DATE, OUTCOME_ID, PATIENT_ID, PROVIDER_ID, _FILE_NAME, _LOADED_AT",
+        columns: "ENCOUNTER_ID, ENCOUNTER_TYPE_ID, EVENT_DATE, OUTCOME_ID, PATIENT_ID, PROVIDER_ID, _FILE_NAME, _LOADED_AT",
         // The same encounter loaded again now that the patient exists.
-        rows: &["NULL, 20240215, NULL, 503, 77, 'encounters/b2.parquet', '2024-03-06 12:00:00'"],
+        rows: &["7001, NULL, 20240215, NULL, 503, 77, 'encounters/b2.parquet', '2024-03-06 12:00:00'"],
     },
 ];
 
-// EVENT_DATE | patient (PATIENT_ID | VALID_FROM) | PROVIDER_ID | ENCOUNTER_TYPE_KEY | OUTCOME_KEY
-const ENCOUNTERS_1: &[&str] = &["20240215 | -1 | 1900-01-01T00:00:00 | 77 | -1 | -1"];
-// The row on the unknown patient stays, and the reload is a second row.
-const ENCOUNTERS_2: &[&str] = &[
-    "20240215 | -1 | 1900-01-01T00:00:00 | 77 | -1 | -1",
-    "20240215 | 503 | 1900-01-01T00:00:00 | 77 | -1 | -1",
-];
+// ENCOUNTER_ID | EVENT_DATE | patient (PATIENT_ID | VALID_FROM) | PROVIDER_ID | ENCOUNTER_TYPE_KEY | OUTCOME_KEY
+const ENCOUNTERS_1: &[&str] = &["7001 | 20240215 | -1 | 1900-01-01T00:00:00 | 77 | -1 | -1"];
+// The same row (same ENCOUNTERS_KEY: see check_keys), now on patient 503.
+const ENCOUNTERS_2: &[&str] = &["7001 | 20240215 | 503 | 1900-01-01T00:00:00 | 77 | -1 | -1"];
 
 fn encounter_tables(d: &Deployed) -> Vec<Table> {
     let o = |name: &str| d.object(name);
     vec![Table {
         name: "FACT_ENCOUNTERS",
         shown: format!(
-            "SELECT f.EVENT_DATE, p.PATIENT_ID, p.VALID_FROM, v.PROVIDER_ID, f.ENCOUNTER_TYPE_KEY, f.OUTCOME_KEY \
+            "SELECT f.ENCOUNTER_ID, f.EVENT_DATE, p.PATIENT_ID, p.VALID_FROM, v.PROVIDER_ID, f.ENCOUNTER_TYPE_KEY, f.OUTCOME_KEY \
              FROM {} AS f LEFT JOIN {} AS p ON p.PATIENT_KEY = f.PATIENT_KEY LEFT JOIN {} AS v ON v.PROVIDER_KEY = f.PROVIDER_KEY \
-             ORDER BY 1, 2, 3, 4",
+             ORDER BY f.ENCOUNTER_ID",
             o("FACT_ENCOUNTERS"),
             o("DIM_PATIENT"),
             o("DIM_PROVIDER")
         ),
         keys: Some(format!(
-            "SELECT ENCOUNTERS_KEY, PATIENT_KEY FROM {}",
+            "SELECT ENCOUNTERS_KEY, ENCOUNTER_ID FROM {}",
             o("FACT_ENCOUNTERS")
         )),
     }]

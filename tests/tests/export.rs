@@ -1279,7 +1279,14 @@ mod random {
             .dimensions
             .iter()
             .map(|d| d.name.as_str())
-            .chain(model.facts.iter().map(|f| f.name.as_str()))
+            // A loaded fact needs grain columns (its MERGE matches on them).
+            .chain(
+                model
+                    .facts
+                    .iter()
+                    .filter(|f| !f.grain.columns.is_empty())
+                    .map(|f| f.name.as_str()),
+            )
             .collect();
         let table = tables[seed.table % tables.len()];
         if model.loads.iter().any(|l| l.table == table) {

@@ -60,6 +60,13 @@ pub struct FactClaims {
     grain = "one row per encounter"
 )]
 pub struct FactEncounters {
+    /// Encounter number from the scheduling system (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Encounter number from the scheduling system: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub encounter_id: i64,
     /// Kind of encounter.
     pub encounter_type_key: Key<DimEncounterType>,
     /// Day of the encounter.
@@ -81,6 +88,13 @@ pub struct FactEncounters {
     grain = "one row per appointment"
 )]
 pub struct FactAppointments {
+    /// Appointment number from the scheduling system (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Appointment number from the scheduling system: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub appointment_id: i64,
     /// Day of the appointment.
     #[model(role = "APPOINTMENT_DATE")]
     pub appointment_date: Key<DimDate>,
@@ -110,6 +124,13 @@ pub struct FactAppointments {
     grain = "one row per lab result"
 )]
 pub struct FactLabResults {
+    /// Result number from the laboratory system (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Result number from the laboratory system: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub lab_result_id: i64,
     /// The result.
     pub outcome_key: Key<DimOutcome>,
     /// The patient.
@@ -129,6 +150,13 @@ pub struct FactLabResults {
     grain = "one row per procedure performed"
 )]
 pub struct FactProcedures {
+    /// Procedure number from the clinical system (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Procedure number from the clinical system: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub procedure_id: i64,
     /// How it ended.
     pub outcome_key: Key<DimOutcome>,
     /// The patient.
@@ -151,6 +179,13 @@ pub struct FactProcedures {
     grain = "one row per patient enrollment"
 )]
 pub struct FactEnrollments {
+    /// Enrollment number from the insurer (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Enrollment number from the insurer: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub enrollment_id: i64,
     /// The patient.
     pub patient_key: Key<DimPatient>,
     /// Day of the enrollment.
@@ -165,6 +200,13 @@ pub struct FactEnrollments {
     grain = "one row per payment"
 )]
 pub struct FactPayments {
+    /// Payment number from the billing system (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Payment number from the billing system: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub payment_id: i64,
     /// Amount paid.
     #[model(measure = "additive", sql_type = "number(20,2)")]
     pub amount: Option<Decimal>,
@@ -188,6 +230,13 @@ pub struct FactPayments {
     grain = "one row per survey answered"
 )]
 pub struct FactEmployeeSatisfactionResults {
+    /// Survey response number from the HR survey tool (degenerate dimension; the grain).
+    #[model(
+        degenerate,
+        grain,
+        comment = "Survey response number from the HR survey tool: a degenerate dimension, and what makes a reloaded row recognizable."
+    )]
+    pub survey_result_id: i64,
     /// The outcome.
     pub outcome_key: Key<DimOutcome>,
     /// The provider surveyed.
