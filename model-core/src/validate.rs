@@ -1128,6 +1128,52 @@ impl Validator<'_> {
                 }
             }
         }
+        // Roles are account-wide: two declarations must not name one role in
+        // any environment once `${env}` and variables are substituted.
+        let mut reported = std::collections::HashSet::new();
+        for env in &model.environments {
+            let resolve = |t: &str| interpolate::resolve(t, &env.name, &env.vars).unwrap_or_else(|_| t.to_owned());
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (index, role) in model.roles.iter().enumerate() {
+                let name = resolve(&role.name).to_uppercase();
+                if let Some(&first) = seen.get(&name) {
+                    if model.roles[first].name != role.name && reported.insert(index) {
+                        self.push(
+                            Problem::new(
+                                "dimgen::duplicate_table",
+                                format!(
+                                    "roles `{}` and `{}` are both `{}` in environment {}",
+                                    model.roles[first].name,
+                                    role.name,
+                                    resolve(&role.name),
+                                    env.name
+                                ),
+                                Loc::table(
+                                    TableId {
+                                        kind: TableKind::Role,
+                                        index,
+                                    },
+                                    "name",
+                                ),
+                                "same role",
+                            )
+                            .also(
+                                Loc::table(
+                                    TableId {
+                                        kind: TableKind::Role,
+                                        index: first,
+                                    },
+                                    "name",
+                                ),
+                                "as this one",
+                            ),
+                        );
+                    }
+                } else {
+                    seen.insert(name, index);
+                }
+            }
+        }
         // Cycles in the hierarchy (each role has one parent: follow the chain).
         for (index, role) in model.roles.iter().enumerate() {
             let mut seen = vec![index];
