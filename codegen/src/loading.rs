@@ -13,7 +13,7 @@
 
 use std::fmt::{self, Display, Write as _};
 
-use model_core::ingest::{LandingColumn, LoadPlan, is_temporal, plan_all};
+use model_core::ingest::{LandingColumn, LoadPlan, plan_all};
 use model_core::model::{
     ColumnKind, CopyMapping, Dimension, Fact, FactType, FileFormat, FileMetadata, FileType, KeyGeneration, ScdType,
     scd2,
@@ -555,11 +555,10 @@ fn event_expr(plan: &LoadPlan<'_>, event_time: &str) -> String {
     };
     match f.columns.iter().find(|c| c.name == event_time).map(|c| &c.kind) {
         Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type })
-            if is_temporal(*sql_type) =>
+            if sql_type.is_temporal() =>
         {
             col("b", event_time)
         }
-        // A smart date key: yyyymmdd.
         // A smart date key: yyyymmdd. TRY_: the unknown date (-1) gives NULL,
         // and so the unknown member, instead of failing the whole batch.
         _ => format!("TRY_TO_DATE(TO_VARCHAR({}), 'YYYYMMDD')", col("b", event_time)),
@@ -588,6 +587,48 @@ fn differ(a: &str, b: &str, columns: &[&String]) -> String {
         .join(" OR ")
 }
 
+/// `pair(c1) AND pair(c2) ...`: a join or merge condition over `columns`.
+fn all_of(columns: &[String], pair: impl Fn(&str) -> String) -> String {
+    columns.iter().map(|c| pair(c)).collect::<Vec<_>>().join(" AND ")
+}
+
+/// `c = s.c, ...`: an UPDATE SET from the source row.
+fn set_from_source(columns: &[&String]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| format!("{} = {}", Ident(c), col("s", c)))
+        .collect()
+}
+
+/// `WHEN MATCHED AND (<any differs>) THEN UPDATE SET <each from s>`, unless
+/// there is nothing to update.
+fn update_when_changed(sql: &mut Sql, columns: &[&String]) {
+    if !columns.is_empty() {
+        let _ = write!(
+            sql,
+            "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
+            differ("t", "s", columns),
+            set_from_source(columns).join(", ")
+        );
+    }
+}
+
+/// `WHEN NOT MATCHED THEN INSERT (<columns>, <extra>) VALUES (s.<columns>, <extra values>)`.
+fn insert_when_new(sql: &mut Sql, columns: &[String], extra: &[(&str, String)]) {
+    let names = columns.iter().map(String::as_str).chain(extra.iter().map(|(n, _)| *n));
+    let values: Vec<String> = columns
+        .iter()
+        .map(|c| col("s", c))
+        .chain(extra.iter().map(|(_, v)| v.clone()))
+        .collect();
+    let _ = write!(
+        sql,
+        "\nWHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
+        idents(names),
+        values.join(", ")
+    );
+}
+
 fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &Dimension) {
     let natural: Vec<String> = if d.key_generation == KeyGeneration::Natural {
         vec![d.key.clone()]
@@ -607,9 +648,8 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
         // Branch 1: every member of the batch, matched on its natural key
         // (updates and expiry); branch 2: a new version of each member whose
         // type-2 attributes changed (never matches, so it is inserted).
-        let mut columns: Vec<String> = Vec::new();
         let _ = write!(sql, "SELECT {}, s.*\n    FROM (", merge_keys(&natural, true));
-        columns.extend(looked_up(sql, target, plan, &partition, "        "));
+        let columns = looked_up(sql, target, plan, &partition, "        ");
         let _ = write!(
             sql,
             ") AS s\n    UNION ALL\n    SELECT {}, ",
@@ -636,33 +676,21 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
             sql,
             ") AS s\n    JOIN {} AS c ON {} AND {} = TRUE\n    WHERE ({}) AND s._CHANGED_AT > {}\n) AS s\nON {}",
             target.object(&d.name),
-            natural
-                .iter()
-                .map(|n| format!("{} = {}", col("c", n), col("s", n)))
-                .collect::<Vec<_>>()
-                .join(" AND "),
+            all_of(&natural, |n| format!("{} = {}", col("c", n), col("s", n))),
             col("c", scd2::IS_CURRENT),
             differ("c", "s", &type2),
             col("c", scd2::VALID_FROM),
-            natural
-                .iter()
-                .map(|n| format!("{} = {}", col("t", n), col("s", &format!("_MERGE_{n}"))))
-                .collect::<Vec<_>>()
-                .join(" AND ")
+            all_of(&natural, |n| format!("{} = {}", col("t", n), col("s", &merge_key(n))))
         );
         let type1: Vec<&String> = columns
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::Overwrite)
             .collect();
-        let set1: Vec<String> = type1
-            .iter()
-            .map(|c| format!("{} = {}", Ident(c), col("s", c)))
-            .collect();
         let mut expire = vec![
             format!("{} = s._CHANGED_AT", Ident(scd2::VALID_TO)),
             format!("{} = FALSE", Ident(scd2::IS_CURRENT)),
         ];
-        expire.extend(set1.iter().cloned());
+        expire.extend(set_from_source(&type1));
         let _ = write!(
             sql,
             "\nWHEN MATCHED AND {} = TRUE AND s._CHANGED_AT > {} AND ({}) THEN UPDATE SET {}",
@@ -671,63 +699,42 @@ fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &
             differ("t", "s", &type2),
             expire.join(", ")
         );
-        if !type1.is_empty() {
-            let _ = write!(
-                sql,
-                "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
-                differ("t", "s", &type1),
-                set1.join(", ")
-            );
-        }
-        let mut insert: Vec<String> = columns.clone();
-        insert.extend([scd2::VALID_FROM, scd2::VALID_TO, scd2::IS_CURRENT].map(str::to_owned));
-        let mut values: Vec<String> = columns.iter().map(|c| col("s", c)).collect();
-        values.push(format!(
-            "CASE WHEN {} IS NULL THEN s._CHANGED_AT ELSE '1900-01-01'::TIMESTAMP_NTZ END",
-            col("s", &format!("_MERGE_{}", natural[0]))
-        ));
-        values.push("'9999-12-31'::TIMESTAMP_NTZ".to_owned());
-        values.push("TRUE".to_owned());
-        let _ = write!(
+        update_when_changed(sql, &type1);
+        // A new version (no merge key) starts at its change; a new member's
+        // first version at the beginning of time, so older facts find it.
+        let first = natural.first().map_or_else(String::new, |n| col("s", &merge_key(n)));
+        insert_when_new(
             sql,
-            "\nWHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
-            idents(insert.iter().map(String::as_str)),
-            values.join(", ")
+            &columns,
+            &[
+                (
+                    scd2::VALID_FROM,
+                    format!("CASE WHEN {first} IS NULL THEN s._CHANGED_AT ELSE '1900-01-01'::TIMESTAMP_NTZ END"),
+                ),
+                (scd2::VALID_TO, "'9999-12-31'::TIMESTAMP_NTZ".to_owned()),
+                (scd2::IS_CURRENT, "TRUE".to_owned()),
+            ],
         );
     } else {
         let columns = looked_up(sql, target, plan, &partition, "    ");
         let _ = write!(
             sql,
             "\n) AS s\nON {}",
-            natural
-                .iter()
-                .map(|n| format!("{} = {}", col("t", n), col("s", n)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
+            all_of(&natural, |n| format!("{} = {}", col("t", n), col("s", n)))
         );
         let type1: Vec<&String> = columns
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::Overwrite)
             .collect();
-        if !type1.is_empty() {
-            let set: Vec<String> = type1
-                .iter()
-                .map(|c| format!("{} = {}", Ident(c), col("s", c)))
-                .collect();
-            let _ = write!(
-                sql,
-                "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
-                differ("t", "s", &type1),
-                set.join(", ")
-            );
-        }
-        let _ = write!(
-            sql,
-            "\nWHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
-            idents(columns.iter().map(String::as_str)),
-            columns.iter().map(|c| col("s", c)).collect::<Vec<_>>().join(", ")
-        );
+        update_when_changed(sql, &type1);
+        insert_when_new(sql, &columns, &[]);
     }
+}
+
+/// The column of the SCD2 merge source carrying natural-key column `n`
+/// (NULL on the rows that insert a new version).
+fn merge_key(n: &str) -> String {
+    format!("_MERGE_{n}")
 }
 
 /// `s.NK AS _MERGE_NK, ...` (or `NULL AS ...` for new versions).
@@ -736,7 +743,7 @@ fn merge_keys(natural: &[String], real: bool) -> String {
         .iter()
         .map(|n| {
             let value = if real { col("s", n) } else { "NULL".to_owned() };
-            format!("{value} AS {}", Ident(&format!("_MERGE_{n}")))
+            format!("{value} AS {}", Ident(&merge_key(n)))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -750,31 +757,17 @@ fn fact_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact)
     let _ = write!(sql, "MERGE INTO {} AS t\nUSING (\n    ", target.object(&f.name));
     let columns = looked_up(sql, target, plan, &partition, "    ");
     let nullable = |name: &str| f.columns.iter().find(|c| c.name == name).is_some_and(|c| c.nullable);
-    let on: Vec<String> = identity
-        .iter()
-        .map(|c| {
-            if nullable(c) {
-                format!("EQUAL_NULL({}, {})", col("t", c), col("s", c))
-            } else {
-                format!("{} = {}", col("t", c), col("s", c))
-            }
-        })
-        .collect();
-    let _ = write!(sql, "\n) AS s\nON {}", on.join(" AND "));
+    let on = all_of(&identity, |c| {
+        if nullable(c) {
+            format!("EQUAL_NULL({}, {})", col("t", c), col("s", c))
+        } else {
+            format!("{} = {}", col("t", c), col("s", c))
+        }
+    });
+    let _ = write!(sql, "\n) AS s\nON {on}");
     let others: Vec<&String> = columns.iter().filter(|c| !identity.contains(c)).collect();
     if f.fact_type == FactType::AccumulatingSnapshot {
-        if !others.is_empty() {
-            let set: Vec<String> = others
-                .iter()
-                .map(|c| format!("{} = {}", Ident(c), col("s", c)))
-                .collect();
-            let _ = write!(
-                sql,
-                "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
-                differ("t", "s", &others),
-                set.join(", ")
-            );
-        }
+        update_when_changed(sql, &others);
     } else {
         // A fact that arrived before its dimension member got the unknown
         // member; when it is loaded again, the real key replaces -1 (and
@@ -815,10 +808,5 @@ fn fact_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact)
             );
         }
     }
-    let _ = write!(
-        sql,
-        "\nWHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
-        idents(columns.iter().map(String::as_str)),
-        columns.iter().map(|c| col("s", c)).collect::<Vec<_>>().join(", ")
-    );
+    insert_when_new(sql, &columns, &[]);
 }

@@ -401,10 +401,6 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     if let TableRef::Fact(f) = table
         && f.grain.columns.is_empty()
     {
-        let facts_at = TableId {
-            kind: TableKind::Fact,
-            index: model.facts.iter().position(|o| o.name == f.name).unwrap_or(0),
-        };
         problems.push(
             Problem::new(
                 "dimgen::load_without_grain",
@@ -415,7 +411,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                 at("table"),
                 "loaded here",
             )
-            .also(Loc::table(facts_at, "name"), "no grain_columns")
+            .also(Loc::table(target_id, "name"), "no grain_columns")
             .help("add the source's business key as a degenerate column, e.g. `{ name = \"ENCOUNTER_ID\", type = \"int\", degenerate = true }`, and list it in `grain_columns`"),
         );
     }
@@ -432,7 +428,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                             d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
                         }),
                         ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
-                            is_temporal(*sql_type)
+                            sql_type.is_temporal()
                         }
                         _ => false,
                     });
@@ -500,14 +496,6 @@ fn unknown_format(model: &Model, name: &str, at: Loc) -> Problem {
     } else {
         format!("file formats: {}", names.join(", "))
     })
-}
-
-/// Whether `t` holds dates or instants.
-pub fn is_temporal(t: DataType) -> bool {
-    matches!(
-        t,
-        DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz
-    )
 }
 
 /// Problems of the stages, file formats and integrations (the loads are

@@ -11,7 +11,6 @@ use crate::model::{
     Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind,
     TableRef,
 };
-use crate::types::DataType;
 use crate::validate::default_role;
 
 /// A table in the mart's FROM clause.
@@ -508,11 +507,9 @@ enum Timeline {
 fn timeline(column: &Column) -> Option<Timeline> {
     match &column.kind {
         ColumnKind::Reference { dimension, .. } => Some(Timeline::Keys(dimension.clone())),
-        ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => matches!(
-            sql_type,
-            DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz
-        )
-        .then_some(Timeline::Instants),
+        ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
+            sql_type.is_temporal().then_some(Timeline::Instants)
+        }
         _ => None,
     }
 }

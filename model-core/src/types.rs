@@ -273,6 +273,15 @@ impl DataType {
     pub fn is_numeric(&self) -> bool {
         matches!(self, Self::Number { .. } | Self::Float)
     }
+
+    /// Whether values are dates or instants (what an as-of join or an
+    /// event time compares).
+    pub fn is_temporal(&self) -> bool {
+        matches!(
+            self,
+            Self::Date | Self::TimestampNtz | Self::TimestampLtz | Self::TimestampTz
+        )
+    }
 }
 
 impl fmt::Display for DataType {

@@ -66,7 +66,6 @@ fn the_retail_export_matches_its_snapshot() {
 mod random {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use model_core::ingest::is_temporal;
     use model_core::model::{
         Access, Aggregate, Allocation, AsOf, Bridge, CopyMapping, Dimension, Fact, FileFormat, FileMetadata, FileType,
         Grant, Load, Mart, MartKind, OnError, RefreshMode, Role, SYSTEM_ROLES, Scope, Stage, StorageIntegration,
@@ -797,11 +796,9 @@ mod random {
     fn timeline(column: &Column) -> Option<String> {
         match &column.kind {
             ColumnKind::Reference { dimension, .. } => Some(dimension.clone()),
-            ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => matches!(
-                sql_type,
-                DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz
-            )
-            .then(|| "date or timestamp".to_owned()),
+            ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
+                sql_type.is_temporal().then(|| "date or timestamp".to_owned())
+            }
             _ => None,
         }
     }
@@ -1309,7 +1306,7 @@ mod random {
                     .iter()
                     .filter(|c| match &c.kind {
                         ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
-                            is_temporal(*sql_type)
+                            sql_type.is_temporal()
                         }
                         ColumnKind::Reference { dimension, .. } => model.dimension(dimension).is_some_and(|d| {
                             d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
