@@ -415,6 +415,26 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             .help("add the source's business key as a degenerate column, e.g. `{ name = \"ENCOUNTER_ID\", type = \"int\", degenerate = true }`, and list it in `grain_columns`"),
         );
     }
+    // A dimension's MERGE recognizes a member by its natural key (a smart
+    // key is its own natural key); without one there is nothing to match on.
+    if let TableRef::Dimension(d) = table
+        && d.natural_key.is_empty()
+        && d.key_generation != KeyGeneration::Natural
+    {
+        problems.push(
+            Problem::new(
+                "dimgen::load_without_grain",
+                format!(
+                    "`{}` is loaded but has no `natural_key`: its MERGE could not tell a member it has from a new one",
+                    d.name
+                ),
+                at("table"),
+                "loaded here",
+            )
+            .also(Loc::table(target_id, "name"), "no natural_key")
+            .help("name the source's identifier of a member, e.g. `natural_key = \"CUSTOMER_ID\"`"),
+        );
+    }
     // Facts: the event time that picks SCD2 versions.
     if let Some(event_time) = &load.event_time {
         match table {
