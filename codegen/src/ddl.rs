@@ -72,23 +72,61 @@ pub fn database(target: &Target<'_>) -> Vec<Statement> {
 }
 
 /// Dimensions in an order where every outrigger comes before the dimensions
-/// that reference it (declaration order otherwise). Validation has ruled out
-/// cycles; should one remain, the rest follow in declaration order.
+/// that reference it (declaration order otherwise: of the dimensions whose
+/// outriggers are all placed, the first declared goes next). Validation has
+/// ruled out cycles; should one remain, the first declared of the rest goes
+/// next. Kahn's algorithm with the ready set ordered by declaration: linear
+/// in the references, times a log for the heap.
 pub fn dimension_order(model: &Model) -> Vec<&Dimension> {
-    let mut placed: Vec<&Dimension> = Vec::with_capacity(model.dimensions.len());
-    let mut remaining: Vec<&Dimension> = model.dimensions.iter().collect();
-    while !remaining.is_empty() {
-        let ready = remaining.iter().position(|d| {
-            d.columns.iter().all(|c| match &c.kind {
-                ColumnKind::Reference { dimension, .. } => {
-                    dimension == &d.name || !remaining.iter().any(|r| &r.name == dimension)
-                }
-                _ => true,
-            })
-        });
-        placed.push(remaining.remove(ready.unwrap_or(0)));
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
+    let dims = &model.dimensions;
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(dims.len());
+    for (i, d) in dims.iter().enumerate() {
+        by_name.entry(d.name.as_str()).or_default().push(i);
     }
-    placed
+    // waiting[i]: how many dimensions `i` references that are not placed yet;
+    // dependents[j]: the dimensions waiting on `j`.
+    let mut waiting = vec![0usize; dims.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); dims.len()];
+    for (i, d) in dims.iter().enumerate() {
+        for c in &d.columns {
+            if let ColumnKind::Reference { dimension, .. } = &c.kind
+                && dimension != &d.name
+            {
+                for &j in by_name.get(dimension.as_str()).map_or(&[][..], Vec::as_slice) {
+                    waiting[i] += 1;
+                    dependents[j].push(i);
+                }
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..dims.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut placed = vec![false; dims.len()];
+    let mut out: Vec<&Dimension> = Vec::with_capacity(dims.len());
+    let mut first_unplaced = 0;
+    while out.len() < dims.len() {
+        let next = match ready.pop() {
+            Some(Reverse(i)) if placed[i] => continue,
+            Some(Reverse(i)) => i,
+            None => {
+                // A cycle: take the first declared dimension not yet placed.
+                while placed[first_unplaced] {
+                    first_unplaced += 1;
+                }
+                first_unplaced
+            }
+        };
+        placed[next] = true;
+        out.push(&dims[next]);
+        for &k in &dependents[next] {
+            waiting[k] -= 1;
+            if waiting[k] == 0 && !placed[k] {
+                ready.push(Reverse(k));
+            }
+        }
+    }
+    out
 }
 
 /// Every table in deployment order, each followed by its RELY statements and,
@@ -262,5 +300,37 @@ fn unknown_member(target: &Target<'_>, d: &Dimension, columns: &[PhysicalColumn]
         values,
         key: d.key.clone(),
         key_value: Value::Int(-1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: usize) -> Model {
+        // DIM_0 references DIM_1, which references DIM_2, ...: declared in the
+        // worst order, every dimension before the outrigger it needs.
+        let mut text = String::from("name = \"m\"\ndatabase = \"D\"\n[environments.DEV]\nschema = \"DEV\"\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[dimension]]\nname = \"DIM_{i}\"\nnatural_key = \"ID\"\ncolumns = [{{ name = \"ID\", type = \"int\" }}"
+            ));
+            if i + 1 < n {
+                text.push_str(&format!(", {{ name = \"UP\", references = \"DIM_{}\" }}", i + 1));
+            }
+            text.push_str("]\n");
+        }
+        model_core::load_str("chain.toml", &text).unwrap().model
+    }
+
+    /// 5,000 outriggers in one chain: the order is exactly the reverse of
+    /// the declarations. (Before this was linear, ordering 2,000 took 1.7 s
+    /// and 20,000 would take minutes; the bench binary prints the figure.)
+    #[test]
+    fn a_long_outrigger_chain_is_ordered_leaves_first() {
+        let model = chain(5_000);
+        let names: Vec<&str> = dimension_order(&model).iter().map(|d| d.name.as_str()).collect();
+        let expected: Vec<String> = (0..5_000).rev().map(|i| format!("DIM_{i}")).collect();
+        assert!(names.iter().eq(expected.iter()), "first: {:?}", &names[..3]);
     }
 }

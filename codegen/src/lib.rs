@@ -80,11 +80,14 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
         schema: resolve(&environment.schema)?,
         env: environment,
     };
+    // The model's and the environment's names are user text: every header
+    // line goes through `LineComment`, which keeps it on its line.
+    let title = |step: &str| format!("dimgen: model `{}`, environment `{}`: {step}.", model.name, environment.name);
     let header = |step: &str| {
-        format!(
-            "-- dimgen: model `{}`, environment `{}`: {step}.\n-- Generated; do not edit. Every statement is idempotent: re-running changes nothing.\n",
-            model.name, environment.name
-        )
+        writer::comment_lines(&[
+            title(step).as_str(),
+            "Generated; do not edit. Every statement is idempotent: re-running changes nothing.",
+        ])
     };
     let mut database = ddl::database(&target);
     database.extend(loading::file_formats(&target));
@@ -92,10 +95,12 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
         files: vec![
             OutputFile {
                 name: "00_storage_integrations.sql".into(),
-                header: format!(
-                    "-- dimgen: model `{}`, environment `{}`: storage integrations, for the account administrator.\n-- Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION) before the other files; not part of deploy.sql.\n-- Then `DESC INTEGRATION <name>` and add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID\n-- to the trust policy of the IAM role (docs/ingestion.md).\n",
-                    model.name, environment.name
-                ),
+                header: writer::comment_lines(&[
+                    title("storage integrations, for the account administrator").as_str(),
+                    "Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION) before the other files; not part of deploy.sql.",
+                    "Then `DESC INTEGRATION <name>` and add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID",
+                    "to the trust policy of the IAM role (docs/ingestion.md).",
+                ]),
                 statements: loading::integrations(&target),
                 in_deploy: false,
             },
@@ -131,10 +136,12 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
             },
             OutputFile {
                 name: "06_pipes.sql".into(),
-                header: format!(
-                    "{}-- AUTO_INGEST = TRUE pipes: `SHOW PIPES` gives each pipe's notification_channel (an SQS ARN);\n-- point the bucket's S3 event notifications at it. AUTO_INGEST = FALSE pipes load the files\n-- named to the Snowpipe REST API (insertFiles). See docs/ingestion.md.\n",
-                    header("Snowpipes from the stages into the landing tables")
-                ),
+                header: header("Snowpipes from the stages into the landing tables")
+                    + &writer::comment_lines(&[
+                        "AUTO_INGEST = TRUE pipes: `SHOW PIPES` gives each pipe's notification_channel (an SQS ARN);",
+                        "point the bucket's S3 event notifications at it. AUTO_INGEST = FALSE pipes load the files",
+                        "named to the Snowpipe REST API (insertFiles). See docs/ingestion.md.",
+                    ]),
                 statements: loading::pipes(&target),
                 in_deploy: true,
             },

@@ -22,7 +22,7 @@ use model_core::{DataType, TableRef, interpolate};
 
 use crate::ddl::Target;
 use crate::writer::{
-    ColumnDef, Copy, CreateTable, Ident, ObjectName, OptionValue, Pipe, StageLocation, Statement, Task,
+    ColumnDef, Copy, CreateTable, FieldPath, Ident, ObjectName, OptionValue, Pipe, StageLocation, Statement, Task,
 };
 
 /// One piece of a MERGE's text: literal SQL, or the place of its source.
@@ -341,9 +341,12 @@ pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
                     if plan.format.file_type == FileType::Csv {
                         format!("${position}")
                     } else {
-                        let field = fields.get(&c.name).map_or(c.name.as_str(), String::as_str);
-                        let path: Vec<String> = field.split('.').map(|p| format!("\"{p}\"")).collect();
-                        format!("$1:{}::{}", path.join("."), c.sql_type)
+                        // A field the model names (`a.b`) is a path; a column's own name is one key.
+                        let path = match fields.get(&c.name) {
+                            Some(field) => FieldPath(field.split('.').map(str::to_owned).collect()),
+                            None => FieldPath(vec![c.name.clone()]),
+                        };
+                        format!("{path}::{}", c.sql_type)
                     }
                 })
                 .collect();

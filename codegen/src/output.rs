@@ -5,7 +5,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::writer::Statement;
+use crate::writer::{LineComment, Statement};
 
 /// One numbered file of the deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,13 +64,13 @@ impl Deployment {
 
     /// All step files concatenated, each introduced by its name.
     pub fn deploy_sql(&self) -> String {
-        let mut out = String::from(
-            "-- dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).\n",
-        );
+        let mut out = LineComment(
+            "dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).",
+        )
+        .to_string();
         for file in self.files.iter().filter(|f| f.in_deploy) {
-            out.push_str("\n-- ===== ");
-            out.push_str(&file.name);
-            out.push_str(" =====\n");
+            out.push('\n');
+            out.push_str(&LineComment(&format!("===== {} =====", file.name)).to_string());
             out.push_str(&file.render());
         }
         out
@@ -83,35 +83,182 @@ impl Deployment {
         out
     }
 
-    /// Write every file into `dir` (created if missing). Files are first
-    /// written to a temporary folder beside `dir` and moved in only when all
-    /// of them were written, so an error leaves `dir` without new files.
+    /// Write every file into `dir` (created if missing), all or nothing.
+    ///
+    /// Every file is first written to a temporary folder beside `dir`. When
+    /// `dir` does not exist, that folder is renamed to `dir`: one step. When
+    /// it exists (it may hold other files, which are left alone), each
+    /// target is checked first (a directory in the way is an error before
+    /// anything is touched), then the old files are moved aside and the new
+    /// ones moved in; if any move fails, every move made so far is undone,
+    /// so `dir` is exactly as it was.
     pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
-        let err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| WriteError { path, source }
-        };
         let parent = match dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(err(&parent))?;
+        fs::create_dir_all(&parent).map_err(at(&parent))?;
         let staging = tempfile::Builder::new()
             .prefix(".dimgen-")
             .tempdir_in(&parent)
-            .map_err(err(&parent))?;
+            .map_err(at(&parent))?;
+        let fresh = staging.path().join("new");
+        fs::create_dir(&fresh).map_err(at(&fresh))?;
         let rendered = self.rendered();
         for (name, text) in &rendered {
-            let path = staging.path().join(name);
-            fs::write(&path, text).map_err(err(&path))?;
+            let path = fresh.join(name);
+            fs::write(&path, text).map_err(at(&path))?;
         }
-        fs::create_dir_all(dir).map_err(err(dir))?;
-        let mut written = Vec::with_capacity(rendered.len());
-        for (name, _) in &rendered {
+        let names: Vec<&str> = rendered.iter().map(|(n, _)| n.as_str()).collect();
+        let written = names.iter().map(|n| dir.join(n)).collect();
+        match fs::symlink_metadata(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::rename(&fresh, dir).map_err(at(dir))?;
+                return Ok(written);
+            }
+            Err(e) => return Err(WriteError { path: dir.to_path_buf(), source: e }),
+            Ok(m) if !m.is_dir() => {
+                return Err(WriteError {
+                    path: dir.to_path_buf(),
+                    source: io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory"),
+                });
+            }
+            Ok(_) => {}
+        }
+        for name in &names {
             let target = dir.join(name);
-            fs::rename(staging.path().join(name), &target).map_err(err(&target))?;
-            written.push(target);
+            match fs::symlink_metadata(&target) {
+                Ok(m) if m.is_dir() => {
+                    return Err(WriteError {
+                        path: target,
+                        source: io::Error::new(io::ErrorKind::AlreadyExists, "a directory is in the way"),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(WriteError { path: target, source: e }),
+            }
         }
+        let aside = staging.path().join("old");
+        fs::create_dir(&aside).map_err(at(&aside))?;
+        swap_in(dir, &fresh, &aside, &names, &mut |from, to| fs::rename(from, to))?;
         Ok(written)
+    }
+}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> WriteError {
+    let path = path.to_path_buf();
+    move |source| WriteError { path, source }
+}
+
+/// Move `names` from `fresh` into `dir`, moving what they replace into
+/// `aside`; on the first failure undo every move already made (newest
+/// first) and return the error. `rename` is `fs::rename` (a parameter so
+/// tests can make it fail).
+fn swap_in(
+    dir: &Path,
+    fresh: &Path,
+    aside: &Path,
+    names: &[&str],
+    rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    // (target, where the file it replaced went); undone in reverse.
+    let mut done: Vec<(PathBuf, PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut failure = None;
+    for name in names {
+        let target = dir.join(name);
+        let new = fresh.join(name);
+        let old = if target.symlink_metadata().is_ok() {
+            let old = aside.join(name);
+            if let Err(e) = rename(&target, &old) {
+                failure = Some(WriteError { path: target, source: e });
+                break;
+            }
+            Some(old)
+        } else {
+            None
+        };
+        if let Err(e) = rename(&new, &target) {
+            if let Some(old) = &old {
+                let _ = rename(old, &target);
+            }
+            failure = Some(WriteError { path: target, source: e });
+            break;
+        }
+        done.push((target, new, old));
+    }
+    let Some(failure) = failure else { return Ok(()) };
+    for (target, new, old) in done.into_iter().rev() {
+        // Best effort: the first error is the one reported.
+        let _ = rename(&target, &new);
+        if let Some(old) = old {
+            let _ = rename(&old, &target);
+        }
+    }
+    Err(failure)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(dir: &Path) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let text = fs::read_to_string(e.path()).unwrap_or_else(|_| "<dir>".into());
+                (e.file_name().to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A move that fails half-way is undone: the folder holds exactly what
+    /// it held before, old files included, for every point of failure.
+    #[test]
+    fn a_failed_swap_leaves_the_folder_as_it_was() {
+        let names = ["a.sql", "b.sql", "c.sql"];
+        for fail_at in 0..6 {
+            let root = tempfile::tempdir().unwrap();
+            let (dir, fresh, aside) = (root.path().join("out"), root.path().join("new"), root.path().join("old"));
+            for d in [&dir, &fresh, &aside] {
+                fs::create_dir(d).unwrap();
+            }
+            fs::write(dir.join("a.sql"), "old a").unwrap();
+            fs::write(dir.join("c.sql"), "old c").unwrap();
+            fs::write(dir.join("notes.txt"), "mine").unwrap();
+            for n in names {
+                fs::write(fresh.join(n), format!("new {n}")).unwrap();
+            }
+            let before = listing(&dir);
+            let mut calls = 0;
+            let result = swap_in(&dir, &fresh, &aside, &names, &mut |from, to| {
+                calls += 1;
+                if calls == fail_at + 1 {
+                    Err(io::Error::other("injected"))
+                } else {
+                    fs::rename(from, to)
+                }
+            });
+            // a: 2 moves, b: 1, c: 2, so 5 moves in all; failing move 6 never happens.
+            if fail_at < 5 {
+                assert!(result.is_err(), "failure at move {fail_at} reported");
+                assert_eq!(listing(&dir), before, "failure at move {fail_at}");
+            } else {
+                result.unwrap();
+                assert_eq!(
+                    listing(&dir),
+                    [
+                        ("a.sql".to_owned(), "new a.sql".to_owned()),
+                        ("b.sql".to_owned(), "new b.sql".to_owned()),
+                        ("c.sql".to_owned(), "new c.sql".to_owned()),
+                        ("notes.txt".to_owned(), "mine".to_owned()),
+                    ]
+                );
+            }
+        }
     }
 }

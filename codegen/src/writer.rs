@@ -114,14 +114,22 @@ const RESERVED: &[&str] = &[
 
 /// Whether a name can be written unquoted and still mean exactly itself:
 /// upper-case ASCII letters, digits, `_` and `$`, not starting with a digit or
-/// `$`, and not a reserved word.
+/// `$`, holding no `$$` (Snowflake's string delimiter: `DIM$$X` unquoted
+/// would read as `DIM` followed by a `$$` string), and not a reserved word.
 pub fn is_plain_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     let Some(first) = chars.next() else { return false };
     (first.is_ascii_uppercase() || first == '_')
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !name.contains("$$")
         && !RESERVED.contains(&name)
 }
+
+/// The character written in place of a control character inside a quoted
+/// identifier, where SQL has no escape for it. Validation refuses control
+/// characters in every name, so this only shows for a model that was never
+/// validated; the writer never emits a raw control character.
+pub const REPLACEMENT: char = '\u{fffd}';
 
 /// An identifier: printed unquoted when that is exact, otherwise
 /// double-quoted with inner `"` doubled (so `dim_patient` stays lower case).
@@ -135,14 +143,75 @@ impl Display for Ident<'_> {
         } else {
             f.write_char('"')?;
             for c in self.0.chars() {
-                if c == '"' {
-                    f.write_str("\"\"")?;
-                } else {
-                    f.write_char(c)?;
+                match c {
+                    '"' => f.write_str("\"\"")?,
+                    c if c.is_control() => f.write_char(REPLACEMENT)?,
+                    c => f.write_char(c)?,
                 }
             }
             f.write_char('"')
         }
+    }
+}
+
+/// One line of a `--` comment. The text is dimgen's, with names from the
+/// model in it; every control character (a newline above all, which would end
+/// the comment and let the rest run as SQL) is written as a visible escape
+/// (`\n`, `\u{1b}`), as are the Unicode line and paragraph separators.
+#[derive(Debug, Clone, Copy)]
+pub struct LineComment<'a>(pub &'a str);
+
+impl Display for LineComment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("--")?;
+        if !self.0.is_empty() {
+            f.write_char(' ')?;
+        }
+        for c in self.0.chars() {
+            match c {
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                    write!(f, "\\u{{{:x}}}", u32::from(c))?;
+                }
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('\n')
+    }
+}
+
+/// Comment lines, each printed as a [`LineComment`].
+pub fn comment_lines<S: AsRef<str>>(lines: &[S]) -> String {
+    lines.iter().map(|l| LineComment(l.as_ref()).to_string()).collect()
+}
+
+/// A field of a staged file's semi-structured row, `$1:"a"."b"`: each
+/// element is one key (a `.` inside an element is part of the key, never a
+/// path separator). Elements are double-quoted; when one holds a `"` or a
+/// control character, the whole path is written in bracket notation with
+/// escaped string literals instead (`$1['a']['say "hi"']`), which needs no
+/// identifier escaping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath(pub Vec<String>);
+
+impl Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("$1")?;
+        let plain = self
+            .0
+            .iter()
+            .all(|e| !e.is_empty() && !e.contains('"') && !e.chars().any(char::is_control));
+        for (i, element) in self.0.iter().enumerate() {
+            if plain {
+                f.write_str(if i == 0 { ":" } else { "." })?;
+                write!(f, "\"{element}\"")?;
+            } else {
+                write!(f, "[{}]", Literal(element))?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -45,21 +45,24 @@ impl Model {
     /// Unknown dimensions and unresolvable smart keys fall back to `NUMBER(38,0)`
     /// (validation reports them).
     pub fn key_type(&self, dimension: &str) -> DataType {
-        self.key_type_at_depth(dimension, 0)
-    }
-
-    fn key_type_at_depth(&self, dimension: &str, depth: usize) -> DataType {
-        let Some(dim) = self.dimension(dimension) else {
-            return DataType::INTEGER;
-        };
-        if dim.key_generation != KeyGeneration::Natural || depth > self.dimensions.len() {
-            return DataType::INTEGER;
+        // A natural key may itself reference another dimension's key: follow
+        // the chain (a loop, not recursion: chains can be thousands long),
+        // at most once around every dimension in case of a cycle.
+        let mut dimension = dimension;
+        for _ in 0..=self.dimensions.len() {
+            let Some(dim) = self.dimension(dimension) else {
+                return DataType::INTEGER;
+            };
+            if dim.key_generation != KeyGeneration::Natural {
+                return DataType::INTEGER;
+            }
+            match dim.column(&dim.key).map(|c| &c.kind) {
+                Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) => return *sql_type,
+                Some(ColumnKind::Reference { dimension: next, .. }) => dimension = next,
+                _ => return DataType::INTEGER,
+            }
         }
-        match dim.column(&dim.key).map(|c| &c.kind) {
-            Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type }) => *sql_type,
-            Some(ColumnKind::Reference { dimension, .. }) => self.key_type_at_depth(dimension, depth + 1),
-            _ => DataType::INTEGER,
-        }
+        DataType::INTEGER
     }
 
     /// The columns of a table in creation order.

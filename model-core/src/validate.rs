@@ -22,6 +22,7 @@ pub fn validate(model: &Model) -> Vec<Problem> {
         problems: Vec::new(),
     };
     v.environments();
+    v.substituted_texts();
     v.table_names();
     for (id, table) in v.tables() {
         v.identifiers(id, table);
@@ -85,6 +86,58 @@ impl<'m> Validator<'m> {
             .enumerate()
             .map(|(i, b)| (id(TableKind::Bridge, i), TableRef::Bridge(b)));
         dims.chain(facts).chain(bridges).collect()
+    }
+
+    /// Names that reach SQL through `${env}` and `${var}` substitution, and
+    /// the model's name (written into every file's header), hold no control
+    /// character: a newline would end a comment line, an ESC or BEL would
+    /// reach every log that prints the SQL.
+    fn substituted_texts(&mut self) {
+        let model = self.model;
+        if model.name.chars().any(char::is_control) {
+            self.push(Problem::new(
+                "dimgen::invalid_name",
+                format!("the model's name `{}` contains a control character", model.name.escape_debug()),
+                Loc::Model("name"),
+                "not a usable name",
+            ));
+        }
+        for env in &model.environments {
+            if env.name.trim().is_empty() || env.name.chars().any(char::is_control) {
+                self.push(
+                    Problem::new(
+                        "dimgen::invalid_name",
+                        format!(
+                            "environment `{}` has a name that is empty or contains a control character",
+                            env.name.escape_debug()
+                        ),
+                        Loc::Environment {
+                            env: env.name.clone(),
+                            key: String::new(),
+                        },
+                        "not a usable name",
+                    )
+                    .help("the environment's name is `${env}` in every name that carries it; use e.g. `DEV`"),
+                );
+            }
+            for (var, value) in &env.vars {
+                if value.chars().any(char::is_control) {
+                    self.push(Problem::new(
+                        "dimgen::invalid_name",
+                        format!(
+                            "variable `{var}` of environment `{}` contains a control character: `{}`",
+                            env.name.escape_debug(),
+                            value.escape_debug()
+                        ),
+                        Loc::Environment {
+                            env: env.name.clone(),
+                            key: format!("vars.{var}"),
+                        },
+                        "control character",
+                    ));
+                }
+            }
+        }
     }
 
     fn environments(&mut self) {
@@ -855,6 +908,14 @@ impl<'m> Validator<'m> {
             }
         }
         for (at, text) in strings {
+            if is_name_key(&at) && text.chars().any(char::is_control) {
+                self.push(Problem::new(
+                    "dimgen::invalid_name",
+                    format!("the name `{}` contains a control character", text.escape_debug()),
+                    at.clone(),
+                    "not a usable identifier",
+                ));
+            }
             match interpolate::placeholders(text) {
                 Err(err) => self.push(
                     Problem::new("dimgen::bad_placeholder", err.message, at, "malformed placeholder")
@@ -1216,29 +1277,44 @@ impl Validator<'_> {
     }
 }
 
+/// Depth-first search from `start` for a cycle, iterative so a chain of
+/// thousands of outriggers cannot overflow the stack. `path` holds the edges
+/// `(from, column)` of the current search path.
 fn find_cycle(
-    node: usize,
+    start: usize,
     edges: &[Vec<(usize, usize)>],
     state: &mut [u8],
-    stack: &mut Vec<(usize, usize)>,
+    path: &mut Vec<(usize, usize)>,
 ) -> Option<Vec<(usize, usize)>> {
-    match state[node] {
-        2 => return None,
-        1 => {
-            let start = stack.iter().position(|&(d, _)| d == node)?;
-            return Some(stack[start..].to_vec());
-        }
-        _ => {}
+    if state[start] != 0 {
+        return None;
     }
-    state[node] = 1;
-    for &(target, column) in &edges[node] {
-        stack.push((node, column));
-        if let Some(cycle) = find_cycle(target, edges, state, stack) {
-            return Some(cycle);
+    state[start] = 1;
+    // (node, index of its next edge to follow)
+    let mut frames: Vec<(usize, usize)> = vec![(start, 0)];
+    while let Some(frame) = frames.last_mut() {
+        let node = frame.0;
+        if let Some(&(target, column)) = edges[node].get(frame.1) {
+            frame.1 += 1;
+            match state[target] {
+                2 => {}
+                1 => {
+                    path.push((node, column));
+                    let at = path.iter().position(|&(d, _)| d == target)?;
+                    return Some(path[at..].to_vec());
+                }
+                _ => {
+                    path.push((node, column));
+                    state[target] = 1;
+                    frames.push((target, 0));
+                }
+            }
+        } else {
+            state[node] = 2;
+            frames.pop();
+            path.pop();
         }
-        stack.pop();
     }
-    state[node] = 2;
     None
 }
 
@@ -1278,4 +1354,19 @@ fn generated_help(first: &Origin, second: &Origin) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// Whether the text at `at` becomes a name in the SQL (an identifier, as
+/// opposed to a comment, a URL or another string literal).
+fn is_name_key(at: &Loc) -> bool {
+    let key = match at {
+        Loc::Model(key) | Loc::Table { key, .. } | Loc::Column { key, .. } => *key,
+        Loc::Environment { key, .. } => key.as_str(),
+        Loc::Span(_) => return false,
+    };
+    matches!(
+        key,
+        // Names checked elsewhere (`database`, `schema`, every `name`, `pipe`) are not repeated here.
+        "parent" | "warehouses" | "warehouse" | "usage" | "storage_integration" | "stage" | "error_integration"
+    )
 }
