@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
 use crate::model::TableKind;
 
@@ -324,8 +324,13 @@ impl Diagnostics {
     }
 
     /// One problem as a miette diagnostic (labels resolved to spans).
+    ///
+    /// The source it carries is an [`Excerpt`]: only the lines around the
+    /// labels, each long line cut to a window around its label, control
+    /// characters shown as `�`, so a diagnostic stays readable (and miette
+    /// cannot be asked for a column past its limits) whatever the file holds.
     pub fn report(&self, problem: &Problem) -> impl Diagnostic + Send + Sync + 'static {
-        let mut labels = Vec::new();
+        let mut placed = Vec::new();
         let mut unplaced = Vec::new();
         for (i, label) in problem.labels.iter().enumerate() {
             let span = match &label.within {
@@ -333,20 +338,15 @@ impl Diagnostics {
                 None => self.source.span(&label.at),
             };
             match span {
-                Some(span) => {
-                    let text = Some(label.text.clone());
-                    labels.push(if i == 0 {
-                        LabeledSpan::new_primary_with_span(text, span)
-                    } else {
-                        LabeledSpan::new_with_span(text, span)
-                    });
-                }
+                Some(span) => placed.push((i == 0, span, printable(&label.text, false))),
                 None => unplaced.push(match self.source.describe(&label.at) {
                     Some(place) => format!("{}: {place}", label.text),
                     None => label.text.clone(),
                 }),
             }
         }
+        let (source, labels, outside) = Excerpt::new(&self.source.name, &self.source.text, &placed);
+        unplaced.extend(outside);
         let mut help = problem.help.clone();
         if !unplaced.is_empty() {
             let note = unplaced.join("; ");
@@ -357,11 +357,251 @@ impl Diagnostics {
         }
         Report {
             code: problem.code,
-            message: problem.message.clone(),
-            help,
+            message: printable(&problem.message, true),
+            help: help.map(|h| printable(&h, true)),
             labels,
-            source: NamedSource::new(self.source.name.clone(), self.source.text.clone()),
+            source,
         }
+    }
+}
+
+/// Longest text of a message, label or help line shown; the rest is cut.
+const MAX_MESSAGE: usize = 1_000;
+/// Bytes of a source line shown around a label; longer lines are cut.
+const LINE_WINDOW: usize = 160;
+/// A label over more lines than this is shown on its first line only.
+const MAX_LABEL_LINES: usize = 8;
+/// Labels this many lines apart or closer are shown in one snippet (with
+/// the lines between, as miette shows them); farther ones in separate ones.
+const MAX_EXCERPT_LINES: usize = 40;
+
+/// `text` with control characters written as escapes (line breaks kept
+/// when `newlines`), cut to [`MAX_MESSAGE`] characters.
+fn printable(text: &str, newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE + 8));
+    for (n, c) in text.chars().enumerate() {
+        if n == MAX_MESSAGE {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' if newlines => out.push('\n'),
+            c if c.is_control() => {
+                let _ = write!(out, "{}", c.escape_default());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// How a source character is shown: control characters (a terminal escape,
+/// a lone carriage return) as the replacement character, tabs as they are.
+fn shown(c: char) -> char {
+    if c.is_control() && c != '\t' { '\u{fffd}' } else { c }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// One line of an [`Excerpt`].
+#[derive(Debug, Clone)]
+struct ShownLine {
+    /// Byte offset of the line in the original text.
+    orig_start: usize,
+    /// The window shown, as byte offsets into the original line.
+    window: Range<usize>,
+    /// Byte offset of the line in the excerpt.
+    start: usize,
+    /// Whether a `…` opens it.
+    cut_before: bool,
+}
+
+/// The lines of a source a diagnostic shows, as a miette source: line
+/// numbers and the primary label's column are those of the original file.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    text: String,
+    /// Original line number (0-based) of the excerpt's first line.
+    first_line: usize,
+    /// Excerpt offset of a label's start → its column in the original line.
+    columns: HashMap<usize, usize>,
+    /// Report line counts as miette does for the whole file, so snippets
+    /// merge exactly as they would (only when every line between is shown).
+    merge: bool,
+}
+
+impl Excerpt {
+    /// The excerpt for labels `(primary, span, text)` of `text`; their spans
+    /// in it; and notes for labels that fall outside the lines' windows.
+    fn new(name: &str, text: &str, labels: &[(bool, Range<usize>, String)]) -> (Self, Vec<LabeledSpan>, Vec<String>) {
+        let line_of = |offset: usize| text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
+        let line_start = |offset: usize| text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = |offset: usize| {
+            let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+            if end > offset && text.as_bytes()[end - 1] == b'\r' { end - 1 } else { end }
+        };
+        // Labels: original spans clipped to the text, long ones cut to their first line.
+        struct Placed {
+            start: usize,
+            end: usize,
+            line: usize,
+            end_line: usize,
+        }
+        let mut spans: Vec<Placed> = Vec::with_capacity(labels.len());
+        for (_, span, _) in labels {
+            let start = floor_boundary(text, span.start);
+            let mut end = ceil_boundary(text, span.end.max(start));
+            let line = line_of(start);
+            let mut end_line = line + text[start..end.saturating_sub(1).max(start)].matches('\n').count();
+            if end_line - line >= MAX_LABEL_LINES {
+                end = line_end(start).max(start);
+                end_line = line;
+            }
+            spans.push(Placed { start, end, line, end_line });
+        }
+        // The last line that holds text (a final line break opens no line).
+        let last_line = text.matches('\n').count() - usize::from(text.ends_with('\n') && !text.is_empty());
+        let first = spans.iter().map(|p| p.line.saturating_sub(1)).min().unwrap_or(0);
+        let last = spans.iter().map(|p| (p.end_line + 1).min(last_line)).max().unwrap_or(0);
+        let merge = last - first < MAX_EXCERPT_LINES;
+        // The lines to show, each with the offsets (within the line) its labels need.
+        let mut wanted: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = std::collections::BTreeMap::new();
+        for p in &spans {
+            let starts = line_start(p.start);
+            wanted.entry(p.line).or_insert((starts, Vec::new())).1.push(p.start - starts);
+        }
+        let mut lines: Vec<ShownLine> = Vec::new();
+        let mut out = String::new();
+        // Walk the original lines from `first` to `last`.
+        let mut offset = {
+            let mut o = 0;
+            for _ in 0..first {
+                o = text[o..].find('\n').map_or(text.len(), |i| o + i + 1);
+            }
+            o
+        };
+        let needed = |n: usize| merge || spans.iter().any(|p| n + 1 >= p.line && n <= p.end_line + 1);
+        for n in first..=last {
+            let end = line_end(offset);
+            let line = &text[offset..end];
+            let start = out.len();
+            let (window, cut_before) = if !needed(n) {
+                (0..0, false)
+            } else if line.len() <= LINE_WINDOW {
+                (0..line.len(), false)
+            } else {
+                let anchor = wanted.get(&n).and_then(|(_, v)| v.first().copied()).unwrap_or(0);
+                let mut a = anchor.saturating_sub(LINE_WINDOW / 4);
+                let mut b = a + LINE_WINDOW;
+                if b > line.len() {
+                    b = line.len();
+                    a = b.saturating_sub(LINE_WINDOW);
+                }
+                (floor_boundary(line, a)..ceil_boundary(line, b), a > 0)
+            };
+            if cut_before {
+                out.push('…');
+            }
+            out.extend(line[window.clone()].chars().map(shown));
+            if window.end < line.len() {
+                out.push('…');
+            }
+            if text.len() > end {
+                out.push('\n');
+            }
+            lines.push(ShownLine {
+                orig_start: offset,
+                window,
+                start,
+                cut_before,
+            });
+            offset = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        }
+        // Map a label offset into the excerpt; None when outside its line's window.
+        let map = |orig: usize, n: usize, is_end: bool| -> Option<usize> {
+            let l = lines.get(n.checked_sub(first)?)?;
+            let within = orig.checked_sub(l.orig_start)?;
+            let shown_line = &text[l.orig_start..];
+            let inside = l.window.start <= within && within <= l.window.end;
+            if !inside && !(is_end && within > l.window.end) {
+                return None;
+            }
+            let upto = within.min(l.window.end);
+            let prefix = if l.cut_before { '…'.len_utf8() } else { 0 };
+            let body: usize = shown_line[l.window.start..upto].chars().map(|c| shown(c).len_utf8()).sum();
+            Some(l.start + prefix + body)
+        };
+        let mut placed = Vec::new();
+        let mut outside = Vec::new();
+        let mut columns = HashMap::new();
+        for ((primary, _, label), p) in labels.iter().zip(&spans) {
+            let start = map(p.start, p.line, false);
+            let end = map(p.end, p.end_line, true).or_else(|| {
+                // An end past its line's window: the end of what is shown of that line.
+                let l = lines.get(p.end_line.checked_sub(first)?)?;
+                Some(l.start + out[l.start..].find('\n').unwrap_or(0))
+            });
+            let column = p.start - line_start(p.start);
+            match (start, end) {
+                (Some(s), Some(e)) if s <= e => {
+                    columns.insert(s, column);
+                    let text = Some(label.clone());
+                    placed.push(if *primary {
+                        LabeledSpan::new_primary_with_span(text, s..e)
+                    } else {
+                        LabeledSpan::new_with_span(text, s..e)
+                    });
+                }
+                _ => outside.push(format!("{label}: line {}, column {}", p.line + 1, column + 1)),
+            }
+        }
+        let excerpt = Self {
+            name: name.to_owned(),
+            text: out,
+            first_line: first,
+            columns,
+            merge,
+        };
+        (excerpt, placed, outside)
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        let column = match self.columns.get(&span.offset()) {
+            Some(&c) if context_lines_before == 0 => c,
+            _ => inner.column(),
+        };
+        let line_count = if self.merge { inner.line_count() + self.first_line } else { inner.line_count() };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            line_count,
+        )))
     }
 }
 
@@ -377,7 +617,7 @@ struct Report {
     message: String,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: NamedSource<String>,
+    source: Excerpt,
 }
 
 impl fmt::Display for Report {

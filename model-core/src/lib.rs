@@ -40,6 +40,7 @@ mod layout;
 mod load;
 pub mod marts;
 pub mod model;
+mod redact;
 mod types;
 mod validate;
 

@@ -468,7 +468,10 @@ pub struct Loaded {
 /// assert_eq!(loaded.model.dimensions[0].key, "CUSTOMER_KEY");
 /// ```
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
-    let mut source = SourceMap::new(name, text);
+    // Diagnostics quote the source: they get it with every credential
+    // blanked, before anything can be reported (the parse reads the original).
+    let redacted = crate::redact::credentials(text);
+    let mut source = SourceMap::new(name, redacted.text.clone());
     let mut problems = Vec::new();
     let model = parse(text, &mut source, &mut problems);
     if let Some(model) = &model {
@@ -476,12 +479,23 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
     }
     match model {
         Some(model) if problems.is_empty() => Ok(Loaded { model, source }),
-        _ => Err(LoadError {
-            diagnostics: Diagnostics {
-                problems,
-                source: Box::new(source),
-            },
-        }),
+        _ => {
+            if !redacted.secrets.is_empty() {
+                for problem in &mut problems {
+                    problem.message = redacted.scrub(&problem.message);
+                    problem.help = problem.help.as_deref().map(|h| redacted.scrub(h));
+                    for label in &mut problem.labels {
+                        label.text = redacted.scrub(&label.text);
+                    }
+                }
+            }
+            Err(LoadError {
+                diagnostics: Diagnostics {
+                    problems,
+                    source: Box::new(source),
+                },
+            })
+        }
     }
 }
 
@@ -503,8 +517,8 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
     let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root.clone()), |path| {
         unknown.push(path_segments(&path));
     });
-    // Credentials in a stage: one problem per stage, and their values are
-    // blanked out of the text diagnostics quote (CI logs keep them).
+    // Credentials in a stage: one problem per stage (their values are
+    // already blanked out of the text diagnostics quote: see `redact`).
     let mut credentials: BTreeMap<usize, Vec<(String, Range<usize>)>> = BTreeMap::new();
     unknown.retain(|path| match path.as_slice() {
         [Segment::Key(section), Segment::Index(i), Segment::Key(key)]
@@ -518,11 +532,6 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
     });
     for (index, keys) in &credentials {
         let stage = stage_table(root.get_ref(), *index);
-        for (key, _) in keys {
-            if let Some(value) = stage.and_then(|t| t.get(key.as_str())) {
-                redact(&mut source.text, value.span());
-            }
-        }
         let name = stage
             .and_then(|t| t.get("name"))
             .and_then(|v| v.get_ref().as_str())
@@ -710,13 +719,6 @@ fn stage_table<'a>(root: &'a DeTable<'_>, index: usize) -> Option<&'a DeTable<'a
         },
         _ => None,
     }
-}
-
-/// Overwrite `span` of `text` with `*` (byte for byte, so every other span stays valid).
-fn redact(text: &mut String, span: Range<usize>) {
-    let Some(part) = text.get(span.clone()) else { return };
-    let stars = "*".repeat(part.len());
-    text.replace_range(span, &stars);
 }
 
 impl Builder<'_> {
