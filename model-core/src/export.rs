@@ -1053,7 +1053,7 @@ database = "DB"
 comment = "c"
 [environments."dev env"]
 schema = "S"
-vars = { "my var" = "x", b = "y\nz" }
+vars = { "my var" = "x", b = "y\\z" }
 [environments.PROD]
 schema = "P"
 vars = { "my var" = "1", b = "2" }
@@ -1108,7 +1108,7 @@ columns = [
             "name = \"shop\"\n",
             "comment = \"c\"\n",
             "[environments.\"dev env\"]\n",
-            "vars = { b = \"y\\nz\", \"my var\" = \"x\" }\n",
+            "vars = { b = 'y\\z', \"my var\" = \"x\" }\n",
             "key = \"surrogate\"\n",
             "key_generation = \"sequence\"\n",
             "scd = 2\n",
@@ -1147,14 +1147,17 @@ columns = [{ name = "ID", type = "int" }]
 "#,
         );
         for text in HOSTILE {
-            model.name = (*text).to_owned();
+            // The model's name (in every file's header) and the variables'
+            // values (substituted into names) refuse control characters.
+            let name_like = if text.chars().any(char::is_control) { "plain" } else { text };
+            model.name = name_like.to_owned();
             model.comment = Some((*text).to_owned());
             model.dimensions[0].comment = Some((*text).to_owned());
             model.dimensions[0].columns[0].comment = Some((*text).to_owned());
             // `${var}` in the comments needs `var`.
             model.environments[0].vars = BTreeMap::from([
-                ((*text).to_owned(), (*text).to_owned()),
-                ("var".to_owned(), (*text).to_owned()),
+                ((*text).to_owned(), name_like.to_owned()),
+                ("var".to_owned(), name_like.to_owned()),
             ]);
             let exported = to_toml(&model);
             let reloaded = match crate::load_str("export.toml", &exported) {
@@ -1168,7 +1171,7 @@ columns = [{ name = "ID", type = "int" }]
     #[test]
     fn environment_names_are_quoted_keys_when_needed() {
         let mut model = load("database = \"DB\"\n[environments.DEV]\nschema = \"DEV\"\n");
-        for name in ["dev env", "a.b", "über", "", "\"", "x]\n[y", "DEV-2_x"] {
+        for name in ["dev env", "a.b", "über", "\"", "x]\"[y", "DEV-2_x"] {
             model.environments[0].name = name.to_owned();
             let exported = to_toml(&model);
             assert_eq!(load(&exported), model, "{name:?}\n{exported}");
@@ -1665,13 +1668,18 @@ grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
             } = &mut model.marts[1].kind
             {
                 (*text).clone_into(target_lag);
-                (*text).clone_into(warehouse);
+                // A warehouse is a name: control characters are refused.
+                if !text.chars().any(char::is_control) {
+                    (*text).clone_into(warehouse);
+                }
             }
             model.marts[1].aggregates = vec![Aggregate::Count {
                 name: (*text).to_owned(),
             }];
             model.roles[0].comment = Some((*text).to_owned());
-            model.roles[0].warehouses = vec![(*text).to_owned(), "WH".to_owned()];
+            if !text.chars().any(char::is_control) {
+                model.roles[0].warehouses = vec![(*text).to_owned(), "WH".to_owned()];
+            }
             assert_eq!(crate::validate(&model), Vec::new(), "{text:?}");
             let exported = to_toml(&model);
             assert_eq!(load(&exported), model, "{text:?}\n{exported}");
@@ -2101,13 +2109,12 @@ warehouse = "WH"
             model.storage_integrations[0].comment = Some((*text).to_owned());
             model.stages[0].comment = Some((*text).to_owned());
             let fact_load = &mut model.loads[0];
-            for option in [
-                &mut fact_load.aws_sns_topic,
-                &mut fact_load.error_integration,
-                &mut fact_load.pattern,
-                &mut fact_load.schedule,
-            ] {
+            for option in [&mut fact_load.aws_sns_topic, &mut fact_load.pattern, &mut fact_load.schedule] {
                 *option = Some((*text).to_owned());
+            }
+            // An integration is a name: control characters are refused.
+            if !text.chars().any(char::is_control) {
+                fact_load.error_integration = Some((*text).to_owned());
             }
             if usable {
                 (*text).clone_into(&mut fact_load.warehouse);

@@ -485,10 +485,11 @@ mod random {
         let runs = (
             any::<bool>(),
             [
-                proptest::option::of(template()),
-                proptest::option::of(template()),
-                proptest::option::of(template()),
-                proptest::option::of(template()),
+                proptest::option::of(template().boxed()),
+                // error_integration is a name: no control characters.
+                proptest::option::of(identifier_template("ERR").boxed()),
+                proptest::option::of(template().boxed()),
+                proptest::option::of(template().boxed()),
             ],
             proptest::option::of(0u8..3),
             identifier_template("WH"),
@@ -545,14 +546,17 @@ mod random {
     }
 
     fn model_seed() -> impl Strategy<Value = ModelSeed> {
+        // Environment names, variable values and the model's name end up in
+        // names and header comments: validation refuses control characters
+        // and blank environment names there (tests/tests/robustness.rs).
         let environment = (
-            name(0..6),
+            name(1..6).prop_filter("a blank environment name is refused", |n| !n.trim().is_empty()),
             identifier_template("S"),
-            text(),
-            prop::collection::vec((name(0..5), text()), 0..3),
+            name(0..16),
+            prop::collection::vec((name(0..5), name(0..16)), 0..3),
         );
         (
-            text(),
+            name(0..16),
             identifier_template("DB"),
             proptest::option::of(template()),
             prop::collection::vec(environment, 1..4),
@@ -1275,8 +1279,10 @@ mod random {
         let tables: Vec<&str> = model
             .dimensions
             .iter()
+            // A loaded dimension needs a natural key, a loaded fact grain
+            // columns (their MERGE matches on them).
+            .filter(|d| !d.natural_key.is_empty())
             .map(|d| d.name.as_str())
-            // A loaded fact needs grain columns (its MERGE matches on them).
             .chain(
                 model
                     .facts
@@ -1285,6 +1291,9 @@ mod random {
                     .map(|f| f.name.as_str()),
             )
             .collect();
+        if tables.is_empty() {
+            return None;
+        }
         let table = tables[seed.table % tables.len()];
         if model.loads.iter().any(|l| l.table == table) {
             return None;
