@@ -82,7 +82,12 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
     };
     // The model's and the environment's names are user text: every header
     // line goes through `LineComment`, which keeps it on its line.
-    let title = |step: &str| format!("dimgen: model `{}`, environment `{}`: {step}.", model.name, environment.name);
+    let title = |step: &str| {
+        format!(
+            "dimgen: model `{}`, environment `{}`: {step}.",
+            model.name, environment.name
+        )
+    };
     let header = |step: &str| {
         writer::comment_lines(&[
             title(step).as_str(),

@@ -64,10 +64,9 @@ impl Deployment {
 
     /// All step files concatenated, each introduced by its name.
     pub fn deploy_sql(&self) -> String {
-        let mut out = LineComment(
-            "dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).",
-        )
-        .to_string();
+        let mut out =
+            LineComment("dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).")
+                .to_string();
         for file in self.files.iter().filter(|f| f.in_deploy) {
             out.push('\n');
             out.push_str(&LineComment(&format!("===== {} =====", file.name)).to_string());
@@ -116,7 +115,12 @@ impl Deployment {
                 fs::rename(&fresh, dir).map_err(at(dir))?;
                 return Ok(written);
             }
-            Err(e) => return Err(WriteError { path: dir.to_path_buf(), source: e }),
+            Err(e) => {
+                return Err(WriteError {
+                    path: dir.to_path_buf(),
+                    source: e,
+                });
+            }
             Ok(m) if !m.is_dir() => {
                 return Err(WriteError {
                     path: dir.to_path_buf(),
@@ -136,7 +140,12 @@ impl Deployment {
                 }
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(WriteError { path: target, source: e }),
+                Err(e) => {
+                    return Err(WriteError {
+                        path: target,
+                        source: e,
+                    });
+                }
             }
         }
         let aside = staging.path().join("old");
@@ -171,7 +180,10 @@ fn swap_in(
         let old = if target.symlink_metadata().is_ok() {
             let old = aside.join(name);
             if let Err(e) = rename(&target, &old) {
-                failure = Some(WriteError { path: target, source: e });
+                failure = Some(WriteError {
+                    path: target,
+                    source: e,
+                });
                 break;
             }
             Some(old)
@@ -182,7 +194,10 @@ fn swap_in(
             if let Some(old) = &old {
                 let _ = rename(old, &target);
             }
-            failure = Some(WriteError { path: target, source: e });
+            failure = Some(WriteError {
+                path: target,
+                source: e,
+            });
             break;
         }
         done.push((target, new, old));
@@ -197,7 +212,6 @@ fn swap_in(
     }
     Err(failure)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -223,7 +237,11 @@ mod tests {
         let names = ["a.sql", "b.sql", "c.sql"];
         for fail_at in 0..6 {
             let root = tempfile::tempdir().unwrap();
-            let (dir, fresh, aside) = (root.path().join("out"), root.path().join("new"), root.path().join("old"));
+            let (dir, fresh, aside) = (
+                root.path().join("out"),
+                root.path().join("new"),
+                root.path().join("old"),
+            );
             for d in [&dir, &fresh, &aside] {
                 fs::create_dir(d).unwrap();
             }

@@ -209,3 +209,201 @@ fn usage_errors_exit_2_and_help_exits_0() {
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage: dimgen"), "{args:?}");
     }
 }
+
+/// Every file of `dir` with its contents (`<dir>` for a folder), sorted.
+fn snapshot_of(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let text = std::fs::read_to_string(e.path()).unwrap_or_else(|_| "<dir>".into());
+            (e.file_name().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Issue 9, finding 5: a step file that cannot be replaced (a folder named
+/// `07_loading.sql` in the way) fails the run and leaves the output folder
+/// exactly as it was: the earlier deployment's files, unchanged.
+#[test]
+fn a_failed_write_leaves_the_output_folder_exactly_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = dimgen(&[
+        "generate",
+        "schemas/retail.toml",
+        "--env",
+        "DEV",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(out.join("01_database.sql"), "-- the deployment of last week\n").unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::remove_file(out.join("07_loading.sql")).unwrap();
+    std::fs::create_dir(out.join("07_loading.sql")).unwrap();
+    let before = snapshot_of(&out);
+    let o = dimgen(&[
+        "generate",
+        "schemas/retail.toml",
+        "--env",
+        "PROD",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("07_loading.sql"), "{}", stderr(&o));
+    assert_eq!(snapshot_of(&out), before);
+    // Nothing left beside it either (the staging folder is removed).
+    let beside: Vec<String> = files_in(tmp.path());
+    assert_eq!(beside, ["out"]);
+}
+
+/// Issue 9, finding 4: a label past column 65,535 made miette panic (exit
+/// 101); now it is an ordinary diagnostic, cut around the label.
+#[test]
+fn a_problem_on_a_very_long_line_is_shown_cut_around_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("long.toml");
+    let comment = "c".repeat(70_000);
+    std::fs::write(
+        &path,
+        format!("name = \"m\"\ndatabase = \"D\"\ncomment = \"{comment}\" oops\n[environments.DEV]\nschema = \"DEV\"\n"),
+    )
+    .unwrap();
+    let o = dimgen(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("long.toml:3:70014]"), "{err}");
+    assert!(err.len() < 2_000, "{} bytes on stderr", err.len());
+    // A 5 MB model on one line: refused in a few lines, not echoed.
+    std::fs::write(&path, format!("name = \"m\" {}\n", "x = 1, ".repeat(700_000))).unwrap();
+    let o = dimgen(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("long.toml:1:12]"), "{}", stderr(&o));
+    assert!(o.stderr.len() < 2_000, "{} bytes on stderr", o.stderr.len());
+}
+
+/// Issue 9, finding 6: a credential in a model never reaches stdout or
+/// stderr, whatever error it sits next to: a stage key, a sub-table, a
+/// dotted key, an inline table, a duplicate, a syntax error beside it or
+/// in it, a multi-line string, a key in another section, a type error.
+#[test]
+fn credentials_never_reach_the_terminal() {
+    const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let base = std::fs::read_to_string(workspace().join("tests/fixtures/invalid/stage_credentials.toml")).unwrap();
+    let clean: String = base
+        .lines()
+        .filter(|l| !l.starts_with("aws_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let after_url = |extra: &str| {
+        clean.replacen(
+            "url = \"s3://${bucket}/sales/\"\n",
+            &format!("url = \"s3://${{bucket}}/sales/\"\n{extra}\n"),
+            1,
+        )
+    };
+    let before_load = |extra: &str| clean.replacen("[[load]]", &format!("{extra}\n[[load]]"), 1);
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "top-level keys",
+            after_url(&format!("aws_key_id = \"{KEY_ID}\"\naws_secret_key = \"{SECRET}\"")),
+        ),
+        (
+            "sub-table",
+            before_load(&format!(
+                "[stage.credentials]\naws_key_id = \"{KEY_ID}\"\naws_secret_key = \"{SECRET}\""
+            )),
+        ),
+        (
+            "dotted key",
+            after_url(&format!("credentials.aws_secret_key = \"{SECRET}\"")),
+        ),
+        (
+            "inline table",
+            after_url(&format!(
+                "credentials = {{ aws_key_id = \"{KEY_ID}\", aws_secret_key = \"{SECRET}\" }}"
+            )),
+        ),
+        (
+            "duplicate",
+            after_url(&format!("aws_secret_key = \"{SECRET}\"\naws_secret_key = \"{SECRET}\"")),
+        ),
+        (
+            "syntax error next to it",
+            after_url(&format!("aws_secret_key = \"{SECRET}\"\nfile_format = = oops")),
+        ),
+        ("syntax error in it", after_url(&format!("aws_secret_key = \"{SECRET}"))),
+        (
+            "multi-line string",
+            after_url(&format!("aws_secret_key = \"\"\"\n{SECRET}\n\"\"\"")),
+        ),
+        ("literal string", after_url(&format!("aws_secret_key = '{SECRET}'"))),
+        (
+            "key in a load",
+            clean.replacen(
+                "event_time = \"SALE_DATE\"",
+                &format!("event_time = \"SALE_DATE\"\naws_secret_key = \"{SECRET}\""),
+                1,
+            ),
+        ),
+        (
+            "key in the environment",
+            clean.replacen(
+                "schema = \"DEV\"",
+                &format!("schema = \"DEV\"\naws_secret_key = \"{SECRET}\""),
+                1,
+            ),
+        ),
+        ("not a string", after_url(&format!("aws_secret_key = {SECRET}"))),
+        (
+            "encryption",
+            after_url(&format!(
+                "encryption = {{ type = \"AWS_SSE_KMS\", master_key = \"{SECRET}\" }}"
+            )),
+        ),
+        (
+            "many problems",
+            after_url(&format!("aws_secret_key = \"{SECRET}\"\nunknown = 1\n"))
+                .replace("type = \"int\"", "type = \"integr\""),
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (what, text) in &cases {
+        assert!(
+            text.contains(SECRET) || text.contains(KEY_ID),
+            "{what}: the case holds its secret"
+        );
+        let path = tmp.path().join("model.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = tmp.path().join("out");
+        for args in [
+            vec!["check", path.to_str().unwrap()],
+            vec![
+                "generate",
+                path.to_str().unwrap(),
+                "--env",
+                "DEV",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        ] {
+            let o = dimgen(&args);
+            assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+            for stream in [&o.stdout, &o.stderr] {
+                let shown = String::from_utf8_lossy(stream);
+                for secret in [SECRET, KEY_ID, "EXAMPLEKEY", "bPxRfiCY"] {
+                    assert!(
+                        !shown.contains(secret),
+                        "{what}: `{secret}` printed by {args:?}:\n{shown}"
+                    );
+                }
+            }
+            assert!(!out.exists(), "{what}: nothing written");
+        }
+    }
+}

@@ -376,13 +376,22 @@ const MAX_LABEL_LINES: usize = 8;
 const MAX_EXCERPT_LINES: usize = 40;
 
 /// `text` with control characters written as escapes (line breaks kept
-/// when `newlines`), cut to [`MAX_MESSAGE`] characters.
+/// when `newlines`); longer than [`MAX_MESSAGE`] characters, its middle is
+/// cut (the end of a message says what is wrong: keep it).
 fn printable(text: &str, newlines: bool) -> String {
-    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE + 8));
+    let count = text.chars().count();
+    let (head, tail) = if count > MAX_MESSAGE {
+        (MAX_MESSAGE * 2 / 3, MAX_MESSAGE / 3)
+    } else {
+        (count, 0)
+    };
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE * 4 + 8));
     for (n, c) in text.chars().enumerate() {
-        if n == MAX_MESSAGE {
+        if n == head && tail > 0 {
             out.push('…');
-            break;
+        }
+        if n >= head && n < count - tail {
+            continue;
         }
         match c {
             '\n' if newlines => out.push('\n'),
@@ -453,7 +462,11 @@ impl Excerpt {
         let line_start = |offset: usize| text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let line_end = |offset: usize| {
             let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-            if end > offset && text.as_bytes()[end - 1] == b'\r' { end - 1 } else { end }
+            if end > offset && text.as_bytes()[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            }
         };
         // Labels: original spans clipped to the text, long ones cut to their first line.
         struct Placed {
@@ -472,7 +485,12 @@ impl Excerpt {
                 end = line_end(start).max(start);
                 end_line = line;
             }
-            spans.push(Placed { start, end, line, end_line });
+            spans.push(Placed {
+                start,
+                end,
+                line,
+                end_line,
+            });
         }
         // The last line that holds text (a final line break opens no line).
         let last_line = text.matches('\n').count() - usize::from(text.ends_with('\n') && !text.is_empty());
@@ -483,7 +501,11 @@ impl Excerpt {
         let mut wanted: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = std::collections::BTreeMap::new();
         for p in &spans {
             let starts = line_start(p.start);
-            wanted.entry(p.line).or_insert((starts, Vec::new())).1.push(p.start - starts);
+            wanted
+                .entry(p.line)
+                .or_insert((starts, Vec::new()))
+                .1
+                .push(p.start - starts);
         }
         let mut lines: Vec<ShownLine> = Vec::new();
         let mut out = String::new();
@@ -543,7 +565,10 @@ impl Excerpt {
             }
             let upto = within.min(l.window.end);
             let prefix = if l.cut_before { '…'.len_utf8() } else { 0 };
-            let body: usize = shown_line[l.window.start..upto].chars().map(|c| shown(c).len_utf8()).sum();
+            let body: usize = shown_line[l.window.start..upto]
+                .chars()
+                .map(|c| shown(c).len_utf8())
+                .sum();
             Some(l.start + prefix + body)
         };
         let mut placed = Vec::new();
@@ -588,12 +613,19 @@ impl miette::SourceCode for Excerpt {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .text
+            .as_str()
+            .read_span(span, context_lines_before, context_lines_after)?;
         let column = match self.columns.get(&span.offset()) {
             Some(&c) if context_lines_before == 0 => c,
             _ => inner.column(),
         };
-        let line_count = if self.merge { inner.line_count() + self.first_line } else { inner.line_count() };
+        let line_count = if self.merge {
+            inner.line_count() + self.first_line
+        } else {
+            inner.line_count()
+        };
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),

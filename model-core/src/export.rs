@@ -1149,7 +1149,11 @@ columns = [{ name = "ID", type = "int" }]
         for text in HOSTILE {
             // The model's name (in every file's header) and the variables'
             // values (substituted into names) refuse control characters.
-            let name_like = if text.chars().any(char::is_control) { "plain" } else { text };
+            let name_like = if text.chars().any(char::is_control) {
+                "plain"
+            } else {
+                text
+            };
             model.name = name_like.to_owned();
             model.comment = Some((*text).to_owned());
             model.dimensions[0].comment = Some((*text).to_owned());
@@ -2109,7 +2113,11 @@ warehouse = "WH"
             model.storage_integrations[0].comment = Some((*text).to_owned());
             model.stages[0].comment = Some((*text).to_owned());
             let fact_load = &mut model.loads[0];
-            for option in [&mut fact_load.aws_sns_topic, &mut fact_load.pattern, &mut fact_load.schedule] {
+            for option in [
+                &mut fact_load.aws_sns_topic,
+                &mut fact_load.pattern,
+                &mut fact_load.schedule,
+            ] {
                 *option = Some((*text).to_owned());
             }
             // An integration is a name: control characters are refused.

@@ -343,7 +343,9 @@ impl Lexer<'_> {
     }
 
     fn content(&self, start: usize, end: usize) -> String {
-        String::from_utf8_lossy(&self.src[start..end.max(start)]).trim().to_owned()
+        String::from_utf8_lossy(&self.src[start..end.max(start)])
+            .trim()
+            .to_owned()
     }
 }
 
@@ -391,18 +393,34 @@ mod tests {
         assert!(out.contains("name = \"SALES_STAGE\" # the stage"));
         assert!(out.contains("url = \"s3://b/\""));
         assert!(out.contains(&format!("aws_key_id = {}\n", "*".repeat(22))), "{out}");
-        assert!(out.contains("table = \"FACT_SALES\""), "the next table is not secret: {out}");
+        assert!(
+            out.contains("table = \"FACT_SALES\""),
+            "the next table is not secret: {out}"
+        );
     }
 
     #[test]
     fn messages_that_repeat_a_secret_are_scrubbed() {
         let r = credentials(&format!("aws_secret_key = \"{SECRET}\"\n"));
-        assert_eq!(r.scrub(&format!("invalid type: string \"{SECRET}\"")), format!("invalid type: string \"{}\"", "*".repeat(SECRET.len())));
+        assert_eq!(
+            r.scrub(&format!("invalid type: string \"{SECRET}\"")),
+            format!("invalid type: string \"{}\"", "*".repeat(SECRET.len()))
+        );
     }
 
     #[test]
     fn hostile_text_neither_panics_nor_loops() {
-        for text in ["[", "\"", "a = [[[[", "a = {", "a.\"b", "'''", "x = \"\\", &"[".repeat(10_000), "é = \"ü\"\naws_token = \"ééééé\""] {
+        for text in [
+            "[",
+            "\"",
+            "a = [[[[",
+            "a = {",
+            "a.\"b",
+            "'''",
+            "x = \"\\",
+            &"[".repeat(10_000),
+            "é = \"ü\"\naws_token = \"ééééé\"",
+        ] {
             let r = credentials(text);
             assert_eq!(r.text.len(), text.len());
         }

@@ -97,7 +97,10 @@ impl<'m> Validator<'m> {
         if model.name.chars().any(char::is_control) {
             self.push(Problem::new(
                 "dimgen::invalid_name",
-                format!("the model's name `{}` contains a control character", model.name.escape_debug()),
+                format!(
+                    "the model's name `{}` contains a control character",
+                    model.name.escape_debug()
+                ),
                 Loc::Model("name"),
                 "not a usable name",
             ));

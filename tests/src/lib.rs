@@ -3,6 +3,7 @@
 //! `schemas/`, splitting generated SQL into statements, and running SQL in
 //! the Snowflake emulator.
 
+pub mod check;
 pub mod emulator;
 
 use std::path::{Path, PathBuf};

@@ -477,3 +477,17 @@ fn names_survive_quoting_exactly() {
         assert_eq!(checked, model.tables().count() + model.loads.len());
     }
 }
+
+/// The output checker the fuzz targets run (tests/src/check.rs), on every
+/// model and environment: statements split exactly, each of its kind, no
+/// forbidden word, no control character, headers comments only,
+/// deterministic.
+#[test]
+fn every_deployment_passes_the_output_checker() {
+    for path in model_files() {
+        let model = load_model(&path);
+        if let Err(e) = dimgen_tests::check::check_model(&model) {
+            panic!("{}: {e}", path.display());
+        }
+    }
+}
