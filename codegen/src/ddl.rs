@@ -312,11 +312,13 @@ mod tests {
         // worst order, every dimension before the outrigger it needs.
         let mut text = String::from("name = \"m\"\ndatabase = \"D\"\n[environments.DEV]\nschema = \"DEV\"\n");
         for i in 0..n {
-            text.push_str(&format!(
-                "[[dimension]]\nname = \"DIM_{i}\"\nnatural_key = \"ID\"\ncolumns = [{{ name = \"ID\", type = \"int\" }}"
-            ));
+            text.push_str("[[dimension]]\nname = \"DIM_");
+            text.push_str(&i.to_string());
+            text.push_str("\"\nnatural_key = \"ID\"\ncolumns = [{ name = \"ID\", type = \"int\" }");
             if i + 1 < n {
-                text.push_str(&format!(", {{ name = \"UP\", references = \"DIM_{}\" }}", i + 1));
+                text.push_str(", { name = \"UP\", references = \"DIM_");
+                text.push_str(&(i + 1).to_string());
+                text.push_str("\" }");
             }
             text.push_str("]\n");
         }

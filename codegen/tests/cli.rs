@@ -295,11 +295,11 @@ fn credentials_never_reach_the_terminal() {
     const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     let base = std::fs::read_to_string(workspace().join("tests/fixtures/invalid/stage_credentials.toml")).unwrap();
-    let clean: String = base
-        .lines()
-        .filter(|l| !l.starts_with("aws_"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let mut clean = String::new();
+    for line in base.lines().filter(|l| !l.starts_with("aws_")) {
+        clean.push_str(line);
+        clean.push('\n');
+    }
     let after_url = |extra: &str| {
         clean.replacen(
             "url = \"s3://${bucket}/sales/\"\n",

@@ -426,6 +426,19 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// A label's span in the original text, with its first and last line.
+struct Placed {
+    start: usize,
+    end: usize,
+    line: usize,
+    end_line: usize,
+}
+
+/// Line breaks in `bytes`.
+fn line_breaks(bytes: &[u8]) -> usize {
+    bytes.iter().fold(0, |n, &b| n + usize::from(b == b'\n'))
+}
+
 /// One line of an [`Excerpt`].
 #[derive(Debug, Clone)]
 struct ShownLine {
@@ -458,7 +471,7 @@ impl Excerpt {
     /// The excerpt for labels `(primary, span, text)` of `text`; their spans
     /// in it; and notes for labels that fall outside the lines' windows.
     fn new(name: &str, text: &str, labels: &[(bool, Range<usize>, String)]) -> (Self, Vec<LabeledSpan>, Vec<String>) {
-        let line_of = |offset: usize| text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
+        let line_of = |offset: usize| line_breaks(&text.as_bytes()[..offset]);
         let line_start = |offset: usize| text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let line_end = |offset: usize| {
             let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
@@ -469,18 +482,13 @@ impl Excerpt {
             }
         };
         // Labels: original spans clipped to the text, long ones cut to their first line.
-        struct Placed {
-            start: usize,
-            end: usize,
-            line: usize,
-            end_line: usize,
-        }
         let mut spans: Vec<Placed> = Vec::with_capacity(labels.len());
         for (_, span, _) in labels {
             let start = floor_boundary(text, span.start);
             let mut end = ceil_boundary(text, span.end.max(start));
             let line = line_of(start);
-            let mut end_line = line + text[start..end.saturating_sub(1).max(start)].matches('\n').count();
+            let last_byte = end.saturating_sub(1).max(start);
+            let mut end_line = line + line_breaks(&text.as_bytes()[start..last_byte]);
             if end_line - line >= MAX_LABEL_LINES {
                 end = line_end(start).max(start);
                 end_line = line;
@@ -560,7 +568,7 @@ impl Excerpt {
             let within = orig.checked_sub(l.orig_start)?;
             let shown_line = &text[l.orig_start..];
             let inside = l.window.start <= within && within <= l.window.end;
-            if !inside && !(is_end && within > l.window.end) {
+            if !(inside || (is_end && within > l.window.end)) {
                 return None;
             }
             let upto = within.min(l.window.end);
