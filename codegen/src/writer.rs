@@ -154,6 +154,24 @@ impl Display for Ident<'_> {
     }
 }
 
+/// A body between `$$` delimiters (`EXECUTE IMMEDIATE $$ ... $$`), which
+/// keeps a block readable. A `$$` inside would end it early, and nothing can
+/// be escaped there, so such a body is written as an ordinary escaped
+/// [`Literal`] instead; so is a body holding a control character other than
+/// the line break (a `$$` body would carry it raw).
+#[derive(Debug, Clone, Copy)]
+pub struct DollarQuoted<'a>(pub &'a str);
+
+impl Display for DollarQuoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.contains("$$") || self.0.chars().any(|c| c.is_control() && c != '\n') {
+            write!(f, "{}", Literal(self.0))
+        } else {
+            write!(f, "$$\n{}$$", self.0)
+        }
+    }
+}
+
 /// One line of a `--` comment. The text is dimgen's, with names from the
 /// model in it; every control character (a newline above all, which would end
 /// the comment and let the rest run as SQL) is written as a visible escape
@@ -1054,14 +1072,7 @@ impl Display for Statement {
                     block.push('\n');
                 }
                 block.push_str("        ;\n    END IF;\nEND;\n");
-                // `$$ ... $$` keeps the block readable; a name or comment
-                // holding `$$` would end it early, so then the block is
-                // passed as an ordinary, escaped string literal instead.
-                if block.contains("$$") {
-                    write!(f, "EXECUTE IMMEDIATE {}", Literal(&block))
-                } else {
-                    write!(f, "EXECUTE IMMEDIATE $$\n{block}$$")
-                }
+                write!(f, "EXECUTE IMMEDIATE {}", DollarQuoted(&block))
             }
             Self::FileFormat {
                 name,
@@ -1196,6 +1207,29 @@ impl Display for Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_sql_context_escapes_or_switches_form() {
+        assert_eq!(Ident("DIM$$X").to_string(), "\"DIM$$X\"");
+        assert_eq!(Ident("DIM$X").to_string(), "DIM$X");
+        assert_eq!(Ident("a\u{7}b").to_string(), "\"a\u{fffd}b\"");
+        assert_eq!(
+            LineComment("m\nDROP TABLE t; --\r\u{1b}").to_string(),
+            "-- m\\nDROP TABLE t; --\\r\\u{1b}\n"
+        );
+        assert_eq!(LineComment("").to_string(), "--\n");
+        assert_eq!(DollarQuoted("SELECT 1;\n").to_string(), "$$\nSELECT 1;\n$$");
+        assert_eq!(DollarQuoted("a $$ b").to_string(), "'a $$ b'");
+        assert_eq!(DollarQuoted("a\tb").to_string(), "'a\\tb'");
+        assert_eq!(
+            FieldPath(vec!["a".into(), "b.c".into()]).to_string(),
+            "$1:\"a\".\"b.c\""
+        );
+        assert_eq!(
+            FieldPath(vec!["X\"; DROP".into(), "it's".into()]).to_string(),
+            "$1['X\"; DROP']['it''s']"
+        );
+    }
 
     #[test]
     fn identifiers_are_quoted_only_when_needed() {
