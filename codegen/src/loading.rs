@@ -11,7 +11,7 @@
 //! formats and integrations are brought up to date with `ALTER ... SET`;
 //! tasks are `CREATE OR ALTER`.
 
-use std::fmt::{self, Display, Write as _};
+use std::fmt::Write as _;
 
 use model_core::ingest::{LandingColumn, LoadPlan, plan_all};
 use model_core::model::{
@@ -22,65 +22,9 @@ use model_core::{DataType, TableRef, interpolate};
 
 use crate::ddl::Target;
 use crate::writer::{
-    ColumnDef, Copy, CreateTable, FieldPath, Ident, ObjectName, OptionValue, Pipe, StageLocation, Statement, Task,
+    ColumnDef, Copy, CreateTable, FieldPath, Ident, Merge, MergeText, ObjectName, OptionValue, Pipe, StageLocation,
+    Statement, Task,
 };
-
-/// One piece of a MERGE's text: literal SQL, or the place of its source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Text(String),
-    Source,
-}
-
-/// A MERGE that maintains a table from landed rows. `source` is the stream
-/// on the landing table; tests point it at the landing table itself (the
-/// emulator has no streams) and the statement is otherwise the same.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Merge {
-    /// The dimension or fact maintained.
-    pub target: ObjectName,
-    /// Where the new rows are read from.
-    pub source: ObjectName,
-    pieces: Vec<Piece>,
-}
-
-impl Display for Merge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for piece in &self.pieces {
-            match piece {
-                Piece::Text(text) => f.write_str(text)?,
-                Piece::Source => write!(f, "{}", self.source)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Builds a MERGE's pieces.
-#[derive(Default)]
-struct Sql {
-    pieces: Vec<Piece>,
-    text: String,
-}
-
-impl Sql {
-    fn source(&mut self) {
-        self.pieces.push(Piece::Text(std::mem::take(&mut self.text)));
-        self.pieces.push(Piece::Source);
-    }
-
-    fn finish(mut self) -> Vec<Piece> {
-        self.pieces.push(Piece::Text(self.text));
-        self.pieces
-    }
-}
-
-impl fmt::Write for Sql {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.text.push_str(s);
-        Ok(())
-    }
-}
 
 fn col(alias: &str, name: &str) -> String {
     format!("{alias}.{}", Ident(name))
@@ -436,22 +380,18 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
 
 /// The MERGE of a load, reading new rows from `source`.
 pub fn merge(target: &Target<'_>, plan: &LoadPlan<'_>, source: ObjectName) -> Merge {
-    let mut sql = Sql::default();
+    let mut sql = MergeText::default();
     match plan.table {
         TableRef::Dimension(d) => dimension_merge(&mut sql, target, plan, d),
         TableRef::Fact(f) => fact_merge(&mut sql, target, plan, f),
         TableRef::Bridge(_) => {} // refused by validation
     }
-    Merge {
-        target: target.object(plan.table.name()),
-        source,
-        pieces: sql.finish(),
-    }
+    Merge::new(target.object(plan.table.name()), source, sql)
 }
 
 /// `SELECT <landing columns> FROM <source> QUALIFY ROW_NUMBER() ... = 1`:
 /// the latest row per `partition` (landing columns), deterministically.
-fn batch(sql: &mut Sql, plan: &LoadPlan<'_>, partition: &[&str], indent: &str) {
+fn batch(sql: &mut MergeText, plan: &LoadPlan<'_>, partition: &[&str], indent: &str) {
     let all: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
     let _ = write!(
         sql,
@@ -484,7 +424,13 @@ fn batch(sql: &mut Sql, plan: &LoadPlan<'_>, partition: &[&str], indent: &str) {
 /// The batch with references looked up: `SELECT <value columns>,
 /// COALESCE(dN.KEY, -1) AS <reference>, ... FROM (batch) AS b LEFT JOIN ...`,
 /// giving the table's columns (and `_CHANGED_AT`).
-fn looked_up(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, partition: &[&str], indent: &str) -> Vec<String> {
+fn looked_up(
+    sql: &mut MergeText,
+    target: &Target<'_>,
+    plan: &LoadPlan<'_>,
+    partition: &[&str],
+    indent: &str,
+) -> Vec<String> {
     let table = plan.table;
     let mut select: Vec<String> = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -605,7 +551,7 @@ fn set_from_source(columns: &[&String]) -> Vec<String> {
 
 /// `WHEN MATCHED AND (<any differs>) THEN UPDATE SET <each from s>`, unless
 /// there is nothing to update.
-fn update_when_changed(sql: &mut Sql, columns: &[&String]) {
+fn update_when_changed(sql: &mut MergeText, columns: &[&String]) {
     if !columns.is_empty() {
         let _ = write!(
             sql,
@@ -617,7 +563,7 @@ fn update_when_changed(sql: &mut Sql, columns: &[&String]) {
 }
 
 /// `WHEN NOT MATCHED THEN INSERT (<columns>, <extra>) VALUES (s.<columns>, <extra values>)`.
-fn insert_when_new(sql: &mut Sql, columns: &[String], extra: &[(&str, String)]) {
+fn insert_when_new(sql: &mut MergeText, columns: &[String], extra: &[(&str, String)]) {
     let names = columns.iter().map(String::as_str).chain(extra.iter().map(|(n, _)| *n));
     let values: Vec<String> = columns
         .iter()
@@ -632,7 +578,7 @@ fn insert_when_new(sql: &mut Sql, columns: &[String], extra: &[(&str, String)]) 
     );
 }
 
-fn dimension_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, d: &Dimension) {
+fn dimension_merge(sql: &mut MergeText, target: &Target<'_>, plan: &LoadPlan<'_>, d: &Dimension) {
     let natural: Vec<String> = if d.key_generation == KeyGeneration::Natural {
         vec![d.key.clone()]
     } else {
@@ -752,7 +698,7 @@ fn merge_keys(natural: &[String], real: bool) -> String {
         .join(", ")
 }
 
-fn fact_merge(sql: &mut Sql, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact) {
+fn fact_merge(sql: &mut MergeText, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact) {
     // What identifies a row: the grain columns (validation requires them).
     let identity: Vec<String> = f.grain.columns.clone();
     let partition = landing_of(plan, &identity);

@@ -535,7 +535,7 @@ pub enum Statement {
     /// (history and grants kept).
     Task(Box<Task>),
     /// A `MERGE` that maintains a dimension or fact from landed rows.
-    Merge(Box<crate::loading::Merge>),
+    Merge(Box<Merge>),
     /// `GRANT privileges ON object TO ROLE role`.
     Grant {
         /// Privileges, e.g. `SELECT`.
@@ -1201,6 +1201,77 @@ impl Display for Statement {
                 write!(f, "GRANT {} ON {on} TO ROLE {}", privileges.join(", "), Ident(role))
             }
         }
+    }
+}
+
+/// One piece of a MERGE's text: literal SQL, or the place of its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum MergePiece {
+    Text(String),
+    Source,
+}
+
+/// A MERGE that maintains a table from landed rows. `source` is the stream
+/// on the landing table; tests point it at the landing table itself (the
+/// emulator has no streams) and the statement is otherwise the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merge {
+    /// The dimension or fact maintained.
+    pub target: ObjectName,
+    /// Where the new rows are read from.
+    pub source: ObjectName,
+    pieces: Vec<MergePiece>,
+}
+
+impl Merge {
+    /// A MERGE of `target` from `source`, written as `text`.
+    pub fn new(target: ObjectName, source: ObjectName, text: MergeText) -> Self {
+        Self {
+            target,
+            source,
+            pieces: text.finish(),
+        }
+    }
+}
+
+impl Display for Merge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for piece in &self.pieces {
+            match piece {
+                MergePiece::Text(text) => f.write_str(text)?,
+                MergePiece::Source => write!(f, "{}", self.source)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds a MERGE's pieces (step code writes its text with `write!`: the
+/// MERGE is the last statement still assembled as text, see
+/// docs/architecture.md).
+#[derive(Default)]
+pub struct MergeText {
+    pieces: Vec<MergePiece>,
+    text: String,
+}
+
+impl MergeText {
+    /// Here the MERGE reads its source (the stream, or in tests the landing table).
+    pub fn source(&mut self) {
+        self.pieces.push(MergePiece::Text(std::mem::take(&mut self.text)));
+        self.pieces.push(MergePiece::Source);
+    }
+
+    fn finish(mut self) -> Vec<MergePiece> {
+        self.pieces.push(MergePiece::Text(self.text));
+        self.pieces
+    }
+}
+
+impl fmt::Write for MergeText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.text.push_str(s);
+        Ok(())
     }
 }
 

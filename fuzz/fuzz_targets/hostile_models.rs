@@ -130,9 +130,19 @@ fuzz_target!(|data: &[u8]| {
     let Ok(which) = u.choose_index(MODELS.len()) else {
         return;
     };
-    let mut model = model_core::load_str("model.toml", MODELS[which])
-        .expect("the seed models load")
-        .model;
+    // Parsed once: the run's time goes to the mutated models.
+    static SEEDS: std::sync::OnceLock<Vec<Model>> = std::sync::OnceLock::new();
+    let seeds = SEEDS.get_or_init(|| {
+        MODELS
+            .iter()
+            .map(|text| {
+                model_core::load_str("model.toml", text)
+                    .expect("the seed models load")
+                    .model
+            })
+            .collect()
+    });
+    let mut model = seeds[which].clone();
     if mutate(&mut u, &mut model).is_err() {
         return;
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 
-use crate::diagnostic::{Diagnostics, SourceMap, TableId};
+use crate::diagnostic::{Diagnostics, RustTable, SourceMap, TableId};
 use crate::load::{LoadError, load_str};
 use crate::model::{self, Environment, Model, TableKind};
 use crate::types::DataType;
@@ -192,15 +192,6 @@ sql_types! {
 #[cfg(feature = "serde_json")]
 sql_types! {
     serde_json::Value => DataType::Variant, numeric: false;
-}
-
-/// Where a Rust-declared table came from, for diagnostics.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RustTable {
-    /// The type's name.
-    pub rust_name: &'static str,
-    /// The field of each declared column.
-    pub fields: &'static [&'static str],
 }
 
 /// Assembles a model from derived types and deployment settings, validated by
@@ -445,7 +436,7 @@ pub mod __private {
         match D::definition() {
             super::TableDef::Dimension(d) => d.key,
             // `D: Dimension` is only implemented by #[derive(Dimension)], which builds a dimension.
-            _ => crate::load::default_key(D::NAME, "DIM_"),
+            _ => crate::naming::default_key(D::NAME, "DIM_"),
         }
     }
 

@@ -94,7 +94,7 @@ pub struct SourceMap {
     /// The source text.
     pub text: String,
     spans: HashMap<Loc, Range<usize>>,
-    rust: HashMap<TableId, crate::declare::RustTable>,
+    rust: HashMap<TableId, RustTable>,
 }
 
 impl SourceMap {
@@ -109,7 +109,7 @@ impl SourceMap {
     }
 
     /// Record the Rust type a table was declared by.
-    pub fn insert_rust(&mut self, table: TableId, origin: crate::declare::RustTable) {
+    pub fn insert_rust(&mut self, table: TableId, origin: RustTable) {
         self.rust.insert(table, origin);
     }
 
@@ -203,6 +203,15 @@ impl SourceMap {
             _ => Some(whole),
         }
     }
+}
+
+/// Where a Rust-declared table came from, for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustTable {
+    /// The type's name.
+    pub rust_name: &'static str,
+    /// The field of each declared column.
+    pub fields: &'static [&'static str],
 }
 
 /// One labelled place of a [`Problem`].

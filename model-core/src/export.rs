@@ -18,12 +18,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::load::default_key;
 use crate::model::{
     Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension, EffectiveDating, Environment,
     Fact, FactType, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode,
     Role, ScdType, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
 };
+use crate::naming::default_key;
 
 /// The model name the loader assumes when `name` is absent.
 const DEFAULT_MODEL_NAME: &str = "model";

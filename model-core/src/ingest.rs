@@ -18,8 +18,8 @@ use crate::model::{
     ColumnKind, CopyMapping, Dimension, FileFormat, FileMetadata, FileType, KeyGeneration, Load, Model, Stage,
     TableKind, TableRef,
 };
+use crate::naming::default_role;
 use crate::types::DataType;
-use crate::validate::default_role;
 
 /// Where a landing column's value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]

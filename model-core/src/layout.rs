@@ -94,7 +94,7 @@ impl Model {
                 for (i, dim) in b.dimensions.iter().enumerate() {
                     let name = self
                         .dimension(dim)
-                        .map_or_else(|| crate::load::default_key(dim, "DIM_"), |d| d.key.clone());
+                        .map_or_else(|| crate::naming::default_key(dim, "DIM_"), |d| d.key.clone());
                     out.push(PhysicalColumn {
                         name,
                         sql_type: self.key_type(dim),

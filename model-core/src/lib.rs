@@ -40,26 +40,26 @@ mod layout;
 mod load;
 pub mod marts;
 pub mod model;
+mod naming;
 mod redact;
 mod types;
 mod validate;
 
-pub use declare::{
-    __private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, RustTable, SqlType, Table, TableDef,
-};
-pub use diagnostic::{Diagnostics, Label, Loc, Problem, SourceMap, TableId};
+pub use declare::{__private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, SqlType, Table, TableDef};
+pub use diagnostic::{Diagnostics, Label, Loc, Problem, RustTable, SourceMap, TableId};
 pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};
 pub use load::{
     BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded,
-    MODEL_KEYS, default_key, load_str,
+    MODEL_KEYS, load_str,
 };
 pub use model::{
     Additivity, Column, ColumnKind, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model, ScdType,
     TableKind, TableRef, scd2,
 };
+pub use naming::{default_key, default_role};
 pub use types::{DataType, TYPE_SPELLINGS, TypeError};
-pub use validate::{MAX_IDENTIFIER_LEN, default_role, validate};
+pub use validate::{MAX_IDENTIFIER_LEN, validate};
 
 #[cfg(feature = "derive")]
 pub use model_derive::{Bridge, Dimension, Fact};

@@ -22,6 +22,7 @@ use crate::model::{
     Load, Mart, MartKind, Model, OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind,
     Through, default_landing, default_pipe,
 };
+use crate::naming::default_key;
 use crate::types::{DataType, TYPE_SPELLINGS};
 
 /// Keys accepted at the top level of a model file.
@@ -1741,20 +1742,6 @@ impl Builder<'_> {
             pii: raw.pii.unwrap_or(false),
         }
     }
-}
-
-/// `DIM_PATIENT` → `PATIENT_KEY`; `FACT_CLAIMS` → `CLAIMS_KEY`; `customers` → `customers_key`.
-pub fn default_key(table: &str, prefix: &str) -> String {
-    let upper_prefix = table
-        .get(..prefix.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(prefix));
-    let base = if upper_prefix && table.len() > prefix.len() {
-        &table[prefix.len()..]
-    } else {
-        table
-    };
-    let lower = base.chars().any(char::is_lowercase) && !base.chars().any(char::is_uppercase);
-    format!("{base}{}", if lower { "_key" } else { "_KEY" })
 }
 
 fn quoted_list(items: &[&str]) -> String {

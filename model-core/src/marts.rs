@@ -11,7 +11,7 @@ use crate::model::{
     Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind,
     TableRef,
 };
-use crate::validate::default_role;
+use crate::naming::default_role;
 
 /// A table in the mart's FROM clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

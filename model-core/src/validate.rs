@@ -10,6 +10,7 @@ use crate::diagnostic::{Loc, Problem, TableId};
 use crate::interpolate;
 use crate::layout::{Origin, PhysicalColumn};
 use crate::model::{Additivity, ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
+use crate::naming::default_role;
 use crate::types::DataType;
 
 /// Longest identifier Snowflake accepts.
@@ -1319,17 +1320,6 @@ fn find_cycle(
         }
     }
     None
-}
-
-/// The role a reference plays when none is declared: its column name without `_KEY` / `_ID`.
-pub fn default_role(column: &str) -> String {
-    let upper = column.to_uppercase();
-    for suffix in ["_KEY", "_ID", "_SK"] {
-        if upper.len() > suffix.len() && upper.ends_with(suffix) {
-            return column[..column.len() - suffix.len()].to_owned();
-        }
-    }
-    column.to_owned()
 }
 
 fn unknown_column(table: &str, name: &str, at: Loc, key: &str, physical: &[PhysicalColumn]) -> Problem {

@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use dimgen::Deployment;
-use dimgen::loading::Merge;
+use dimgen::writer::Merge;
 use dimgen::writer::{Copy as CopyInto, Ident, ObjectName, StageLocation, Statement};
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, schema_files, workspace_root};
