@@ -6,6 +6,8 @@
 //! granted both ON ALL (what exists) and ON FUTURE (what later deploys
 //! create). No role is ever granted OWNERSHIP.
 
+use std::collections::HashMap;
+
 use model_core::marts::current_view_name;
 use model_core::model::{Access, MartKind, Scope};
 
@@ -24,15 +26,23 @@ pub fn table_privileges(access: Access) -> Vec<&'static str> {
 /// Schema privileges added by `manage`.
 pub const MANAGE_PRIVILEGES: &[&str] = &["CREATE TABLE", "CREATE VIEW", "CREATE DYNAMIC TABLE"];
 
-/// The kind keyword of a schema object for GRANT ... ON <kind>.
-fn object_kind(target: &Target<'_>, name: &str) -> &'static str {
-    let model = target.model;
-    match model.marts.iter().find(|m| m.name == name).map(|m| &m.kind) {
-        Some(MartKind::DynamicTable { .. }) => "DYNAMIC TABLE",
-        Some(_) => "VIEW",
-        None if model.dimensions.iter().any(|d| current_view_name(d) == name) => "VIEW",
-        None => "TABLE",
+/// The kind keyword (for GRANT ... ON <kind>) of every mart and current
+/// view; any other object of the schema is a TABLE. Built once, so a grant
+/// per object is a lookup, not a scan of the model.
+fn object_kinds(model: &model_core::Model) -> HashMap<String, &'static str> {
+    let mut kinds = HashMap::with_capacity(model.marts.len() + model.dimensions.len());
+    for d in &model.dimensions {
+        kinds.insert(current_view_name(d), "VIEW");
     }
+    // A mart named like a current view wins, as it did when marts were looked up first.
+    for m in &model.marts {
+        let kind = match m.kind {
+            MartKind::DynamicTable { .. } => "DYNAMIC TABLE",
+            _ => "VIEW",
+        };
+        kinds.insert(m.name.clone(), kind);
+    }
+    kinds
 }
 
 /// Every statement of step 4.
@@ -40,6 +50,8 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
     let schema = ObjectName(vec![target.database.clone(), target.schema.clone()]);
     let mut out = Vec::new();
+    let kinds = object_kinds(model);
+    let object_kind = |name: &str| kinds.get(name).copied().unwrap_or("TABLE");
     for role in &model.roles {
         out.push(Statement::CreateRole {
             name: target.text(&role.name),
@@ -83,13 +95,13 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
                         .filter(|d| d.keeps_history())
                         .map(current_view_name);
                     for mart in current.chain(model.marts.iter().map(|m| m.name.clone())) {
-                        let kind = object_kind(target, &mart);
+                        let kind = object_kind(&mart);
                         out.push(grant(vec!["SELECT"], GrantOn::Object(kind, target.object(&mart))));
                     }
                 }
                 Scope::Objects(names) => {
                     for object in names {
-                        let kind = object_kind(target, object);
+                        let kind = object_kind(object);
                         let privileges = if kind == "TABLE" {
                             table_privileges(g.access)
                         } else {

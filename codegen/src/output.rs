@@ -64,21 +64,30 @@ impl Deployment {
 
     /// All step files concatenated, each introduced by its name.
     pub fn deploy_sql(&self) -> String {
+        let texts: Vec<String> = self.files.iter().map(OutputFile::render).collect();
+        self.deploy_from(&texts)
+    }
+
+    /// `deploy.sql` from the step files' texts, rendered once.
+    fn deploy_from(&self, texts: &[String]) -> String {
         let mut out =
             LineComment("dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).")
                 .to_string();
-        for file in self.files.iter().filter(|f| f.in_deploy) {
+        out.reserve(texts.iter().map(String::len).sum::<usize>() + 64 * texts.len());
+        for (file, text) in self.files.iter().zip(texts).filter(|(f, _)| f.in_deploy) {
             out.push('\n');
             out.push_str(&LineComment(&format!("===== {} =====", file.name)).to_string());
-            out.push_str(&file.render());
+            out.push_str(text);
         }
         out
     }
 
     /// `(file name, contents)` for every output file, `deploy.sql` last.
     pub fn rendered(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self.files.iter().map(|f| (f.name.clone(), f.render())).collect();
-        out.push((DEPLOY_FILE.to_owned(), self.deploy_sql()));
+        let texts: Vec<String> = self.files.iter().map(OutputFile::render).collect();
+        let deploy = self.deploy_from(&texts);
+        let mut out: Vec<(String, String)> = self.files.iter().map(|f| f.name.clone()).zip(texts).collect();
+        out.push((DEPLOY_FILE.to_owned(), deploy));
         out
     }
 

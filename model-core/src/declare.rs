@@ -248,6 +248,7 @@ impl ModelBuilder {
                 storage_integrations: Vec::new(),
                 stages: Vec::new(),
                 loads: Vec::new(),
+                lookup: crate::model::Lookup::default(),
             },
             origins: HashMap::new(),
         }

@@ -107,6 +107,7 @@ pub fn to_toml(model: &Model) -> String {
         storage_integrations,
         stages,
         loads,
+        lookup: _,
     } = model;
     let mut doc = Document::default();
     if name != DEFAULT_MODEL_NAME {

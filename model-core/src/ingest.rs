@@ -142,7 +142,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         .iter()
         .find(|d| d.name == load.table)
         .map(TableRef::Dimension)
-        .or_else(|| model.facts.iter().find(|f| f.name == load.table).map(TableRef::Fact));
+        .or_else(|| model.fact(&load.table).map(TableRef::Fact));
     let stage = model.stages.iter().find(|s| s.name == load.stage);
     let format_name = load.file_format.as_deref().or(stage.map(|s| s.file_format.as_str()));
     let format = format_name.and_then(|n| model.file_formats.iter().find(|f| f.name == n));

@@ -917,6 +917,7 @@ impl Builder<'_> {
             storage_integrations,
             stages,
             loads,
+            lookup: crate::model::Lookup::default(),
         }
     }
 

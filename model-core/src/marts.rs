@@ -144,7 +144,7 @@ fn col(alias: Alias, column: &str) -> Expr {
 /// Resolve one mart.
 pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPlan<'m>, Vec<Problem>> {
     let mut problems = Vec::new();
-    let Some(fact) = model.facts.iter().find(|f| f.name == mart.fact) else {
+    let Some(fact) = model.fact(&mart.fact) else {
         let what = model
             .tables()
             .find(|t| t.name() == mart.fact)

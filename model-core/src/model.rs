@@ -5,7 +5,8 @@
 //! positions, so two models declared differently compare equal when they mean
 //! the same; positions live in a [`SourceMap`](crate::SourceMap) beside them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use crate::types::DataType;
 
@@ -38,6 +39,64 @@ pub struct Model {
     pub stages: Vec<Stage>,
     /// Loads of dimensions and facts from the stages.
     pub loads: Vec<Load>,
+    /// Where each dimension and fact sits, for lookups by name (a cache:
+    /// write `Lookup::default()`; it never takes part in comparisons).
+    #[doc(hidden)]
+    pub lookup: Lookup,
+}
+
+/// Where each dimension and fact sits in its list, built on the first
+/// lookup by name. A model is a plain value with public fields, so the cache
+/// may go stale when one is changed afterwards: every hit is checked against
+/// the name and a miss falls back to a scan, so a stale cache costs time,
+/// never a wrong answer. (A validated model that carries its indexes is the
+/// plan: docs/architecture.md.)
+#[derive(Default)]
+pub struct Lookup {
+    dimensions: OnceLock<HashMap<String, usize>>,
+    facts: OnceLock<HashMap<String, usize>>,
+}
+
+impl Lookup {
+    fn find<'m, T>(
+        index: &OnceLock<HashMap<String, usize>>,
+        items: &'m [T],
+        name_of: impl Fn(&T) -> &str,
+        name: &str,
+    ) -> Option<&'m T> {
+        let map = index.get_or_init(|| {
+            let mut map = HashMap::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                // The first of two equal names, as a scan would find it.
+                map.entry(name_of(item).to_owned()).or_insert(i);
+            }
+            map
+        });
+        match map.get(name).and_then(|&i| items.get(i)) {
+            Some(item) if name_of(item) == name => Some(item),
+            _ => items.iter().find(|item| name_of(item) == name),
+        }
+    }
+}
+
+impl Clone for Lookup {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for Lookup {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Lookup {}
+
+impl std::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lookup")
+    }
 }
 
 /// One deployment target (e.g. `DEV`, `STAGE`, `PROD`).
@@ -448,7 +507,12 @@ impl Model {
 
     /// A dimension by exact name.
     pub fn dimension(&self, name: &str) -> Option<&Dimension> {
-        self.dimensions.iter().find(|d| d.name == name)
+        Lookup::find(&self.lookup.dimensions, &self.dimensions, |d| d.name.as_str(), name)
+    }
+
+    /// A fact by exact name.
+    pub fn fact(&self, name: &str) -> Option<&Fact> {
+        Lookup::find(&self.lookup.facts, &self.facts, |f| f.name.as_str(), name)
     }
 
     /// An environment by name (exact match).

@@ -1150,6 +1150,7 @@ mod random {
             storage_integrations: Vec::new(),
             stages: Vec::new(),
             loads: Vec::new(),
+            lookup: model_core::model::Lookup::default(),
         };
         model.marts = seed
             .marts
