@@ -29,7 +29,7 @@ fuzz_target!(|input: Input| {
         let (start, end) = ((start % len) as usize, (end % len) as usize);
         let at = Loc::Span(start..end);
         problem = Some(match problem {
-            None => Problem::new("dimgen::fuzz", input.message.clone(), at, label),
+            None => Problem::new(model_core::Code::InvalidName, input.message.clone(), at, label),
             Some(p) => p.also(at, label),
         });
     }

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
+use crate::code::Code;
 use crate::model::TableKind;
 
 /// Which table: its kind and position among the tables of that kind.
@@ -232,7 +233,7 @@ pub struct Label {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Stable code, e.g. `dimgen::unknown_reference`.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong, in one sentence that names the table and column.
     pub message: String,
     /// The primary place first, then related places.
@@ -243,7 +244,7 @@ pub struct Problem {
 
 impl Problem {
     /// A problem labelled at one place.
-    pub fn new(code: &'static str, message: impl Into<String>, at: Loc, label: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>, at: Loc, label: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -665,7 +666,7 @@ impl fmt::Display for Diagnostics {
 
 #[derive(Debug)]
 struct Report {
-    code: &'static str,
+    code: Code,
     message: String,
     help: Option<String>,
     labels: Vec<LabeledSpan>,

@@ -12,6 +12,7 @@
 //! dimension with a smart key (`key_generation = "natural"`, e.g. a `yyyymmdd`
 //! date key) lands under its own name: its value is the key.
 
+use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::layout::Origin;
 use crate::model::{
@@ -159,7 +160,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             .collect();
         problems.push(
             Problem::new(
-                "dimgen::unknown_load_target",
+                Code::UnknownLoadTarget,
                 format!("load of `{}`: it is {what}", load.table),
                 at("table"),
                 "nothing to load",
@@ -171,7 +172,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         let names: Vec<&str> = model.stages.iter().map(|s| s.name.as_str()).collect();
         problems.push(
             Problem::new(
-                "dimgen::unknown_load_target",
+                Code::UnknownLoadTarget,
                 format!(
                     "load of `{}` reads stage `{}`, which is not declared",
                     load.table, load.stage
@@ -277,7 +278,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         if let Some(first) = columns[..i].iter().find(|o| o.name.eq_ignore_ascii_case(&c.name)) {
             problems.push(
                 Problem::new(
-                    "dimgen::duplicate_column",
+                    Code::DuplicateColumn,
                     format!(
                         "the landing table of `{}` would have two columns named `{}` ({} and {})",
                         load.table,
@@ -300,7 +301,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             if format.file_type == FileType::Csv && format.parse_header != Some(true) {
                 problems.push(
                     Problem::new(
-                        "dimgen::copy_mapping_conflict",
+                        Code::CopyMappingConflict,
                         format!(
                             "load of `{}` matches CSV columns by name (the default mapping), but file format `{}` does not parse the header",
                             load.table, format.name
@@ -334,7 +335,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             if format.file_type == FileType::Csv && !fields.is_empty() && !missing.is_empty() {
                 problems.push(
                     Problem::new(
-                        "dimgen::copy_mapping_conflict",
+                        Code::CopyMappingConflict,
                         format!(
                             "`projection` of the load of `{}` gives CSV positions for some landing columns but not for {}",
                             load.table,
@@ -351,7 +352,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
                     problems.push(
                         Problem::new(
-                            "dimgen::unknown_column",
+                            Code::UnknownColumn,
                             format!(
                                 "`projection` of the load of `{}` names `{column}`, which is not a landing column",
                                 load.table
@@ -365,7 +366,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                 };
                 if matches!(c.landing, Landing::Metadata(_)) {
                     problems.push(Problem::new(
-                        "dimgen::copy_mapping_conflict",
+                        Code::CopyMappingConflict,
                         format!("`projection` maps `{column}`, which the COPY fills from file metadata"),
                         at("projection"),
                         "metadata column",
@@ -375,7 +376,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                 if format.file_type == FileType::Csv && !positional {
                     problems.push(
                         Problem::new(
-                            "dimgen::copy_mapping_conflict",
+                            Code::CopyMappingConflict,
                             format!("`projection` maps `{column}` to `{field}`, but CSV fields are read by position"),
                             at("projection"),
                             "not a position",
@@ -385,7 +386,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                 }
                 if field.is_empty() || field.contains('"') || field.chars().any(char::is_control) {
                     problems.push(Problem::new(
-                        "dimgen::invalid_name",
+                        Code::InvalidName,
                         format!("`projection` maps `{column}` to `{field}`, which is not a field name"),
                         at("projection"),
                         "not a field name",
@@ -403,7 +404,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     {
         problems.push(
             Problem::new(
-                "dimgen::load_without_grain",
+                Code::LoadWithoutGrain,
                 format!(
                     "`{}` is loaded but has no `grain_columns`: its MERGE could not tell a reloaded row from a new one",
                     f.name
@@ -423,7 +424,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     {
         problems.push(
             Problem::new(
-                "dimgen::load_without_grain",
+                Code::LoadWithoutGrain,
                 format!(
                     "`{}` is loaded but has no `natural_key`: its MERGE could not tell a member it has from a new one",
                     d.name
@@ -455,7 +456,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                 if !ok {
                     problems.push(
                         Problem::new(
-                            "dimgen::unknown_column",
+                            Code::UnknownColumn,
                             format!(
                                 "`event_time = \"{event_time}\"` is not a date or timestamp column of `{}`, nor a reference to a date dimension with `yyyymmdd` keys",
                                 f.name
@@ -468,7 +469,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                 }
             }
             _ => problems.push(Problem::new(
-                "dimgen::misplaced_key",
+                Code::MisplacedKey,
                 format!(
                     "load of dimension `{}` sets `event_time`, which only applies to facts",
                     load.table
@@ -506,7 +507,7 @@ fn describe(landing: &Landing<'_>) -> String {
 fn unknown_format(model: &Model, name: &str, at: Loc) -> Problem {
     let names: Vec<&str> = model.file_formats.iter().map(|f| f.name.as_str()).collect();
     Problem::new(
-        "dimgen::unknown_load_target",
+        Code::UnknownLoadTarget,
         format!("file format `{name}` is not declared"),
         at,
         "no such file format",
@@ -562,7 +563,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             if !choices.contains(&compression.to_lowercase().as_str()) {
                 problems.push(
                     Problem::new(
-                        "dimgen::invalid_choice",
+                        Code::InvalidChoice,
                         format!(
                             "`compression = \"{compression}\"` is not a {} compression",
                             format.file_type.keyword()
@@ -576,7 +577,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         }
         let misplaced = |key: &'static str, applies: &str| {
             Problem::new(
-                "dimgen::misplaced_key",
+                Code::MisplacedKey,
                 format!(
                     "file format `{}` is {} but sets `{key}`, which only applies to {applies}",
                     format.name,
@@ -612,7 +613,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) {
             problems.push(
                 Problem::new(
-                    "dimgen::invalid_url",
+                    Code::InvalidUrl,
                     format!("stage `{}`: `{url}` is not an S3 folder URL", stage.name),
                     Loc::table(id, "url"),
                     "expected s3://bucket/folder/",
@@ -629,7 +630,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             let names: Vec<&str> = model.storage_integrations.iter().map(|i| i.name.as_str()).collect();
             problems.push(
                 Problem::new(
-                    "dimgen::unknown_load_target",
+                    Code::UnknownLoadTarget,
                     format!(
                         "stage `{}` reads through storage integration `{}`, which is not declared",
                         stage.name, stage.storage_integration
@@ -662,7 +663,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             if let Some((_, other, other_env)) = seen.iter().find(|(n, a, _)| *n == name && *a != arn) {
                 problems.push(
                     Problem::new(
-                        "dimgen::integration_conflict",
+                        Code::IntegrationConflict,
                         format!(
                             "storage integration `{name}` is shared by environments {other_env} and {} but its role differs (`{other}`, `{arn}`): each deployment would overwrite the other's role",
                             env.name
@@ -681,7 +682,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         if !looks_like_role && !arn.contains("${") {
             problems.push(
                 Problem::new(
-                    "dimgen::invalid_url",
+                    Code::InvalidUrl,
                     format!(
                         "storage integration `{}`: `{arn}` is not an IAM role ARN",
                         integration.name
@@ -701,7 +702,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         if load.aws_sns_topic.is_some() && !load.auto_ingest {
             problems.push(
                 Problem::new(
-                    "dimgen::misplaced_key",
+                    Code::MisplacedKey,
                     format!(
                         "load of `{}` sets `aws_sns_topic` but not `auto_ingest = true`",
                         load.table
@@ -721,7 +722,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         if !path_ok {
             problems.push(
                 Problem::new(
-                    "dimgen::invalid_name",
+                    Code::InvalidName,
                     format!(
                         "load of `{}`: path `{}` is not a plain folder below the stage",
                         load.table, load.path
@@ -735,7 +736,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         if let Some(first) = model.loads[..index].iter().position(|l| l.table == load.table) {
             problems.push(
                 Problem::new(
-                    "dimgen::duplicate_table",
+                    Code::DuplicateTable,
                     format!("`{}` is loaded twice", load.table),
                     Loc::table(id, "table"),
                     "loaded again",

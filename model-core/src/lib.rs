@@ -31,6 +31,7 @@
 //! assert!(shown.contains("shop.toml:13:"));
 //! ```
 
+mod code;
 mod declare;
 mod diagnostic;
 mod export;
@@ -46,6 +47,7 @@ mod types;
 mod validate;
 
 pub use declare::{__private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, SqlType, Table, TableDef};
+pub use code::Code;
 pub use diagnostic::{Diagnostics, Label, Loc, Problem, RustTable, SourceMap, TableId};
 pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};

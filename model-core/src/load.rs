@@ -15,6 +15,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::model::{
     Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension,
@@ -507,7 +508,7 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
     if let Some(error) = errors.into_iter().next() {
         let span = error.span().unwrap_or(0..0);
         problems.push(Problem::new(
-            "dimgen::toml_syntax",
+            Code::TomlSyntax,
             format!("TOML syntax error: {}", error.message().trim()),
             Loc::Span(span),
             "here",
@@ -539,7 +540,7 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
             .unwrap_or("?");
         let listed: Vec<String> = keys.iter().map(|(k, _)| format!("`{k}`")).collect();
         let mut problem = Problem::new(
-            "dimgen::stage_credentials",
+            Code::StageCredentials,
             format!("stage `{name}` may not hold credentials ({})", listed.join(", ")),
             Loc::Span(keys[0].1.clone()),
             "credentials in the model",
@@ -587,7 +588,7 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
             problems.push(Problem::new(
-                "dimgen::toml_structure",
+                Code::TomlStructure,
                 format!("invalid model: {}", error.message().trim()),
                 Loc::Span(span),
                 "here",
@@ -626,7 +627,7 @@ fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
 fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
     let Some((Segment::Key(key), parent)) = path.split_last() else {
         return Problem::new(
-            "dimgen::unknown_key",
+            Code::UnknownKey,
             "unknown key",
             Loc::Span(0..0),
             "not expected here",
@@ -661,7 +662,7 @@ fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
     };
     let span = key_span(root, parent, key).unwrap_or(0..0);
     let mut problem = Problem::new(
-        "dimgen::unknown_key",
+        Code::UnknownKey,
         format!("unknown key `{key}` in {section}"),
         Loc::Span(span),
         "unknown key",
@@ -761,7 +762,7 @@ impl Builder<'_> {
         } else {
             self.problems.push(
                 Problem::new(
-                    "dimgen::missing_key",
+                    Code::MissingKey,
                     "the model has no `database`",
                     Loc::Span(0..0),
                     "expected `database = \"...\"` at the top",
@@ -928,7 +929,7 @@ impl Builder<'_> {
         choices.iter().position(|c| *c == text).unwrap_or_else(|| {
             self.problems.push(
                 Problem::new(
-                    "dimgen::invalid_choice",
+                    Code::InvalidChoice,
                     format!("`{key} = \"{text}\"` is not one of {}", quoted_list(choices)),
                     loc,
                     "invalid choice",
@@ -968,7 +969,7 @@ impl Builder<'_> {
                 if !missing.is_empty() {
                     self.problems.push(
                         Problem::new(
-                            "dimgen::missing_key",
+                            Code::MissingKey,
                             format!("dynamic table `{name}` needs {}", quoted_list(&missing)),
                             Loc::table(table, "kind"),
                             "a dynamic table",
@@ -986,7 +987,7 @@ impl Builder<'_> {
                 for key in ["target_lag", "warehouse", "refresh_mode"] {
                     if self.source.has(&Loc::table(table, key)) {
                         self.problems.push(Problem::new(
-                            "dimgen::misplaced_key",
+                            Code::MisplacedKey,
                             format!("mart `{name}` sets `{key}`, which only applies to `kind = \"dynamic_table\"`"),
                             Loc::table(table, key),
                             "not a dynamic table",
@@ -1105,7 +1106,7 @@ impl Builder<'_> {
         let skip_header = self.spanned(at("skip_header"), raw.skip_header).map(|n| {
             u32::try_from(n).unwrap_or_else(|_| {
                 self.problems.push(Problem::new(
-                    "dimgen::invalid_choice",
+                    Code::InvalidChoice,
                     format!("`skip_header = {n}` is not a number of lines"),
                     at("skip_header"),
                     "0 or more",
@@ -1157,7 +1158,7 @@ impl Builder<'_> {
         if storage_integration.is_none() && !self.credential_stages.contains(&table.index) {
             self.problems.push(
                 Problem::new(
-                    "dimgen::missing_key",
+                    Code::MissingKey,
                     format!("stage `{name}` has no `storage_integration`"),
                     Loc::table(table, "name"),
                     "reads S3 how?",
@@ -1185,7 +1186,7 @@ impl Builder<'_> {
             (Some(case), Some(_)) => {
                 self.problems.push(
                     Problem::new(
-                        "dimgen::copy_mapping_conflict",
+                        Code::CopyMappingConflict,
                         format!("load of `{target}` sets both `match_by_column_name = \"{case}\"` and `projection`"),
                         at("projection"),
                         "a projection",
@@ -1204,7 +1205,7 @@ impl Builder<'_> {
                 } else {
                     self.problems.push(
                         Problem::new(
-                            "dimgen::invalid_choice",
+                            Code::InvalidChoice,
                             format!(
                                 "`match_by_column_name = \"{case}\"` is not one of {}",
                                 quoted_list(&choices)
@@ -1247,7 +1248,7 @@ impl Builder<'_> {
                     let names = FileMetadata::ALL.map(FileMetadata::as_str);
                     self.problems.push(
                         Problem::new(
-                            "dimgen::invalid_choice",
+                            Code::InvalidChoice,
                             format!("`metadata` item `{m}` is not one of {}", quoted_list(&names)),
                             Loc::table_item(table, "metadata", i),
                             "invalid choice",
@@ -1320,7 +1321,7 @@ impl Builder<'_> {
                     };
                     self.problems.push(
                         Problem::new(
-                            "dimgen::conflicting_keys",
+                            Code::ConflictingKeys,
                             format!("role `{name}`: {message}"),
                             at,
                             "this grant",
@@ -1359,7 +1360,7 @@ impl Builder<'_> {
             self.source.insert(at("schema"), raw_span);
             self.problems.push(
                 Problem::new(
-                    "dimgen::missing_key",
+                    Code::MissingKey,
                     format!("environment `{name}` has no `schema`"),
                     at(""),
                     "this environment",
@@ -1387,7 +1388,7 @@ impl Builder<'_> {
         if scd.is_none() {
             self.problems.push(
                 Problem::new(
-                    "dimgen::invalid_choice",
+                    Code::InvalidChoice,
                     format!("`scd = {n}` is not an SCD type dimgen supports"),
                     loc,
                     "not 0, 1 or 2",
@@ -1410,7 +1411,7 @@ impl Builder<'_> {
             _ => {
                 self.problems.push(
                     Problem::new(
-                        "dimgen::invalid_choice",
+                        Code::InvalidChoice,
                         format!("`key_generation = \"{text}\"` is not one of {}", quoted_list(allowed)),
                         loc,
                         "invalid choice",
@@ -1477,7 +1478,7 @@ impl Builder<'_> {
                 choices.into_iter().find(|c| c.as_str() == text).unwrap_or_else(|| {
                     let names: Vec<&str> = choices.iter().map(|c| c.as_str()).collect();
                     self.problems.push(Problem::new(
-                        "dimgen::invalid_choice",
+                        Code::InvalidChoice,
                         format!("`fact_type = \"{text}\"` is not one of {}", quoted_list(&names)),
                         loc,
                         "invalid choice",
@@ -1562,7 +1563,7 @@ impl Builder<'_> {
             if column.nullable && self.source.has(&explicit) {
                 self.problems.push(
                     Problem::new(
-                        "dimgen::conflicting_keys",
+                        Code::ConflictingKeys,
                         format!("column `{}` is in `{list}`, so it cannot be nullable", column.name),
                         explicit,
                         "nullable here",
@@ -1595,7 +1596,7 @@ impl Builder<'_> {
                 Err(err) => {
                     self.problems.push(
                         Problem::new(
-                            "dimgen::invalid_type",
+                            Code::InvalidType,
                             format!("column `{name}`: {err}"),
                             at("type"),
                             "not a Snowflake type dimgen knows",
@@ -1616,7 +1617,7 @@ impl Builder<'_> {
                 let names: Vec<&str> = choices.iter().map(|c| c.as_str()).collect();
                 self.problems.push(
                     Problem::new(
-                        "dimgen::invalid_choice",
+                        Code::InvalidChoice,
                         format!("`measure = \"{text}\"` is not one of {}", quoted_list(&names)),
                         at("measure"),
                         "invalid choice",
@@ -1644,7 +1645,7 @@ impl Builder<'_> {
         if kind_keys.len() > 1 {
             self.problems.push(
                 Problem::new(
-                    "dimgen::conflicting_keys",
+                    Code::ConflictingKeys,
                     format!("column `{name}` sets both `{}` and `{}`", kind_keys[0], kind_keys[1]),
                     at(kind_keys[1]),
                     "conflicts",
@@ -1658,7 +1659,7 @@ impl Builder<'_> {
             if sql_type.is_some() {
                 self.problems.push(
                     Problem::new(
-                        "dimgen::type_on_reference",
+                        Code::TypeOnReference,
                         format!("reference column `{name}` declares a `type`"),
                         at("type"),
                         "remove this",
@@ -1674,7 +1675,7 @@ impl Builder<'_> {
             if sql_type.is_none() {
                 self.problems.push(
                     Problem::new(
-                        "dimgen::missing_type",
+                        Code::MissingType,
                         format!("column `{name}` has no `type`"),
                         at("name"),
                         "needs `type = \"...\"`",
@@ -1704,7 +1705,7 @@ impl Builder<'_> {
         if role.is_some() && !matches!(kind, ColumnKind::Reference { .. }) {
             self.problems.push(
                 Problem::new(
-                    "dimgen::role_without_reference",
+                    Code::RoleWithoutReference,
                     format!("column `{name}` has a `role` but no `references`"),
                     at("role"),
                     "only references play roles",
@@ -1714,7 +1715,7 @@ impl Builder<'_> {
         }
         if over.is_some() && measure.is_none() {
             self.problems.push(Problem::new(
-                "dimgen::misplaced_key",
+                Code::MisplacedKey,
                 format!("column `{name}` sets `over`, which only applies to semi_additive measures"),
                 at("over"),
                 "not a measure",
@@ -1722,7 +1723,7 @@ impl Builder<'_> {
         }
         if scd.is_some() && !matches!(kind, ColumnKind::Attribute { .. }) {
             self.problems.push(Problem::new(
-                "dimgen::misplaced_key",
+                Code::MisplacedKey,
                 format!("column `{name}` sets `scd`, which only applies to dimension attributes"),
                 at("scd"),
                 "not an attribute",

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::model::{
     Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind,
@@ -154,7 +155,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
         let facts: Vec<&str> = model.facts.iter().map(|f| f.name.as_str()).collect();
         return Err(vec![
             Problem::new(
-                "dimgen::mart_unknown_fact",
+                Code::MartUnknownFact,
                 format!("mart `{}` reads `{}`, which is {what}", mart.name, mart.fact),
                 Loc::table(id, "fact"),
                 "no such fact",
@@ -185,7 +186,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
         let Some((role, column)) = attribute.split_once('.') else {
             problems.push(
                 Problem::new(
-                    "dimgen::mart_unknown_attribute",
+                    Code::MartUnknownAttribute,
                     format!("mart `{}`: `{attribute}` is not `ROLE.ATTRIBUTE`", mart.name),
                     at,
                     "expected ROLE.ATTRIBUTE",
@@ -216,7 +217,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
             known.sort_unstable();
             problems.push(
                 Problem::new(
-                    "dimgen::mart_unknown_attribute",
+                    Code::MartUnknownAttribute,
                     format!("mart `{}`: `{role}` is not a role of `{}`", mart.name, fact.name),
                     at,
                     "unknown role",
@@ -231,7 +232,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
             let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
             problems.push(
                 Problem::new(
-                    "dimgen::mart_unknown_attribute",
+                    Code::MartUnknownAttribute,
                     format!(
                         "mart `{}`: `{column}` is not a column of `{}` (role `{role}`)",
                         mart.name, dimension.name
@@ -278,7 +279,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
     if mart.is_aggregate() && !mart.columns.is_empty() {
         problems.push(
             Problem::new(
-                "dimgen::mart_shape",
+                Code::MartShape,
                 format!("mart `{}` aggregates, so it cannot also list fact `columns`", mart.name),
                 Loc::table(id, "columns"),
                 "row-level columns",
@@ -305,7 +306,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
     }
     if mart.aggregates.is_empty() && mart.columns.is_empty() && mart.attributes.is_empty() {
         problems.push(Problem::new(
-            "dimgen::mart_shape",
+            Code::MartShape,
             format!("mart `{}` selects nothing", mart.name),
             Loc::table(id, "name"),
             "empty mart",
@@ -362,7 +363,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
                 None => problems.push(unknown_measure(mart, fact, m, at, "a measure")),
                 Some((Additivity::NonAdditive, _)) => problems.push(
                     Problem::new(
-                        "dimgen::non_additive_sum",
+                        Code::NonAdditiveSum,
                         format!("mart `{}` sums `{m}`, which is non-additive", mart.name),
                         at,
                         "cannot be summed",
@@ -381,7 +382,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
                     };
                     problems.push(
                         Problem::new(
-                            "dimgen::semi_additive_over_time",
+                            Code::SemiAdditiveOverTime,
                             format!(
                                 "mart `{}` would sum `{m}` across its time dimension, but it is semi-additive",
                                 mart.name
@@ -437,7 +438,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
                         Some((additivity, _)) => {
                             problems.push(
                                 Problem::new(
-                                    "dimgen::non_additive_sum",
+                                    Code::NonAdditiveSum,
                                     format!(
                                         "ratio `{name}` of mart `{}` sums `{m}`, which is {}",
                                         mart.name,
@@ -470,7 +471,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
         if let Some(first) = seen.insert(name.to_uppercase(), name) {
             problems.push(
                 Problem::new(
-                    "dimgen::duplicate_column",
+                    Code::DuplicateColumn,
                     format!(
                         "mart `{}` would have two columns named `{name}` (first: `{first}`)",
                         mart.name
@@ -532,7 +533,7 @@ fn unknown_measure(mart: &Mart, fact: &Fact, name: &str, at: Loc, what: &str) ->
         .map(|c| c.name.as_str())
         .collect();
     Problem::new(
-        "dimgen::mart_unknown_measure",
+        Code::MartUnknownMeasure,
         format!(
             "mart `{}` uses `{name}`, which is not {what} of `{}`",
             mart.name, fact.name
@@ -558,7 +559,7 @@ fn resolve_through<'m>(
     let fail = |problems: &mut Vec<Problem>, key: &'static str, message: String, help: &str| {
         problems.push(
             Problem::new(
-                "dimgen::bridge_not_connected",
+                Code::BridgeNotConnected,
                 message,
                 Loc::table(id, key),
                 "does not connect",

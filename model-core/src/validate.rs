@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::interpolate;
 use crate::layout::{Origin, PhysicalColumn};
@@ -97,7 +98,7 @@ impl<'m> Validator<'m> {
         let model = self.model;
         if model.name.chars().any(char::is_control) {
             self.push(Problem::new(
-                "dimgen::invalid_name",
+                Code::InvalidName,
                 format!(
                     "the model's name `{}` contains a control character",
                     model.name.escape_debug()
@@ -110,7 +111,7 @@ impl<'m> Validator<'m> {
             if env.name.trim().is_empty() || env.name.chars().any(char::is_control) {
                 self.push(
                     Problem::new(
-                        "dimgen::invalid_name",
+                        Code::InvalidName,
                         format!(
                             "environment `{}` has a name that is empty or contains a control character",
                             env.name.escape_debug()
@@ -127,7 +128,7 @@ impl<'m> Validator<'m> {
             for (var, value) in &env.vars {
                 if value.chars().any(char::is_control) {
                     self.push(Problem::new(
-                        "dimgen::invalid_name",
+                        Code::InvalidName,
                         format!(
                             "variable `{var}` of environment `{}` contains a control character: `{}`",
                             env.name.escape_debug(),
@@ -148,7 +149,7 @@ impl<'m> Validator<'m> {
         if self.model.environments.is_empty() {
             self.push(
                 Problem::new(
-                    "dimgen::no_environment",
+                    Code::NoEnvironment,
                     "the model declares no environment",
                     Loc::Model("database"),
                     "deployed where?",
@@ -163,7 +164,7 @@ impl<'m> Validator<'m> {
                     key: "schema".into(),
                 };
                 self.push(Problem::new(
-                    "dimgen::empty_name",
+                    Code::EmptyName,
                     format!("environment `{}` has an empty schema", env.name),
                     at,
                     "empty",
@@ -172,7 +173,7 @@ impl<'m> Validator<'m> {
         }
         if self.model.database.trim().is_empty() {
             self.push(Problem::new(
-                "dimgen::empty_name",
+                Code::EmptyName,
                 "the database name is empty",
                 Loc::Model("database"),
                 "empty",
@@ -205,7 +206,7 @@ impl<'m> Validator<'m> {
         };
         if let Some(message) = problem {
             self.push(Problem::new(
-                "dimgen::invalid_name",
+                Code::InvalidName,
                 message,
                 at,
                 "not a usable identifier",
@@ -221,7 +222,7 @@ impl<'m> Validator<'m> {
             if DataType::parse(&ty.to_string()).as_ref() != Ok(ty) {
                 self.push(
                     Problem::new(
-                        "dimgen::invalid_type",
+                        Code::InvalidType,
                         format!(
                             "column `{}.{}` has type {ty}, which Snowflake does not accept",
                             t.name(),
@@ -266,7 +267,7 @@ impl<'m> Validator<'m> {
             match seen.get(&upper) {
                 Some((first, first_name)) if *first_name == t.name() => self.push(
                     Problem::new(
-                        "dimgen::duplicate_table",
+                        Code::DuplicateTable,
                         format!("table `{}` is declared twice", t.name()),
                         Loc::table(table, "name"),
                         "declared again here",
@@ -275,7 +276,7 @@ impl<'m> Validator<'m> {
                 ),
                 Some((first, first_name)) => self.push(
                     Problem::new(
-                        "dimgen::case_collision",
+                        Code::CaseCollision,
                         format!("table `{}` collides with `{first_name}` after upper-casing", t.name()),
                         Loc::table(table, "name"),
                         format!("same as `{first_name}` in upper case"),
@@ -298,13 +299,13 @@ impl<'m> Validator<'m> {
                 Some(first) => {
                     let (code, message, label) = if first.name == column.name {
                         (
-                            "dimgen::duplicate_column",
+                            Code::DuplicateColumn,
                             format!("column `{}` appears twice in `{}`", column.name, t.name()),
                             "duplicate column".to_owned(),
                         )
                     } else {
                         (
-                            "dimgen::case_collision",
+                            Code::CaseCollision,
                             format!(
                                 "column `{}` collides with `{}` in `{}` after upper-casing",
                                 column.name,
@@ -336,7 +337,7 @@ impl<'m> Validator<'m> {
         if let Some(other) = model.tables().find(|t| t.name() == target) {
             return Some(
                 Problem::new(
-                    "dimgen::not_a_dimension",
+                    Code::NotADimension,
                     format!(
                         "`{owner}` references `{target}`, which is a {}, not a dimension",
                         other.kind().as_str()
@@ -348,7 +349,7 @@ impl<'m> Validator<'m> {
             );
         }
         let mut problem = Problem::new(
-            "dimgen::unknown_reference",
+            Code::UnknownReference,
             format!("`{owner}` references `{target}`, which is not a dimension of this model"),
             at,
             "no such dimension",
@@ -395,7 +396,7 @@ impl<'m> Validator<'m> {
             };
             if let Some((first, first_dim)) = roles.get(&role_name.to_uppercase()) {
                 let mut problem = Problem::new(
-                    "dimgen::duplicate_role",
+                    Code::DuplicateRole,
                     format!("two references in `{}` play the role `{role_name}`", t.name()),
                     role_at,
                     "same role again",
@@ -465,7 +466,7 @@ impl<'m> Validator<'m> {
                     None => self.push(unknown_column(t.name(), name, Loc::table(table, key), key, &physical)),
                     Some(c) if key == "weight" && !c.sql_type.is_numeric() => self.push(
                         Problem::new(
-                            "dimgen::non_numeric_weight",
+                            Code::NonNumericWeight,
                             format!("weighting factor `{}.{name}` is {}, not a number", b.name, c.sql_type),
                             Loc::table(table, key),
                             "not numeric",
@@ -489,7 +490,7 @@ impl<'m> Validator<'m> {
             if let Some((key, why)) = misplaced {
                 self.push(
                     Problem::new(
-                        "dimgen::misplaced_key",
+                        Code::MisplacedKey,
                         format!(
                             "column `{}.{}` is a {key}, but `{}` is a dimension",
                             d.name, column.name, d.name
@@ -510,7 +511,7 @@ impl<'m> Validator<'m> {
                 if let (true, false, Origin::Declared(i)) = (semi, column.nullable, &column.origin) {
                     self.push(
                         Problem::new(
-                            "dimgen::unknown_member_value",
+                            Code::UnknownMemberValue,
                             format!(
                                 "`{}.{}` is a NOT NULL {}, so the unknown member (key -1) has no value for it",
                                 d.name, column.name, column.sql_type
@@ -539,7 +540,7 @@ impl<'m> Validator<'m> {
             };
             self.push(
                 Problem::new(
-                    "dimgen::scd2_without_natural_key",
+                    Code::Scd2WithoutNaturalKey,
                     format!("dimension `{}` keeps SCD2 history but has no natural key", d.name),
                     at,
                     "type 2 here",
@@ -551,7 +552,7 @@ impl<'m> Validator<'m> {
             if d.natural_key.len() != 1 {
                 self.push(
                     Problem::new(
-                        "dimgen::natural_key_generation",
+                        Code::NaturalKeyGeneration,
                         format!(
                             "dimension `{}` uses its natural key as key, which needs exactly one natural key column",
                             d.name
@@ -564,7 +565,7 @@ impl<'m> Validator<'m> {
             } else if d.key != d.natural_key[0] {
                 self.push(
                     Problem::new(
-                        "dimgen::natural_key_generation",
+                        Code::NaturalKeyGeneration,
                         format!(
                             "dimension `{}`: with `key_generation = \"natural\"` the key is the natural key `{}`",
                             d.name, d.natural_key[0]
@@ -585,7 +586,7 @@ impl<'m> Validator<'m> {
                     .map_or(Loc::table(table, "natural_key"), |i| Loc::column(table, i, "type"));
                 self.push(
                     Problem::new(
-                        "dimgen::natural_key_generation",
+                        Code::NaturalKeyGeneration,
                         format!("dimension `{}` uses `{}` as its key, which must be an integer (the unknown member is -1)", d.name, d.key),
                         at,
                         "not an integer type",
@@ -594,7 +595,7 @@ impl<'m> Validator<'m> {
                 );
             } else if d.keeps_history() {
                 self.push(Problem::new(
-                    "dimgen::natural_key_generation",
+                    Code::NaturalKeyGeneration,
                     format!(
                         "dimension `{}` keeps SCD2 history, so its versions need a surrogate key",
                         d.name
@@ -611,7 +612,7 @@ impl<'m> Validator<'m> {
         if f.key_generation == KeyGeneration::Natural {
             self.push(
                 Problem::new(
-                    "dimgen::natural_key_generation",
+                    Code::NaturalKeyGeneration,
                     format!(
                         "fact `{}` cannot use its natural key as key: facts have a generated row key",
                         f.name
@@ -636,7 +637,7 @@ impl<'m> Validator<'m> {
                         .any(|c| &c.name == over && matches!(c.kind, ColumnKind::Reference { .. }));
                     if *additivity != Additivity::SemiAdditive {
                         self.push(Problem::new(
-                            "dimgen::conflicting_keys",
+                            Code::ConflictingKeys,
                             format!(
                                 "measure `{}.{}` is {}, so `over` means nothing",
                                 f.name,
@@ -649,7 +650,7 @@ impl<'m> Validator<'m> {
                     } else if !is_reference {
                         self.push(
                             Problem::new(
-                                "dimgen::unknown_column",
+                                Code::UnknownColumn,
                                 format!("`over` of `{}.{}` names `{over}`, which is not a reference column of `{}`", f.name, column.name, f.name),
                                 Loc::column(table, i, "over"),
                                 "not a reference",
@@ -661,7 +662,7 @@ impl<'m> Validator<'m> {
                 if !sql_type.is_numeric() {
                     self.push(
                         Problem::new(
-                            "dimgen::non_numeric_measure",
+                            Code::NonNumericMeasure,
                             format!("measure `{}.{}` has type {sql_type}, which cannot be aggregated", f.name, column.name),
                             Loc::column(table, i, "type"),
                             "not numeric",
@@ -675,7 +676,7 @@ impl<'m> Validator<'m> {
                 if f.fact_type == FactType::Factless {
                     self.push(
                         Problem::new(
-                            "dimgen::measure_on_factless",
+                            Code::MeasureOnFactless,
                             format!("factless fact `{}` declares measure `{}`", f.name, column.name),
                             Loc::column(table, i, "measure"),
                             "a measure",
@@ -686,7 +687,7 @@ impl<'m> Validator<'m> {
             }
             if let ColumnKind::Attribute { scd: Some(_), .. } = column.kind {
                 self.push(Problem::new(
-                    "dimgen::misplaced_key",
+                    Code::MisplacedKey,
                     format!(
                         "column `{}.{}` sets `scd`, which only applies to dimension attributes",
                         f.name, column.name
@@ -703,7 +704,7 @@ impl<'m> Validator<'m> {
         if b.dimensions.len() != 2 {
             self.push(
                 Problem::new(
-                    "dimgen::bridge_arity",
+                    Code::BridgeArity,
                     format!(
                         "bridge `{}` joins {} dimension(s); a bridge joins exactly two",
                         b.name,
@@ -717,7 +718,7 @@ impl<'m> Validator<'m> {
         } else if b.dimensions[0] == b.dimensions[1] {
             self.push(
                 Problem::new(
-                    "dimgen::bridge_arity",
+                    Code::BridgeArity,
                     format!("bridge `{}` joins `{}` to itself", b.name, b.dimensions[0]),
                     Loc::table_item(table, "between", 1),
                     "the same dimension again",
@@ -742,7 +743,7 @@ impl<'m> Validator<'m> {
                 };
                 self.push(
                     Problem::new(
-                        "dimgen::misplaced_key",
+                        Code::MisplacedKey,
                         format!(
                             "column `{}.{}` sets `{key}`, which a bridge column cannot",
                             b.name, column.name
@@ -781,7 +782,7 @@ impl<'m> Validator<'m> {
                 let (first_dim, first_col) = cycle[0];
                 let path: Vec<&str> = cycle.iter().map(|&(d, _)| dims[d].name.as_str()).collect();
                 let mut problem = Problem::new(
-                    "dimgen::reference_cycle",
+                    Code::ReferenceCycle,
                     format!(
                         "dimensions reference each other in a cycle: {} → {}",
                         path.join(" → "),
@@ -914,7 +915,7 @@ impl<'m> Validator<'m> {
         for (at, text) in strings {
             if is_name_key(&at) && text.chars().any(char::is_control) {
                 self.push(Problem::new(
-                    "dimgen::invalid_name",
+                    Code::InvalidName,
                     format!("the name `{}` contains a control character", text.escape_debug()),
                     at.clone(),
                     "not a usable identifier",
@@ -922,7 +923,7 @@ impl<'m> Validator<'m> {
             }
             match interpolate::placeholders(text) {
                 Err(err) => self.push(
-                    Problem::new("dimgen::bad_placeholder", err.message, at, "malformed placeholder")
+                    Problem::new(Code::BadPlaceholder, err.message, at, "malformed placeholder")
                         .within(err.range, text)
                         .help("write `${name}` for a variable, `$$` for a literal `$`"),
                 ),
@@ -937,7 +938,7 @@ impl<'m> Validator<'m> {
                         if !lacking.is_empty() {
                             self.push(
                                 Problem::new(
-                                    "dimgen::undefined_variable",
+                                    Code::UndefinedVariable,
                                     format!("variable `{}` is not defined in environment {}", placeholder.name, lacking.join(", ")),
                                     at.clone(),
                                     "undefined variable",
@@ -975,7 +976,7 @@ impl Validator<'_> {
             if let Some(first) = names.insert(mart.name.to_uppercase(), Loc::table(id, "name")) {
                 self.push(
                     Problem::new(
-                        "dimgen::duplicate_table",
+                        Code::DuplicateTable,
                         format!("mart `{}` has the name of another object of the schema", mart.name),
                         Loc::table(id, "name"),
                         "name taken",
@@ -1063,7 +1064,7 @@ impl Validator<'_> {
             {
                 self.push(
                     Problem::new(
-                        "dimgen::duplicate_table",
+                        Code::DuplicateTable,
                         format!("storage integration `{}` is declared twice", i.name),
                         Loc::table(id, "name"),
                         "declared again",
@@ -1085,7 +1086,7 @@ impl Validator<'_> {
                 if !declared.contains(&role.as_str()) && !crate::model::SYSTEM_ROLES.contains(&role.as_str()) {
                     self.push(
                         Problem::new(
-                            "dimgen::undeclared_role",
+                            Code::UndeclaredRole,
                             format!("storage integration `{}` grants USAGE to `{role}`, which is neither declared nor a system role", i.name),
                             Loc::table_item(id, "usage", u),
                             "unknown role",
@@ -1100,7 +1101,7 @@ impl Validator<'_> {
             if let Some(first) = names.insert(name.to_uppercase(), at.clone()) {
                 self.push(
                     Problem::new(
-                        "dimgen::duplicate_table",
+                        Code::DuplicateTable,
                         format!("{what} is named `{name}`, like another object of the schema"),
                         at,
                         "name taken",
@@ -1133,7 +1134,7 @@ impl Validator<'_> {
             self.identifier(&role.name, "a role", Loc::table(id, "name"));
             if declared.get(role.name.as_str()) != Some(&index) {
                 self.push(Problem::new(
-                    "dimgen::duplicate_table",
+                    Code::DuplicateTable,
                     format!("role `{}` is declared twice", role.name),
                     Loc::table(id, "name"),
                     "declared again here",
@@ -1145,7 +1146,7 @@ impl Validator<'_> {
             {
                 self.push(
                     Problem::new(
-                        "dimgen::system_role",
+                        Code::SystemRole,
                         format!("role `{}` is Snowflake's system role `{system}`; dimgen does not create or grant to system roles", role.name),
                         Loc::table(id, "name"),
                         "a system role",
@@ -1158,7 +1159,7 @@ impl Validator<'_> {
             {
                 self.push(
                     Problem::new(
-                        "dimgen::undeclared_role",
+                        Code::UndeclaredRole,
                         format!(
                             "role `{}` rolls up to `{}`, which is neither declared nor a system role",
                             role.name, role.parent
@@ -1178,7 +1179,7 @@ impl Validator<'_> {
                         if !objects.contains(&name.as_str()) {
                             self.push(
                                 Problem::new(
-                                    "dimgen::unknown_grant_object",
+                                    Code::UnknownGrantObject,
                                     format!(
                                         "role `{}` is granted `{name}`, which is no table or mart of this model",
                                         role.name
@@ -1205,7 +1206,7 @@ impl Validator<'_> {
                     if model.roles[first].name != role.name && reported.insert(index) {
                         self.push(
                             Problem::new(
-                                "dimgen::duplicate_table",
+                                Code::DuplicateTable,
                                 format!(
                                     "roles `{}` and `{}` are both `{}` in environment {}",
                                     model.roles[first].name,
@@ -1252,7 +1253,7 @@ impl Validator<'_> {
                     let chain: Vec<&str> = seen.iter().map(|&i| model.roles[i].name.as_str()).collect();
                     self.push(
                         Problem::new(
-                            "dimgen::role_cycle",
+                            Code::RoleCycle,
                             format!(
                                 "roles inherit from each other in a cycle: {} → {}",
                                 chain.join(" → "),
@@ -1325,7 +1326,7 @@ fn find_cycle(
 fn unknown_column(table: &str, name: &str, at: Loc, key: &str, physical: &[PhysicalColumn]) -> Problem {
     let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
     Problem::new(
-        "dimgen::unknown_column",
+        Code::UnknownColumn,
         format!("`{key}` of `{table}` names `{name}`, which is not a column of `{table}`"),
         at,
         "no such column",

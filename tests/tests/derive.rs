@@ -222,7 +222,7 @@ fn rust_models_get_the_same_validation_with_rust_names() {
         .fact::<Returns>()
         .build()
         .expect_err("the model is invalid");
-    let codes: Vec<&str> = err.problems.iter().map(|p| p.code).collect();
+    let codes: Vec<&str> = err.problems.iter().map(|p| p.code.as_str()).collect();
     assert_eq!(codes, ["dimgen::duplicate_column", "dimgen::unknown_reference"]);
     let rendered = err.render(80);
     insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {

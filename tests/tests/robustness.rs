@@ -50,7 +50,7 @@ warehouse = "LOAD_WH"
 fn codes(text: &str) -> Vec<&'static str> {
     match load_str("hostile.toml", text) {
         Ok(_) => Vec::new(),
-        Err(e) => e.diagnostics.problems.iter().map(|p| p.code).collect(),
+        Err(e) => e.diagnostics.problems.iter().map(|p| p.code.as_str()).collect(),
     }
 }
 
