@@ -238,7 +238,10 @@ mod tests {
         assert!(texts.windows(2).all(|w| w[0] < w[1]), "{texts:?}");
         let docs = include_str!("../../docs/model-format.md");
         for code in texts {
-            assert!(docs.contains(&format!("| `{code}`")), "{code} is not in docs/model-format.md");
+            assert!(
+                docs.contains(&format!("| `{code}`")),
+                "{code} is not in docs/model-format.md"
+            );
         }
     }
 }

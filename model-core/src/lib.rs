@@ -46,8 +46,8 @@ mod redact;
 mod types;
 mod validate;
 
-pub use declare::{__private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, SqlType, Table, TableDef};
 pub use code::Code;
+pub use declare::{__private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, SqlType, Table, TableDef};
 pub use diagnostic::{Diagnostics, Label, Loc, Problem, RustTable, SourceMap, TableId};
 pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};

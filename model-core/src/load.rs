@@ -626,12 +626,7 @@ fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
 
 fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
     let Some((Segment::Key(key), parent)) = path.split_last() else {
-        return Problem::new(
-            Code::UnknownKey,
-            "unknown key",
-            Loc::Span(0..0),
-            "not expected here",
-        );
+        return Problem::new(Code::UnknownKey, "unknown key", Loc::Span(0..0), "not expected here");
     };
     let context: Vec<&str> = parent
         .iter()

@@ -205,12 +205,7 @@ impl<'m> Validator<'m> {
             None
         };
         if let Some(message) = problem {
-            self.push(Problem::new(
-                Code::InvalidName,
-                message,
-                at,
-                "not a usable identifier",
-            ));
+            self.push(Problem::new(Code::InvalidName, message, at, "not a usable identifier"));
         }
     }
 

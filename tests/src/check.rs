@@ -1,4 +1,6 @@
 //! The output checker: what every generated deployment must satisfy,
+//! and the one SQL statement splitter the tests share (`split_statements`).
+//! What the checker asks,
 //! whatever the model. Used by the SQL tests and by the fuzz targets.
 //!
 //! - no control character but the line break, anywhere in any file;
@@ -15,7 +17,7 @@
 use dimgen::Deployment;
 use dimgen::writer::Statement;
 use sqlparser::dialect::SnowflakeDialect;
-use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 
 /// The words a statement of `kind` (see [`Statement::kind`]) opens with.
 pub fn leading_words(kind: &str) -> Vec<&'static str> {
@@ -106,26 +108,69 @@ fn forbidden(tokens: &[Token], is_grant: bool, depth: usize) -> Result<(), Strin
     Ok(())
 }
 
-/// Split `text` at its top-level `;` tokens; the part after the last must be
-/// blank. Returns each statement's tokens.
-fn split(text: &str) -> Result<Vec<Vec<Token>>, String> {
+/// One statement of a SQL file: its text and its tokens (whitespace and
+/// comments dropped).
+#[derive(Debug, Clone)]
+pub struct Sql {
+    /// The statement, without its `;`.
+    pub text: String,
+    /// Its tokens.
+    pub tokens: Vec<Token>,
+}
+
+/// Byte offset of a tokenizer location (1-based line, 1-based column in characters).
+fn offset(text: &str, line_starts: &[usize], at: Location) -> usize {
+    let line = usize::try_from(at.line).expect("line") - 1;
+    let column = usize::try_from(at.column).expect("column") - 1;
+    let start = line_starts[line];
+    text[start..]
+        .char_indices()
+        .nth(column)
+        .map_or(text.len(), |(i, _)| start + i)
+}
+
+/// Split a SQL file into statements on `;` tokens: quoted identifiers,
+/// strings and comments are single tokens, so a `;` inside a name never splits.
+pub fn split_statements(text: &str) -> Result<Vec<Sql>, String> {
+    let tokens = Tokenizer::new(&SnowflakeDialect {}, text)
+        .tokenize_with_location()
+        .map_err(|e| format!("cannot tokenize: {e}"))?;
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut out = Vec::new();
-    let mut current = Vec::new();
-    for t in tokenize(text)? {
-        if matches!(t, Token::SemiColon) {
-            out.push(std::mem::take(&mut current));
-        } else {
-            current.push(t);
+    let mut current: Vec<Token> = Vec::new();
+    let mut start = None;
+    for t in tokens {
+        match t.token {
+            Token::SemiColon => {
+                let Some(from) = start.take() else {
+                    return Err("an empty statement (`;` with nothing before it)".to_owned());
+                };
+                let to = offset(text, &line_starts, t.span.start);
+                out.push(Sql {
+                    text: text[from..to].to_owned(),
+                    tokens: std::mem::take(&mut current),
+                });
+            }
+            Token::Whitespace(_) => {}
+            token => {
+                if start.is_none() {
+                    start = Some(offset(text, &line_starts, t.span.start));
+                }
+                current.push(token);
+            }
         }
     }
-    if current.iter().any(|t| !is_space(t)) {
-        return Err("text after the last statement".into());
+    if current.is_empty() {
+        Ok(out)
+    } else {
+        Err(format!("text after the last `;`: {current:?}"))
     }
-    Ok(out)
 }
 
 fn check_statements(text: &str, statements: &[&Statement]) -> Result<(), String> {
-    let split = split(text)?;
+    let split: Vec<Vec<Token>> = split_statements(text)?.into_iter().map(|s| s.tokens).collect();
     if split.len() != statements.len() {
         return Err(format!(
             "{} statements by tokens, {} emitted",

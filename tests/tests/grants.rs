@@ -15,13 +15,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
+use dimgen_tests::check::split_statements;
 use dimgen_tests::{load_model, model_files, model_stem, schema_files};
 use model_core::Model;
 use model_core::marts::current_view_name;
 use model_core::model::{Access, MartKind, SYSTEM_ROLES, Scope};
 use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Location, Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 /// Kinds of role-file statement (see [`RoleStatement::kind`]) that
 /// sqlparser 0.64's Snowflake dialect cannot parse. Each emitted statement of
@@ -115,65 +116,6 @@ fn is_system_role(name: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Reading the role file
 // ---------------------------------------------------------------------------
-
-/// One statement of a SQL file: its text and its tokens (whitespace and
-/// comments dropped).
-#[derive(Debug, Clone)]
-struct Sql {
-    text: String,
-    tokens: Vec<Token>,
-}
-
-/// Byte offset of a tokenizer location (1-based line, 1-based column in characters).
-fn offset(text: &str, line_starts: &[usize], at: Location) -> usize {
-    let line = usize::try_from(at.line).expect("line") - 1;
-    let column = usize::try_from(at.column).expect("column") - 1;
-    let start = line_starts[line];
-    text[start..]
-        .char_indices()
-        .nth(column)
-        .map_or(text.len(), |(i, _)| start + i)
-}
-
-/// Split a SQL file into statements on `;` tokens: quoted identifiers,
-/// strings and comments are single tokens, so a `;` inside a name never splits.
-fn split_statements(text: &str) -> Result<Vec<Sql>, String> {
-    let tokens = Tokenizer::new(&SnowflakeDialect {}, text)
-        .tokenize_with_location()
-        .map_err(|e| format!("cannot tokenize: {e}"))?;
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let mut out = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
-    let mut start = None;
-    for t in tokens {
-        match t.token {
-            Token::SemiColon => {
-                let Some(from) = start.take() else {
-                    return Err("an empty statement (`;` with nothing before it)".to_owned());
-                };
-                let to = offset(text, &line_starts, t.span.start);
-                out.push(Sql {
-                    text: text[from..to].to_owned(),
-                    tokens: std::mem::take(&mut current),
-                });
-            }
-            Token::Whitespace(_) => {}
-            token => {
-                if start.is_none() {
-                    start = Some(offset(text, &line_starts, t.span.start));
-                }
-                current.push(token);
-            }
-        }
-    }
-    if current.is_empty() {
-        Ok(out)
-    } else {
-        Err(format!("text after the last `;`: {current:?}"))
-    }
-}
 
 /// A statement of the role file, as this test understands it.
 #[derive(Debug, Clone, PartialEq, Eq)]
