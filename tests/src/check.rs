@@ -1,7 +1,6 @@
 //! The output checker: what every generated deployment must satisfy,
-//! and the one SQL statement splitter the tests share (`split_statements`).
-//! What the checker asks,
-//! whatever the model. Used by the SQL tests and by the fuzz targets.
+//! whatever the model; used by the SQL tests and by the fuzz targets. Also
+//! the one SQL statement splitter the tests share (`split_statements`).
 //!
 //! - no control character but the line break, anywhere in any file;
 //! - each file's header is comments only;
