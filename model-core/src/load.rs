@@ -130,16 +130,7 @@ pub const STORAGE_INTEGRATION_KEYS: &[&str] = &["name", "comment", "aws_role_arn
 /// Keys accepted in `[[stage]]`.
 pub const STAGE_KEYS: &[&str] = &["name", "comment", "url", "storage_integration", "file_format"];
 /// Keys that would put credentials into a stage: refused, integrations only.
-pub const CREDENTIAL_KEYS: &[&str] = &[
-    "credentials",
-    "aws_key_id",
-    "aws_secret_key",
-    "aws_token",
-    "aws_role",
-    "azure_sas_token",
-    "master_key",
-    "encryption",
-];
+pub use crate::redact::CREDENTIAL_KEYS;
 /// Keys accepted in `[[load]]`.
 pub const LOAD_KEYS: &[&str] = &[
     "table",

@@ -12,8 +12,9 @@
 //! valid), line breaks kept. The secrets found are also returned, so any
 //! message that repeats one (a serde error quoting a value) can be scrubbed.
 
-/// Keys whose values are secrets, compared in ASCII lower case.
-pub(crate) const SECRET_KEYS: &[&str] = &[
+/// Keys that would put credentials into a stage (`CREATE STAGE ...
+/// CREDENTIALS = (...)`, `ENCRYPTION = (...)`): the loader refuses them.
+pub const CREDENTIAL_KEYS: &[&str] = &[
     "credentials",
     "aws_key_id",
     "aws_secret_key",
@@ -22,12 +23,11 @@ pub(crate) const SECRET_KEYS: &[&str] = &[
     "azure_sas_token",
     "master_key",
     "encryption",
-    "password",
-    "private_key",
-    "private_key_passphrase",
-    "token",
-    "secret",
 ];
+
+/// Keys whose values are blanked: the credential keys, and the generic
+/// names of secrets wherever they are written. Compared in ASCII lower case.
+const OTHER_SECRET_KEYS: &[&str] = &["password", "private_key", "private_key_passphrase", "token", "secret"];
 
 /// Deeper nesting than this is not TOML anyone writes; the rest of the line
 /// is taken as one value (and blanked when secret) instead of recursing.
@@ -83,7 +83,7 @@ pub(crate) fn credentials(text: &str) -> Redacted {
 
 fn is_secret(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    SECRET_KEYS.contains(&lower.as_str())
+    CREDENTIAL_KEYS.contains(&lower.as_str()) || OTHER_SECRET_KEYS.contains(&lower.as_str())
 }
 
 struct Lexer<'a> {
