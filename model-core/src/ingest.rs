@@ -12,6 +12,8 @@
 //! dimension with a smart key (`key_generation = "natural"`, e.g. a `yyyymmdd`
 //! date key) lands under its own name: its value is the key.
 
+use std::collections::HashMap;
+
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::layout::Origin;
@@ -139,9 +141,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     let mut problems = Vec::new();
     let at = |key: &'static str| Loc::table(id, key);
     let table = model
-        .dimensions
-        .iter()
-        .find(|d| d.name == load.table)
+        .dimension(&load.table)
         .map(TableRef::Dimension)
         .or_else(|| model.fact(&load.table).map(TableRef::Fact));
     let stage = model.stages.iter().find(|s| s.name == load.stage);
@@ -257,11 +257,11 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     let target_id = match table {
         TableRef::Dimension(d) => TableId {
             kind: TableKind::Dimension,
-            index: model.dimensions.iter().position(|o| o.name == d.name).unwrap_or(0),
+            index: model.dimension_index(&d.name).unwrap_or(0),
         },
         _ => TableId {
             kind: TableKind::Fact,
-            index: model.facts.iter().position(|o| o.name == table.name()).unwrap_or(0),
+            index: model.fact_index(table.name()).unwrap_or(0),
         },
     };
     let column_loc = |c: &LandingColumn<'_>| {
@@ -694,6 +694,8 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             );
         }
     }
+    // The first load of each table: a second one is reported against it.
+    let mut first_load: HashMap<&str, usize> = HashMap::with_capacity(model.loads.len());
     for (index, load) in model.loads.iter().enumerate() {
         let id = TableId {
             kind: TableKind::Load,
@@ -733,7 +735,8 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                 .help("a folder relative to the stage URL, e.g. `path = \"claims/2024/\"`: no leading `/`, no `..`"),
             );
         }
-        if let Some(first) = model.loads[..index].iter().position(|l| l.table == load.table) {
+        let first = *first_load.entry(load.table.as_str()).or_insert(index);
+        if first != index {
             problems.push(
                 Problem::new(
                     Code::DuplicateTable,

@@ -58,12 +58,12 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    fn find<'m, T>(
+    fn position<T>(
         index: &OnceLock<HashMap<String, usize>>,
-        items: &'m [T],
+        items: &[T],
         name_of: impl Fn(&T) -> &str,
         name: &str,
-    ) -> Option<&'m T> {
+    ) -> Option<usize> {
         let map = index.get_or_init(|| {
             let mut map = HashMap::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -72,9 +72,9 @@ impl Lookup {
             }
             map
         });
-        match map.get(name).and_then(|&i| items.get(i)) {
-            Some(item) if name_of(item) == name => Some(item),
-            _ => items.iter().find(|item| name_of(item) == name),
+        match map.get(name) {
+            Some(&i) if items.get(i).is_some_and(|item| name_of(item) == name) => Some(i),
+            _ => items.iter().position(|item| name_of(item) == name),
         }
     }
 }
@@ -507,12 +507,22 @@ impl Model {
 
     /// A dimension by exact name.
     pub fn dimension(&self, name: &str) -> Option<&Dimension> {
-        Lookup::find(&self.lookup.dimensions, &self.dimensions, |d| d.name.as_str(), name)
+        self.dimension_index(name).map(|i| &self.dimensions[i])
+    }
+
+    /// Where the dimension of that exact name sits in `dimensions`.
+    pub fn dimension_index(&self, name: &str) -> Option<usize> {
+        Lookup::position(&self.lookup.dimensions, &self.dimensions, |d| d.name.as_str(), name)
     }
 
     /// A fact by exact name.
     pub fn fact(&self, name: &str) -> Option<&Fact> {
-        Lookup::find(&self.lookup.facts, &self.facts, |f| f.name.as_str(), name)
+        self.fact_index(name).map(|i| &self.facts[i])
+    }
+
+    /// Where the fact of that exact name sits in `facts`.
+    pub fn fact_index(&self, name: &str) -> Option<usize> {
+        Lookup::position(&self.lookup.facts, &self.facts, |f| f.name.as_str(), name)
     }
 
     /// An environment by name (exact match).

@@ -1036,8 +1036,9 @@ impl Validator<'_> {
                 ),
             ));
         }
+        let mut loaded: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(model.loads.len());
         for (index, l) in model.loads.iter().enumerate() {
-            if model.loads[..index].iter().any(|o| o.table == l.table) {
+            if !loaded.insert(l.table.as_str()) {
                 continue; // reported as loaded twice; its default names collide too
             }
             let id = TableId {
