@@ -18,6 +18,9 @@ pub struct Target<'m> {
     pub schema: String,
     /// The environment.
     pub env: &'m Environment,
+    /// Every load's plan, computed once per deployment (steps 5, 6 and 7
+    /// read it).
+    pub loads: Vec<model_core::ingest::LoadPlan<'m>>,
 }
 
 impl Target<'_> {

@@ -79,6 +79,8 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
         database: resolve(&model.database)?,
         schema: resolve(&environment.schema)?,
         env: environment,
+        // Validation has reported every load that cannot be planned.
+        loads: model_core::ingest::plan_all(model).0,
     };
     // The model's and the environment's names are user text: every header
     // line goes through `LineComment`, which keeps it on its line.

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use model_core::ingest::{LandingColumn, LoadPlan, plan_all};
+use model_core::ingest::{LandingColumn, LoadPlan};
 use model_core::model::{
     ColumnKind, CopyMapping, Dimension, Fact, FactType, FileFormat, FileMetadata, FileType, KeyGeneration, ScdType,
     scd2,
@@ -195,8 +195,7 @@ pub fn stages(target: &Target<'_>) -> Vec<Statement> {
             comment,
         });
     }
-    let (plans, _) = plan_all(model); // validated before generation
-    for plan in &plans {
+    for plan in &target.loads {
         out.push(Statement::CreateTable(landing_table(target, plan)));
     }
     out
@@ -305,8 +304,8 @@ pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
 
 /// Step 6: a pipe per load.
 pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
-    let (plans, _) = plan_all(target.model);
-    plans
+    target
+        .loads
         .iter()
         .map(|plan| {
             let load = plan.load;
@@ -334,9 +333,9 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
 
 /// Step 7: per load, a stream on the landing table and a task running the MERGE.
 pub fn loading(target: &Target<'_>) -> Vec<Statement> {
-    let (plans, _) = plan_all(target.model);
+    let plans = &target.loads;
     let mut out = Vec::new();
-    for plan in &plans {
+    for plan in plans {
         let landing = target.object(&plan.load.landing);
         let stream = target.object(&stream_name(&plan.load.landing));
         out.push(Statement::CreateStream {
