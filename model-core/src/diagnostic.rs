@@ -378,7 +378,7 @@ impl Diagnostics {
     }
 }
 
-/// Longest text of a message, label or help line shown; the rest is cut.
+/// Longest message, label or help shown, in characters; a longer one loses its middle.
 const MAX_MESSAGE: usize = 1_000;
 /// Bytes of a source line shown around a label; longer lines are cut.
 const LINE_WINDOW: usize = 160;
@@ -421,22 +421,6 @@ fn printable(text: &str, newlines: bool) -> String {
 /// a lone carriage return) as the replacement character, tabs as they are.
 fn shown(c: char) -> char {
     if c.is_control() && c != '\t' { '\u{fffd}' } else { c }
-}
-
-fn floor_boundary(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_boundary(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// A label's span in the original text, with its first and last line.
@@ -497,8 +481,8 @@ impl Excerpt {
         // Labels: original spans clipped to the text, long ones cut to their first line.
         let mut spans: Vec<Placed> = Vec::with_capacity(labels.len());
         for (_, span, _) in labels {
-            let start = floor_boundary(text, span.start);
-            let mut end = ceil_boundary(text, span.end.max(start));
+            let start = text.floor_char_boundary(span.start);
+            let mut end = text.ceil_char_boundary(span.end.max(start));
             let line = line_of(start);
             let last_byte = end.saturating_sub(1).max(start);
             let mut end_line = line + line_breaks(&text.as_bytes()[start..last_byte]);
@@ -518,15 +502,10 @@ impl Excerpt {
         let first = spans.iter().map(|p| p.line.saturating_sub(1)).min().unwrap_or(0);
         let last = spans.iter().map(|p| (p.end_line + 1).min(last_line)).max().unwrap_or(0);
         let merge = last - first < MAX_EXCERPT_LINES;
-        // The lines to show, each with the offsets (within the line) its labels need.
-        let mut wanted: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = std::collections::BTreeMap::new();
+        // Where a long line's window is anchored: its first label's offset in the line.
+        let mut anchors: HashMap<usize, usize> = HashMap::new();
         for p in &spans {
-            let starts = line_start(p.start);
-            wanted
-                .entry(p.line)
-                .or_insert((starts, Vec::new()))
-                .1
-                .push(p.start - starts);
+            anchors.entry(p.line).or_insert(p.start - line_start(p.start));
         }
         let mut lines: Vec<ShownLine> = Vec::new();
         let mut out = String::new();
@@ -548,14 +527,14 @@ impl Excerpt {
             } else if line.len() <= LINE_WINDOW {
                 (0..line.len(), false)
             } else {
-                let anchor = wanted.get(&n).and_then(|(_, v)| v.first().copied()).unwrap_or(0);
+                let anchor = anchors.get(&n).copied().unwrap_or(0);
                 let mut a = anchor.saturating_sub(LINE_WINDOW / 4);
                 let mut b = a + LINE_WINDOW;
                 if b > line.len() {
                     b = line.len();
                     a = b.saturating_sub(LINE_WINDOW);
                 }
-                (floor_boundary(line, a)..ceil_boundary(line, b), a > 0)
+                (line.floor_char_boundary(a)..line.ceil_char_boundary(b), a > 0)
             };
             if cut_before {
                 out.push('…');

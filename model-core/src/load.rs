@@ -463,8 +463,8 @@ pub struct Loaded {
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
     // Diagnostics quote the source: they get it with every credential
     // blanked, before anything can be reported (the parse reads the original).
-    let redacted = crate::redact::credentials(text);
-    let mut source = SourceMap::new(name, redacted.text.clone());
+    let mut redacted = crate::redact::credentials(text);
+    let mut source = SourceMap::new(name, std::mem::take(&mut redacted.text));
     let mut problems = Vec::new();
     let model = parse(text, &mut source, &mut problems);
     if let Some(model) = &model {

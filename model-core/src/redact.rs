@@ -175,8 +175,7 @@ impl Lexer<'_> {
         loop {
             self.skip_blanks();
             let key = match self.peek() {
-                Some(b'"') => self.basic_string().1,
-                Some(b'\'') => self.literal_string().1,
+                Some(b'"' | b'\'') => self.string(),
                 Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
                     let start = self.pos;
                     while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
@@ -208,14 +207,8 @@ impl Lexer<'_> {
         let start = self.pos;
         match self.peek() {
             _ if depth > MAX_DEPTH => self.skip_line(),
-            Some(b'"') => {
-                let (_, content) = self.basic_string();
-                if secret {
-                    self.secrets.push(content);
-                }
-            }
-            Some(b'\'') => {
-                let (_, content) = self.literal_string();
+            Some(b'"' | b'\'') => {
+                let content = self.string();
                 if secret {
                     self.secrets.push(content);
                 }
@@ -283,63 +276,42 @@ impl Lexer<'_> {
         }
     }
 
-    /// A `"..."` or `"""..."""` string: its span's end and its raw content.
-    fn basic_string(&mut self) -> (usize, String) {
-        let multi = self.starts_with(b"\"\"\"");
+    /// The string at `pos` (`"…"`, `"""…"""`, `'…'` or `'''…'''`, with
+    /// backslash escapes in the `"` forms): its content. An unterminated
+    /// one ends at its line's end (one-line forms) or the text's.
+    fn string(&mut self) -> String {
+        let Some(quote) = self.peek() else { return String::new() };
+        let delimiter = [quote; 3];
+        let multi = self.starts_with(&delimiter);
         self.pos += if multi { 3 } else { 1 };
         let start = self.pos;
-        let mut end = self.pos;
         while let Some(b) = self.peek() {
-            if b == b'\\' {
+            if b == b'\\' && quote == b'"' {
                 self.pos = (self.pos + 2).min(self.src.len());
                 continue;
             }
-            if multi && self.starts_with(b"\"\"\"") {
-                end = self.pos;
+            if multi && self.starts_with(&delimiter) {
+                let mut end = self.pos;
                 self.pos += 3;
                 // Up to two more quotes belong to the content.
                 for _ in 0..2 {
-                    if self.peek() == Some(b'"') {
+                    if self.peek() == Some(quote) {
                         self.pos += 1;
                         end += 1;
                     }
                 }
-                return (self.pos, self.content(start, end));
+                return self.content(start, end);
             }
-            if !multi && (b == b'"' || b == b'\n') {
-                end = self.pos;
-                if b == b'"' {
+            if !multi && (b == quote || b == b'\n') {
+                let end = self.pos;
+                if b == quote {
                     self.pos += 1;
                 }
-                return (self.pos, self.content(start, end));
-            }
-            self.pos += 1;
-            end = self.pos;
-        }
-        (self.pos, self.content(start, end))
-    }
-
-    /// A `'...'` or `'''...'''` string.
-    fn literal_string(&mut self) -> (usize, String) {
-        let multi = self.starts_with(b"'''");
-        self.pos += if multi { 3 } else { 1 };
-        let start = self.pos;
-        while let Some(b) = self.peek() {
-            if multi && self.starts_with(b"'''") {
-                let end = self.pos;
-                self.pos += 3;
-                return (self.pos, self.content(start, end));
-            }
-            if !multi && (b == b'\'' || b == b'\n') {
-                let end = self.pos;
-                if b == b'\'' {
-                    self.pos += 1;
-                }
-                return (self.pos, self.content(start, end));
+                return self.content(start, end);
             }
             self.pos += 1;
         }
-        (self.pos, self.content(start, self.pos))
+        self.content(start, self.pos)
     }
 
     fn content(&self, start: usize, end: usize) -> String {

@@ -119,9 +119,12 @@ pub struct Sql {
 
 /// Byte offset of a tokenizer location (1-based line, 1-based column in characters).
 fn offset(text: &str, line_starts: &[usize], at: Location) -> usize {
-    let line = usize::try_from(at.line).expect("line") - 1;
-    let column = usize::try_from(at.column).expect("column") - 1;
-    let start = line_starts[line];
+    // Locations are 1-based; out of range they clamp to the text's end.
+    let line = usize::try_from(at.line).unwrap_or(usize::MAX).saturating_sub(1);
+    let column = usize::try_from(at.column).unwrap_or(usize::MAX).saturating_sub(1);
+    let Some(&start) = line_starts.get(line) else {
+        return text.len();
+    };
     text[start..]
         .char_indices()
         .nth(column)
