@@ -1,26 +1,21 @@
 //! Step 1 (database, schema, sequences) and step 2 (tables) of a deployment.
 
 use model_core::model::Dimension;
-use model_core::{
-    ColumnKind, DataType, Environment, KeyGeneration, Model, Origin, PhysicalColumn, TableRef, interpolate,
-};
+use model_core::{DataType, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate};
 
 use crate::writer::{ColumnDef, ColumnDefault, Constraint, CreateTable, ObjectName, Statement, Value};
 
 /// Names resolved for one environment.
 #[derive(Debug, Clone)]
 pub struct Target<'m> {
-    /// The model.
-    pub model: &'m Model,
+    /// The validated model (its layouts and plans).
+    pub model: &'m Validated,
     /// Database name with variables substituted.
     pub database: String,
     /// Schema name with variables substituted.
     pub schema: String,
     /// The environment.
     pub env: &'m Environment,
-    /// Every load's plan, computed once per deployment (steps 5, 6 and 7
-    /// read it).
-    pub loads: Vec<model_core::ingest::LoadPlan<'m>>,
 }
 
 impl Target<'_> {
@@ -74,77 +69,13 @@ pub fn database(target: &Target<'_>) -> Vec<Statement> {
     out
 }
 
-/// Dimensions in an order where every outrigger comes before the dimensions
-/// that reference it (declaration order otherwise: of the dimensions whose
-/// outriggers are all placed, the first declared goes next). Validation has
-/// ruled out cycles; should one remain, the first declared of the rest goes
-/// next. Kahn's algorithm with the ready set ordered by declaration: linear
-/// in the references, times a log for the heap.
-pub fn dimension_order(model: &Model) -> Vec<&Dimension> {
-    use std::cmp::Reverse;
-    use std::collections::{BinaryHeap, HashMap};
-    let dims = &model.dimensions;
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(dims.len());
-    for (i, d) in dims.iter().enumerate() {
-        by_name.entry(d.name.as_str()).or_default().push(i);
-    }
-    // waiting[i]: how many dimensions `i` references that are not placed yet;
-    // dependents[j]: the dimensions waiting on `j`.
-    let mut waiting = vec![0usize; dims.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); dims.len()];
-    for (i, d) in dims.iter().enumerate() {
-        for c in &d.columns {
-            if let ColumnKind::Reference { dimension, .. } = &c.kind
-                && dimension != &d.name
-            {
-                for &j in by_name.get(dimension.as_str()).map_or(&[][..], Vec::as_slice) {
-                    waiting[i] += 1;
-                    dependents[j].push(i);
-                }
-            }
-        }
-    }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..dims.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
-    let mut placed = vec![false; dims.len()];
-    let mut out: Vec<&Dimension> = Vec::with_capacity(dims.len());
-    let mut first_unplaced = 0;
-    while out.len() < dims.len() {
-        let next = match ready.pop() {
-            Some(Reverse(i)) if placed[i] => continue,
-            Some(Reverse(i)) => i,
-            None => {
-                // A cycle: take the first declared dimension not yet placed.
-                while placed[first_unplaced] {
-                    first_unplaced += 1;
-                }
-                first_unplaced
-            }
-        };
-        placed[next] = true;
-        out.push(&dims[next]);
-        for &k in &dependents[next] {
-            waiting[k] -= 1;
-            if waiting[k] == 0 && !placed[k] {
-                ready.push(Reverse(k));
-            }
-        }
-    }
-    out
-}
-
 /// Every table in deployment order, each followed by its RELY statements and,
 /// for dimensions, its unknown-member row.
 pub fn tables(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
     let mut out = Vec::new();
-    let ordered = dimension_order(model)
-        .into_iter()
-        .map(TableRef::Dimension)
-        .chain(model.facts.iter().map(TableRef::Fact))
-        .chain(model.bridges.iter().map(TableRef::Bridge));
-    for table in ordered {
-        let columns = model.physical_columns(table);
-        let create = create_table(target, table, &columns);
+    for (table, columns) in model.tables_in_order() {
+        let create = create_table(target, table, columns);
         // RELY where it is true: generated keys are unique, and a reference always
         // resolves when the referenced dimension has an unknown member to fall back on.
         let rely: Vec<Statement> = create
@@ -167,7 +98,7 @@ pub fn tables(target: &Target<'_>) -> Vec<Statement> {
         if let TableRef::Dimension(d) = table
             && d.unknown_member
         {
-            out.push(unknown_member(target, d, &columns));
+            out.push(unknown_member(target, d, columns));
         }
     }
     out
@@ -303,39 +234,5 @@ fn unknown_member(target: &Target<'_>, d: &Dimension, columns: &[PhysicalColumn]
         values,
         key: d.key.clone(),
         key_value: Value::Int(-1),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chain(n: usize) -> Model {
-        // DIM_0 references DIM_1, which references DIM_2, ...: declared in the
-        // worst order, every dimension before the outrigger it needs.
-        let mut text = String::from("name = \"m\"\ndatabase = \"D\"\n[environments.DEV]\nschema = \"DEV\"\n");
-        for i in 0..n {
-            text.push_str("[[dimension]]\nname = \"DIM_");
-            text.push_str(&i.to_string());
-            text.push_str("\"\nnatural_key = \"ID\"\ncolumns = [{ name = \"ID\", type = \"int\" }");
-            if i + 1 < n {
-                text.push_str(", { name = \"UP\", references = \"DIM_");
-                text.push_str(&(i + 1).to_string());
-                text.push_str("\" }");
-            }
-            text.push_str("]\n");
-        }
-        model_core::load_str("chain.toml", &text).unwrap().model
-    }
-
-    /// 5,000 outriggers in one chain: the order is exactly the reverse of
-    /// the declarations. (Before this was linear, ordering 2,000 took 1.7 s
-    /// and 20,000 would take minutes; the bench binary prints the figure.)
-    #[test]
-    fn a_long_outrigger_chain_is_ordered_leaves_first() {
-        let model = chain(5_000);
-        let names: Vec<&str> = dimension_order(&model).iter().map(|d| d.name.as_str()).collect();
-        let expected: Vec<String> = (0..5_000).rev().map(|i| format!("DIM_{i}")).collect();
-        assert!(names.iter().eq(expected.iter()), "first: {:?}", &names[..3]);
     }
 }

@@ -38,7 +38,7 @@ pub mod marts;
 mod output;
 pub mod writer;
 
-use model_core::{Model, interpolate};
+use model_core::{Validated, interpolate};
 
 pub use output::{Deployment, OutputFile, WriteError};
 
@@ -59,8 +59,10 @@ pub enum GenerateError {
     Placeholder(String),
 }
 
-/// Generate the deployment of a validated model for one environment.
-pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
+/// Generate the deployment of a validated model for one environment. The
+/// model's layouts and plans were worked out by validation; generation
+/// prints them.
+pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateError> {
     let environment = model
         .environment(env)
         .ok_or_else(|| GenerateError::UnknownEnvironment {
@@ -79,8 +81,6 @@ pub fn generate(model: &Model, env: &str) -> Result<Deployment, GenerateError> {
         database: resolve(&model.database)?,
         schema: resolve(&environment.schema)?,
         env: environment,
-        // Validation has reported every load that cannot be planned.
-        loads: model_core::ingest::plan_all(model).0,
     };
     // The model's and the environment's names are user text: every header
     // line goes through `LineComment`, which keeps it on its line.

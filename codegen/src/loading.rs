@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use model_core::ingest::{LandingColumn, LoadPlan};
+use model_core::ingest::{LandingColumn, Resolved};
 use model_core::model::{
     ColumnKind, CopyMapping, Dimension, Fact, FactType, FileFormat, FileMetadata, FileType, KeyGeneration, ScdType,
     scd2,
@@ -195,13 +195,13 @@ pub fn stages(target: &Target<'_>) -> Vec<Statement> {
             comment,
         });
     }
-    for plan in &target.loads {
-        out.push(Statement::CreateTable(landing_table(target, plan)));
+    for plan in target.model.loads() {
+        out.push(Statement::CreateTable(landing_table(target, &plan)));
     }
     out
 }
 
-fn landing_table(target: &Target<'_>, plan: &LoadPlan<'_>) -> CreateTable {
+fn landing_table(target: &Target<'_>, plan: &Resolved<'_>) -> CreateTable {
     CreateTable {
         name: target.object(&plan.load.landing),
         columns: plan
@@ -235,9 +235,9 @@ fn stream_name(landing: &str) -> String {
 }
 
 /// The COPY of a load's pipe.
-pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
+pub fn copy(target: &Target<'_>, plan: &Resolved<'_>) -> Copy {
     let load = plan.load;
-    let data: Vec<&LandingColumn<'_>> = plan.data_columns().collect();
+    let data: Vec<&LandingColumn> = plan.data_columns().collect();
     let metadata: Vec<FileMetadata> = FileMetadata::ALL
         .into_iter()
         .filter(|m| plan.metadata(*m).is_some())
@@ -305,8 +305,8 @@ pub fn copy(target: &Target<'_>, plan: &LoadPlan<'_>) -> Copy {
 /// Step 6: a pipe per load.
 pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
     target
-        .loads
-        .iter()
+        .model
+        .loads()
         .map(|plan| {
             let load = plan.load;
             Statement::CreatePipe(Box::new(Pipe {
@@ -325,7 +325,7 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
                         "triggered through the Snowpipe REST API"
                     }
                 )),
-                copy: copy(target, plan),
+                copy: copy(target, &plan),
             }))
         })
         .collect()
@@ -333,9 +333,9 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
 
 /// Step 7: per load, a stream on the landing table and a task running the MERGE.
 pub fn loading(target: &Target<'_>) -> Vec<Statement> {
-    let plans = &target.loads;
+    let plans: Vec<Resolved<'_>> = target.model.loads().collect();
     let mut out = Vec::new();
-    for plan in plans {
+    for plan in &plans {
         let landing = target.object(&plan.load.landing);
         let stream = target.object(&stream_name(&plan.load.landing));
         out.push(Statement::CreateStream {
@@ -378,7 +378,7 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
 }
 
 /// The MERGE of a load, reading new rows from `source`.
-pub fn merge(target: &Target<'_>, plan: &LoadPlan<'_>, source: ObjectName) -> Merge {
+pub fn merge(target: &Target<'_>, plan: &Resolved<'_>, source: ObjectName) -> Merge {
     let mut sql = MergeText::default();
     match plan.table {
         TableRef::Dimension(d) => dimension_merge(&mut sql, target, plan, d),
@@ -390,7 +390,7 @@ pub fn merge(target: &Target<'_>, plan: &LoadPlan<'_>, source: ObjectName) -> Me
 
 /// `SELECT <landing columns> FROM <source> QUALIFY ROW_NUMBER() ... = 1`:
 /// the latest row per `partition` (landing columns), deterministically.
-fn batch(sql: &mut MergeText, plan: &LoadPlan<'_>, partition: &[&str], indent: &str) {
+fn batch(sql: &mut MergeText, plan: &Resolved<'_>, partition: &[&str], indent: &str) {
     let all: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
     let _ = write!(
         sql,
@@ -426,7 +426,7 @@ fn batch(sql: &mut MergeText, plan: &LoadPlan<'_>, partition: &[&str], indent: &
 fn looked_up(
     sql: &mut MergeText,
     target: &Target<'_>,
-    plan: &LoadPlan<'_>,
+    plan: &Resolved<'_>,
     partition: &[&str],
     indent: &str,
 ) -> Vec<String> {
@@ -497,7 +497,7 @@ fn looked_up(
 }
 
 /// The expression of a fact's event time in the batch (`b`).
-fn event_expr(plan: &LoadPlan<'_>, event_time: &str) -> String {
+fn event_expr(plan: &Resolved<'_>, event_time: &str) -> String {
     let TableRef::Fact(f) = plan.table else {
         return "NULL".to_owned();
     };
@@ -514,7 +514,7 @@ fn event_expr(plan: &LoadPlan<'_>, event_time: &str) -> String {
 }
 
 /// The landing columns that carry `columns` of the table (lookups for references).
-fn landing_of(plan: &LoadPlan<'_>, columns: &[String]) -> Vec<String> {
+fn landing_of(plan: &Resolved<'_>, columns: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for c in columns {
         let lookups = plan.lookup_columns(c);
@@ -577,7 +577,7 @@ fn insert_when_new(sql: &mut MergeText, columns: &[String], extra: &[(&str, Stri
     );
 }
 
-fn dimension_merge(sql: &mut MergeText, target: &Target<'_>, plan: &LoadPlan<'_>, d: &Dimension) {
+fn dimension_merge(sql: &mut MergeText, target: &Target<'_>, plan: &Resolved<'_>, d: &Dimension) {
     let natural: Vec<String> = if d.key_generation == KeyGeneration::Natural {
         vec![d.key.clone()]
     } else {
@@ -697,7 +697,7 @@ fn merge_keys(natural: &[String], real: bool) -> String {
         .join(", ")
 }
 
-fn fact_merge(sql: &mut MergeText, target: &Target<'_>, plan: &LoadPlan<'_>, f: &Fact) {
+fn fact_merge(sql: &mut MergeText, target: &Target<'_>, plan: &Resolved<'_>, f: &Fact) {
     // What identifies a row: the grain columns (validation requires them).
     let identity: Vec<String> = f.grain.columns.clone();
     let partition = landing_of(plan, &identity);

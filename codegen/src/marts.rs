@@ -2,7 +2,7 @@
 //! plans `model_core::marts` resolved, plus a current-rows view of every
 //! SCD2 dimension.
 
-use model_core::marts::{Alias, AsOfJoin, Expr, MartPlan, current_view_name, plan_all};
+use model_core::marts::{Alias, AsOfJoin, Expr, MartPlan, current_view_name};
 use model_core::model::{Allocation, MartKind};
 use model_core::{Origin, TableRef, scd2};
 
@@ -41,26 +41,29 @@ pub fn expr(e: &Expr) -> String {
 }
 
 /// The SELECT of a mart.
-pub fn query(target: &Target<'_>, plan: &MartPlan<'_>) -> Query {
+pub fn query(target: &Target<'_>, plan: &MartPlan) -> Query {
+    let model = target.model;
     let mut from = vec![FromItem {
-        table: target.object(&plan.fact.name),
+        table: target.object(&model.facts[plan.fact].name),
         alias: alias(Alias::Fact),
         on: Vec::new(),
     }];
     for (i, join) in plan.joins.iter().enumerate() {
         let a = Alias::Dimension(i + 1);
+        let dimension = &model.dimensions[join.dimension];
         // LEFT JOIN: a fact row is never lost, even if a key were missing.
         from.push(FromItem {
-            table: target.object(&join.dimension.name),
+            table: target.object(&dimension.name),
             alias: alias(a),
             on: vec![format!(
                 "{} = {}",
-                column(a, &join.dimension.key),
+                column(a, &dimension.key),
                 column(Alias::Fact, &join.fact_column)
             )],
         });
     }
     if let Some(t) = &plan.through {
+        let (bridge, reached) = (&model.bridges[t.bridge], &model.dimensions[t.reached]);
         let mut on = vec![format!(
             "{} = {}",
             column(Alias::Bridge, &t.near_column),
@@ -79,17 +82,17 @@ pub fn query(target: &Target<'_>, plan: &MartPlan<'_>) -> Query {
             }
         }
         from.push(FromItem {
-            table: target.object(&t.bridge.name),
+            table: target.object(&bridge.name),
             alias: alias(Alias::Bridge),
             on,
         });
         // A fact row without a bridge row is allocated to the unknown member (-1).
         from.push(FromItem {
-            table: target.object(&t.reached.name),
+            table: target.object(&reached.name),
             alias: alias(Alias::Reached),
             on: vec![format!(
                 "{} = COALESCE({}, -1)",
-                column(Alias::Reached, &t.reached.key),
+                column(Alias::Reached, &reached.key),
                 column(Alias::Bridge, &t.far_column)
             )],
         });
@@ -102,17 +105,18 @@ pub fn query(target: &Target<'_>, plan: &MartPlan<'_>) -> Query {
     }
 }
 
-fn comment(plan: &MartPlan<'_>, target: &Target<'_>) -> Option<String> {
-    let base = target.comment(plan.mart.comment.as_deref());
+fn comment(plan: &MartPlan, target: &Target<'_>) -> Option<String> {
+    let model = target.model;
+    let base = target.comment(model.marts[plan.mart].comment.as_deref());
     let note = plan.through.as_ref().map(|t| match t.allocation {
         Allocation::Weighted => format!(
             "Weighted allocation through {}: measures are multiplied by {}, so totals equal the fact's.",
-            t.bridge.name,
-            t.bridge.weight.as_deref().unwrap_or("the weight")
+            model.bridges[t.bridge].name,
+            model.bridges[t.bridge].weight.as_deref().unwrap_or("the weight")
         ),
         _ => format!(
             "Impact (unweighted) through {}: each {} carries the full fact, so totals exceed the fact's.",
-            t.bridge.name, t.reached.name
+            model.bridges[t.bridge].name, model.dimensions[t.reached].name
         ),
     });
     match (base, note) {
@@ -126,7 +130,7 @@ pub fn marts(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
     let mut out = Vec::new();
     for d in model.dimensions.iter().filter(|d| d.keeps_history()) {
-        let columns = model.physical_columns(TableRef::Dimension(d));
+        let columns = model.layout(TableRef::Dimension(d));
         let select = columns
             .iter()
             .filter(|c| !matches!(c.origin, Origin::ValidFrom | Origin::ValidTo | Origin::IsCurrent))
@@ -148,12 +152,12 @@ pub fn marts(target: &Target<'_>) -> Vec<Statement> {
             },
         });
     }
-    let (plans, _problems) = plan_all(model); // validated before generation
-    for plan in &plans {
-        let name: ObjectName = target.object(&plan.mart.name);
+    for plan in model.mart_plans() {
+        let mart = &model.marts[plan.mart];
+        let name: ObjectName = target.object(&mart.name);
         let query = query(target, plan);
         let comment = comment(plan, target);
-        out.push(match &plan.mart.kind {
+        out.push(match &mart.kind {
             MartKind::DynamicTable {
                 target_lag,
                 refresh_mode,

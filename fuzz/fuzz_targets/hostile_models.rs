@@ -139,6 +139,7 @@ fuzz_target!(|data: &[u8]| {
                 model_core::load_str("model.toml", text)
                     .expect("the seed models load")
                     .model
+                    .into_model()
             })
             .collect()
     });
@@ -153,7 +154,7 @@ fuzz_target!(|data: &[u8]| {
                 reloaded.model, model,
                 "export and reload changed the model:\n{exported}"
             );
-            if let Err(e) = dimgen_tests::check::check_model(&model) {
+            if let Err(e) = dimgen_tests::check::check_model(&reloaded.model) {
                 panic!("generated SQL fails the checker: {e}");
             }
         }

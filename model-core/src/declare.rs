@@ -257,10 +257,10 @@ impl ModelBuilder {
     /// Take the deployment settings (name, database, comment, environments)
     /// from a TOML model file that declares no tables, e.g. `deploy.toml`.
     pub fn from_toml_deployment(file_name: &str, text: &str) -> Result<Self, LoadError> {
-        let loaded = load_str(file_name, text)?;
-        let mut builder = Self::new(&loaded.model.name, &loaded.model.database);
-        builder.model.comment = loaded.model.comment;
-        builder.model.environments = loaded.model.environments;
+        let model = load_str(file_name, text)?.model.into_model();
+        let mut builder = Self::new(&model.name, &model.database);
+        builder.model.comment = model.comment;
+        builder.model.environments = model.environments;
         Ok(builder)
     }
 
@@ -387,12 +387,13 @@ impl ModelBuilder {
 
     /// Validate and return the model, or every problem found, each naming
     /// the Rust type and field it is about.
-    pub fn build(self) -> Result<Model, Diagnostics> {
-        let problems = crate::validate::validate(&self.model);
-        if problems.is_empty() {
-            return Ok(self.model);
-        }
-        let mut source = SourceMap::new(format!("Rust model `{}`", self.model.name), String::new());
+    pub fn build(self) -> Result<crate::Validated, Diagnostics> {
+        let name = self.model.name.clone();
+        let problems = match crate::Validated::new(self.model) {
+            Ok(validated) => return Ok(validated),
+            Err(rejected) => rejected.problems,
+        };
+        let mut source = SourceMap::new(format!("Rust model `{name}`"), String::new());
         for (id, origin) in self.origins {
             source.insert_rust(id, origin);
         }

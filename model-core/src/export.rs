@@ -964,7 +964,7 @@ mod tests {
 
     fn load(text: &str) -> Model {
         match crate::load_str("export.toml", text) {
-            Ok(loaded) => loaded.model,
+            Ok(loaded) => loaded.model.into_model(),
             Err(e) => panic!("{}\n{text}", e.diagnostics.render(100)),
         }
     }

@@ -26,7 +26,7 @@ use crate::types::DataType;
 
 /// Where a landing column's value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Landing<'m> {
+pub enum Landing {
     /// Copied into the target column of the same name.
     Value,
     /// Part `part` of the natural key of `dimension`, looked up to fill the
@@ -34,8 +34,8 @@ pub enum Landing<'m> {
     Lookup {
         /// The target's reference column.
         reference: String,
-        /// The referenced dimension.
-        dimension: &'m Dimension,
+        /// The referenced dimension (index into the model's `dimensions`).
+        dimension: usize,
         /// Which natural-key column of the dimension.
         part: usize,
     },
@@ -45,18 +45,40 @@ pub enum Landing<'m> {
 
 /// One column of a landing table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LandingColumn<'m> {
+pub struct LandingColumn {
     /// Column name.
     pub name: String,
     /// Snowflake type (the target column's, or the natural key's).
     pub sql_type: DataType,
     /// What it feeds.
-    pub landing: Landing<'m>,
+    pub landing: Landing,
 }
 
-/// A load resolved against the model.
-#[derive(Debug, Clone)]
-pub struct LoadPlan<'m> {
+/// A load resolved against the model. It names the model's objects by
+/// index, so it can be kept beside the model it was planned from (see
+/// [`Validated`](crate::Validated), whose `load_*` methods follow them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadPlan {
+    /// The declaration (index into the model's `loads`).
+    pub load: usize,
+    /// The dimension or fact loaded.
+    pub table: TableId,
+    /// The stage the files arrive on (index into the model's `stages`).
+    pub stage: usize,
+    /// The file format the COPY reads with, the load's, else the stage's
+    /// (index into the model's `file_formats`).
+    pub format: usize,
+    /// The landing table's columns, in order: the data columns, then metadata.
+    pub columns: Vec<LandingColumn>,
+}
+
+/// A load's plan beside the objects it names (what
+/// [`Validated::loads`](crate::Validated::loads) yields); it reads as the
+/// [`LoadPlan`] through `Deref`.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'m> {
+    /// The plan.
+    pub plan: &'m LoadPlan,
     /// The declaration.
     pub load: &'m Load,
     /// The dimension or fact loaded.
@@ -65,25 +87,31 @@ pub struct LoadPlan<'m> {
     pub stage: &'m Stage,
     /// The file format the COPY reads with (the load's, else the stage's).
     pub format: &'m FileFormat,
-    /// The landing table's columns, in order: the data columns, then metadata.
-    pub columns: Vec<LandingColumn<'m>>,
 }
 
-impl LoadPlan<'_> {
+impl std::ops::Deref for Resolved<'_> {
+    type Target = LoadPlan;
+
+    fn deref(&self) -> &LoadPlan {
+        self.plan
+    }
+}
+
+impl LoadPlan {
     /// The data columns (what the staged files carry), in landing order.
-    pub fn data_columns(&self) -> impl Iterator<Item = &LandingColumn<'_>> {
+    pub fn data_columns(&self) -> impl Iterator<Item = &LandingColumn> {
         self.columns
             .iter()
             .filter(|c| !matches!(c.landing, Landing::Metadata(_)))
     }
 
     /// The landing column recording `metadata`, if the load asks for it.
-    pub fn metadata(&self, metadata: FileMetadata) -> Option<&LandingColumn<'_>> {
+    pub fn metadata(&self, metadata: FileMetadata) -> Option<&LandingColumn> {
         self.columns.iter().find(|c| c.landing == Landing::Metadata(metadata))
     }
 
     /// The landing columns that feed reference `reference`, in natural-key order.
-    pub fn lookup_columns(&self, reference: &str) -> Vec<&LandingColumn<'_>> {
+    pub fn lookup_columns(&self, reference: &str) -> Vec<&LandingColumn> {
         self.columns
             .iter()
             .filter(|c| matches!(&c.landing, Landing::Lookup { reference: r, .. } if r == reference))
@@ -113,7 +141,7 @@ pub fn lookup_names(column: &str, role: Option<&str>, dimension: &Dimension) -> 
 }
 
 /// Resolve every load of the model; problems for those that do not resolve.
-pub fn plan_all(model: &Model) -> (Vec<LoadPlan<'_>>, Vec<Problem>) {
+pub fn plan_all(model: &Model) -> (Vec<LoadPlan>, Vec<Problem>) {
     let mut plans = Vec::new();
     let mut problems = Vec::new();
     for (index, load) in model.loads.iter().enumerate() {
@@ -137,16 +165,18 @@ pub fn plan_all(model: &Model) -> (Vec<LoadPlan<'_>>, Vec<Problem>) {
 /// # Errors
 ///
 /// Every problem found, located in the load's declaration.
-pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPlan<'m>, Vec<Problem>> {
+pub fn plan(model: &Model, load: &Load, id: TableId) -> Result<LoadPlan, Vec<Problem>> {
     let mut problems = Vec::new();
     let at = |key: &'static str| Loc::table(id, key);
     let table = model
         .dimension(&load.table)
         .map(TableRef::Dimension)
         .or_else(|| model.fact(&load.table).map(TableRef::Fact));
-    let stage = model.stages.iter().find(|s| s.name == load.stage);
+    let stage_index = model.stages.iter().position(|s| s.name == load.stage);
+    let stage = stage_index.map(|i| &model.stages[i]);
     let format_name = load.file_format.as_deref().or(stage.map(|s| s.file_format.as_str()));
-    let format = format_name.and_then(|n| model.file_formats.iter().find(|f| f.name == n));
+    let format_index = format_name.and_then(|n| model.file_formats.iter().position(|f| f.name == n));
+    let format = format_index.map(|i| &model.file_formats[i]);
     if table.is_none() {
         let what = if model.bridges.iter().any(|b| b.name == load.table) {
             "a bridge; dimensions and facts are loaded, bridges are maintained by their own process"
@@ -190,7 +220,8 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     if let (Some(name), None) = (load.file_format.as_deref(), format) {
         problems.push(unknown_format(model, name, at("file_format")));
     }
-    let (Some(table), Some(stage), Some(format)) = (table, stage, format) else {
+    let (Some(table), Some(stage_index), Some(format_index), Some(format)) = (table, stage_index, format_index, format)
+    else {
         return Err(problems);
     };
 
@@ -206,9 +237,10 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
         };
         match declared.map(|c| &c.kind) {
             Some(ColumnKind::Reference { dimension, role }) => {
-                let Some(dim) = model.dimension(dimension) else {
+                let Some(dim_index) = model.dimension_index(dimension) else {
                     continue;
                 };
+                let dim = &model.dimensions[dim_index];
                 let key_types: Vec<DataType> = dim
                     .natural_key
                     .iter()
@@ -226,7 +258,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                         sql_type: key_types.get(part).copied().unwrap_or(column.sql_type),
                         landing: Landing::Lookup {
                             reference: column.name.clone(),
-                            dimension: dim,
+                            dimension: dim_index,
                             part,
                         },
                     });
@@ -264,7 +296,7 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
             index: model.fact_index(table.name()).unwrap_or(0),
         },
     };
-    let column_loc = |c: &LandingColumn<'_>| {
+    let column_loc = |c: &LandingColumn| {
         let name = match &c.landing {
             Landing::Lookup { reference, .. } => reference.as_str(),
             _ => c.name.as_str(),
@@ -283,8 +315,8 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
                         "the landing table of `{}` would have two columns named `{}` ({} and {})",
                         load.table,
                         c.name,
-                        describe(&first.landing),
-                        describe(&c.landing)
+                        describe(model, &first.landing),
+                        describe(model, &c.landing)
                     ),
                     column_loc(c),
                     "lands as the same column",
@@ -481,10 +513,10 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     }
     if problems.is_empty() {
         Ok(LoadPlan {
-            load,
-            table,
-            stage,
-            format,
+            load: id.index,
+            table: target_id,
+            stage: stage_index,
+            format: format_index,
             columns,
         })
     } else {
@@ -492,13 +524,16 @@ pub fn plan<'m>(model: &'m Model, load: &'m Load, id: TableId) -> Result<LoadPla
     }
 }
 
-fn describe(landing: &Landing<'_>) -> String {
+fn describe(model: &Model, landing: &Landing) -> String {
     match landing {
         Landing::Value => "a column of the table".to_owned(),
         Landing::Lookup {
             reference, dimension, ..
         } => {
-            format!("the natural key of `{}` for `{reference}`", dimension.name)
+            format!(
+                "the natural key of `{}` for `{reference}`",
+                model.dimensions[*dimension].name
+            )
         }
         Landing::Metadata(m) => format!("file metadata `{}`", m.as_str()),
     }

@@ -45,6 +45,7 @@ mod naming;
 mod redact;
 mod types;
 mod validate;
+mod validated;
 
 pub use code::Code;
 pub use declare::{__private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, SqlType, Table, TableDef};
@@ -62,6 +63,7 @@ pub use model::{
 pub use naming::{default_key, default_role};
 pub use types::{DataType, TYPE_SPELLINGS, TypeError};
 pub use validate::{MAX_IDENTIFIER_LEN, validate};
+pub use validated::{Rejected, Validated};
 
 #[cfg(feature = "derive")]
 pub use model_derive::{Bridge, Dimension, Fact};

@@ -25,6 +25,7 @@ use crate::model::{
 };
 use crate::naming::default_key;
 use crate::types::{DataType, TYPE_SPELLINGS};
+use crate::validated::Validated;
 
 /// Keys accepted at the top level of a model file.
 pub const MODEL_KEYS: &[&str] = &[
@@ -437,8 +438,8 @@ pub struct LoadError {
 /// A loaded, validated model with the positions of its declarations.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// The model.
-    pub model: Model,
+    /// The model, validated (it reads as a [`Model`] through `Deref`).
+    pub model: Validated,
     /// Where each part of it is written.
     pub source: SourceMap,
 }
@@ -466,11 +467,12 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
     let mut redacted = crate::redact::credentials(text);
     let mut source = SourceMap::new(name, std::mem::take(&mut redacted.text));
     let mut problems = Vec::new();
-    let model = parse(text, &mut source, &mut problems);
-    if let Some(model) = &model {
-        problems.extend(crate::validate::validate(model));
-    }
-    match model {
+    let validated = parse(text, &mut source, &mut problems).and_then(|model| {
+        Validated::new(model)
+            .map_err(|rejected| problems.extend(rejected.problems))
+            .ok()
+    });
+    match validated {
         Some(model) if problems.is_empty() => Ok(Loaded { model, source }),
         _ => {
             if !redacted.secrets.is_empty() {

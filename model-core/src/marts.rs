@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::model::{
-    Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind,
-    TableRef,
+    Additivity, Aggregate, Allocation, AsOf, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind, TableRef,
 };
 use crate::naming::default_role;
 
@@ -54,29 +53,29 @@ pub enum Expr {
 }
 
 /// A dimension joined to the fact through one of its references.
-#[derive(Debug, Clone)]
-pub struct Join<'m> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Join {
     /// Role name (prefix of output columns).
     pub role: String,
-    /// The dimension.
-    pub dimension: &'m Dimension,
+    /// The dimension (index into the model's `dimensions`).
+    pub dimension: usize,
     /// The fact's reference column.
     pub fact_column: String,
 }
 
 /// The bridge part of a mart.
-#[derive(Debug, Clone)]
-pub struct BridgeJoin<'m> {
-    /// The bridge.
-    pub bridge: &'m Bridge,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BridgeJoin {
+    /// The bridge (index into the model's `bridges`).
+    pub bridge: usize,
     /// The fact's reference column to the near dimension.
     pub fact_column: String,
     /// The bridge's column referencing the near dimension.
     pub near_column: String,
     /// The bridge's column referencing the dimension reached.
     pub far_column: String,
-    /// The dimension reached.
-    pub reached: &'m Dimension,
+    /// The dimension reached (index into the model's `dimensions`).
+    pub reached: usize,
     /// How the fact is spread.
     pub allocation: Allocation,
     /// Extra join condition on the bridge.
@@ -101,17 +100,18 @@ pub enum AsOfJoin {
     },
 }
 
-/// A resolved mart.
-#[derive(Debug, Clone)]
-pub struct MartPlan<'m> {
-    /// The mart.
-    pub mart: &'m Mart,
-    /// Its fact.
-    pub fact: &'m Fact,
+/// A resolved mart. It names the model's tables by index, so it can be kept
+/// beside the model it was planned from (see [`Validated`](crate::Validated)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MartPlan {
+    /// The mart (index into the model's `marts`).
+    pub mart: usize,
+    /// Its fact (index into the model's `facts`).
+    pub fact: usize,
     /// Dimensions joined by role, in order of first use.
-    pub joins: Vec<Join<'m>>,
+    pub joins: Vec<Join>,
     /// The bridge, if any.
-    pub through: Option<BridgeJoin<'m>>,
+    pub through: Option<BridgeJoin>,
     /// Output columns: expression and name, in order.
     pub select: Vec<(Expr, String)>,
     /// GROUP BY expressions (aggregates only).
@@ -119,7 +119,7 @@ pub struct MartPlan<'m> {
 }
 
 /// Plan every mart; problems for those that cannot be planned.
-pub fn plan_all(model: &Model) -> (Vec<MartPlan<'_>>, Vec<Problem>) {
+pub fn plan_all(model: &Model) -> (Vec<MartPlan>, Vec<Problem>) {
     let mut plans = Vec::new();
     let mut problems = Vec::new();
     for (index, mart) in model.marts.iter().enumerate() {
@@ -142,10 +142,14 @@ fn col(alias: Alias, column: &str) -> Expr {
     Expr::Column(alias, column.to_owned())
 }
 
-/// Resolve one mart.
-pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPlan<'m>, Vec<Problem>> {
+/// Resolve one mart: `id` is its place among the model's marts.
+///
+/// # Errors
+///
+/// Every problem found, located in the mart's declaration.
+pub fn plan(model: &Model, mart: &Mart, id: TableId) -> Result<MartPlan, Vec<Problem>> {
     let mut problems = Vec::new();
-    let Some(fact) = model.fact(&mart.fact) else {
+    let Some((fact_index, fact)) = model.fact_index(&mart.fact).map(|i| (i, &model.facts[i])) else {
         let what = model
             .tables()
             .find(|t| t.name() == mart.fact)
@@ -164,10 +168,10 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
         ]);
     };
     // The fact's references by role.
-    let mut roles: HashMap<String, (String, &'m Dimension)> = HashMap::new();
+    let mut roles: HashMap<String, (String, usize)> = HashMap::new();
     for column in &fact.columns {
         if let ColumnKind::Reference { dimension, role } = &column.kind
-            && let Some(dim) = model.dimension(dimension)
+            && let Some(dim) = model.dimension_index(dimension)
         {
             let role = role.clone().unwrap_or_else(|| default_role(&column.name));
             roles.insert(role.to_uppercase(), (column.name.clone(), dim));
@@ -178,7 +182,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
         .as_ref()
         .and_then(|t| resolve_through(model, mart, fact, t, id, &mut problems));
 
-    let mut joins: Vec<Join<'m>> = Vec::new();
+    let mut joins: Vec<Join> = Vec::new();
     let mut select = Vec::new();
     let mut group_by = Vec::new();
     for (i, attribute) in mart.attributes.iter().enumerate() {
@@ -206,7 +210,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
                 .unwrap_or_else(|| {
                     joins.push(Join {
                         role: role.to_owned(),
-                        dimension: dim,
+                        dimension: *dim,
                         fact_column: fact_column.clone(),
                     });
                     joins.len() - 1
@@ -226,7 +230,9 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
             );
             continue;
         };
-        let Some(dimension) = dimension else { continue };
+        let Some(dimension) = dimension.map(|d| &model.dimensions[d]) else {
+            continue;
+        };
         let physical = model.physical_columns(TableRef::Dimension(dimension));
         if !physical.iter().any(|c| c.name == column) {
             let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
@@ -254,7 +260,7 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
     let weight = through.as_ref().and_then(|t| {
         (t.allocation == Allocation::Weighted)
             .then(|| {
-                t.bridge
+                model.bridges[t.bridge]
                     .weight
                     .as_ref()
                     .map(|w| Expr::Coalesce(Box::new(col(Alias::Bridge, w)), 1))
@@ -485,8 +491,8 @@ pub fn plan<'m>(model: &'m Model, mart: &'m Mart, id: TableId) -> Result<MartPla
     }
     if problems.is_empty() {
         Ok(MartPlan {
-            mart,
-            fact,
+            mart: id.index,
+            fact: fact_index,
             joins,
             through,
             select,
@@ -548,14 +554,14 @@ fn unknown_measure(mart: &Mart, fact: &Fact, name: &str, at: Loc, what: &str) ->
     ))
 }
 
-fn resolve_through<'m>(
-    model: &'m Model,
+fn resolve_through(
+    model: &Model,
     mart: &Mart,
-    fact: &'m Fact,
+    fact: &Fact,
     through: &crate::model::Through,
     id: TableId,
     problems: &mut Vec<Problem>,
-) -> Option<BridgeJoin<'m>> {
+) -> Option<BridgeJoin> {
     let fail = |problems: &mut Vec<Problem>, key: &'static str, message: String, help: &str| {
         problems.push(
             Problem::new(
@@ -567,7 +573,7 @@ fn resolve_through<'m>(
             .help(help.to_owned()),
         );
     };
-    let Some(bridge) = model.bridges.iter().find(|b| b.name == through.bridge) else {
+    let Some((bridge_index, bridge)) = model.bridges.iter().enumerate().find(|(_, b)| b.name == through.bridge) else {
         let bridges: Vec<&str> = model.bridges.iter().map(|b| b.name.as_str()).collect();
         fail(
             problems,
@@ -607,7 +613,8 @@ fn resolve_through<'m>(
         return None;
     };
     let near_dim = model.dimension(near)?;
-    let far_dim = model.dimension(&bridge.dimensions[1 - side])?;
+    let far_index = model.dimension_index(&bridge.dimensions[1 - side])?;
+    let far_dim = &model.dimensions[far_index];
     if through.allocation == Allocation::Weighted && bridge.weight.is_none() {
         fail(
             problems,
@@ -688,11 +695,11 @@ fn resolve_through<'m>(
         }
     };
     Some(BridgeJoin {
-        bridge,
+        bridge: bridge_index,
         fact_column: through.reference.clone(),
         near_column: near_dim.key.clone(),
         far_column: far_dim.key.clone(),
-        reached: far_dim,
+        reached: far_index,
         allocation: through.allocation,
         as_of,
     })

@@ -8,20 +8,50 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
+use crate::ingest::LoadPlan;
 use crate::interpolate;
 use crate::layout::{Origin, PhysicalColumn};
+use crate::marts::MartPlan;
 use crate::model::{Additivity, ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
 use crate::naming::default_role;
 use crate::types::DataType;
+use crate::validated::{Findings, Layouts};
 
 /// Longest identifier Snowflake accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
 
 /// Check every rule; an empty result means the model can be generated.
+/// [`Validated::new`](crate::Validated::new) checks the same rules and keeps
+/// what they resolved.
 pub fn validate(model: &Model) -> Vec<Problem> {
+    check(model).1
+}
+
+/// Check every rule, keeping the layouts and plans worked out on the way.
+pub(crate) fn check(model: &Model) -> (Findings, Vec<Problem>) {
+    let layouts = Layouts {
+        dimensions: model
+            .dimensions
+            .iter()
+            .map(|d| model.physical_columns(TableRef::Dimension(d)))
+            .collect(),
+        facts: model
+            .facts
+            .iter()
+            .map(|f| model.physical_columns(TableRef::Fact(f)))
+            .collect(),
+        bridges: model
+            .bridges
+            .iter()
+            .map(|b| model.physical_columns(TableRef::Bridge(b)))
+            .collect(),
+    };
     let mut v = Validator {
         model,
+        layouts: &layouts,
         problems: Vec::new(),
+        marts: Vec::new(),
+        loads: Vec::new(),
     };
     v.environments();
     v.substituted_texts();
@@ -43,12 +73,79 @@ pub fn validate(model: &Model) -> Vec<Problem> {
     v.roles();
     v.ingestion();
     v.placeholders();
-    v.problems
+    let (marts, loads, problems) = (v.marts, v.loads, v.problems);
+    let findings = Findings {
+        layouts,
+        dimension_order: dimension_order(model),
+        marts,
+        loads,
+    };
+    (findings, problems)
+}
+
+/// Dimensions in an order where every outrigger comes before the dimensions
+/// that reference it (declaration order otherwise: of the dimensions whose
+/// outriggers are all placed, the first declared goes next). A cycle (which
+/// validation refuses) is broken at the first declared dimension of the
+/// rest. Kahn's algorithm with the ready set ordered by declaration: linear
+/// in the references, times a log for the heap.
+fn dimension_order(model: &Model) -> Vec<usize> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let dims = &model.dimensions;
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(dims.len());
+    for (i, d) in dims.iter().enumerate() {
+        by_name.entry(d.name.as_str()).or_default().push(i);
+    }
+    // waiting[i]: how many dimensions `i` references that are not placed yet;
+    // dependents[j]: the dimensions waiting on `j`.
+    let mut waiting = vec![0usize; dims.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); dims.len()];
+    for (i, d) in dims.iter().enumerate() {
+        for c in &d.columns {
+            if let ColumnKind::Reference { dimension, .. } = &c.kind
+                && dimension != &d.name
+            {
+                for &j in by_name.get(dimension.as_str()).map_or(&[][..], Vec::as_slice) {
+                    waiting[i] += 1;
+                    dependents[j].push(i);
+                }
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..dims.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut placed = vec![false; dims.len()];
+    let mut out: Vec<usize> = Vec::with_capacity(dims.len());
+    let mut first_unplaced = 0;
+    while out.len() < dims.len() {
+        let next = match ready.pop() {
+            Some(Reverse(i)) if placed[i] => continue,
+            Some(Reverse(i)) => i,
+            None => {
+                while placed[first_unplaced] {
+                    first_unplaced += 1;
+                }
+                first_unplaced
+            }
+        };
+        placed[next] = true;
+        out.push(next);
+        for &k in &dependents[next] {
+            waiting[k] -= 1;
+            if waiting[k] == 0 && !placed[k] {
+                ready.push(Reverse(k));
+            }
+        }
+    }
+    out
 }
 
 struct Validator<'m> {
     model: &'m Model,
+    layouts: &'m Layouts,
     problems: Vec<Problem>,
+    marts: Vec<MartPlan>,
+    loads: Vec<LoadPlan>,
 }
 
 fn id(kind: TableKind, index: usize) -> TableId {
@@ -287,8 +384,8 @@ impl<'m> Validator<'m> {
     }
 
     fn columns(&mut self, table: TableId, t: TableRef<'m>) {
-        let mut seen: HashMap<String, PhysicalColumn> = HashMap::new();
-        for column in self.model.physical_columns(t) {
+        let mut seen: HashMap<String, &PhysicalColumn> = HashMap::new();
+        for column in self.layouts.get(table) {
             let upper = column.name.to_uppercase();
             match seen.get(&upper) {
                 Some(first) => {
@@ -310,7 +407,7 @@ impl<'m> Validator<'m> {
                             format!("same as `{}` in upper case", first.name),
                         )
                     };
-                    let mut problem = Problem::new(code, message, origin_loc(table, &column), label)
+                    let mut problem = Problem::new(code, message, origin_loc(table, column), label)
                         .also(origin_loc(table, first), "first here");
                     if !matches!(first.origin, Origin::Declared(_)) || !matches!(column.origin, Origin::Declared(_)) {
                         problem = problem.help(generated_help(&first.origin, &column.origin));
@@ -420,7 +517,7 @@ impl<'m> Validator<'m> {
 
     /// `natural_key`, `cluster_by`, `grain_columns`, bridge weight/group/effective: names of columns.
     fn listed_columns(&mut self, table: TableId, t: TableRef<'m>) {
-        let physical = self.model.physical_columns(t);
+        let physical = self.layouts.get(table);
         let exists = |name: &str| physical.iter().any(|c| c.name == name);
         let mut lists: Vec<(&'static str, &[String])> = vec![("cluster_by", t.cluster_by())];
         match t {
@@ -436,7 +533,7 @@ impl<'m> Validator<'m> {
                         name,
                         Loc::table_item(table, key, i),
                         key,
-                        &physical,
+                        physical,
                     ));
                 }
             }
@@ -458,7 +555,7 @@ impl<'m> Validator<'m> {
             }
             for (key, name) in singles {
                 match physical.iter().find(|c| &c.name == name) {
-                    None => self.push(unknown_column(t.name(), name, Loc::table(table, key), key, &physical)),
+                    None => self.push(unknown_column(t.name(), name, Loc::table(table, key), key, physical)),
                     Some(c) if key == "weight" && !c.sql_type.is_numeric() => self.push(
                         Problem::new(
                             Code::NonNumericWeight,
@@ -498,7 +595,7 @@ impl<'m> Validator<'m> {
             }
         }
         if d.unknown_member {
-            for column in self.model.physical_columns(TableRef::Dimension(d)) {
+            for column in self.layouts.get(table) {
                 let semi = matches!(
                     column.sql_type,
                     DataType::Variant | DataType::Object | DataType::Array | DataType::Binary
@@ -980,8 +1077,9 @@ impl Validator<'_> {
                     .help("marts, tables and the `<DIM>_CURRENT` views of SCD2 dimensions share the schema"),
                 );
             }
-            if let Err(mut problems) = crate::marts::plan(model, mart, id) {
-                self.problems.append(&mut problems);
+            match crate::marts::plan(model, mart, id) {
+                Ok(plan) => self.marts.push(plan),
+                Err(mut problems) => self.problems.append(&mut problems),
             }
         }
     }
@@ -989,7 +1087,8 @@ impl Validator<'_> {
     fn ingestion(&mut self) {
         let model = self.model;
         self.problems.extend(crate::ingest::check_objects(model));
-        let (_, mut problems) = crate::ingest::plan_all(model);
+        let (plans, mut problems) = crate::ingest::plan_all(model);
+        self.loads = plans;
         self.problems.append(&mut problems);
         // Names: identifiers, and no two objects of one schema share one.
         let mut names: HashMap<String, Loc> = self

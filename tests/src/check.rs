@@ -243,7 +243,7 @@ pub fn check_deployment(deployment: &Deployment) -> Result<(), String> {
 /// Generate every environment of `model` twice and check each deployment;
 /// the same bytes both times. Environments that fail to generate are an
 /// error too (validation should have refused the model).
-pub fn check_model(model: &model_core::Model) -> Result<(), String> {
+pub fn check_model(model: &model_core::Validated) -> Result<(), String> {
     for env in &model.environments {
         let first = dimgen::generate(model, &env.name).map_err(|e| format!("{}: {e}", env.name))?;
         check_deployment(&first).map_err(|e| format!("environment {:?}: {e}", env.name))?;

@@ -43,7 +43,7 @@ fn toml_files(relative: &str) -> Vec<PathBuf> {
 }
 
 /// Load and validate a model file, panicking with the rendered diagnostics.
-pub fn load_model(path: &Path) -> model_core::Model {
+pub fn load_model(path: &Path) -> model_core::Validated {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let name = path
         .strip_prefix(workspace_root())

@@ -154,7 +154,7 @@ columns = [
 ]
 "#;
 
-fn rust_model() -> Result<model_core::Model, model_core::Diagnostics> {
+fn rust_model() -> Result<model_core::Validated, model_core::Diagnostics> {
     ModelBuilder::new("shop", "SHOP")
         .environment("PROD", "PROD")
         .environment("DEV", "DEV")

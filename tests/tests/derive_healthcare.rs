@@ -4,20 +4,20 @@
 #![allow(clippy::doc_markdown)]
 
 use dimgen_tests::{load_model, workspace_root};
-use model_core::Model;
+use model_core::Validated;
 
 const ENVIRONMENTS: [&str; 3] = ["DEV", "STAGE", "PROD"];
 const TABLES: usize = 29;
 
-fn rust_model() -> Model {
+fn rust_model() -> Validated {
     healthcare_model::model().unwrap_or_else(|e| panic!("the Rust healthcare model is invalid:\n{}", e.render(100)))
 }
 
-fn toml_model() -> Model {
+fn toml_model() -> Validated {
     load_model(&workspace_root().join("schemas/healthcare.toml"))
 }
 
-fn rendered(model: &Model, env: &str, which: &str) -> Vec<(String, String)> {
+fn rendered(model: &Validated, env: &str, which: &str) -> Vec<(String, String)> {
     dimgen::generate(model, env)
         .unwrap_or_else(|e| panic!("generating {env} from the {which} model: {e}"))
         .rendered()
@@ -45,11 +45,11 @@ fn first_difference(rust: &str, toml: &str) -> Option<String> {
 #[test]
 fn both_models_declare_the_same_29_tables() {
     let (rust, toml) = (rust_model(), toml_model());
-    let names = |m: &Model| m.tables().map(|t| t.name().to_owned()).collect::<Vec<_>>();
+    let names = |m: &Validated| m.tables().map(|t| t.name().to_owned()).collect::<Vec<_>>();
     assert_eq!(names(&rust).len(), TABLES);
     assert_eq!(names(&toml).len(), TABLES);
     assert_eq!(names(&rust), names(&toml));
-    let envs = |m: &Model| m.environments.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+    let envs = |m: &Validated| m.environments.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
     assert_eq!(envs(&rust), ["DEV", "PROD", "STAGE"]);
     assert_eq!(envs(&rust), envs(&toml));
     // Not only the same SQL: the very same model, through either door.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dimgen::writer::{Ident, Literal, Statement};
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, model_stem, schema_files};
-use model_core::{DataType, Model, Origin, PhysicalColumn, TableRef};
+use model_core::{DataType, Origin, PhysicalColumn, TableRef, Validated};
 use serde_json::Value;
 
 /// Warnings fakesnow logs for what `DuckDB` cannot store. Snowflake keeps these;
@@ -105,7 +105,7 @@ fn sample_value(ty: DataType, n: i64) -> String {
 }
 
 /// The key value of the sample member of each dimension.
-fn real_keys(model: &Model) -> BTreeMap<String, i64> {
+fn real_keys(model: &Validated) -> BTreeMap<String, i64> {
     model
         .dimensions
         .iter()
@@ -127,7 +127,7 @@ fn qualified(db: &str, schema: &str, table: &str) -> String {
 /// An INSERT of one row whose references all point at `reference` (a key
 /// value per dimension) and whose other columns hold sample values.
 fn insert_row(
-    model: &Model,
+    model: &Validated,
     db: &str,
     schema: &str,
     table: TableRef<'_>,
@@ -189,7 +189,7 @@ fn every_model_deploys_in_the_emulator() {
     }
 }
 
-fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
+fn check_deployment(emulator: &Emulator, model: &Validated, stem: &str, env: &str) {
     let deployment = dimgen::generate(model, env).expect("generate");
     let statements: Vec<&Statement> = deployment.statements().map(|(_, s)| s).collect();
     // Secure views and dynamic tables run as plain views over the same query:
@@ -234,7 +234,7 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
     let keys = real_keys(model);
     let inserts = steps.len();
     let mut insert_count = 0;
-    for d in dimgen::ddl::dimension_order(model) {
+    for d in model.dimension_order() {
         steps.push(Step::exec(insert_row(
             model,
             &db,
@@ -428,10 +428,12 @@ fn check_deployment(emulator: &Emulator, model: &Model, stem: &str, env: &str) {
                 .map(move |c: PhysicalColumn| (t.name().to_owned(), c.name, c.sql_type, c.nullable))
         })
         // The landing tables of the loads: every column nullable.
-        .chain(model_core::ingest::plan_all(model).0.into_iter().flat_map(|plan| {
-            plan.columns
-                .into_iter()
-                .map(move |c| (plan.load.landing.clone(), c.name, c.sql_type, true))
+        .chain(model.loads().flat_map(|plan| {
+            let landing = &plan.load.landing;
+            plan.plan
+                .columns
+                .iter()
+                .map(move |c| (landing.clone(), c.name.clone(), c.sql_type, true))
         }))
         .map(|(table, name, sql_type, nullable)| {
             let (ty, p, s, len) = expected_info_schema(sql_type);

@@ -42,9 +42,9 @@ use dimgen::writer::Merge;
 use dimgen::writer::{Copy as CopyInto, Ident, ObjectName, StageLocation, Statement};
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, schema_files, workspace_root};
-use model_core::ingest::{LandingColumn, LoadPlan, plan_all};
+use model_core::ingest::{LandingColumn, Resolved};
 use model_core::model::{CopyMapping, FileFormat, FileType, TableRef};
-use model_core::{DataType, Model};
+use model_core::{DataType, Validated};
 use serde_json::{Value, json};
 
 /// Statements of `01_database.sql`, `02_tables.sql` and `05_stages.sql` not
@@ -218,7 +218,7 @@ warehouse = "LOAD_WH"
 event_time = "SALE_DATE"
 "#;
 
-fn lab_model(name: &str, database: &str, loads: &str) -> Model {
+fn lab_model(name: &str, database: &str, loads: &str) -> Validated {
     let text = format!("name = \"{name}\"\ndatabase = \"{database}\"\n{LAB_TABLES}{loads}");
     match model_core::load_str(&format!("{name}.toml"), &text) {
         Ok(loaded) => loaded.model,
@@ -226,7 +226,7 @@ fn lab_model(name: &str, database: &str, loads: &str) -> Model {
     }
 }
 
-fn healthcare() -> Model {
+fn healthcare() -> Validated {
     load_model(&workspace_root().join("schemas/healthcare.toml"))
 }
 
@@ -236,14 +236,14 @@ fn healthcare() -> Model {
 
 /// A model with its deployment for one environment.
 struct Deployed {
-    model: Model,
+    model: Validated,
     database: String,
     schema: String,
     deployment: Deployment,
 }
 
 impl Deployed {
-    fn new(model: Model, env: &str) -> Self {
+    fn new(model: Validated, env: &str) -> Self {
         let deployment = dimgen::generate(&model, env).expect("generate");
         let environment = model.environment(env).expect("environment");
         let resolve = |text: &str| model_core::interpolate::resolve(text, env, &environment.vars).expect("resolve");
@@ -269,14 +269,8 @@ impl Deployed {
             .map_or_else(|| panic!("{}: no {name}", self.model.name), |f| f.statements.as_slice())
     }
 
-    fn plans(&self) -> Vec<LoadPlan<'_>> {
-        let (plans, problems) = plan_all(&self.model);
-        assert!(
-            problems.is_empty(),
-            "{}: loads do not resolve: {problems:?}",
-            self.model.name
-        );
-        plans
+    fn plans(&self) -> Vec<Resolved<'_>> {
+        self.model.loads().collect()
     }
 
     /// The landing table of `table`'s load.
@@ -509,7 +503,7 @@ fn parquet_type(ty: DataType) -> String {
 /// The field of a staged Parquet file that feeds `column`. Matching by name
 /// case-insensitively, the file spells it in lower case, which Snowflake
 /// (and the emulator) must still match.
-fn parquet_field(plan: &LoadPlan<'_>, column: &str) -> String {
+fn parquet_field(plan: &Resolved<'_>, column: &str) -> String {
     match &plan.load.mapping {
         CopyMapping::MatchByColumnName { case_sensitive: true } => column.to_owned(),
         CopyMapping::MatchByColumnName { case_sensitive: false } => column.to_lowercase(),
@@ -526,7 +520,7 @@ fn parquet_field(plan: &LoadPlan<'_>, column: &str) -> String {
 
 /// The Parquet columns of a sample file: one per data column, plus a field
 /// no landing column takes (a COPY ignores it).
-fn parquet_columns(plan: &LoadPlan<'_>, data: &[&LandingColumn<'_>], rows: &[Vec<Sample>]) -> Value {
+fn parquet_columns(plan: &Resolved<'_>, data: &[&LandingColumn], rows: &[Vec<Sample>]) -> Value {
     let mut columns: Vec<Value> = data
         .iter()
         .enumerate()
@@ -550,7 +544,7 @@ fn parquet_columns(plan: &LoadPlan<'_>, data: &[&LandingColumn<'_>], rows: &[Vec
 /// per row with each value at its field position. Texts are enclosed (and
 /// their quotes doubled); NULLs alternate between the format's NULL_IF
 /// markers.
-fn csv_text(plan: &LoadPlan<'_>, data: &[&LandingColumn<'_>], rows: &[Vec<Sample>]) -> String {
+fn csv_text(plan: &Resolved<'_>, data: &[&LandingColumn], rows: &[Vec<Sample>]) -> String {
     let format: &FileFormat = plan.format;
     let delimiter = format.field_delimiter.as_deref().unwrap_or(",");
     let quote = format.field_optionally_enclosed_by.as_deref();
@@ -652,7 +646,7 @@ fn stage_and_copy(session: &mut Session, deployed: &Deployed, dir: &Path) -> Vec
         if internal_stages.insert(internal.to_string()) {
             session.exec(format!("CREATE STAGE IF NOT EXISTS {internal}"));
         }
-        let data: Vec<&LandingColumn<'_>> = plan.data_columns().collect();
+        let data: Vec<&LandingColumn> = plan.data_columns().collect();
         // A fact's grain (its business key) is in the files: the MERGE
         // recognizes a reloaded row by it.
         if let TableRef::Fact(fact) = plan.table {
@@ -832,8 +826,8 @@ impl<'d> Scenario<'d> {
     fn new(deployed: &'d Deployed, tables: Vec<Table>) -> Self {
         let model = &deployed.model;
         let names: BTreeSet<&str> = tables.iter().map(|t| t.name).collect();
-        let order = dimgen::ddl::dimension_order(model)
-            .into_iter()
+        let order = model
+            .dimension_order()
             .map(|d| d.name.clone())
             .chain(model.facts.iter().map(|f| f.name.clone()))
             .filter(|n| names.contains(n.as_str()))
@@ -1621,7 +1615,7 @@ fn stages_pipes_and_streams_are_never_replaced() {
         lab_model("lab_copy", "LAB_COPY", COPY_LOADS),
         lab_model("lab", "LAB", MERGE_LOADS),
     ];
-    let models: Vec<(String, Model)> = schema_files()
+    let models: Vec<(String, Validated)> = schema_files()
         .iter()
         .map(|p| (p.display().to_string(), load_model(p)))
         .chain(lab.into_iter().map(|m| (m.name.clone(), m)))

@@ -46,7 +46,9 @@ use dimgen::writer::{Ident, Literal};
 use dimgen_tests::emulator::{Emulator, Step};
 use dimgen_tests::{load_model, model_stem, schema_files};
 use model_core::model::{Aggregate, Allocation, AsOf, Bridge, Dimension, Mart};
-use model_core::{ColumnKind, DataType, KeyGeneration, Model, Origin, PhysicalColumn, TableRef, default_role};
+use model_core::{
+    ColumnKind, DataType, KeyGeneration, Model, Origin, PhysicalColumn, TableRef, Validated, default_role,
+};
 use serde_json::Value;
 
 /// Statements of steps 1 and 2 the emulator cannot run (see `emulator.rs`).
@@ -337,7 +339,7 @@ impl Sample {
 
     /// Keys of the real (non-unknown) members of a dimension; for a date
     /// dimension only the days facts happen on.
-    fn real_keys(&self, model: &Model, dimension: &str) -> Vec<Val> {
+    fn real_keys(&self, model: &Validated, dimension: &str) -> Vec<Val> {
         let Some(d) = model.dimension(dimension) else {
             return Vec::new();
         };
@@ -350,7 +352,7 @@ impl Sample {
 }
 
 /// A smart-key dimension keyed by a number: its keys are days (yyyymmdd).
-fn is_date_dimension(model: &Model, dimension: &str) -> bool {
+fn is_date_dimension(model: &Validated, dimension: &str) -> bool {
     model.dimension(dimension).is_some_and(|d| {
         d.key_generation == KeyGeneration::Natural
             && matches!(
@@ -363,14 +365,14 @@ fn is_date_dimension(model: &Model, dimension: &str) -> bool {
     })
 }
 
-fn unknown_allowed(model: &Model, dimension: &str) -> bool {
+fn unknown_allowed(model: &Validated, dimension: &str) -> bool {
     model.dimension(dimension).is_some_and(|d| {
         d.unknown_member && (d.key_generation != KeyGeneration::Natural || is_date_dimension(model, dimension))
     })
 }
 
 /// Pick a reference value: the unknown member when `unknown`, else a real member.
-fn pick(sample: &Sample, model: &Model, dimension: &str, h: u64, unknown: bool) -> Cell {
+fn pick(sample: &Sample, model: &Validated, dimension: &str, h: u64, unknown: bool) -> Cell {
     if unknown && unknown_allowed(model, dimension) {
         return Cell::int(-1);
     }
@@ -387,7 +389,7 @@ fn pick(sample: &Sample, model: &Model, dimension: &str, h: u64, unknown: bool) 
 /// first day of the new rows, the end of the old one), row 7 before it, both
 /// for the third member (whose team changes: see [`bridge_rows`]); row 8 for
 /// the second member (a team of two) after it.
-fn anchor(sample: &Sample, model: &Model, dimension: &str, row: u64) -> Cell {
+fn anchor(sample: &Sample, model: &Validated, dimension: &str, row: u64) -> Cell {
     if is_date_dimension(model, dimension) {
         return Cell::int([CHANGE, DAYS[2], DAYS[5]][(row - 6) as usize]);
     }
@@ -400,9 +402,9 @@ fn anchor(sample: &Sample, model: &Model, dimension: &str, row: u64) -> Cell {
     }
 }
 
-fn generate(model: &Model) -> Sample {
+fn generate(model: &Validated) -> Sample {
     let mut sample = Sample::default();
-    for d in dimgen::ddl::dimension_order(model) {
+    for d in model.dimension_order() {
         let data = dimension_rows(model, &sample, d);
         let by_key = data
             .rows
@@ -423,7 +425,7 @@ fn generate(model: &Model) -> Sample {
     sample
 }
 
-fn dimension_rows(model: &Model, sample: &Sample, d: &Dimension) -> TableData {
+fn dimension_rows(model: &Validated, sample: &Sample, d: &Dimension) -> TableData {
     let columns = model.physical_columns(TableRef::Dimension(d));
     let date_like = is_date_dimension(model, &d.name);
     // (member, version, versions): two versions of every other member of an SCD2 dimension.
@@ -495,7 +497,7 @@ fn other_type(kind: &ColumnKind) -> DataType {
     }
 }
 
-fn fact_rows(model: &Model, sample: &Sample, f: &model_core::model::Fact) -> TableData {
+fn fact_rows(model: &Validated, sample: &Sample, f: &model_core::model::Fact) -> TableData {
     let columns = model.physical_columns(TableRef::Fact(f));
     let mut data = TableData::default();
     let mut grains = BTreeSet::new();
@@ -554,7 +556,7 @@ fn fact_rows(model: &Model, sample: &Sample, f: &model_core::model::Fact) -> Tab
 
 /// The side of a bridge that facts reach it from: the side weighted marts
 /// use (their weights must sum to 1 per member of that side), else any mart's.
-fn near_side(model: &Model, b: &Bridge) -> usize {
+fn near_side(model: &Validated, b: &Bridge) -> usize {
     let mut marts: Vec<&Mart> = model.marts.iter().collect();
     marts.sort_by_key(|m| m.through.as_ref().is_none_or(|t| t.allocation != Allocation::Weighted));
     marts
@@ -581,7 +583,7 @@ fn day_cell(column: &PhysicalColumn, day: i64) -> Cell {
     }
 }
 
-fn bridge_rows(model: &Model, sample: &Sample, b: &Bridge) -> TableData {
+fn bridge_rows(model: &Validated, sample: &Sample, b: &Bridge) -> TableData {
     let columns = model.physical_columns(TableRef::Bridge(b));
     let mut data = TableData::default();
     if b.dimensions.len() != 2 {
@@ -959,7 +961,7 @@ impl Acc {
 }
 
 /// The expected rows of a mart and the totals it must reconcile to.
-fn expected_mart(model: &Model, sample: &Sample, mart: &Mart) -> Result<(Expected, Vec<Check>), String> {
+fn expected_mart(model: &Validated, sample: &Sample, mart: &Mart) -> Result<(Expected, Vec<Check>), String> {
     let fact = model
         .facts
         .iter()
@@ -1235,7 +1237,7 @@ fn expected_mart(model: &Model, sample: &Sample, mart: &Mart) -> Result<(Expecte
 }
 
 /// The columns of a current view: the dimension's without SCD2 housekeeping.
-fn current_columns(model: &Model, d: &Dimension) -> Vec<String> {
+fn current_columns(model: &Validated, d: &Dimension) -> Vec<String> {
     model
         .physical_columns(TableRef::Dimension(d))
         .into_iter()
@@ -1245,7 +1247,7 @@ fn current_columns(model: &Model, d: &Dimension) -> Vec<String> {
 }
 
 /// A current view's rows: the current version of every member, unknown member included.
-fn expected_current(model: &Model, sample: &Sample, d: &Dimension) -> Expected {
+fn expected_current(model: &Validated, sample: &Sample, d: &Dimension) -> Expected {
     let columns = current_columns(model, d);
     let rows = sample
         .members
@@ -1405,7 +1407,7 @@ fn select(db: &str, schema: &str, object: &str, columns: &[String], order_by: us
 /// One model's part of the emulator session.
 struct ModelRun {
     label: String,
-    model: Model,
+    model: Validated,
     sample: Sample,
     /// Steps that must succeed: DDL, sample inserts, mart creation.
     must_succeed: Vec<usize>,
@@ -1417,7 +1419,7 @@ struct ModelRun {
     currents: Vec<(String, usize)>,
 }
 
-fn plan_model(model: Model, stem: &str, steps: &mut Vec<Step>) -> ModelRun {
+fn plan_model(model: Validated, stem: &str, steps: &mut Vec<Step>) -> ModelRun {
     let env = model.environments.first().expect("a model has an environment").clone();
     let resolve = |text: &str| model_core::interpolate::resolve(text, &env.name, &env.vars).expect("resolves");
     let (db, schema) = (resolve(&model.database), resolve(&env.schema));
@@ -1821,7 +1823,7 @@ columns = ["TXN_NO", "AMOUNT"]
 through = { bridge = "BRIDGE_REGION_BRANCH", reference = "BRANCH_KEY", role = "REGION" }
 "#;
 
-fn lab_model(text: &str) -> Model {
+fn lab_model(text: &str) -> Validated {
     match model_core::load_str("emulator_marts.rs (MART_LAB)", text) {
         Ok(loaded) => loaded.model,
         Err(e) => panic!("{}", e.diagnostics.render(100)),
@@ -1829,7 +1831,7 @@ fn lab_model(text: &str) -> Model {
 }
 
 /// Run the models in one emulator session; every problem found.
-fn run_models(emulator: &Emulator, models: Vec<(Model, String)>) -> Vec<String> {
+fn run_models(emulator: &Emulator, models: Vec<(Validated, String)>) -> Vec<String> {
     let started = Instant::now();
     let mut steps = Vec::new();
     let mut runs: Vec<ModelRun> = models
@@ -1860,7 +1862,7 @@ fn run_models(emulator: &Emulator, models: Vec<(Model, String)>) -> Vec<String> 
 #[test]
 fn every_mart_returns_the_numbers_computed_from_the_sample_rows() {
     let Some(emulator) = Emulator::locate() else { return };
-    let mut models: Vec<(Model, String)> = schema_files().iter().map(|p| (load_model(p), model_stem(p))).collect();
+    let mut models: Vec<(Validated, String)> = schema_files().iter().map(|p| (load_model(p), model_stem(p))).collect();
     models.push((lab_model(MART_LAB), "mart_lab (inline)".to_owned()));
     let problems = run_models(&emulator, models);
     assert!(

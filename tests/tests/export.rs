@@ -5,7 +5,7 @@
 
 use dimgen_tests::{load_model, model_files, workspace_root};
 
-fn reload(name: &str, text: &str) -> model_core::Model {
+fn reload(name: &str, text: &str) -> model_core::Validated {
     match model_core::load_str(name, text) {
         Ok(loaded) => loaded.model,
         Err(e) => panic!(

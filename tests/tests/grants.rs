@@ -17,7 +17,7 @@ use std::fmt::{self, Write as _};
 
 use dimgen_tests::check::split_statements;
 use dimgen_tests::{load_model, model_files, model_stem, schema_files};
-use model_core::Model;
+use model_core::Validated;
 use model_core::marts::current_view_name;
 use model_core::model::{Access, MartKind, SYSTEM_ROLES, Scope};
 use sqlparser::dialect::SnowflakeDialect;
@@ -438,7 +438,7 @@ struct Declared {
 ///   `marts`: every mart and the current view of every SCD2 dimension;
 ///   `objects`: the named tables and marts;
 /// - `warehouses`: USAGE on each.
-fn declared(model: &Model, env: &str) -> Declared {
+fn declared(model: &Validated, env: &str) -> Declared {
     let environment = model.environment(env).expect("environment");
     let resolve = |text: &str| {
         model_core::interpolate::resolve(text, &environment.name, &environment.vars)
@@ -553,7 +553,7 @@ fn declared(model: &Model, env: &str) -> Declared {
 
 /// Every difference between the role file `text` and what `model` declares
 /// for environment `env`; empty when they agree.
-fn check_role_file(model: &Model, env: &str, text: &str) -> Vec<String> {
+fn check_role_file(model: &Validated, env: &str, text: &str) -> Vec<String> {
     let statements = match read_role_file(text) {
         Ok(s) => s,
         Err(problems) => return problems,
@@ -854,7 +854,7 @@ name = "wh_only"
 warehouses = ["${wh}"]
 "#;
 
-fn load_inline(name: &str, text: &str) -> Model {
+fn load_inline(name: &str, text: &str) -> Validated {
     match model_core::load_str(name, text) {
         Ok(loaded) => loaded.model,
         Err(e) => panic!("{}", e.diagnostics.render(100)),
@@ -872,7 +872,7 @@ fn role_file(rendered: &[(String, String)]) -> String {
 
 /// Run every check on every environment of `model`; returns the number of
 /// role-file statements read.
-fn check_model(label: &str, model: &Model) -> usize {
+fn check_model(label: &str, model: &Validated) -> usize {
     let mut statements = 0;
     let mut failures = Vec::new();
     for env in &model.environments {
@@ -1254,7 +1254,7 @@ fn granted_objects_must_exist_with_their_kind() {
 // --- sqlparser -------------------------------------------------------------
 
 /// Every role-file statement of the given deployments, by kind: the SQL texts.
-fn statements_by_kind(models: &[Model]) -> BTreeMap<String, Vec<String>> {
+fn statements_by_kind(models: &[Validated]) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for model in models {
         for env in &model.environments {
@@ -1269,7 +1269,7 @@ fn statements_by_kind(models: &[Model]) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn sqlparser_parses_every_role_statement_kind_but_the_listed_ones() {
-    let mut models: Vec<Model> = schema_files().iter().map(|p| load_model(p)).collect();
+    let mut models: Vec<Validated> = schema_files().iter().map(|p| load_model(p)).collect();
     models.push(load_inline("grants.toml", INLINE_MODEL));
     let mut failures = Vec::new();
     let mut unparseable = BTreeSet::new();

@@ -4,7 +4,7 @@
 //! (`dimgen_tests::check`) is the property the fuzz targets check too.
 
 use dimgen_tests::check::{check_deployment, check_model};
-use model_core::load_str;
+use model_core::{Validated, load_str};
 
 /// A small model with a Parquet load, for the cases below.
 const BASE: &str = r#"
@@ -79,9 +79,9 @@ fn names_in_the_headers_cannot_end_their_comment() {
     assert!(codes(&env).contains(&"dimgen::invalid_name"), "{:?}", codes(&env));
 
     // Bypass validation: the header still holds the text on one comment line.
-    let mut model = load_str("m.toml", BASE).unwrap().model;
+    let mut model = load_str("m.toml", BASE).unwrap().model.into_model();
     model.name = "m\nDROP TABLE smuggled; --\r\u{2028}x".into();
-    let deployment = dimgen::generate(&model, "DEV").unwrap();
+    let deployment = dimgen::generate(&Validated::unchecked(model), "DEV").unwrap();
     check_deployment(&deployment).unwrap();
     for (name, text) in deployment.rendered() {
         assert!(
@@ -156,11 +156,11 @@ fn control_characters_are_refused_in_every_kind_of_name() {
         );
     }
     // A model that skipped validation still gets no raw control character.
-    let mut model = load_str("m.toml", BASE).unwrap().model;
+    let mut model = load_str("m.toml", BASE).unwrap().model.into_model();
     model.environments[0].name = "\u{7}".into();
     model.database = "N\u{1b}[2J".into();
     model.facts[0].columns[0].name = "RE\u{0}CEIPT".into();
-    let deployment = dimgen::generate(&model, "\u{7}").unwrap();
+    let deployment = dimgen::generate(&Validated::unchecked(model), "\u{7}").unwrap();
     check_deployment(&deployment).unwrap();
 }
 

@@ -35,7 +35,7 @@ pub use facts::{
     FactPayments, FactProcedures,
 };
 
-use model_core::{Diagnostics, Model, ModelBuilder};
+use model_core::{Diagnostics, ModelBuilder, Validated};
 
 /// The model's name (used in generated file headers).
 pub const NAME: &str = "healthcare";
@@ -52,7 +52,7 @@ const AWS_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/health-tech-snowflake
 ///
 /// Returns every validation problem, naming the Rust type and field, if the
 /// declarations do not form a valid model.
-pub fn model() -> Result<Model, Diagnostics> {
+pub fn model() -> Result<Validated, Diagnostics> {
     let builder = ModelBuilder::new(NAME, DATABASE)
         .comment("Healthcare claims, encounters and care quality: a Kimball galaxy of conformed dimensions.")
         .environment_with_vars(

@@ -11,7 +11,7 @@
 //! assert_eq!(model.facts[0].name, "FACT_ORDER_LINE");
 //! ```
 
-use model_core::{Bridge, Diagnostics, Dimension, Fact, Key, Model, ModelBuilder};
+use model_core::{Bridge, Diagnostics, Dimension, Fact, Key, ModelBuilder, Validated};
 
 /// The model's name (used in generated file headers).
 pub const NAME: &str = "shop";
@@ -158,7 +158,7 @@ pub struct CustomerInterest {
 ///
 /// Returns every validation problem, naming the Rust type and field, if the
 /// declarations do not form a valid model.
-pub fn model() -> Result<Model, Diagnostics> {
+pub fn model() -> Result<Validated, Diagnostics> {
     ModelBuilder::new(NAME, DATABASE)
         .comment("The online shop: order lines and who bought what.")
         .environment("DEV", "DEV")
