@@ -1,7 +1,9 @@
 //! Step 1 (database, schema, sequences) and step 2 (tables) of a deployment.
 
 use model_core::model::Dimension;
-use model_core::{DataType, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate};
+use model_core::{
+    DataType, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate, naming,
+};
 
 use crate::writer::{ColumnDef, ColumnDefault, Constraint, CreateTable, ObjectName, Statement, Value};
 
@@ -36,11 +38,6 @@ impl Target<'_> {
     }
 }
 
-/// The sequence backing a table's key when `key_generation = "sequence"`.
-fn sequence_name(table: &str) -> String {
-    format!("{table}_SEQ")
-}
-
 /// Database, schema and sequences.
 pub fn database(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
@@ -61,7 +58,7 @@ pub fn database(target: &Target<'_>) -> Vec<Statement> {
         };
         if generation == KeyGeneration::Sequence {
             out.push(Statement::CreateSequence {
-                name: target.object(&sequence_name(table.name())),
+                name: target.object(&naming::sequence(table.name())),
                 comment: Some(format!("Surrogate key values of {}.", table.name())),
             });
         }
@@ -115,7 +112,7 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
             default: match c.origin {
                 Origin::SurrogateKey(KeyGeneration::Identity) => Some(ColumnDefault::Identity),
                 Origin::SurrogateKey(KeyGeneration::Sequence) => {
-                    Some(ColumnDefault::Sequence(target.object(&sequence_name(name))))
+                    Some(ColumnDefault::Sequence(target.object(&naming::sequence(name))))
                 }
                 _ => None,
             },

@@ -11,32 +11,19 @@
 //! formats and integrations are brought up to date with `ALTER ... SET`;
 //! tasks are `CREATE OR ALTER`.
 
-use std::fmt::Write as _;
-
 use model_core::ingest::{LandingColumn, Resolved};
 use model_core::model::{
     ColumnKind, CopyMapping, Dimension, Fact, FactType, FileFormat, FileMetadata, FileType, KeyGeneration, ScdType,
     scd2,
 };
-use model_core::{DataType, TableRef, interpolate};
+use model_core::{DataType, TableRef, interpolate, naming};
 
 use crate::ddl::Target;
 use crate::writer::{
-    ColumnDef, Copy, CreateTable, FieldPath, Ident, Merge, MergeText, ObjectName, OptionValue, Pipe, StageLocation,
-    Statement, Task,
+    Alias, BinaryOp, ColumnDef, Copy, CopyField, CreateTable, Expr, FieldPath, Function, Join, JoinKind, Merge,
+    ObjectName, OptionValue, OrderBy, Pipe, Query, Relation, Select, SelectItem, StageLocation, Statement, Task, When,
+    file_type_keyword,
 };
-
-fn col(alias: &str, name: &str) -> String {
-    format!("{alias}.{}", Ident(name))
-}
-
-fn idents<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    names
-        .into_iter()
-        .map(|n| Ident(n).to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Options of a file format, in Snowflake's documented order.
 fn format_options(format: &FileFormat) -> Vec<(&'static str, OptionValue)> {
@@ -96,7 +83,7 @@ pub fn file_formats(target: &Target<'_>) -> Vec<Statement> {
         let comment = target.comment(format.comment.as_deref());
         out.push(Statement::FileFormat {
             name: name.clone(),
-            file_type: format.file_type.keyword(),
+            file_type: format.file_type,
             options: options.clone(),
             comment: comment.clone(),
             alter: false,
@@ -104,7 +91,7 @@ pub fn file_formats(target: &Target<'_>) -> Vec<Statement> {
         if !options.is_empty() || comment.is_some() {
             out.push(Statement::FileFormat {
                 name,
-                file_type: format.file_type.keyword(),
+                file_type: format.file_type,
                 options,
                 comment,
                 alter: true,
@@ -221,17 +208,9 @@ fn landing_table(target: &Target<'_>, plan: &Resolved<'_>) -> CreateTable {
             "Landing table of {}: rows as staged by pipe {}, before the MERGE of task {}.",
             plan.table.name(),
             target.text(&plan.load.pipe),
-            task_name(plan.table.name())
+            naming::load_task(plan.table.name())
         )),
     }
-}
-
-fn task_name(table: &str) -> String {
-    format!("{table}_LOAD_TASK")
-}
-
-fn stream_name(landing: &str) -> String {
-    format!("{landing}_STREAM")
 }
 
 /// The COPY of a load's pipe.
@@ -254,7 +233,7 @@ pub fn copy(target: &Target<'_>, plan: &Resolved<'_>) -> Copy {
         match_by_column_name: None,
         include_metadata: Vec::new(),
         pattern: load.pattern.as_deref().map(|p| target.text(p)),
-        on_error: load.on_error.map(model_core::model::OnError::keyword),
+        on_error: load.on_error,
     };
     match &load.mapping {
         CopyMapping::MatchByColumnName { case_sensitive } => {
@@ -263,16 +242,27 @@ pub fn copy(target: &Target<'_>, plan: &Resolved<'_>) -> Copy {
             } else {
                 "CASE_INSENSITIVE"
             });
-            copy.include_metadata = metadata.iter().map(|m| (m.column().to_owned(), m.source())).collect();
+            copy.include_metadata = metadata.iter().map(|m| (m.column().to_owned(), *m)).collect();
         }
         CopyMapping::Projection { fields } => {
             copy.columns = data.iter().map(|c| c.name.clone()).collect();
-            let positions: Vec<String> = data
+            // CSV positions are whole numbers from 1 (validation); a field
+            // of another format is a name or path, and its position unused.
+            let positions: Vec<u32> = data
                 .iter()
                 .enumerate()
-                .map(|(i, c)| fields.get(&c.name).cloned().unwrap_or_else(|| (i + 1).to_string()))
+                .map(|(i, c)| {
+                    let default = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                    fields
+                        .get(&c.name)
+                        .map_or(Some(default), |p| p.parse().ok())
+                        .unwrap_or(0)
+                })
                 .collect();
-            let in_order = positions.iter().enumerate().all(|(i, p)| *p == (i + 1).to_string());
+            let in_order = positions
+                .iter()
+                .enumerate()
+                .all(|(i, p)| usize::try_from(*p).is_ok_and(|p| p == i + 1));
             if plan.format.file_type == FileType::Csv && in_order && metadata.is_empty() {
                 // Positional: the column list alone maps field n to column n.
                 return copy;
@@ -282,20 +272,20 @@ pub fn copy(target: &Target<'_>, plan: &Resolved<'_>) -> Copy {
                 .zip(&positions)
                 .map(|(c, position)| {
                     if plan.format.file_type == FileType::Csv {
-                        format!("${position}")
+                        CopyField::Position(*position)
                     } else {
                         // A field the model names (`a.b`) is a path; a column's own name is one key.
                         let path = match fields.get(&c.name) {
                             Some(field) => FieldPath(field.split('.').map(str::to_owned).collect()),
                             None => FieldPath(vec![c.name.clone()]),
                         };
-                        format!("{path}::{}", c.sql_type)
+                        CopyField::Path(path, c.sql_type)
                     }
                 })
                 .collect();
             for m in &metadata {
                 copy.columns.push(m.column().to_owned());
-                copy.select.push(m.source().to_owned());
+                copy.select.push(CopyField::Metadata(*m));
             }
         }
     }
@@ -316,7 +306,7 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
                 error_integration: load.error_integration.as_deref().map(|t| target.text(t)),
                 comment: Some(format!(
                     "Loads {} files from {} into {} ({}).",
-                    plan.format.file_type.keyword(),
+                    file_type_keyword(plan.format.file_type),
                     target.text(&plan.stage.name),
                     load.landing,
                     if load.auto_ingest {
@@ -337,17 +327,17 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
     for plan in &plans {
         let landing = target.object(&plan.load.landing);
-        let stream = target.object(&stream_name(&plan.load.landing));
+        let stream = target.object(&naming::stream(&plan.load.landing));
         out.push(Statement::CreateStream {
             name: stream.clone(),
             table: landing,
             comment: Some(format!(
                 "New rows of {} for task {}.",
                 plan.load.landing,
-                task_name(plan.table.name())
+                naming::load_task(plan.table.name())
             )),
         });
-        let task = target.object(&task_name(plan.table.name()));
+        let task = target.object(&naming::load_task(plan.table.name()));
         out.push(Statement::AlterTask {
             name: task.clone(),
             resume: false,
@@ -379,98 +369,121 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
 
 /// The MERGE of a load, reading new rows from `source`.
 pub fn merge(target: &Target<'_>, plan: &Resolved<'_>, source: ObjectName) -> Merge {
-    let mut sql = MergeText::default();
-    match plan.table {
-        TableRef::Dimension(d) => dimension_merge(&mut sql, target, plan, d),
-        TableRef::Fact(f) => fact_merge(&mut sql, target, plan, f),
-        TableRef::Bridge(_) => {} // refused by validation
+    let (using, on, when) = match plan.table {
+        TableRef::Dimension(d) => dimension_merge(target, plan, d),
+        TableRef::Fact(f) => fact_merge(target, plan, f),
+        // Validation loads only dimensions and facts (`ingest::plan`).
+        TableRef::Bridge(b) => unreachable!("bridge `{}` has no load plan", b.name),
+    };
+    Merge {
+        target: target.object(plan.table.name()),
+        source,
+        using,
+        on,
+        when,
     }
-    Merge::new(target.object(plan.table.name()), source, sql)
+}
+
+fn alias(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+fn col(alias: &str, name: &str) -> Expr {
+    Expr::Column(Some(Alias::new(alias)), name.to_owned())
 }
 
 /// `SELECT <landing columns> FROM <source> QUALIFY ROW_NUMBER() ... = 1`:
 /// the latest row per `partition` (landing columns), deterministically.
-fn batch(sql: &mut MergeText, plan: &Resolved<'_>, partition: &[&str], indent: &str) {
-    let all: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
-    let _ = write!(
-        sql,
-        "SELECT {} FROM ",
-        all.iter().map(|c| col("src", c)).collect::<Vec<_>>().join(", ")
-    );
-    sql.source();
-    let mut order: Vec<String> = [
+fn batch(plan: &Resolved<'_>, partition: &[&str]) -> Select {
+    let items = plan
+        .columns
+        .iter()
+        .map(|c| SelectItem::bare(col("src", &c.name)))
+        .collect();
+    let mut order: Vec<OrderBy> = [
         FileMetadata::LoadTime,
         FileMetadata::FileName,
         FileMetadata::FileRowNumber,
     ]
     .into_iter()
     .filter_map(|m| plan.metadata(m))
-    .map(|c| format!("{} DESC NULLS LAST", col("src", &c.name)))
+    .map(|c| OrderBy {
+        expr: col("src", &c.name),
+        descending_nulls_last: true,
+    })
     .collect();
     order.extend(
         plan.data_columns()
             .filter(|c| !matches!(c.sql_type, DataType::Variant | DataType::Object | DataType::Array))
-            .map(|c| col("src", &c.name)),
+            .map(|c| OrderBy {
+                expr: col("src", &c.name),
+                descending_nulls_last: false,
+            }),
     );
-    let _ = write!(
-        sql,
-        " AS src\n{indent}QUALIFY ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {}) = 1",
-        partition.iter().map(|c| col("src", c)).collect::<Vec<_>>().join(", "),
-        order.join(", ")
+    let mut select = Select::new(items, Relation::MergeSource, alias("src"));
+    select.qualify = Some(
+        Expr::Window {
+            function: Function::RowNumber,
+            args: Vec::new(),
+            partition_by: partition.iter().map(|c| col("src", c)).collect(),
+            order_by: order,
+        }
+        .eq(Expr::Int(1)),
     );
+    select
 }
 
 /// The batch with references looked up: `SELECT <value columns>,
 /// COALESCE(dN.KEY, -1) AS <reference>, ... FROM (batch) AS b LEFT JOIN ...`,
 /// giving the table's columns (and `_CHANGED_AT`).
-fn looked_up(
-    sql: &mut MergeText,
-    target: &Target<'_>,
-    plan: &Resolved<'_>,
-    partition: &[&str],
-    indent: &str,
-) -> Vec<String> {
+fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (Select, Vec<String>) {
     let table = plan.table;
-    let mut select: Vec<String> = Vec::new();
+    let mut items: Vec<SelectItem> = Vec::new();
     let mut names: Vec<String> = Vec::new();
-    let mut joins: Vec<String> = Vec::new();
+    let mut joins: Vec<Join> = Vec::new();
     let event = plan.load.event_time.as_deref().map(|e| event_expr(plan, e));
     for column in table.columns() {
         if let ColumnKind::Reference { dimension, .. } = &column.kind {
-            let Some(dim) = target.model.dimension(dimension) else {
-                continue;
-            };
-            let alias = format!("d{}", joins.len() + 1);
+            // Validation resolves every reference (`unknown_reference`).
+            let dim = target
+                .model
+                .dimension(dimension)
+                .unwrap_or_else(|| unreachable!("`{dimension}` is a dimension of a validated model"));
+            let a = format!("d{}", joins.len() + 1);
             let lookup = plan.lookup_columns(&column.name);
-            let mut on: Vec<String> = dim
+            let mut on: Vec<Expr> = dim
                 .natural_key
                 .iter()
                 .zip(&lookup)
-                .map(|(nk, l)| format!("{} = {}", col(&alias, nk), col("b", &l.name)))
+                .map(|(nk, l)| col(&a, nk).eq(col("b", &l.name)))
                 .collect();
             if dim.keeps_history() {
                 match &event {
                     Some(ev) => {
-                        on.push(format!("{} <= {ev}", col(&alias, scd2::VALID_FROM)));
-                        on.push(format!("{ev} < {}", col(&alias, scd2::VALID_TO)));
+                        on.push(Expr::binary(col(&a, scd2::VALID_FROM), BinaryOp::LtEq, ev.clone()));
+                        on.push(Expr::binary(ev.clone(), BinaryOp::Lt, col(&a, scd2::VALID_TO)));
                     }
-                    None => on.push(format!("{} = TRUE", col(&alias, scd2::IS_CURRENT))),
+                    None => on.push(col(&a, scd2::IS_CURRENT).eq(Expr::Bool(true))),
                 }
             }
-            joins.push(format!(
-                "LEFT JOIN {} AS {alias} ON {}",
-                target.object(&dim.name),
-                on.join(" AND ")
+            let key = col(&a, &dim.key);
+            items.push(SelectItem::named(
+                if dim.unknown_member {
+                    Expr::call(Function::Coalesce, [key, Expr::Int(-1)])
+                } else {
+                    key
+                },
+                &column.name,
             ));
-            let key = col(&alias, &dim.key);
-            select.push(if dim.unknown_member {
-                format!("COALESCE({key}, -1) AS {}", Ident(&column.name))
-            } else {
-                format!("{key} AS {}", Ident(&column.name))
+            joins.push(Join {
+                kind: JoinKind::Left,
+                relation: Relation::Table(target.object(&dim.name)),
+                alias: alias(&a),
+                on,
             });
             names.push(column.name.clone());
         } else {
-            select.push(format!("{} AS {}", col("b", &column.name), Ident(&column.name)));
+            items.push(SelectItem::named(col("b", &column.name), &column.name));
             names.push(column.name.clone());
         }
     }
@@ -479,27 +492,30 @@ fn looked_up(
         && d.key_generation == KeyGeneration::Natural
         && !names.contains(&d.key)
     {
-        select.insert(0, format!("{} AS {}", col("b", &d.key), Ident(&d.key)));
+        items.insert(0, SelectItem::named(col("b", &d.key), &d.key));
         names.insert(0, d.key.clone());
     }
     let changed = match plan.metadata(FileMetadata::LoadTime) {
-        Some(c) => format!("{}::TIMESTAMP_NTZ", col("b", &c.name)),
-        None => "CURRENT_TIMESTAMP()::TIMESTAMP_NTZ".to_owned(),
+        Some(c) => col("b", &c.name),
+        None => Expr::call(Function::CurrentTimestamp, []),
     };
-    select.push(format!("{changed} AS _CHANGED_AT"));
-    let _ = write!(sql, "SELECT {}\n{indent}FROM (", select.join(", "));
-    batch(sql, plan, partition, &format!("{indent}    "));
-    let _ = write!(sql, ") AS b");
-    for join in joins {
-        let _ = write!(sql, "\n{indent}{join}");
-    }
-    names
+    items.push(SelectItem::named(changed.cast(DataType::TimestampNtz), CHANGED_AT));
+    let mut select = Select::new(
+        items,
+        Relation::Derived(Box::new(Query::Select(Box::new(batch(plan, partition))))),
+        alias("b"),
+    );
+    select.joins = joins;
+    (select, names)
 }
 
+/// The column of a MERGE's source recording when the row changed.
+const CHANGED_AT: &str = "_CHANGED_AT";
+
 /// The expression of a fact's event time in the batch (`b`).
-fn event_expr(plan: &Resolved<'_>, event_time: &str) -> String {
+fn event_expr(plan: &Resolved<'_>, event_time: &str) -> Expr {
     let TableRef::Fact(f) = plan.table else {
-        return "NULL".to_owned();
+        unreachable!("validation allows `event_time` on facts only");
     };
     match f.columns.iter().find(|c| c.name == event_time).map(|c| &c.kind) {
         Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type })
@@ -509,7 +525,13 @@ fn event_expr(plan: &Resolved<'_>, event_time: &str) -> String {
         }
         // A smart date key: yyyymmdd. TRY_: the unknown date (-1) gives NULL,
         // and so the unknown member, instead of failing the whole batch.
-        _ => format!("TRY_TO_DATE(TO_VARCHAR({}), 'YYYYMMDD')", col("b", event_time)),
+        _ => Expr::call(
+            Function::TryToDate,
+            [
+                Expr::call(Function::ToVarchar, [col("b", event_time)]),
+                Expr::Str("YYYYMMDD".into()),
+            ],
+        ),
     }
 }
 
@@ -527,57 +549,52 @@ fn landing_of(plan: &Resolved<'_>, columns: &[String]) -> Vec<String> {
     out
 }
 
-fn differ(a: &str, b: &str, columns: &[&String]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("NOT EQUAL_NULL({}, {})", col(a, c), col(b, c)))
-        .collect::<Vec<_>>()
-        .join(" OR ")
+/// `(NOT EQUAL_NULL(a.c1, b.c1) OR ...)`: whether any of `columns` differs.
+fn differ(a: &str, b: &str, columns: &[&String]) -> Expr {
+    Expr::any(
+        columns
+            .iter()
+            .map(|c| Expr::Not(Box::new(Expr::call(Function::EqualNull, [col(a, c), col(b, c)])))),
+    )
+    .unwrap_or(Expr::Bool(false))
+    .nested()
 }
 
-/// `pair(c1) AND pair(c2) ...`: a join or merge condition over `columns`.
-fn all_of(columns: &[String], pair: impl Fn(&str) -> String) -> String {
-    columns.iter().map(|c| pair(c)).collect::<Vec<_>>().join(" AND ")
+/// `a.c = b.c` for each of `columns`.
+fn pairs(a: &str, b: &str, columns: &[String]) -> Vec<Expr> {
+    columns.iter().map(|c| col(a, c).eq(col(b, c))).collect()
 }
 
 /// `c = s.c, ...`: an UPDATE SET from the source row.
-fn set_from_source(columns: &[&String]) -> Vec<String> {
-    columns
-        .iter()
-        .map(|c| format!("{} = {}", Ident(c), col("s", c)))
-        .collect()
+fn set_from_source(columns: &[&String]) -> Vec<(String, Expr)> {
+    columns.iter().map(|c| ((*c).clone(), col("s", c))).collect()
 }
 
 /// `WHEN MATCHED AND (<any differs>) THEN UPDATE SET <each from s>`, unless
 /// there is nothing to update.
-fn update_when_changed(sql: &mut MergeText, columns: &[&String]) {
+fn update_when_changed(when: &mut Vec<When>, columns: &[&String]) {
     if !columns.is_empty() {
-        let _ = write!(
-            sql,
-            "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
-            differ("t", "s", columns),
-            set_from_source(columns).join(", ")
-        );
+        when.push(When::MatchedUpdate {
+            and: vec![differ("t", "s", columns)],
+            set: set_from_source(columns),
+        });
     }
 }
 
 /// `WHEN NOT MATCHED THEN INSERT (<columns>, <extra>) VALUES (s.<columns>, <extra values>)`.
-fn insert_when_new(sql: &mut MergeText, columns: &[String], extra: &[(&str, String)]) {
-    let names = columns.iter().map(String::as_str).chain(extra.iter().map(|(n, _)| *n));
-    let values: Vec<String> = columns
-        .iter()
-        .map(|c| col("s", c))
-        .chain(extra.iter().map(|(_, v)| v.clone()))
-        .collect();
-    let _ = write!(
-        sql,
-        "\nWHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
-        idents(names),
-        values.join(", ")
-    );
+fn insert_when_new(columns: &[String], extra: Vec<(&str, Expr)>) -> When {
+    let mut names = columns.to_vec();
+    let mut values: Vec<Expr> = columns.iter().map(|c| col("s", c)).collect();
+    for (name, value) in extra {
+        names.push(name.to_owned());
+        values.push(value);
+    }
+    When::NotMatchedInsert { columns: names, values }
 }
 
-fn dimension_merge(sql: &mut MergeText, target: &Target<'_>, plan: &Resolved<'_>, d: &Dimension) {
+type MergeParts = (Query, Vec<Expr>, Vec<When>);
+
+fn dimension_merge(target: &Target<'_>, plan: &Resolved<'_>, d: &Dimension) -> MergeParts {
     let natural: Vec<String> = if d.key_generation == KeyGeneration::Natural {
         vec![d.key.clone()]
     } else {
@@ -591,91 +608,101 @@ fn dimension_merge(sql: &mut MergeText, target: &Target<'_>, plan: &Resolved<'_>
             .find(|c| c.name == name)
             .map_or(ScdType::Fixed, |c| d.scd_of(c))
     };
-    let _ = write!(sql, "MERGE INTO {} AS t\nUSING (\n    ", target.object(&d.name));
+    let derived = |select: Select| Relation::Derived(Box::new(Query::Select(Box::new(select))));
+    let mut when = Vec::new();
     if d.keeps_history() {
         // Branch 1: every member of the batch, matched on its natural key
         // (updates and expiry); branch 2: a new version of each member whose
         // type-2 attributes changed (never matches, so it is inserted).
-        let _ = write!(sql, "SELECT {}, s.*\n    FROM (", merge_keys(&natural, true));
-        let columns = looked_up(sql, target, plan, &partition, "        ");
-        let _ = write!(
-            sql,
-            ") AS s\n    UNION ALL\n    SELECT {}, ",
-            merge_keys(&natural, false)
+        let (members, columns) = looked_up(target, plan, &partition);
+        let mut first = merge_keys(&natural, true);
+        first.push(SelectItem::bare(Expr::Wildcard(alias("s"))));
+        let updates = Select::new(first, derived(members), alias("s"));
+
+        let mut second = merge_keys(&natural, false);
+        second.extend(
+            columns
+                .iter()
+                .map(|c| {
+                    if !natural.contains(c) && scd(c) == ScdType::Fixed {
+                        col("c", c) // type 0: the original value, kept in every version
+                    } else {
+                        col("s", c)
+                    }
+                })
+                .chain(std::iter::once(col("s", CHANGED_AT)))
+                .map(SelectItem::bare),
         );
-        let from_current: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                if !natural.contains(c) && scd(c) == ScdType::Fixed {
-                    col("c", c) // type 0: the original value, kept in every version
-                } else {
-                    col("s", c)
-                }
-            })
-            .chain(std::iter::once("s._CHANGED_AT".to_owned()))
-            .collect();
-        let _ = write!(sql, "{}\n    FROM (", from_current.join(", "));
-        looked_up(sql, target, plan, &partition, "        ");
         let type2: Vec<&String> = columns
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::History)
             .collect();
-        let _ = write!(
-            sql,
-            ") AS s\n    JOIN {} AS c ON {} AND {} = TRUE\n    WHERE ({}) AND s._CHANGED_AT > {}\n) AS s\nON {}",
-            target.object(&d.name),
-            all_of(&natural, |n| format!("{} = {}", col("c", n), col("s", n))),
-            col("c", scd2::IS_CURRENT),
+        let mut versions = Select::new(second, derived(looked_up(target, plan, &partition).0), alias("s"));
+        let mut on = pairs("c", "s", &natural);
+        on.push(col("c", scd2::IS_CURRENT).eq(Expr::Bool(true)));
+        versions.joins.push(Join {
+            kind: JoinKind::Inner,
+            relation: Relation::Table(target.object(&d.name)),
+            alias: alias("c"),
+            on,
+        });
+        versions.filter = vec![
             differ("c", "s", &type2),
-            col("c", scd2::VALID_FROM),
-            all_of(&natural, |n| format!("{} = {}", col("t", n), col("s", &merge_key(n))))
-        );
+            Expr::binary(col("s", CHANGED_AT), BinaryOp::Gt, col("c", scd2::VALID_FROM)),
+        ];
+        let on = natural
+            .iter()
+            .map(|n| col("t", n).eq(col("s", &merge_key(n))))
+            .collect();
+
         let type1: Vec<&String> = columns
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::Overwrite)
             .collect();
         let mut expire = vec![
-            format!("{} = s._CHANGED_AT", Ident(scd2::VALID_TO)),
-            format!("{} = FALSE", Ident(scd2::IS_CURRENT)),
+            (scd2::VALID_TO.to_owned(), col("s", CHANGED_AT)),
+            (scd2::IS_CURRENT.to_owned(), Expr::Bool(false)),
         ];
         expire.extend(set_from_source(&type1));
-        let _ = write!(
-            sql,
-            "\nWHEN MATCHED AND {} = TRUE AND s._CHANGED_AT > {} AND ({}) THEN UPDATE SET {}",
-            col("t", scd2::IS_CURRENT),
-            col("t", scd2::VALID_FROM),
-            differ("t", "s", &type2),
-            expire.join(", ")
-        );
-        update_when_changed(sql, &type1);
+        when.push(When::MatchedUpdate {
+            and: vec![
+                col("t", scd2::IS_CURRENT).eq(Expr::Bool(true)),
+                Expr::binary(col("s", CHANGED_AT), BinaryOp::Gt, col("t", scd2::VALID_FROM)),
+                differ("t", "s", &type2),
+            ],
+            set: expire,
+        });
+        update_when_changed(&mut when, &type1);
         // A new version (no merge key) starts at its change; a new member's
         // first version at the beginning of time, so older facts find it.
-        let first = natural.first().map_or_else(String::new, |n| col("s", &merge_key(n)));
-        insert_when_new(
-            sql,
+        let first = natural.first().map_or(Expr::Null, |n| col("s", &merge_key(n)));
+        when.push(insert_when_new(
             &columns,
-            &[
+            vec![
                 (
                     scd2::VALID_FROM,
-                    format!("CASE WHEN {first} IS NULL THEN s._CHANGED_AT ELSE '1900-01-01'::TIMESTAMP_NTZ END"),
+                    Expr::Case {
+                        when: vec![(Expr::IsNull(Box::new(first)), col("s", CHANGED_AT))],
+                        otherwise: Some(Box::new(Expr::Str("1900-01-01".into()).cast(DataType::TimestampNtz))),
+                    },
                 ),
-                (scd2::VALID_TO, "'9999-12-31'::TIMESTAMP_NTZ".to_owned()),
-                (scd2::IS_CURRENT, "TRUE".to_owned()),
+                (
+                    scd2::VALID_TO,
+                    Expr::Str("9999-12-31".into()).cast(DataType::TimestampNtz),
+                ),
+                (scd2::IS_CURRENT, Expr::Bool(true)),
             ],
-        );
+        ));
+        (Query::UnionAll(vec![updates, versions]), on, when)
     } else {
-        let columns = looked_up(sql, target, plan, &partition, "    ");
-        let _ = write!(
-            sql,
-            "\n) AS s\nON {}",
-            all_of(&natural, |n| format!("{} = {}", col("t", n), col("s", n)))
-        );
+        let (select, columns) = looked_up(target, plan, &partition);
         let type1: Vec<&String> = columns
             .iter()
             .filter(|c| !natural.contains(c) && scd(c) == ScdType::Overwrite)
             .collect();
-        update_when_changed(sql, &type1);
-        insert_when_new(sql, &columns, &[]);
+        update_when_changed(&mut when, &type1);
+        when.push(insert_when_new(&columns, Vec::new()));
+        (Query::Select(Box::new(select)), pairs("t", "s", &natural), when)
     }
 }
 
@@ -686,36 +713,34 @@ fn merge_key(n: &str) -> String {
 }
 
 /// `s.NK AS _MERGE_NK, ...` (or `NULL AS ...` for new versions).
-fn merge_keys(natural: &[String], real: bool) -> String {
+fn merge_keys(natural: &[String], real: bool) -> Vec<SelectItem> {
     natural
         .iter()
-        .map(|n| {
-            let value = if real { col("s", n) } else { "NULL".to_owned() };
-            format!("{value} AS {}", Ident(&merge_key(n)))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|n| SelectItem::named(if real { col("s", n) } else { Expr::Null }, &merge_key(n)))
+        .collect()
 }
 
-fn fact_merge(sql: &mut MergeText, target: &Target<'_>, plan: &Resolved<'_>, f: &Fact) {
+fn fact_merge(target: &Target<'_>, plan: &Resolved<'_>, f: &Fact) -> MergeParts {
     // What identifies a row: the grain columns (validation requires them).
     let identity: Vec<String> = f.grain.columns.clone();
     let partition = landing_of(plan, &identity);
     let partition: Vec<&str> = partition.iter().map(String::as_str).collect();
-    let _ = write!(sql, "MERGE INTO {} AS t\nUSING (\n    ", target.object(&f.name));
-    let columns = looked_up(sql, target, plan, &partition, "    ");
+    let (select, columns) = looked_up(target, plan, &partition);
     let nullable = |name: &str| f.columns.iter().find(|c| c.name == name).is_some_and(|c| c.nullable);
-    let on = all_of(&identity, |c| {
-        if nullable(c) {
-            format!("EQUAL_NULL({}, {})", col("t", c), col("s", c))
-        } else {
-            format!("{} = {}", col("t", c), col("s", c))
-        }
-    });
-    let _ = write!(sql, "\n) AS s\nON {on}");
+    let on = identity
+        .iter()
+        .map(|c| {
+            if nullable(c) {
+                Expr::call(Function::EqualNull, [col("t", c), col("s", c)])
+            } else {
+                col("t", c).eq(col("s", c))
+            }
+        })
+        .collect();
     let others: Vec<&String> = columns.iter().filter(|c| !identity.contains(c)).collect();
+    let mut when = Vec::new();
     if f.fact_type == FactType::AccumulatingSnapshot {
-        update_when_changed(sql, &others);
+        update_when_changed(&mut when, &others);
     } else {
         // A fact that arrived before its dimension member got the unknown
         // member; when it is loaded again, the real key replaces -1 (and
@@ -731,30 +756,32 @@ fn fact_merge(sql: &mut MergeText, target: &Target<'_>, plan: &Resolved<'_>, f: 
                 })
             })
             .collect();
-        if !late.is_empty() {
-            let when: Vec<String> = late
-                .iter()
-                .map(|c| format!("({} = -1 AND {} <> -1)", col("t", c), col("s", c)))
-                .collect();
-            let set: Vec<String> = late
+        if let Some(any_late) = Expr::any(late.iter().map(|c| {
+            Expr::binary(
+                col("t", c).eq(Expr::Int(-1)),
+                BinaryOp::And,
+                Expr::binary(col("s", c), BinaryOp::NotEq, Expr::Int(-1)),
+            )
+            .nested()
+        })) {
+            let set = late
                 .iter()
                 .map(|c| {
-                    format!(
-                        "{} = CASE WHEN {} = -1 THEN {} ELSE {} END",
-                        Ident(c),
-                        col("t", c),
-                        col("s", c),
-                        col("t", c)
+                    (
+                        (*c).clone(),
+                        Expr::Case {
+                            when: vec![(col("t", c).eq(Expr::Int(-1)), col("s", c))],
+                            otherwise: Some(Box::new(col("t", c))),
+                        },
                     )
                 })
                 .collect();
-            let _ = write!(
-                sql,
-                "\nWHEN MATCHED AND ({}) THEN UPDATE SET {}",
-                when.join(" OR "),
-                set.join(", ")
-            );
+            when.push(When::MatchedUpdate {
+                and: vec![any_late.nested()],
+                set,
+            });
         }
     }
-    insert_when_new(sql, &columns, &[]);
+    when.push(insert_when_new(&columns, Vec::new()));
+    (Query::Select(Box::new(select)), on, when)
 }

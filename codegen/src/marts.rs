@@ -7,102 +7,110 @@ use model_core::model::{Allocation, MartKind};
 use model_core::{Origin, TableRef, scd2};
 
 use crate::ddl::Target;
-use crate::writer::{DynamicTable, FromItem, Ident, ObjectName, Query, Statement};
+use crate::writer::{self, DynamicTable, Join, JoinKind, ObjectName, Query, Relation, Select, SelectItem, Statement};
 
-fn alias(a: Alias) -> String {
-    match a {
+fn alias(a: Alias) -> writer::Alias {
+    writer::Alias::new(match a {
         Alias::Fact => "f".to_owned(),
         Alias::Dimension(n) => format!("d{n}"),
         Alias::Bridge => "b".to_owned(),
         Alias::Reached => "r".to_owned(),
+    })
+}
+
+fn column(a: Alias, name: &str) -> writer::Expr {
+    writer::Expr::column(&alias(a), name)
+}
+
+/// A plan expression as SQL.
+pub fn expr(e: &Expr) -> writer::Expr {
+    use writer::{BinaryOp, Expr as Sql, Function};
+    match e {
+        Expr::Column(a, c) => column(*a, c),
+        Expr::Times(a, b) => Sql::binary(expr(a), BinaryOp::Times, expr(b)),
+        Expr::Coalesce(e, n) => Sql::call(Function::Coalesce, [expr(e), Sql::Int(*n)]),
+        Expr::Sum(e) => Sql::call(Function::Sum, [expr(e)]),
+        Expr::Avg(e) => Sql::call(Function::Avg, [expr(e)]),
+        Expr::Min(e) => Sql::call(Function::Min, [expr(e)]),
+        Expr::Max(e) => Sql::call(Function::Max, [expr(e)]),
+        Expr::CountAll => Sql::CountAll,
+        Expr::CountDistinct(e) => Sql::CountDistinct(Box::new(expr(e))),
+        Expr::Ratio(a, b) => Sql::binary(
+            expr(a),
+            BinaryOp::Divide,
+            Sql::call(Function::NullIf, [expr(b), Sql::Int(0)]),
+        ),
+        // `Expr` is non-exhaustive; every variant model-core plans is printed above.
+        _ => Sql::Null,
     }
 }
 
-fn column(a: Alias, name: &str) -> String {
-    format!("{}.{}", alias(a), Ident(name))
-}
-
-/// Print a plan expression.
-pub fn expr(e: &Expr) -> String {
-    match e {
-        Expr::Column(a, c) => column(*a, c),
-        Expr::Times(a, b) => format!("{} * {}", expr(a), expr(b)),
-        Expr::Coalesce(e, n) => format!("COALESCE({}, {n})", expr(e)),
-        Expr::Sum(e) => format!("SUM({})", expr(e)),
-        Expr::Avg(e) => format!("AVG({})", expr(e)),
-        Expr::Min(e) => format!("MIN({})", expr(e)),
-        Expr::Max(e) => format!("MAX({})", expr(e)),
-        Expr::CountAll => "COUNT(*)".to_owned(),
-        Expr::CountDistinct(e) => format!("COUNT(DISTINCT {})", expr(e)),
-        Expr::Ratio(a, b) => format!("{} / NULLIF({}, 0)", expr(a), expr(b)),
-        // `Expr` is non-exhaustive; every variant model-core plans is printed above.
-        _ => "NULL".to_owned(),
+fn left_join(target: &Target<'_>, table: &str, a: Alias, on: Vec<writer::Expr>) -> Join {
+    Join {
+        kind: JoinKind::Left,
+        relation: Relation::Table(target.object(table)),
+        alias: alias(a),
+        on,
     }
 }
 
 /// The SELECT of a mart.
 pub fn query(target: &Target<'_>, plan: &MartPlan) -> Query {
+    use writer::BinaryOp;
     let model = target.model;
-    let mut from = vec![FromItem {
-        table: target.object(&model.facts[plan.fact].name),
-        alias: alias(Alias::Fact),
-        on: Vec::new(),
-    }];
+    let fact = Relation::Table(target.object(&model.facts[plan.fact].name));
+    let mut select = Select::new(
+        plan.select
+            .iter()
+            .map(|(e, name)| SelectItem::named(expr(e), name))
+            .collect(),
+        fact,
+        alias(Alias::Fact),
+    );
     for (i, join) in plan.joins.iter().enumerate() {
         let a = Alias::Dimension(i + 1);
         let dimension = &model.dimensions[join.dimension];
         // LEFT JOIN: a fact row is never lost, even if a key were missing.
-        from.push(FromItem {
-            table: target.object(&dimension.name),
-            alias: alias(a),
-            on: vec![format!(
-                "{} = {}",
-                column(a, &dimension.key),
-                column(Alias::Fact, &join.fact_column)
-            )],
-        });
+        select.joins.push(left_join(
+            target,
+            &dimension.name,
+            a,
+            vec![column(a, &dimension.key).eq(column(Alias::Fact, &join.fact_column))],
+        ));
     }
     if let Some(t) = &plan.through {
         let (bridge, reached) = (&model.bridges[t.bridge], &model.dimensions[t.reached]);
-        let mut on = vec![format!(
-            "{} = {}",
-            column(Alias::Bridge, &t.near_column),
-            column(Alias::Fact, &t.fact_column)
-        )];
+        let mut on = vec![column(Alias::Bridge, &t.near_column).eq(column(Alias::Fact, &t.fact_column))];
         match &t.as_of {
             AsOfJoin::All => {}
-            AsOfJoin::Current(current) => on.push(format!("{} = TRUE", column(Alias::Bridge, current))),
+            AsOfJoin::Current(current) => on.push(column(Alias::Bridge, current).eq(writer::Expr::Bool(true))),
             AsOfJoin::Between { from: start, to, fact } => {
-                on.push(format!(
-                    "{} <= {}",
+                on.push(writer::Expr::binary(
                     column(Alias::Bridge, start),
-                    column(Alias::Fact, fact)
+                    BinaryOp::LtEq,
+                    column(Alias::Fact, fact),
                 ));
-                on.push(format!("{} < {}", column(Alias::Fact, fact), column(Alias::Bridge, to)));
+                on.push(writer::Expr::binary(
+                    column(Alias::Fact, fact),
+                    BinaryOp::Lt,
+                    column(Alias::Bridge, to),
+                ));
             }
         }
-        from.push(FromItem {
-            table: target.object(&bridge.name),
-            alias: alias(Alias::Bridge),
-            on,
-        });
+        select.joins.push(left_join(target, &bridge.name, Alias::Bridge, on));
         // A fact row without a bridge row is allocated to the unknown member (-1).
-        from.push(FromItem {
-            table: target.object(&reached.name),
-            alias: alias(Alias::Reached),
-            on: vec![format!(
-                "{} = COALESCE({}, -1)",
-                column(Alias::Reached, &reached.key),
-                column(Alias::Bridge, &t.far_column)
-            )],
-        });
+        select.joins.push(left_join(
+            target,
+            &reached.name,
+            Alias::Reached,
+            vec![column(Alias::Reached, &reached.key).eq(writer::Expr::call(
+                writer::Function::Coalesce,
+                [column(Alias::Bridge, &t.far_column), writer::Expr::Int(-1)],
+            ))],
+        ));
     }
-    Query {
-        select: plan.select.iter().map(|(e, name)| (expr(e), name.clone())).collect(),
-        from,
-        filter: Vec::new(),
-        group_by: plan.group_by.iter().map(expr).collect(),
-    }
+    select.group_by = plan.group_by.iter().map(expr).collect();
+    Query::Select(Box::new(select))
 }
 
 fn comment(plan: &MartPlan, target: &Target<'_>) -> Option<String> {
@@ -131,25 +139,22 @@ pub fn marts(target: &Target<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
     for d in model.dimensions.iter().filter(|d| d.keeps_history()) {
         let columns = model.layout(TableRef::Dimension(d));
-        let select = columns
+        let items = columns
             .iter()
             .filter(|c| !matches!(c.origin, Origin::ValidFrom | Origin::ValidTo | Origin::IsCurrent))
-            .map(|c| (column(Alias::Dimension(1), &c.name), c.name.clone()))
+            .map(|c| SelectItem::named(column(Alias::Dimension(1), &c.name), &c.name))
             .collect();
+        let mut select = Select::new(
+            items,
+            Relation::Table(target.object(&d.name)),
+            alias(Alias::Dimension(1)),
+        );
+        select.filter = vec![column(Alias::Dimension(1), scd2::IS_CURRENT).eq(writer::Expr::Bool(true))];
         out.push(Statement::CreateView {
             name: target.object(&current_view_name(d)),
             secure: false,
             comment: Some(format!("Current version of each member of {}.", d.name)),
-            query: Query {
-                select,
-                from: vec![FromItem {
-                    table: target.object(&d.name),
-                    alias: "d1".to_owned(),
-                    on: Vec::new(),
-                }],
-                filter: vec![format!("{} = TRUE", column(Alias::Dimension(1), scd2::IS_CURRENT))],
-                group_by: Vec::new(),
-            },
+            query: Query::Select(Box::new(select)),
         });
     }
     for plan in model.mart_plans() {
@@ -165,7 +170,7 @@ pub fn marts(target: &Target<'_>) -> Vec<Statement> {
             } => Statement::CreateDynamicTable(DynamicTable {
                 name,
                 target_lag: target.text(target_lag),
-                refresh_mode: refresh_mode.keyword(),
+                refresh_mode: *refresh_mode,
                 warehouse: target.text(warehouse),
                 comment,
                 query,

@@ -601,7 +601,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                         Code::InvalidChoice,
                         format!(
                             "`compression = \"{compression}\"` is not a {} compression",
-                            format.file_type.keyword()
+                            format.file_type.as_str().to_uppercase()
                         ),
                         Loc::table(id, "compression"),
                         "invalid choice",
@@ -616,7 +616,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                 format!(
                     "file format `{}` is {} but sets `{key}`, which only applies to {applies}",
                     format.name,
-                    format.file_type.keyword()
+                    format.file_type.as_str().to_uppercase()
                 ),
                 Loc::table(id, key),
                 "does not apply",

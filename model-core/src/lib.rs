@@ -41,7 +41,7 @@ mod layout;
 mod load;
 pub mod marts;
 pub mod model;
-mod naming;
+pub mod naming;
 mod redact;
 mod types;
 mod validate;

@@ -523,7 +523,7 @@ fn timeline(column: &Column) -> Option<Timeline> {
 
 /// The name of the current-rows view of an SCD2 dimension.
 pub fn current_view_name(dimension: &Dimension) -> String {
-    format!("{}_CURRENT", dimension.name)
+    crate::naming::current_view(&dimension.name)
 }
 
 /// The role of the dimension reached through the mart's bridge.

@@ -552,7 +552,6 @@ pub enum MartKind {
 
 /// A dynamic table's `REFRESH_MODE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
 pub enum RefreshMode {
     /// Snowflake picks incremental when the query allows it, else full.
     #[default]
@@ -573,15 +572,6 @@ impl RefreshMode {
             Self::Auto => "auto",
             Self::Full => "full",
             Self::Incremental => "incremental",
-        }
-    }
-
-    /// The Snowflake keyword (`AUTO`, `FULL`, `INCREMENTAL`).
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Self::Auto => "AUTO",
-            Self::Full => "FULL",
-            Self::Incremental => "INCREMENTAL",
         }
     }
 }
@@ -752,7 +742,6 @@ pub const SYSTEM_ROLES: &[&str] = &["ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN",
 
 /// The kind of staged files a file format reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum FileType {
     /// Delimited text.
     Csv,
@@ -772,15 +761,6 @@ impl FileType {
             Self::Csv => "csv",
             Self::Parquet => "parquet",
             Self::Json => "json",
-        }
-    }
-
-    /// The Snowflake keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Self::Csv => "CSV",
-            Self::Parquet => "PARQUET",
-            Self::Json => "JSON",
         }
     }
 }
@@ -897,7 +877,6 @@ pub enum CopyMapping {
 
 /// File metadata a COPY can record in the landing table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
 pub enum FileMetadata {
     /// `_FILE_NAME` ← `METADATA$FILENAME`.
     FileName,
@@ -928,20 +907,10 @@ impl FileMetadata {
             Self::LoadTime => "_LOADED_AT",
         }
     }
-
-    /// The Snowflake metadata column.
-    pub fn source(self) -> &'static str {
-        match self {
-            Self::FileName => "METADATA$FILENAME",
-            Self::FileRowNumber => "METADATA$FILE_ROW_NUMBER",
-            Self::LoadTime => "METADATA$START_SCAN_TIME",
-        }
-    }
 }
 
 /// A COPY's `ON_ERROR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum OnError {
     /// Load the good rows, skip the bad ones.
     Continue,
@@ -961,15 +930,6 @@ impl OnError {
             Self::Continue => "continue",
             Self::SkipFile => "skip_file",
             Self::AbortStatement => "abort_statement",
-        }
-    }
-
-    /// The Snowflake keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Self::Continue => "CONTINUE",
-            Self::SkipFile => "SKIP_FILE",
-            Self::AbortStatement => "ABORT_STATEMENT",
         }
     }
 }
@@ -1043,12 +1003,4 @@ impl Load {
     }
 }
 
-/// The pipe of a load when none is named.
-pub fn default_pipe(table: &str) -> String {
-    format!("{table}_PIPE")
-}
-
-/// The landing table of a load when none is named.
-pub fn default_landing(table: &str) -> String {
-    format!("{table}_LANDING")
-}
+pub use crate::naming::{default_landing, default_pipe};

@@ -1,6 +1,8 @@
-//! The names dimgen derives from the model's own: default surrogate keys
-//! and the roles references play. One place, used by the TOML loader, the
-//! derives' builder, layout, planning, validation and export alike.
+//! The names dimgen derives from the model's own: default surrogate keys,
+//! the roles references play, and the objects dimgen creates beside the
+//! tables (current views, sequences, pipes, landing tables, streams, tasks).
+//! One place, used by the TOML loader, the derives' builder, layout,
+//! planning, validation, export and codegen alike.
 
 /// `DIM_PATIENT` → `PATIENT_KEY`; `FACT_CLAIMS` → `CLAIMS_KEY`; `customers` → `customers_key`.
 pub fn default_key(table: &str, prefix: &str) -> String {
@@ -25,4 +27,34 @@ pub fn default_role(column: &str) -> String {
         }
     }
     column.to_owned()
+}
+
+/// The current-rows view of an SCD2 dimension: `DIM_PATIENT_CURRENT`.
+pub fn current_view(dimension: &str) -> String {
+    format!("{dimension}_CURRENT")
+}
+
+/// The sequence backing a table's key under `key_generation = "sequence"`.
+pub fn sequence(table: &str) -> String {
+    format!("{table}_SEQ")
+}
+
+/// The pipe of a load when none is named.
+pub fn default_pipe(table: &str) -> String {
+    format!("{table}_PIPE")
+}
+
+/// The landing table of a load when none is named.
+pub fn default_landing(table: &str) -> String {
+    format!("{table}_LANDING")
+}
+
+/// The stream on a landing table.
+pub fn stream(landing: &str) -> String {
+    format!("{landing}_STREAM")
+}
+
+/// The task that runs the MERGE of a table's load.
+pub fn load_task(table: &str) -> String {
+    format!("{table}_LOAD_TASK")
 }

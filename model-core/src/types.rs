@@ -4,7 +4,6 @@ use std::fmt;
 
 /// A Snowflake data type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum DataType {
     /// `NUMBER(precision, scale)`; `int` is `NUMBER(38,0)`.
     Number {

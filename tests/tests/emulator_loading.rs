@@ -686,7 +686,7 @@ fn stage_and_copy(session: &mut Session, deployed: &Deployed, dir: &Path) -> Vec
                 std::fs::write(&file, csv_text(plan, &data, &rows)).expect("write CSV sample");
                 (file, "") // gzipped by PUT, as exports usually are
             }
-            other => panic!("{landing}: {other:?} loads are not sampled yet"),
+            other @ FileType::Json => panic!("{landing}: {other:?} loads are not sampled yet"),
         };
         let path = file.to_str().expect("UTF-8 temporary path");
         assert!(!path.contains(char::is_whitespace), "PUT path with a space: {path}");

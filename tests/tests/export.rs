@@ -1555,7 +1555,7 @@ mod random {
                 MartKind::DynamicTable { refresh_mode, .. } => match refresh_mode {
                     RefreshMode::Auto => "dynamic_table AUTO",
                     RefreshMode::Full => "dynamic_table FULL",
-                    _ => "dynamic_table INCREMENTAL",
+                    RefreshMode::Incremental => "dynamic_table INCREMENTAL",
                 },
                 _ => unreachable!(),
             });
@@ -1637,7 +1637,6 @@ mod random {
                 FileType::Csv => "csv",
                 FileType::Parquet => "parquet",
                 FileType::Json => "json",
-                _ => unreachable!(),
             });
             if format.compression.is_some() {
                 has("compression");

@@ -8,6 +8,94 @@
 use std::fmt::{self, Display, Write as _};
 
 use model_core::DataType;
+use model_core::model::{FileMetadata, FileType, OnError, RefreshMode};
+
+mod query;
+
+pub use query::{
+    Alias, BinaryOp, Expr, Function, Join, JoinKind, Merge, OrderBy, Query, Relation, Select, SelectItem, When,
+};
+
+/// A data type as Snowflake spells it (`NUMBER(38,0)`, `VARCHAR(20)`,
+/// `TIMESTAMP_NTZ`): the writer's spelling, whatever the model calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlType(pub DataType);
+
+impl Display for SqlType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            DataType::Number { precision, scale } => write!(f, "NUMBER({precision},{scale})"),
+            DataType::Float => f.write_str("FLOAT"),
+            DataType::Varchar(None) => f.write_str("VARCHAR"),
+            DataType::Varchar(Some(n)) => write!(f, "VARCHAR({n})"),
+            DataType::Boolean => f.write_str("BOOLEAN"),
+            DataType::Date => f.write_str("DATE"),
+            DataType::Time => f.write_str("TIME"),
+            DataType::TimestampNtz => f.write_str("TIMESTAMP_NTZ"),
+            DataType::TimestampLtz => f.write_str("TIMESTAMP_LTZ"),
+            DataType::TimestampTz => f.write_str("TIMESTAMP_TZ"),
+            DataType::Variant => f.write_str("VARIANT"),
+            DataType::Object => f.write_str("OBJECT"),
+            DataType::Array => f.write_str("ARRAY"),
+            DataType::Binary => f.write_str("BINARY"),
+        }
+    }
+}
+
+/// The Snowflake keyword of a file type (`TYPE = CSV`).
+pub fn file_type_keyword(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::Csv => "CSV",
+        FileType::Parquet => "PARQUET",
+        FileType::Json => "JSON",
+    }
+}
+
+fn refresh_mode_keyword(mode: RefreshMode) -> &'static str {
+    match mode {
+        RefreshMode::Auto => "AUTO",
+        RefreshMode::Full => "FULL",
+        RefreshMode::Incremental => "INCREMENTAL",
+    }
+}
+
+fn on_error_keyword(on_error: OnError) -> &'static str {
+    match on_error {
+        OnError::Continue => "CONTINUE",
+        OnError::SkipFile => "SKIP_FILE",
+        OnError::AbortStatement => "ABORT_STATEMENT",
+    }
+}
+
+/// The metadata column of a COPY that records `metadata`.
+fn metadata_source(metadata: FileMetadata) -> &'static str {
+    match metadata {
+        FileMetadata::FileName => "METADATA$FILENAME",
+        FileMetadata::FileRowNumber => "METADATA$FILE_ROW_NUMBER",
+        FileMetadata::LoadTime => "METADATA$START_SCAN_TIME",
+    }
+}
+
+/// One value of a COPY's projection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyField {
+    /// A CSV field by position: `$3`.
+    Position(u32),
+    /// A Parquet or JSON field, cast to the landing column's type: `$1:"a"."b"::NUMBER(38,0)`.
+    Path(FieldPath, DataType),
+    /// File metadata: `METADATA$FILENAME`.
+    Metadata(FileMetadata),
+}
+
+impl Display for CopyField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Position(n) => write!(f, "${n}"),
+            Self::Path(path, ty) => write!(f, "{path}::{}", SqlType(*ty)),
+            Self::Metadata(m) => f.write_str(metadata_source(*m)),
+        }
+    }
+}
 
 /// Snowflake's reserved words (and ANSI words it refuses as unquoted
 /// identifiers). A name equal to one of these is quoted. Sorted (a unit test
@@ -309,7 +397,7 @@ impl Display for Value {
             Self::Int(n) => write!(f, "{n}"),
             Self::Bool(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
             Self::Str(s) => write!(f, "{}", Literal(s)),
-            Self::Typed(s, ty) => write!(f, "{}::{ty}", Literal(s)),
+            Self::Typed(s, ty) => write!(f, "{}::{}", Literal(s), SqlType(*ty)),
         }
     }
 }
@@ -474,7 +562,7 @@ pub enum Statement {
         /// Qualified name.
         name: ObjectName,
         /// `TYPE`.
-        file_type: &'static str,
+        file_type: FileType,
         /// Options in order.
         options: Vec<(&'static str, OptionValue)>,
         /// Comment.
@@ -613,8 +701,8 @@ pub struct Copy {
     pub into: ObjectName,
     /// Column list (empty when matching by name).
     pub columns: Vec<String>,
-    /// Projection expressions, one per column (empty: read the stage directly).
-    pub select: Vec<String>,
+    /// Projection, one field per column (empty: read the stage directly).
+    pub select: Vec<CopyField>,
     /// Where the files are.
     pub from: StageLocation,
     /// `FILE_FORMAT = (FORMAT_NAME = '...')`.
@@ -622,11 +710,11 @@ pub struct Copy {
     /// `MATCH_BY_COLUMN_NAME`: `CASE_INSENSITIVE` or `CASE_SENSITIVE`.
     pub match_by_column_name: Option<&'static str>,
     /// `INCLUDE_METADATA = (column = METADATA$...)` (with matching by name).
-    pub include_metadata: Vec<(String, &'static str)>,
+    pub include_metadata: Vec<(String, FileMetadata)>,
     /// `PATTERN`.
     pub pattern: Option<String>,
     /// `ON_ERROR`.
-    pub on_error: Option<&'static str>,
+    pub on_error: Option<OnError>,
 }
 
 impl Display for Copy {
@@ -661,7 +749,7 @@ impl Display for Copy {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                write!(f, "{} = {source}", Ident(column))?;
+                write!(f, "{} = {}", Ident(column), metadata_source(*source))?;
             }
             f.write_char(')')?;
         }
@@ -669,7 +757,7 @@ impl Display for Copy {
             write!(f, "\nPATTERN = {}", Literal(p))?;
         }
         if let Some(e) = self.on_error {
-            write!(f, "\nON_ERROR = {e}")?;
+            write!(f, "\nON_ERROR = {}", on_error_keyword(e))?;
         }
         Ok(())
     }
@@ -751,7 +839,7 @@ pub struct DynamicTable {
     /// `TARGET_LAG`.
     pub target_lag: String,
     /// `REFRESH_MODE` keyword: `AUTO`, `FULL` or `INCREMENTAL`.
-    pub refresh_mode: &'static str,
+    pub refresh_mode: RefreshMode,
     /// `WAREHOUSE`.
     pub warehouse: String,
     /// The user's comment (the definition hash is appended).
@@ -780,7 +868,7 @@ AS
 {}",
             self.name,
             Literal(&self.target_lag),
-            self.refresh_mode,
+            refresh_mode_keyword(self.refresh_mode),
             Ident(&self.warehouse),
             Literal(&comment),
             self.query
@@ -796,60 +884,6 @@ AS
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
         format!("{hash:016x}")
-    }
-}
-
-/// A table of a query's FROM clause and its alias.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FromItem {
-    /// `LEFT JOIN` (or the first table when `on` is empty).
-    pub table: ObjectName,
-    /// Alias (a plain identifier chosen by dimgen).
-    pub alias: String,
-    /// Join conditions, AND-ed.
-    pub on: Vec<String>,
-}
-
-/// A SELECT query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Query {
-    /// Expressions (already printed) and their output names.
-    pub select: Vec<(String, String)>,
-    /// The first table, then LEFT JOINs.
-    pub from: Vec<FromItem>,
-    /// WHERE conditions, AND-ed.
-    pub filter: Vec<String>,
-    /// GROUP BY expressions (printed).
-    pub group_by: Vec<String>,
-}
-
-impl Display for Query {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SELECT\n")?;
-        for (i, (expr, name)) in self.select.iter().enumerate() {
-            let sep = if i + 1 < self.select.len() { "," } else { "" };
-            writeln!(f, "    {expr} AS {}{sep}", Ident(name))?;
-        }
-        for (i, item) in self.from.iter().enumerate() {
-            if i == 0 {
-                write!(f, "FROM {} AS {}", item.table, item.alias)?;
-            } else {
-                write!(
-                    f,
-                    "\nLEFT JOIN {} AS {}\n    ON {}",
-                    item.table,
-                    item.alias,
-                    item.on.join("\n    AND ")
-                )?;
-            }
-        }
-        if !self.filter.is_empty() {
-            write!(f, "\nWHERE {}", self.filter.join("\n  AND "))?;
-        }
-        if !self.group_by.is_empty() {
-            write!(f, "\nGROUP BY {}", self.group_by.join(", "))?;
-        }
-        Ok(())
     }
 }
 
@@ -933,7 +967,7 @@ fn comment_clause(f: &mut fmt::Formatter<'_>, comment: Option<&String>) -> fmt::
 impl Display for ColumnDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Snowflake's documented order: type, COMMENT, DEFAULT/IDENTITY, NOT NULL.
-        write!(f, "{} {}", Ident(&self.name), self.sql_type)?;
+        write!(f, "{} {}", Ident(&self.name), SqlType(self.sql_type))?;
         if let Some(c) = &self.comment {
             write!(f, " COMMENT {}", Literal(c))?;
         }
@@ -1085,7 +1119,11 @@ impl Display for Statement {
                 if *alter {
                     write!(f, "ALTER FILE FORMAT IF EXISTS {name} SET")?;
                 } else {
-                    write!(f, "CREATE FILE FORMAT IF NOT EXISTS {name}\n    TYPE = {file_type}")?;
+                    write!(
+                        f,
+                        "CREATE FILE FORMAT IF NOT EXISTS {name}\n    TYPE = {}",
+                        file_type_keyword(*file_type)
+                    )?;
                 }
                 for (key, value) in options {
                     write!(f, "\n    {key} = {value}")?;
@@ -1205,77 +1243,6 @@ impl Display for Statement {
     }
 }
 
-/// One piece of a MERGE's text: literal SQL, or the place of its source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum MergePiece {
-    Text(String),
-    Source,
-}
-
-/// A MERGE that maintains a table from landed rows. `source` is the stream
-/// on the landing table; tests point it at the landing table itself (the
-/// emulator has no streams) and the statement is otherwise the same.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Merge {
-    /// The dimension or fact maintained.
-    pub target: ObjectName,
-    /// Where the new rows are read from.
-    pub source: ObjectName,
-    pieces: Vec<MergePiece>,
-}
-
-impl Merge {
-    /// A MERGE of `target` from `source`, written as `text`.
-    pub fn new(target: ObjectName, source: ObjectName, text: MergeText) -> Self {
-        Self {
-            target,
-            source,
-            pieces: text.finish(),
-        }
-    }
-}
-
-impl Display for Merge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for piece in &self.pieces {
-            match piece {
-                MergePiece::Text(text) => f.write_str(text)?,
-                MergePiece::Source => write!(f, "{}", self.source)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Builds a MERGE's pieces (step code writes its text with `write!`: the
-/// MERGE is the last statement still assembled as text, see
-/// docs/architecture.md).
-#[derive(Default)]
-pub struct MergeText {
-    pieces: Vec<MergePiece>,
-    text: String,
-}
-
-impl MergeText {
-    /// Here the MERGE reads its source (the stream, or in tests the landing table).
-    pub fn source(&mut self) {
-        self.pieces.push(MergePiece::Text(std::mem::take(&mut self.text)));
-        self.pieces.push(MergePiece::Source);
-    }
-
-    fn finish(mut self) -> Vec<MergePiece> {
-        self.pieces.push(MergePiece::Text(self.text));
-        self.pieces
-    }
-}
-
-impl fmt::Write for MergeText {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.text.push_str(s);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1336,6 +1303,38 @@ mod tests {
         assert_eq!(Literal("a\nb\tc\u{1}").to_string(), r"'a\nb\tc\x01'");
         assert_eq!(Literal("'; DROP TABLE X; --").to_string(), "'''; DROP TABLE X; --'");
         assert_eq!(Literal("naïve café").to_string(), "'naïve café'");
+    }
+
+    /// The writer's SQL spelling of every type reads back as the same type
+    /// in the model's vocabulary (so DDL and model agree on what a column is).
+    #[test]
+    fn every_type_is_spelled_as_snowflake_reads_it() {
+        let types = [
+            DataType::INTEGER,
+            DataType::Number {
+                precision: 12,
+                scale: 2,
+            },
+            DataType::Float,
+            DataType::Varchar(None),
+            DataType::Varchar(Some(20)),
+            DataType::Boolean,
+            DataType::Date,
+            DataType::Time,
+            DataType::TimestampNtz,
+            DataType::TimestampLtz,
+            DataType::TimestampTz,
+            DataType::Variant,
+            DataType::Object,
+            DataType::Array,
+            DataType::Binary,
+        ];
+        for ty in types {
+            let sql = SqlType(ty).to_string();
+            assert_eq!(DataType::parse(&sql), Ok(ty), "{sql}");
+        }
+        assert_eq!(SqlType(DataType::INTEGER).to_string(), "NUMBER(38,0)");
+        assert_eq!(SqlType(DataType::Varchar(Some(20))).to_string(), "VARCHAR(20)");
     }
 
     #[test]
