@@ -7,7 +7,8 @@ use std::marker::PhantomData;
 
 use crate::diagnostic::{Diagnostics, RustTable, SourceMap, TableId};
 use crate::load::{LoadError, load_str};
-use crate::model::{self, Environment, Model, TableKind};
+use crate::lower;
+use crate::model::{Environment, Model, TableKind};
 use crate::types::DataType;
 
 /// A table declared in Rust; implemented by `#[derive(Dimension)]`,
@@ -37,16 +38,18 @@ pub trait Fact: Table {}
 /// A bridge declared with `#[derive(Bridge)]`.
 pub trait Bridge: Table {}
 
-/// A table definition of any kind, as produced by a derive.
+/// A table declaration of any kind, as produced by a derive: what the
+/// attributes say, lowered into the model by [`ModelBuilder`] with the
+/// same rules as a TOML table ([`lower`](crate::lower)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TableDef {
     /// A dimension.
-    Dimension(model::Dimension),
+    Dimension(lower::DimensionDecl),
     /// A fact.
-    Fact(model::Fact),
+    Fact(lower::FactDecl),
     /// A bridge.
-    Bridge(model::Bridge),
+    Bridge(lower::BridgeDecl),
 }
 
 /// A foreign key to dimension `D`: the field type of a reference in a fact,
@@ -228,6 +231,9 @@ sql_types! {
 pub struct ModelBuilder {
     model: Model,
     origins: HashMap<TableId, RustTable>,
+    /// What lowering the declarations found (the derives refuse most of it
+    /// at compile time already).
+    problems: Vec<crate::diagnostic::Problem>,
 }
 
 impl ModelBuilder {
@@ -251,6 +257,7 @@ impl ModelBuilder {
                 lookup: crate::model::Lookup::default(),
             },
             origins: HashMap::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -300,25 +307,28 @@ impl ModelBuilder {
         };
         let id = match T::definition() {
             TableDef::Dimension(d) => {
-                self.model.dimensions.push(d);
-                TableId {
+                let id = TableId {
                     kind: TableKind::Dimension,
-                    index: self.model.dimensions.len() - 1,
-                }
+                    index: self.model.dimensions.len(),
+                };
+                self.model.dimensions.push(lower::dimension(d, id, &mut self.problems));
+                id
             }
             TableDef::Fact(f) => {
-                self.model.facts.push(f);
-                TableId {
+                let id = TableId {
                     kind: TableKind::Fact,
-                    index: self.model.facts.len() - 1,
-                }
+                    index: self.model.facts.len(),
+                };
+                self.model.facts.push(lower::fact(f, id, &mut self.problems));
+                id
             }
             TableDef::Bridge(b) => {
-                self.model.bridges.push(b);
-                TableId {
+                let id = TableId {
                     kind: TableKind::Bridge,
-                    index: self.model.bridges.len() - 1,
-                }
+                    index: self.model.bridges.len(),
+                };
+                self.model.bridges.push(lower::bridge(b, id, &mut self.problems));
+                id
             }
         };
         self.origins.insert(id, origin);
@@ -389,10 +399,12 @@ impl ModelBuilder {
     /// the Rust type and field it is about.
     pub fn build(self) -> Result<crate::Validated, Diagnostics> {
         let name = self.model.name.clone();
-        let problems = match crate::Validated::new(self.model) {
-            Ok(validated) => return Ok(validated),
-            Err(rejected) => rejected.problems,
-        };
+        let mut problems = self.problems;
+        match crate::Validated::new(self.model) {
+            Ok(validated) if problems.is_empty() => return Ok(validated),
+            Ok(_) => {}
+            Err(rejected) => problems.extend(rejected.problems),
+        }
         let mut source = SourceMap::new(format!("Rust model `{name}`"), String::new());
         for (id, origin) in self.origins {
             source.insert_rust(id, origin);
@@ -436,7 +448,12 @@ pub mod __private {
     /// The key column of dimension `D` (a bridge's reference column is named after it).
     pub fn key_of<D: super::Dimension>() -> String {
         match D::definition() {
-            super::TableDef::Dimension(d) => d.key,
+            super::TableDef::Dimension(d) => crate::lower::dimension_key(
+                &d.name,
+                d.key.as_deref(),
+                d.key_generation.unwrap_or(crate::lower::DEFAULT_KEY_GENERATION),
+                &d.natural_key,
+            ),
             // `D: Dimension` is only implemented by #[derive(Dimension)], which builds a dimension.
             _ => crate::naming::default_key(D::NAME, "DIM_"),
         }

@@ -20,19 +20,13 @@ use std::fmt::Write as _;
 
 use crate::model::{
     Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension, EffectiveDating, Environment,
-    Fact, FactType, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode,
-    Role, ScdType, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
+    Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode, Role, Scope,
+    Stage, StorageIntegration, Through, default_landing, default_pipe,
 };
-use crate::naming::default_key;
 
 /// The model name the loader assumes when `name` is absent.
 const DEFAULT_MODEL_NAME: &str = "model";
-/// The dimension SCD type the loader assumes when `scd` is absent.
-const DEFAULT_SCD: ScdType = ScdType::Overwrite;
-/// The key generation the loader assumes when `key_generation` is absent.
-const DEFAULT_KEY_GENERATION: KeyGeneration = KeyGeneration::Identity;
-/// The fact type the loader assumes when `fact_type` is absent.
-const DEFAULT_FACT_TYPE: FactType = FactType::Transaction;
+use crate::lower::{DEFAULT_FACT_TYPE, DEFAULT_KEY_GENERATION, DEFAULT_SCD};
 /// The dynamic-table refresh mode the loader assumes when `refresh_mode` is absent.
 const DEFAULT_REFRESH_MODE: RefreshMode = RefreshMode::Auto;
 /// The role parent the loader assumes when `parent` is absent.
@@ -292,12 +286,9 @@ impl Document {
         self.field("name", &string(name));
         self.optional("comment", comment.as_deref());
         self.names("natural_key", natural_key);
-        // Without `key`, the loader takes the natural key for a natural key
-        // generation and derives `DIM_X` → `X_KEY` otherwise.
-        let implied_key = match key_generation {
-            KeyGeneration::Natural => natural_key.first().cloned().unwrap_or_default(),
-            KeyGeneration::Identity | KeyGeneration::Sequence => default_key(name, "DIM_"),
-        };
+        // Without `key`, lowering derives it (the natural key of a smart key,
+        // `DIM_X` → `X_KEY` otherwise).
+        let implied_key = crate::lower::dimension_key(name, None, *key_generation, natural_key);
         if *key != implied_key {
             self.field("key", &string(key));
         }
@@ -337,7 +328,7 @@ impl Document {
         }
         self.optional("grain", description.as_deref());
         self.names("grain_columns", grain_columns);
-        if *key != default_key(name, "FACT_") {
+        if *key != crate::lower::fact_key(name, None) {
             self.field("key", &string(key));
         }
         if *key_generation != DEFAULT_KEY_GENERATION {

@@ -39,6 +39,7 @@ pub mod ingest;
 pub mod interpolate;
 mod layout;
 mod load;
+pub mod lower;
 pub mod marts;
 pub mod model;
 pub mod naming;

@@ -17,13 +17,13 @@ use toml::de::{DeTable, DeValue};
 
 use crate::code::Code;
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
+use crate::lower::{self, BridgeDecl, ColumnDecl, DimensionDecl, FactDecl};
 use crate::model::{
-    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension,
-    EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grain, Grant, KeyGeneration,
-    Load, Mart, MartKind, Model, OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind,
-    Through, default_landing, default_pipe,
+    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, Dimension, EffectiveDating,
+    Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration, Load, Mart, MartKind, Model,
+    OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind, Through, default_landing,
+    default_pipe,
 };
-use crate::naming::default_key;
 use crate::types::{DataType, TYPE_SPELLINGS};
 use crate::validated::Validated;
 
@@ -1387,28 +1387,25 @@ impl Builder<'_> {
         scd
     }
 
-    fn key_generation(&mut self, loc: Loc, value: Option<Spanned<String>>, allowed: &[&str]) -> KeyGeneration {
-        let Some(value) = value else {
-            return KeyGeneration::Identity;
-        };
-        let text = self.string(loc.clone(), value);
-        match text.as_str() {
-            "sequence" => KeyGeneration::Sequence,
-            "identity" => KeyGeneration::Identity,
-            "natural" if allowed.contains(&"natural") => KeyGeneration::Natural,
-            _ => {
-                self.problems.push(
-                    Problem::new(
-                        Code::InvalidChoice,
-                        format!("`key_generation = \"{text}\"` is not one of {}", quoted_list(allowed)),
-                        loc,
-                        "invalid choice",
-                    )
-                    .help(format!("use one of {}", quoted_list(allowed))),
-                );
-                KeyGeneration::Sequence
-            }
+    fn key_generation(&mut self, loc: Loc, value: Option<Spanned<String>>, allowed: &[&str]) -> Option<KeyGeneration> {
+        let text = self.string(loc.clone(), value?);
+        if let Some(generation) = allowed
+            .contains(&text.as_str())
+            .then(|| lower::key_generation(&text))
+            .flatten()
+        {
+            return Some(generation);
         }
+        self.problems.push(
+            Problem::new(
+                Code::InvalidChoice,
+                format!("`key_generation = \"{text}\"` is not one of {}", quoted_list(allowed)),
+                loc,
+                "invalid choice",
+            )
+            .help(format!("use one of {}", quoted_list(allowed))),
+        );
+        Some(KeyGeneration::Sequence)
     }
 
     fn dimension(&mut self, table: TableId, raw: Spanned<RawDimension>) -> Dimension {
@@ -1416,35 +1413,27 @@ impl Builder<'_> {
         let raw = raw.into_inner();
         let name = self.string(Loc::table(table, "name"), raw.name);
         let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
-        let scd = self
-            .scd(Loc::table(table, "scd"), raw.scd)
-            .unwrap_or(ScdType::Overwrite);
+        let scd = self.scd(Loc::table(table, "scd"), raw.scd);
         let key_generation = self.key_generation(
             Loc::table(table, "key_generation"),
             raw.key_generation,
-            &["sequence", "identity", "natural"],
+            model_vocab::DIMENSION_KEY_GENERATIONS,
         );
         let natural_key = self.names(table, "natural_key", raw.natural_key);
-        let explicit_key = self.opt_string(Loc::table(table, "key"), raw.key);
-        let key = match (explicit_key, key_generation) {
-            (Some(key), _) => key,
-            (None, KeyGeneration::Natural) => natural_key.first().cloned().unwrap_or_default(),
-            (None, _) => default_key(&name, "DIM_"),
-        };
-        let mut columns = self.columns(table, raw.columns);
-        self.identifying(table, &mut columns, &natural_key, "natural_key");
-        let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
-        Dimension {
+        let key = self.opt_string(Loc::table(table, "key"), raw.key);
+        let (columns, written) = self.columns(table, raw.columns);
+        let decl = DimensionDecl {
             name,
             comment,
             scd,
             key,
             key_generation,
             natural_key,
-            unknown_member: raw.unknown_member.unwrap_or(true),
-            columns,
-            cluster_by,
-        }
+            unknown_member: raw.unknown_member,
+            columns: Vec::new(),
+            cluster_by: self.names(table, "cluster_by", raw.cluster_by),
+        };
+        lower::dimension_with(decl, columns, &written, table, self.problems)
     }
 
     fn fact(&mut self, table: TableId, raw: Spanned<RawFact>) -> Fact {
@@ -1475,31 +1464,27 @@ impl Builder<'_> {
                 })
             }
         };
-        let grain = Grain {
-            description: self.opt_string(Loc::table(table, "grain"), raw.grain),
-            columns: self.names(table, "grain_columns", raw.grain_columns),
-        };
+        let grain = self.opt_string(Loc::table(table, "grain"), raw.grain);
+        let grain_columns = self.names(table, "grain_columns", raw.grain_columns);
         let key_generation = self.key_generation(
             Loc::table(table, "key_generation"),
             raw.key_generation,
-            &["sequence", "identity"],
+            model_vocab::FACT_KEY_GENERATIONS,
         );
-        let key = self
-            .opt_string(Loc::table(table, "key"), raw.key)
-            .unwrap_or_else(|| default_key(&name, "FACT_"));
-        let mut columns = self.columns(table, raw.columns);
-        self.identifying(table, &mut columns, &grain.columns, "grain_columns");
-        let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
-        Fact {
+        let key = self.opt_string(Loc::table(table, "key"), raw.key);
+        let (columns, written) = self.columns(table, raw.columns);
+        let decl = FactDecl {
             name,
             comment,
-            fact_type,
+            fact_type: Some(fact_type),
             grain,
+            grain_columns,
             key,
             key_generation,
-            columns,
-            cluster_by,
-        }
+            columns: Vec::new(),
+            cluster_by: self.names(table, "cluster_by", raw.cluster_by),
+        };
+        lower::fact_with(decl, columns, &written, table, self.problems)
     }
 
     fn bridge(&mut self, table: TableId, raw: Spanned<RawBridge>) -> Bridge {
@@ -1526,49 +1511,33 @@ impl Builder<'_> {
                 current: self.opt_string(Loc::table(table, "effective.current"), e.current),
             }
         });
-        let columns = self.columns(table, raw.columns);
-        let cluster_by = self.names(table, "cluster_by", raw.cluster_by);
-        Bridge {
+        let (columns, _) = self.columns(table, raw.columns);
+        let decl = BridgeDecl {
             name,
             comment,
             dimensions,
             weight,
             group,
             effective,
-            columns,
-            cluster_by,
-        }
+            columns: Vec::new(),
+            cluster_by: self.names(table, "cluster_by", raw.cluster_by),
+        };
+        lower::bridge_with(decl, columns)
     }
 
-    /// Natural-key and grain columns identify rows, so they are never NULL;
-    /// saying `nullable = true` on one is a contradiction worth reporting.
-    fn identifying(&mut self, table: TableId, columns: &mut [Column], names: &[String], list: &'static str) {
-        for (i, column) in columns.iter_mut().enumerate() {
-            let Some(position) = names.iter().position(|n| n == &column.name) else {
-                continue;
-            };
-            let explicit = Loc::column(table, i, "nullable");
-            if column.nullable && self.source.has(&explicit) {
-                self.problems.push(
-                    Problem::new(
-                        Code::ConflictingKeys,
-                        format!("column `{}` is in `{list}`, so it cannot be nullable", column.name),
-                        explicit,
-                        "nullable here",
-                    )
-                    .also(Loc::table_item(table, list, position), "identifies rows here")
-                    .help("remove `nullable = true`"),
-                );
-            }
-            column.nullable = false;
-        }
-    }
-
-    fn columns(&mut self, table: TableId, raw: Vec<Spanned<RawColumn>>) -> Vec<Column> {
-        raw.into_iter()
+    /// Each column read and lowered in turn (so its problems come in reading
+    /// order), with what each wrote for `nullable`.
+    fn columns(&mut self, table: TableId, raw: Vec<Spanned<RawColumn>>) -> (Vec<Column>, Vec<Option<bool>>) {
+        let written = raw
+            .iter()
+            .map(|c| c.get_ref().nullable.as_ref().map(|n| *n.get_ref()))
+            .collect();
+        let columns = raw
+            .into_iter()
             .enumerate()
             .map(|(i, c)| self.column(table, i, c))
-            .collect()
+            .collect();
+        (columns, written)
     }
 
     fn column(&mut self, table: TableId, index: usize, raw: Spanned<RawColumn>) -> Column {
@@ -1621,116 +1590,25 @@ impl Builder<'_> {
         });
         let scd = self.scd(at("scd"), raw.scd);
 
-        // Exactly one kind; conflicting keys are reported here, the rest in validation.
-        let kind_keys: Vec<&str> = [
-            references.as_ref().map(|_| "references"),
-            measure.map(|_| "measure"),
-            degenerate.filter(|d| *d).map(|_| "degenerate"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if kind_keys.len() > 1 {
-            self.problems.push(
-                Problem::new(
-                    Code::ConflictingKeys,
-                    format!("column `{name}` sets both `{}` and `{}`", kind_keys[0], kind_keys[1]),
-                    at(kind_keys[1]),
-                    "conflicts",
-                )
-                .also(at(kind_keys[0]), "with this")
-                .help("a column is a reference, a measure or a degenerate dimension, not several"),
-            );
-        }
-        let placeholder = |fallback: DataType| sql_type.flatten().unwrap_or(fallback);
-        let kind = if let Some(dimension) = references {
-            if sql_type.is_some() {
-                self.problems.push(
-                    Problem::new(
-                        Code::TypeOnReference,
-                        format!("reference column `{name}` declares a `type`"),
-                        at("type"),
-                        "remove this",
-                    )
-                    .help(format!("a reference takes the type of `{dimension}`'s key")),
-                );
-            }
-            ColumnKind::Reference {
-                dimension,
-                role: role.clone(),
-            }
-        } else {
-            if sql_type.is_none() {
-                self.problems.push(
-                    Problem::new(
-                        Code::MissingType,
-                        format!("column `{name}` has no `type`"),
-                        at("name"),
-                        "needs `type = \"...\"`",
-                    )
-                    .help(format!(
-                        "write one of: {TYPE_SPELLINGS}; or `references = \"DIM_...\"` for a foreign key"
-                    )),
-                );
-            }
-            if let Some(additivity) = measure {
-                ColumnKind::Measure {
-                    sql_type: placeholder(DataType::Float),
-                    additivity,
-                    over: over.clone(),
-                }
-            } else if degenerate == Some(true) {
-                ColumnKind::Degenerate {
-                    sql_type: placeholder(DataType::Varchar(None)),
-                }
-            } else {
-                ColumnKind::Attribute {
-                    sql_type: placeholder(DataType::Varchar(None)),
-                    scd,
-                }
-            }
-        };
-        if role.is_some() && !matches!(kind, ColumnKind::Reference { .. }) {
-            self.problems.push(
-                Problem::new(
-                    Code::RoleWithoutReference,
-                    format!("column `{name}` has a `role` but no `references`"),
-                    at("role"),
-                    "only references play roles",
-                )
-                .help("add `references = \"DIM_...\"` or remove `role`"),
-            );
-        }
-        if over.is_some() && measure.is_none() {
-            self.problems.push(Problem::new(
-                Code::MisplacedKey,
-                format!("column `{name}` sets `over`, which only applies to semi_additive measures"),
-                at("over"),
-                "not a measure",
-            ));
-        }
-        if scd.is_some() && !matches!(kind, ColumnKind::Attribute { .. }) {
-            self.problems.push(Problem::new(
-                Code::MisplacedKey,
-                format!("column `{name}` sets `scd`, which only applies to dimension attributes"),
-                at("scd"),
-                "not an attribute",
-            ));
-        }
-        let nullable = match raw.nullable {
-            Some(n) => {
-                self.source.insert(at("nullable"), n.span());
-                n.into_inner()
-            }
-            None => Column::default_nullable(&kind),
-        };
-        Column {
+        let nullable = raw.nullable.map(|n| {
+            self.source.insert(at("nullable"), n.span());
+            n.into_inner()
+        });
+        let decl = ColumnDecl {
             name,
-            kind,
+            sql_type,
+            references,
+            role,
+            measure,
+            over,
+            degenerate,
+            scd,
             nullable,
+            implied_nullable: None,
             comment,
             pii: raw.pii.unwrap_or(false),
-        }
+        };
+        lower::column(decl, table, index, self.problems)
     }
 }
 

@@ -226,7 +226,7 @@ impl Column {
     /// missing dimension row is the unknown member, key -1); everything else
     /// is nullable. (`Option<T>` fields decide it in Rust declarations.)
     pub fn default_nullable(kind: &ColumnKind) -> bool {
-        !matches!(kind, ColumnKind::Reference { .. })
+        crate::lower::default_nullable(kind)
     }
 
     /// The column's declared type, if it has one (references take their

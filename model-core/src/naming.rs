@@ -4,30 +4,7 @@
 //! One place, used by the TOML loader, the derives' builder, layout,
 //! planning, validation, export and codegen alike.
 
-/// `DIM_PATIENT` → `PATIENT_KEY`; `FACT_CLAIMS` → `CLAIMS_KEY`; `customers` → `customers_key`.
-pub fn default_key(table: &str, prefix: &str) -> String {
-    let upper_prefix = table
-        .get(..prefix.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(prefix));
-    let base = if upper_prefix && table.len() > prefix.len() {
-        &table[prefix.len()..]
-    } else {
-        table
-    };
-    let lower = base.chars().any(char::is_lowercase) && !base.chars().any(char::is_uppercase);
-    format!("{base}{}", if lower { "_key" } else { "_KEY" })
-}
-
-/// The role a reference plays when none is declared: its column name without `_KEY` / `_ID`.
-pub fn default_role(column: &str) -> String {
-    let upper = column.to_uppercase();
-    for suffix in ["_KEY", "_ID", "_SK"] {
-        if upper.len() > suffix.len() && upper.ends_with(suffix) {
-            return column[..column.len() - suffix.len()].to_owned();
-        }
-    }
-    column.to_owned()
-}
+pub use model_vocab::{default_key, default_role};
 
 /// The current-rows view of an SCD2 dimension: `DIM_PATIENT_CURRENT`.
 pub fn current_view(dimension: &str) -> String {

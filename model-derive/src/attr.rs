@@ -59,12 +59,7 @@ const FACT: &[Derive] = &[Derive::Fact];
 const BRIDGE: &[Derive] = &[Derive::Bridge];
 const DIM_FACT: &[Derive] = &[Derive::Dimension, Derive::Fact];
 
-/// Choices of `key_generation`.
-pub const KEY_GENERATIONS: &[&str] = &["identity", "sequence", "natural"];
-/// Choices of `fact_type`.
-pub const FACT_TYPES: &[&str] = &["transaction", "periodic_snapshot", "accumulating_snapshot", "factless"];
-/// Choices of `measure`.
-pub const ADDITIVITIES: &[&str] = &["additive", "semi_additive", "non_additive"];
+use model_vocab::{ADDITIVITIES, DIMENSION_KEY_GENERATIONS as KEY_GENERATIONS, FACT_TYPES};
 
 const CONTAINER_KEYS: &[KeyDef] = &[
     KeyDef {
@@ -561,34 +556,4 @@ fn parse_value(
     }
 }
 
-/// `FactClaims` → `FACT_CLAIMS`; `HTTPServer` → `HTTP_SERVER`.
-pub fn screaming_snake(name: &str) -> String {
-    let chars: Vec<char> = name.trim_start_matches("r#").chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                out.push('_');
-            }
-        }
-        out.extend(c.to_uppercase());
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::screaming_snake;
-
-    #[test]
-    fn struct_names_become_table_names() {
-        assert_eq!(screaming_snake("FactClaims"), "FACT_CLAIMS");
-        assert_eq!(screaming_snake("DimPatient"), "DIM_PATIENT");
-        assert_eq!(screaming_snake("HTTPServer"), "HTTP_SERVER");
-        assert_eq!(screaming_snake("Dim2Date"), "DIM2_DATE");
-        assert_eq!(screaming_snake("patient_id"), "PATIENT_ID");
-        assert_eq!(screaming_snake("r#type"), "TYPE");
-    }
-}
+pub use model_vocab::screaming_snake;

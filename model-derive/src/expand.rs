@@ -275,13 +275,13 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         } else {
             quote_spanned!(ty.span()=> <#ty as ::model_core::SqlType>::data_type())
         };
-        // Natural-key and grain columns identify rows: never NULL, whatever the type says.
+        // Natural-key and grain columns identify rows: never NULL, whatever
+        // the type says (the lowering applies it; `nullable = true` on one is
+        // refused here, at its tokens).
         let identifies = f.attrs.flag("natural_key") || f.attrs.flag("grain");
-        let nullable = match f.attrs.bool("nullable") {
-            _ if identifies => quote!(false),
-            Some(b) => quote!(#b),
-            None => quote_spanned!(ty.span()=> <#ty as ::model_core::SqlType>::NULLABLE),
-        };
+        let nullable = optional(f.attrs.bool("nullable").map(|b| quote!(#b)));
+        let implied_nullable =
+            quote_spanned!(ty.span()=> ::model_core::__private::Some(<#ty as ::model_core::SqlType>::NULLABLE));
         if identifies && f.attrs.bool("nullable") == Some(true) {
             errors.push(
                 f.attrs.span("nullable").unwrap_or_else(Span::call_site),
@@ -291,13 +291,23 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 ),
             );
         }
-        let kind = if let Some(dim) = f.dimension {
+        let none = quote!(::model_core::__private::None);
+        let (mut sql_type, mut references, mut role, mut measure, mut over_tokens, mut degenerate, mut scd) = (
+            quote!(::model_core::__private::Some(::model_core::__private::Some(#data_type))),
+            none.clone(),
+            none.clone(),
+            none.clone(),
+            none.clone(),
+            none.clone(),
+            none.clone(),
+        );
+        if let Some(dim) = f.dimension {
             checks.push(quote_spanned!(dim.span()=> ::model_core::__private::assert_dimension::<#dim>();));
-            let role = opt_str(f.attrs.str("role"));
-            quote!(::model_core::__private::ColumnKind::Reference {
-                dimension: ::model_core::__private::s(<#dim as ::model_core::Table>::NAME),
-                role: #role,
-            })
+            sql_type = none.clone();
+            role = opt_str(f.attrs.str("role"));
+            references = quote!(::model_core::__private::Some(
+                ::model_core::__private::s(<#dim as ::model_core::Table>::NAME)
+            ));
         } else if let Some((additivity, _)) = f.attrs.choice("measure") {
             checks.push(quote_spanned!(ty.span()=> ::model_core::__private::assert_numeric::<#ty>();));
             let additivity = match additivity {
@@ -328,22 +338,14 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                     quote!(::model_core::__private::None)
                 }
             };
-            quote!(::model_core::__private::ColumnKind::Measure {
-                sql_type: #data_type,
-                additivity: ::model_core::__private::Additivity::#additivity,
-                over: #over,
-            })
+            measure = quote!(::model_core::__private::Some(::model_core::__private::Additivity::#additivity));
+            over_tokens = over;
         } else if f.attrs.flag("degenerate") {
-            quote!(::model_core::__private::ColumnKind::Degenerate { sql_type: #data_type })
-        } else {
-            let scd = if let Some((n, _)) = f.attrs.int("scd") {
-                let scd = scd_tokens(n);
-                quote!(::model_core::__private::Some(#scd))
-            } else {
-                quote!(::model_core::__private::None)
-            };
-            quote!(::model_core::__private::ColumnKind::Attribute { sql_type: #data_type, scd: #scd })
-        };
+            degenerate = quote!(::model_core::__private::Some(true));
+        } else if let Some((n, _)) = f.attrs.int("scd") {
+            let tokens = scd_tokens(n);
+            scd = quote!(::model_core::__private::Some(#tokens));
+        }
         if let (Some(span), None) = (f.attrs.span("over"), f.attrs.choice("measure")) {
             errors.push(
                 span,
@@ -353,10 +355,17 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         let col_comment = opt_str(f.attrs.str("comment"));
         let pii = f.attrs.flag("pii");
         columns.push(quote! {
-            ::model_core::__private::Column {
+            ::model_core::lower::ColumnDecl {
                 name: ::model_core::__private::s(#column),
-                kind: #kind,
+                sql_type: #sql_type,
+                references: #references,
+                role: #role,
+                measure: #measure,
+                over: #over_tokens,
+                degenerate: #degenerate,
+                scd: #scd,
                 nullable: #nullable,
+                implied_nullable: #implied_nullable,
                 comment: #col_comment,
                 pii: #pii,
             }
@@ -395,21 +404,13 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                     ),
                 );
             }
-            let generation = container.choice("key_generation").map_or("identity", |(g, _)| g);
-            let generation_tokens = generation_tokens(generation);
-            let key = match (container.str("key"), generation) {
-                (Some(k), _) => quote!(::model_core::__private::s(#k)),
-                (None, "natural") => {
-                    let first = natural_key.first().cloned().unwrap_or_default();
-                    quote!(::model_core::__private::s(#first))
-                }
-                (None, _) => quote!(::model_core::default_key(#name, "DIM_")),
-            };
-            let scd = scd_tokens(scd.map_or(1, |(n, _)| n));
-            let unknown_member = container.bool("unknown_member").unwrap_or(true);
+            let generation_tokens = optional(container.choice("key_generation").map(|(g, _)| generation_tokens(g)));
+            let key = opt_str(container.str("key"));
+            let scd = optional(scd.map(|(n, _)| scd_tokens(n)));
+            let unknown_member = optional(container.bool("unknown_member").map(|b| quote!(#b)));
             let natural_key = column_list(&natural_key);
             quote! {
-                ::model_core::TableDef::Dimension(::model_core::__private::Dimension {
+                ::model_core::TableDef::Dimension(::model_core::lower::DimensionDecl {
                     name: ::model_core::__private::s(#name),
                     comment: #comment,
                     scd: #scd,
@@ -424,36 +425,35 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         }
         Derive::Fact => {
             let generation = match container.choice("key_generation") {
-                Some(("natural", span)) => {
+                Some((g, span)) if !model_vocab::FACT_KEY_GENERATIONS.contains(&g) => {
                     errors.push(
                         span,
                         "facts cannot use `key_generation = \"natural\"`: use \"identity\" or \"sequence\"",
                     );
-                    "identity"
+                    None
                 }
-                Some((g, _)) => g,
-                None => "identity",
+                other => other.map(|(g, _)| g),
             };
-            let generation_tokens = generation_tokens(generation);
-            let key = if let Some(k) = container.str("key") {
-                quote!(::model_core::__private::s(#k))
-            } else {
-                quote!(::model_core::default_key(#name, "FACT_"))
-            };
-            let fact_type = match container.choice("fact_type").map_or("transaction", |(t, _)| t) {
-                "periodic_snapshot" => quote!(PeriodicSnapshot),
-                "accumulating_snapshot" => quote!(AccumulatingSnapshot),
-                "factless" => quote!(Factless),
-                _ => quote!(Transaction),
-            };
+            let generation_tokens = optional(generation.map(generation_tokens));
+            let key = opt_str(container.str("key"));
+            let fact_type = optional(container.choice("fact_type").map(|(t, _)| {
+                let variant = match t {
+                    "periodic_snapshot" => quote!(PeriodicSnapshot),
+                    "accumulating_snapshot" => quote!(AccumulatingSnapshot),
+                    "factless" => quote!(Factless),
+                    _ => quote!(Transaction),
+                };
+                quote!(::model_core::__private::FactType::#variant)
+            }));
             let grain = opt_str(container.str("grain"));
             let grain_columns = column_list(&flagged("grain"));
             quote! {
-                ::model_core::TableDef::Fact(::model_core::__private::Fact {
+                ::model_core::TableDef::Fact(::model_core::lower::FactDecl {
                     name: ::model_core::__private::s(#name),
                     comment: #comment,
-                    fact_type: ::model_core::__private::FactType::#fact_type,
-                    grain: ::model_core::__private::Grain { description: #grain, columns: #grain_columns },
+                    fact_type: #fact_type,
+                    grain: #grain,
+                    grain_columns: #grain_columns,
                     key: #key,
                     key_generation: #generation_tokens,
                     columns: ::model_core::__private::Vec::from([#(#columns),*]),
@@ -504,7 +504,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 }
             };
             quote! {
-                ::model_core::TableDef::Bridge(::model_core::__private::Bridge {
+                ::model_core::TableDef::Bridge(::model_core::lower::BridgeDecl {
                     name: ::model_core::__private::s(#name),
                     comment: #comment,
                     dimensions: ::model_core::__private::Vec::from([
@@ -540,6 +540,14 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
             impl ::model_core::#kind_trait for #ident {}
         };
     }
+}
+
+/// `Some(tokens)` or `None`, as the declaration's optional field.
+fn optional(tokens: Option<TokenStream>) -> TokenStream {
+    tokens.map_or_else(
+        || quote!(::model_core::__private::None),
+        |t| quote!(::model_core::__private::Some(#t)),
+    )
 }
 
 fn generation_tokens(generation: &str) -> TokenStream {
