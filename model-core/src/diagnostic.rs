@@ -7,6 +7,8 @@
 //! handler) with file, line, column and a label under the offending value.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
@@ -94,8 +96,45 @@ pub struct SourceMap {
     pub name: String,
     /// The source text.
     pub text: String,
-    spans: HashMap<Loc, Range<usize>>,
+    spans: Spans,
     rust: HashMap<TableId, RustTable>,
+}
+
+/// The recorded spans: a list while loading (a push per key of the file),
+/// indexed by `Loc` on the first lookup, which only diagnostics make. A
+/// large model records a million spans; hashing each into a table as it
+/// was read cost a tenth of loading it.
+#[derive(Debug, Clone, Default)]
+struct Spans {
+    list: Vec<(Loc, Range<usize>)>,
+    index: std::sync::OnceLock<FxHashMap<Loc, Range<usize>>>,
+}
+
+impl Spans {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            list: Vec::with_capacity(n),
+            index: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn insert(&mut self, loc: Loc, span: Range<usize>) {
+        if let Some(index) = self.index.get_mut() {
+            index.insert(loc.clone(), span.clone());
+        }
+        self.list.push((loc, span));
+    }
+
+    fn get(&self, loc: &Loc) -> Option<&Range<usize>> {
+        self.index
+            .get_or_init(|| {
+                // Later records of one `Loc` win, as inserts into a map would.
+                let mut index = FxHashMap::with_capacity_and_hasher(self.list.len(), rustc_hash::FxBuildHasher);
+                index.extend(self.list.iter().cloned());
+                index
+            })
+            .get(loc)
+    }
 }
 
 impl SourceMap {
@@ -104,9 +143,8 @@ impl SourceMap {
         let text = text.into();
         Self {
             name: name.into(),
-            // About one recorded span per 16 bytes of TOML: reserved once
-            // instead of rehashing a large map again and again.
-            spans: HashMap::with_capacity(text.len() / 16),
+            // About one recorded span per 16 bytes of TOML: reserved once.
+            spans: Spans::with_capacity(text.len() / 16),
             text,
             rust: HashMap::new(),
         }
@@ -139,7 +177,7 @@ impl SourceMap {
 
     /// Whether `loc` itself (not a fallback) is written in the source.
     pub fn has(&self, loc: &Loc) -> bool {
-        self.spans.contains_key(loc)
+        self.spans.get(loc).is_some()
     }
 
     /// Record where `loc` is written.

@@ -508,25 +508,83 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
         ));
         return None;
     }
+    // Map keys cannot be spanned through serde; take environment names'
+    // spans from the parsed document before it is consumed.
+    let environments: Vec<(String, Range<usize>)> = match root.get_ref().get("environments").map(Spanned::get_ref) {
+        Some(DeValue::Table(envs)) => envs.keys().map(|k| (k.get_ref().to_string(), k.span())).collect(),
+        _ => Vec::new(),
+    };
     let mut unknown = Vec::new();
-    let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root.clone()), |path| {
+    // The document is consumed, not cloned (a parsed document is ~25 times
+    // the size of its text); unknown keys, rare, read a second parse.
+    let raw: Result<RawModel, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root), |path| {
         unknown.push(path_segments(&path));
     });
+    let mut credentials: BTreeMap<usize, Vec<(String, Range<usize>)>> = BTreeMap::new();
+    if !unknown.is_empty()
+        && let Ok(root) = DeTable::parse(text)
+    {
+        unknown_keys(root.get_ref(), unknown, &mut credentials, problems);
+    }
+    match raw {
+        Ok(raw) => {
+            let environment_names = environments.iter().map(|(env, _)| env.clone()).collect();
+            for (env, span) in environments {
+                source.insert(
+                    Loc::Environment {
+                        env,
+                        key: String::new(),
+                    },
+                    span,
+                );
+            }
+            Some(
+                Builder {
+                    source,
+                    problems,
+                    credential_stages: credentials.keys().copied().collect(),
+                    environment_names,
+                }
+                .model(raw),
+            )
+        }
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            problems.push(Problem::new(
+                Code::TomlStructure,
+                format!("invalid model: {}", error.message().trim()),
+                Loc::Span(span),
+                "here",
+            ));
+            None
+        }
+    }
+}
+
+/// Problems for the keys the model does not know: credentials in a stage
+/// (one problem per stage; their values are already blanked out of the text
+/// diagnostics quote, see `redact`), and every other unknown key, in source
+/// order. `credentials` gets the stages that hold them.
+fn unknown_keys(
+    root: &DeTable<'_>,
+    mut unknown: Vec<Vec<Segment>>,
+    credentials: &mut BTreeMap<usize, Vec<(String, Range<usize>)>>,
+    problems: &mut Vec<Problem>,
+) {
     // Credentials in a stage: one problem per stage (their values are
     // already blanked out of the text diagnostics quote: see `redact`).
-    let mut credentials: BTreeMap<usize, Vec<(String, Range<usize>)>> = BTreeMap::new();
     unknown.retain(|path| match path.as_slice() {
         [Segment::Key(section), Segment::Index(i), Segment::Key(key)]
             if section == "stage" && CREDENTIAL_KEYS.contains(&key.to_lowercase().as_str()) =>
         {
-            let span = key_span(root.get_ref(), &path[..2], key).unwrap_or(0..0);
+            let span = key_span(root, &path[..2], key).unwrap_or(0..0);
             credentials.entry(*i).or_default().push((key.clone(), span));
             false
         }
         _ => true,
     });
-    for (index, keys) in &credentials {
-        let stage = stage_table(root.get_ref(), *index);
+    for (index, keys) in credentials.iter() {
+        let stage = stage_table(root, *index);
         let name = stage
             .and_then(|t| t.get("name"))
             .and_then(|v| v.get_ref().as_str())
@@ -545,50 +603,13 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
             "remove them and read the bucket through a storage integration: `storage_integration = \"S3_INTEGRATION\"` (a `[[storage_integration]]`, created by an account administrator); keys in a model end up in the repository and in query history (their values are blanked out above)",
         ));
     }
-    let mut unknown: Vec<Problem> = unknown
-        .iter()
-        .map(|path| unknown_key_problem(root.get_ref(), path))
-        .collect();
+    let mut unknown: Vec<Problem> = unknown.iter().map(|path| unknown_key_problem(root, path)).collect();
     // serde visits struct fields in its own order; report in source order.
     unknown.sort_by_key(|p| match p.labels.first().map(|l| &l.at) {
         Some(Loc::Span(span)) => span.start,
         _ => 0,
     });
     problems.extend(unknown);
-    match raw {
-        Ok(raw) => {
-            // Map keys cannot be spanned through serde; take environment names' spans from the parsed document.
-            if let Some(DeValue::Table(envs)) = root.get_ref().get("environments").map(Spanned::get_ref) {
-                for key in envs.keys() {
-                    source.insert(
-                        Loc::Environment {
-                            env: key.get_ref().to_string(),
-                            key: String::new(),
-                        },
-                        key.span(),
-                    );
-                }
-            }
-            Some(
-                Builder {
-                    source,
-                    problems,
-                    credential_stages: credentials.keys().copied().collect(),
-                }
-                .model(raw),
-            )
-        }
-        Err(error) => {
-            let span = error.span().unwrap_or(0..0);
-            problems.push(Problem::new(
-                Code::TomlStructure,
-                format!("invalid model: {}", error.message().trim()),
-                Loc::Span(span),
-                "here",
-            ));
-            None
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -698,6 +719,8 @@ struct Builder<'a> {
     problems: &'a mut Vec<Problem>,
     /// Stages already refused for holding credentials.
     credential_stages: Vec<usize>,
+    /// Environments whose names' spans are recorded.
+    environment_names: Vec<String>,
 }
 
 /// The `index`th `[[stage]]` of the document.
@@ -941,6 +964,7 @@ impl Builder<'_> {
         );
         let target_lag = self.opt_string(Loc::table(table, "target_lag"), raw.target_lag);
         let warehouse = self.opt_string(Loc::table(table, "warehouse"), raw.warehouse);
+        let refresh_written = raw.refresh_mode.is_some();
         let refresh = self.choice(
             Loc::table(table, "refresh_mode"),
             "refresh_mode",
@@ -972,8 +996,13 @@ impl Builder<'_> {
                 }
             }
             k => {
-                for key in ["target_lag", "warehouse", "refresh_mode"] {
-                    if self.source.has(&Loc::table(table, key)) {
+                let written = [
+                    ("target_lag", target_lag.is_some()),
+                    ("warehouse", warehouse.is_some()),
+                    ("refresh_mode", refresh_written),
+                ];
+                for (key, written) in written {
+                    if written {
                         self.problems.push(Problem::new(
                             Code::MisplacedKey,
                             format!("mart `{name}` sets `{key}`, which only applies to `kind = \"dynamic_table\"`"),
@@ -1337,7 +1366,8 @@ impl Builder<'_> {
             env: name.clone(),
             key: key.to_owned(),
         };
-        if self.source.span(&at("")).is_none() {
+        // The name's span, taken from the document, is the better label.
+        if !self.environment_names.contains(&name) {
             self.source.insert(at(""), raw.span());
         }
         let raw_span = raw.span();
@@ -1488,16 +1518,14 @@ impl Builder<'_> {
     }
 
     fn bridge(&mut self, table: TableId, raw: Spanned<RawBridge>) -> Bridge {
-        let whole = raw.span();
-        self.source.insert(Loc::table(table, ""), whole.clone());
+        self.source.insert(Loc::table(table, ""), raw.span());
         let raw = raw.into_inner();
+        let name_span = raw.name.span();
         let name = self.string(Loc::table(table, "name"), raw.name);
         let comment = self.opt_string(Loc::table(table, "comment"), raw.comment);
         if raw.between.is_none() {
-            self.source.insert(
-                Loc::table(table, "between"),
-                self.source.span(&Loc::table(table, "name")).unwrap_or(whole),
-            );
+            // No `between`: its problems point at the bridge's name.
+            self.source.insert(Loc::table(table, "between"), name_span);
         }
         let dimensions = self.names(table, "between", raw.between);
         let weight = self.opt_string(Loc::table(table, "weight"), raw.weight);

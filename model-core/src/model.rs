@@ -5,8 +5,10 @@
 //! positions, so two models declared differently compare equal when they mean
 //! the same; positions live in a [`SourceMap`](crate::SourceMap) beside them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use crate::types::DataType;
 
@@ -53,19 +55,19 @@ pub struct Model {
 /// plan: docs/architecture.md.)
 #[derive(Default)]
 pub struct Lookup {
-    dimensions: OnceLock<HashMap<String, usize>>,
-    facts: OnceLock<HashMap<String, usize>>,
+    dimensions: OnceLock<FxHashMap<String, usize>>,
+    facts: OnceLock<FxHashMap<String, usize>>,
 }
 
 impl Lookup {
     fn position<T>(
-        index: &OnceLock<HashMap<String, usize>>,
+        index: &OnceLock<FxHashMap<String, usize>>,
         items: &[T],
         name_of: impl Fn(&T) -> &str,
         name: &str,
     ) -> Option<usize> {
         let map = index.get_or_init(|| {
-            let mut map = HashMap::with_capacity(items.len());
+            let mut map = FxHashMap::with_capacity_and_hasher(items.len(), rustc_hash::FxBuildHasher);
             for (i, item) in items.iter().enumerate() {
                 // The first of two equal names, as a scan would find it.
                 map.entry(name_of(item).to_owned()).or_insert(i);
