@@ -85,7 +85,13 @@ fn run(command: Command) -> Result<(), String> {
         Command::Generate { model, env, out } => {
             let loaded = load(&model)?;
             let deployment = dimgen::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
+            // The model is not needed to print the statements: its memory
+            // goes back before the files are rendered (the peak).
+            drop(loaded);
             let written = deployment.write_to(&out).map_err(|e| format!("error: {e}"))?;
+            // The process ends here: the operating system takes the
+            // statements back faster than freeing them one by one would.
+            std::mem::forget(deployment);
             for path in written {
                 println!("wrote {}", path.display());
             }

@@ -1,10 +1,12 @@
 #![allow(clippy::missing_panics_doc, clippy::doc_markdown)] // test helpers panic by design
 //! Shared helpers for dimgen's integration tests: loading the models in
-//! `schemas/`, splitting generated SQL into statements, and running SQL in
-//! the Snowflake emulator.
+//! `schemas/`, splitting generated SQL into statements, running SQL in
+//! the Snowflake emulator, and the mart oracle the emulator test checks
+//! marts against.
 
 pub mod check;
 pub mod emulator;
+pub mod marts_oracle;
 
 use std::path::{Path, PathBuf};
 
