@@ -48,7 +48,7 @@ use serde_json::Value;
 fn every_mart_returns_the_numbers_computed_from_the_sample_rows() {
     let Some(emulator) = Emulator::locate() else { return };
     let mut models: Vec<(Validated, String)> = schema_files().iter().map(|p| (load_model(p), model_stem(p))).collect();
-    models.push((lab_model(MART_LAB), "mart_lab (inline)".to_owned()));
+    models.push((lab_model(MART_LAB), "mart_lab (tests/fixtures/emulator)".to_owned()));
     let problems = run_models(&emulator, models);
     assert!(
         problems.is_empty(),
