@@ -12,33 +12,43 @@ use model_core::marts::current_view_name;
 use model_core::model::{Access, MartKind, Scope};
 
 use crate::ddl::Target;
-use crate::writer::{GrantOn, ObjectName, Statement};
+use crate::writer::{GrantOn, ObjectKind, ObjectName, Privilege, Statement};
 
 /// Privileges on tables for an access level.
-pub fn table_privileges(access: Access) -> Vec<&'static str> {
+pub fn table_privileges(access: Access) -> Vec<Privilege> {
     match access {
-        Access::Read => vec!["SELECT"],
+        Access::Read => vec![Privilege::Select],
         // `Access` is non-exhaustive; every level above read writes.
-        _ => vec!["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"],
+        _ => vec![
+            Privilege::Select,
+            Privilege::Insert,
+            Privilege::Update,
+            Privilege::Delete,
+            Privilege::Truncate,
+        ],
     }
 }
 
 /// Schema privileges added by `manage`.
-pub const MANAGE_PRIVILEGES: &[&str] = &["CREATE TABLE", "CREATE VIEW", "CREATE DYNAMIC TABLE"];
+pub const MANAGE_PRIVILEGES: &[Privilege] = &[
+    Privilege::Create(ObjectKind::Table),
+    Privilege::Create(ObjectKind::View),
+    Privilege::Create(ObjectKind::DynamicTable),
+];
 
 /// The kind keyword (for GRANT ... ON <kind>) of every mart and current
 /// view; any other object of the schema is a TABLE. Built once, so a grant
 /// per object is a lookup, not a scan of the model.
-fn object_kinds(model: &model_core::Model) -> HashMap<String, &'static str> {
+fn object_kinds(model: &model_core::Model) -> HashMap<String, ObjectKind> {
     let mut kinds = HashMap::with_capacity(model.marts.len() + model.dimensions.len());
     for d in &model.dimensions {
-        kinds.insert(current_view_name(d), "VIEW");
+        kinds.insert(current_view_name(d), ObjectKind::View);
     }
     // A mart named like a current view wins, as it did when marts were looked up first.
     for m in &model.marts {
         let kind = match m.kind {
-            MartKind::DynamicTable { .. } => "DYNAMIC TABLE",
-            _ => "VIEW",
+            MartKind::DynamicTable { .. } => ObjectKind::DynamicTable,
+            _ => ObjectKind::View,
         };
         kinds.insert(m.name.clone(), kind);
     }
@@ -51,7 +61,7 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
     let schema = ObjectName(vec![target.database.clone(), target.schema.clone()]);
     let mut out = Vec::new();
     let kinds = object_kinds(model);
-    let object_kind = |name: &str| kinds.get(name).copied().unwrap_or("TABLE");
+    let object_kind = |name: &str| kinds.get(name).copied().unwrap_or(ObjectKind::Table);
     for role in &model.roles {
         out.push(Statement::CreateRole {
             name: target.text(&role.name),
@@ -64,22 +74,25 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
             role: name.clone(),
             to: target.text(&role.parent),
         });
-        let grant = |privileges: Vec<&'static str>, on: GrantOn| Statement::Grant {
+        let grant = |privileges: Vec<Privilege>, on: GrantOn| Statement::Grant {
             privileges,
             on,
             role: name.clone(),
         };
         if !role.grants.is_empty() {
-            out.push(grant(vec!["USAGE"], GrantOn::Database(target.database.clone())));
-            out.push(grant(vec!["USAGE"], GrantOn::Schema(schema.clone())));
+            out.push(grant(
+                vec![Privilege::Usage],
+                GrantOn::Database(target.database.clone()),
+            ));
+            out.push(grant(vec![Privilege::Usage], GrantOn::Schema(schema.clone())));
         }
         for g in &role.grants {
             match &g.scope {
                 Scope::Schema => {
                     for (kinds, privileges) in [
-                        ("TABLES", table_privileges(g.access)),
-                        ("VIEWS", vec!["SELECT"]),
-                        ("DYNAMIC TABLES", vec!["SELECT"]),
+                        (ObjectKind::Table, table_privileges(g.access)),
+                        (ObjectKind::View, vec![Privilege::Select]),
+                        (ObjectKind::DynamicTable, vec![Privilege::Select]),
                     ] {
                         out.push(grant(privileges.clone(), GrantOn::All(kinds, schema.clone())));
                         out.push(grant(privileges, GrantOn::Future(kinds, schema.clone())));
@@ -96,16 +109,19 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
                         .map(current_view_name);
                     for mart in current.chain(model.marts.iter().map(|m| m.name.clone())) {
                         let kind = object_kind(&mart);
-                        out.push(grant(vec!["SELECT"], GrantOn::Object(kind, target.object(&mart))));
+                        out.push(grant(
+                            vec![Privilege::Select],
+                            GrantOn::Object(kind, target.object(&mart)),
+                        ));
                     }
                 }
                 Scope::Objects(names) => {
                     for object in names {
                         let kind = object_kind(object);
-                        let privileges = if kind == "TABLE" {
+                        let privileges = if kind == ObjectKind::Table {
                             table_privileges(g.access)
                         } else {
-                            vec!["SELECT"]
+                            vec![Privilege::Select]
                         };
                         out.push(grant(privileges, GrantOn::Object(kind, target.object(object))));
                     }
@@ -115,7 +131,10 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
             }
         }
         for warehouse in &role.warehouses {
-            out.push(grant(vec!["USAGE"], GrantOn::Warehouse(target.text(warehouse))));
+            out.push(grant(
+                vec![Privilege::Usage],
+                GrantOn::Warehouse(target.text(warehouse)),
+            ));
         }
     }
     out

@@ -20,20 +20,20 @@ use model_core::{DataType, TableRef, interpolate, naming};
 
 use crate::ddl::Target;
 use crate::writer::{
-    Alias, BinaryOp, ColumnDef, Copy, CopyField, CreateTable, Expr, FieldPath, Function, Join, JoinKind, Merge,
-    ObjectName, OptionValue, OrderBy, Pipe, Query, Relation, Select, SelectItem, StageLocation, Statement, Task, When,
-    file_type_keyword,
+    Alias, BinaryOp, ColumnDef, Copy, CopyField, CreateTable, Expr, FieldPath, FormatOption, Function, Join, JoinKind,
+    Merge, ObjectName, OptionValue, OrderBy, Pipe, Query, Relation, Select, SelectItem, StageLocation, Statement, Task,
+    When, file_type_keyword,
 };
 
 /// Options of a file format, in Snowflake's documented order.
-fn format_options(format: &FileFormat) -> Vec<(&'static str, OptionValue)> {
+fn format_options(format: &FileFormat) -> Vec<(FormatOption, OptionValue)> {
     let mut out = Vec::new();
     if let Some(c) = &format.compression {
-        out.push(("COMPRESSION", OptionValue::Keyword(c.to_uppercase())));
+        out.push((FormatOption::Compression, OptionValue::Keyword(c.to_uppercase())));
     }
     let strings = [
-        ("RECORD_DELIMITER", &format.record_delimiter),
-        ("FIELD_DELIMITER", &format.field_delimiter),
+        (FormatOption::RecordDelimiter, &format.record_delimiter),
+        (FormatOption::FieldDelimiter, &format.field_delimiter),
     ];
     for (key, value) in strings {
         if let Some(v) = value {
@@ -41,35 +41,35 @@ fn format_options(format: &FileFormat) -> Vec<(&'static str, OptionValue)> {
         }
     }
     if let Some(parse) = format.parse_header {
-        out.push(("PARSE_HEADER", OptionValue::Bool(parse)));
+        out.push((FormatOption::ParseHeader, OptionValue::Bool(parse)));
     }
     if let Some(n) = format.skip_header {
-        out.push(("SKIP_HEADER", OptionValue::Int(n)));
+        out.push((FormatOption::SkipHeader, OptionValue::Int(n)));
     }
     if let Some(q) = &format.field_optionally_enclosed_by {
-        out.push(("FIELD_OPTIONALLY_ENCLOSED_BY", OptionValue::Str(q.clone())));
+        out.push((FormatOption::FieldOptionallyEnclosedBy, OptionValue::Str(q.clone())));
     }
     if let Some(list) = &format.null_if {
-        out.push(("NULL_IF", OptionValue::List(list.clone())));
+        out.push((FormatOption::NullIf, OptionValue::List(list.clone())));
     }
     for (key, value) in [
-        ("EMPTY_FIELD_AS_NULL", format.empty_field_as_null),
-        ("TRIM_SPACE", format.trim_space),
+        (FormatOption::EmptyFieldAsNull, format.empty_field_as_null),
+        (FormatOption::TrimSpace, format.trim_space),
     ] {
         if let Some(b) = value {
             out.push((key, OptionValue::Bool(b)));
         }
     }
     for (key, value) in [
-        ("DATE_FORMAT", &format.date_format),
-        ("TIMESTAMP_FORMAT", &format.timestamp_format),
+        (FormatOption::DateFormat, &format.date_format),
+        (FormatOption::TimestampFormat, &format.timestamp_format),
     ] {
         if let Some(v) = value {
             out.push((key, OptionValue::Str(v.clone())));
         }
     }
     if let Some(b) = format.strip_outer_array {
-        out.push(("STRIP_OUTER_ARRAY", OptionValue::Bool(b)));
+        out.push((FormatOption::StripOuterArray, OptionValue::Bool(b)));
     }
     out
 }
@@ -155,7 +155,7 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
                 });
             }
             out.push(Statement::Grant {
-                privileges: vec!["USAGE"],
+                privileges: vec![crate::writer::Privilege::Usage],
                 on: crate::writer::GrantOn::Integration(name.clone()),
                 role: target.text(role),
             });
@@ -237,11 +237,7 @@ pub fn copy(target: &Target<'_>, plan: &Resolved<'_>) -> Copy {
     };
     match &load.mapping {
         CopyMapping::MatchByColumnName { case_sensitive } => {
-            copy.match_by_column_name = Some(if *case_sensitive {
-                "CASE_SENSITIVE"
-            } else {
-                "CASE_INSENSITIVE"
-            });
+            copy.match_by_column_name = Some(*case_sensitive);
             copy.include_metadata = metadata.iter().map(|m| (m.column().to_owned(), *m)).collect();
         }
         CopyMapping::Projection { fields } => {

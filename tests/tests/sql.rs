@@ -45,7 +45,7 @@ enum Unparseable {
 
 impl Unparseable {
     fn of(statement: &Statement) -> Option<Self> {
-        use dimgen::writer::GrantOn;
+        use dimgen::writer::{GrantOn, ObjectKind, Privilege};
         match statement {
             Statement::RelyConstraint { .. } => Some(Self::Rely),
             Statement::StorageIntegration { .. } => Some(Self::StorageIntegration),
@@ -57,9 +57,9 @@ impl Unparseable {
             Statement::CreateSequence { .. } => Some(Self::SequenceOrder),
             Statement::CreateRole { comment: Some(_), .. } => Some(Self::RoleComment),
             Statement::Grant { privileges, on, .. } => {
-                if privileges.iter().any(|p| p.starts_with("CREATE ")) {
+                if privileges.iter().any(|p| matches!(p, Privilege::Create(_))) {
                     Some(Self::CreatePrivilege)
-                } else if matches!(on, GrantOn::Object(kind, _) | GrantOn::All(kind, _) | GrantOn::Future(kind, _) if kind.starts_with("DYNAMIC "))
+                } else if matches!(on, GrantOn::Object(kind, _) | GrantOn::All(kind, _) | GrantOn::Future(kind, _) if *kind == ObjectKind::DynamicTable)
                 {
                     Some(Self::DynamicTableGrant)
                 } else {

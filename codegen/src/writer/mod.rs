@@ -564,7 +564,7 @@ pub enum Statement {
         /// `TYPE`.
         file_type: FileType,
         /// Options in order.
-        options: Vec<(&'static str, OptionValue)>,
+        options: Vec<(FormatOption, OptionValue)>,
         /// Comment.
         comment: Option<String>,
         /// ALTER ... SET rather than CREATE.
@@ -628,7 +628,7 @@ pub enum Statement {
     /// `GRANT privileges ON object TO ROLE role`.
     Grant {
         /// Privileges, e.g. `SELECT`.
-        privileges: Vec<&'static str>,
+        privileges: Vec<Privilege>,
         /// What they are on.
         on: GrantOn,
         /// Grantee.
@@ -636,11 +636,60 @@ pub enum Statement {
     },
 }
 
+/// An option of a file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormatOption {
+    /// `COMPRESSION`
+    Compression,
+    /// `RECORD_DELIMITER`
+    RecordDelimiter,
+    /// `FIELD_DELIMITER`
+    FieldDelimiter,
+    /// `PARSE_HEADER`
+    ParseHeader,
+    /// `SKIP_HEADER`
+    SkipHeader,
+    /// `FIELD_OPTIONALLY_ENCLOSED_BY`
+    FieldOptionallyEnclosedBy,
+    /// `NULL_IF`
+    NullIf,
+    /// `EMPTY_FIELD_AS_NULL`
+    EmptyFieldAsNull,
+    /// `TRIM_SPACE`
+    TrimSpace,
+    /// `DATE_FORMAT`
+    DateFormat,
+    /// `TIMESTAMP_FORMAT`
+    TimestampFormat,
+    /// `STRIP_OUTER_ARRAY`
+    StripOuterArray,
+}
+
+impl Display for FormatOption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Compression => "COMPRESSION",
+            Self::RecordDelimiter => "RECORD_DELIMITER",
+            Self::FieldDelimiter => "FIELD_DELIMITER",
+            Self::ParseHeader => "PARSE_HEADER",
+            Self::SkipHeader => "SKIP_HEADER",
+            Self::FieldOptionallyEnclosedBy => "FIELD_OPTIONALLY_ENCLOSED_BY",
+            Self::NullIf => "NULL_IF",
+            Self::EmptyFieldAsNull => "EMPTY_FIELD_AS_NULL",
+            Self::TrimSpace => "TRIM_SPACE",
+            Self::DateFormat => "DATE_FORMAT",
+            Self::TimestampFormat => "TIMESTAMP_FORMAT",
+            Self::StripOuterArray => "STRIP_OUTER_ARRAY",
+        })
+    }
+}
+
 /// A value of a file-format option.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OptionValue {
-    /// An unquoted keyword, e.g. `AUTO`.
+    /// An unquoted keyword, e.g. `AUTO` (validation allows only the
+    /// documented ones; anything else is printed as a string literal).
     Keyword(String),
     /// A string literal.
     Str(String),
@@ -655,7 +704,14 @@ pub enum OptionValue {
 impl Display for OptionValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Keyword(k) => f.write_str(k),
+            Self::Keyword(k)
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                f.write_str(k)
+            }
+            Self::Keyword(k) => write!(f, "{}", Literal(k)),
             Self::Str(s) => write!(f, "{}", Literal(s)),
             Self::Int(n) => write!(f, "{n}"),
             Self::Bool(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
@@ -707,8 +763,9 @@ pub struct Copy {
     pub from: StageLocation,
     /// `FILE_FORMAT = (FORMAT_NAME = '...')`.
     pub file_format: ObjectName,
-    /// `MATCH_BY_COLUMN_NAME`: `CASE_INSENSITIVE` or `CASE_SENSITIVE`.
-    pub match_by_column_name: Option<&'static str>,
+    /// `MATCH_BY_COLUMN_NAME`: `Some(true)` for `CASE_SENSITIVE`,
+    /// `Some(false)` for `CASE_INSENSITIVE`.
+    pub match_by_column_name: Option<bool>,
     /// `INCLUDE_METADATA = (column = METADATA$...)` (with matching by name).
     pub include_metadata: Vec<(String, FileMetadata)>,
     /// `PATTERN`.
@@ -740,7 +797,12 @@ impl Display for Copy {
             "\nFILE_FORMAT = (FORMAT_NAME = {})",
             Literal(&self.file_format.to_string())
         )?;
-        if let Some(m) = self.match_by_column_name {
+        if let Some(case_sensitive) = self.match_by_column_name {
+            let m = if case_sensitive {
+                "CASE_SENSITIVE"
+            } else {
+                "CASE_INSENSITIVE"
+            };
             write!(f, "\nMATCH_BY_COLUMN_NAME = {m}")?;
         }
         if !self.include_metadata.is_empty() {
@@ -797,6 +859,71 @@ pub struct Task {
     pub body: Statement,
 }
 
+/// A privilege dimgen grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Privilege {
+    /// `SELECT`
+    Select,
+    /// `INSERT`
+    Insert,
+    /// `UPDATE`
+    Update,
+    /// `DELETE`
+    Delete,
+    /// `TRUNCATE`
+    Truncate,
+    /// `USAGE` (of a database, schema, warehouse or integration)
+    Usage,
+    /// `CREATE <kind>` in a schema.
+    Create(ObjectKind),
+}
+
+impl Display for Privilege {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Select => f.write_str("SELECT"),
+            Self::Insert => f.write_str("INSERT"),
+            Self::Update => f.write_str("UPDATE"),
+            Self::Delete => f.write_str("DELETE"),
+            Self::Truncate => f.write_str("TRUNCATE"),
+            Self::Usage => f.write_str("USAGE"),
+            Self::Create(kind) => write!(f, "CREATE {kind}"),
+        }
+    }
+}
+
+/// The kind of a schema object, as GRANT names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// `TABLE`
+    Table,
+    /// `VIEW`
+    View,
+    /// `DYNAMIC TABLE`
+    DynamicTable,
+}
+
+impl ObjectKind {
+    /// The plural, for `ON ALL` / `ON FUTURE` (`TABLES`, `VIEWS`, `DYNAMIC TABLES`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Self::Table => "TABLES",
+            Self::View => "VIEWS",
+            Self::DynamicTable => "DYNAMIC TABLES",
+        }
+    }
+}
+
+impl Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Table => "TABLE",
+            Self::View => "VIEW",
+            Self::DynamicTable => "DYNAMIC TABLE",
+        })
+    }
+}
+
 /// The object of a GRANT.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -809,12 +936,12 @@ pub enum GrantOn {
     Warehouse(String),
     /// `ON INTEGRATION i`.
     Integration(String),
-    /// `ON <kind> d.s.o`, kind `TABLE`, `VIEW` or `DYNAMIC TABLE`.
-    Object(&'static str, ObjectName),
-    /// `ON ALL <kinds> IN SCHEMA d.s`, kinds `TABLES`, `VIEWS`, `DYNAMIC TABLES`.
-    All(&'static str, ObjectName),
+    /// `ON <kind> d.s.o`.
+    Object(ObjectKind, ObjectName),
+    /// `ON ALL <kinds> IN SCHEMA d.s`.
+    All(ObjectKind, ObjectName),
     /// `ON FUTURE <kinds> IN SCHEMA d.s`.
-    Future(&'static str, ObjectName),
+    Future(ObjectKind, ObjectName),
 }
 
 impl Display for GrantOn {
@@ -825,8 +952,8 @@ impl Display for GrantOn {
             Self::Warehouse(w) => write!(f, "WAREHOUSE {}", Ident(w)),
             Self::Integration(i) => write!(f, "INTEGRATION {}", Ident(i)),
             Self::Object(kind, name) => write!(f, "{kind} {name}"),
-            Self::All(kinds, schema) => write!(f, "ALL {kinds} IN SCHEMA {schema}"),
-            Self::Future(kinds, schema) => write!(f, "FUTURE {kinds} IN SCHEMA {schema}"),
+            Self::All(kind, schema) => write!(f, "ALL {} IN SCHEMA {schema}", kind.plural()),
+            Self::Future(kind, schema) => write!(f, "FUTURE {} IN SCHEMA {schema}", kind.plural()),
         }
     }
 }
@@ -1237,7 +1364,14 @@ impl Display for Statement {
             }
             Self::GrantRole { role, to } => write!(f, "GRANT ROLE {} TO ROLE {}", Ident(role), Ident(to)),
             Self::Grant { privileges, on, role } => {
-                write!(f, "GRANT {} ON {on} TO ROLE {}", privileges.join(", "), Ident(role))
+                f.write_str("GRANT ")?;
+                for (i, privilege) in privileges.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{privilege}")?;
+                }
+                write!(f, " ON {on} TO ROLE {}", Ident(role))
             }
         }
     }
@@ -1335,6 +1469,23 @@ mod tests {
         }
         assert_eq!(SqlType(DataType::INTEGER).to_string(), "NUMBER(38,0)");
         assert_eq!(SqlType(DataType::Varchar(Some(20))).to_string(), "VARCHAR(20)");
+    }
+
+    /// A keyword option is printed bare only when it is one word of capitals;
+    /// anything else (validation refuses it) becomes a string literal.
+    #[test]
+    fn a_keyword_option_cannot_carry_sql() {
+        assert_eq!(OptionValue::Keyword("GZIP".into()).to_string(), "GZIP");
+        assert_eq!(
+            OptionValue::Keyword("GZIP; DROP TABLE X".into()).to_string(),
+            "'GZIP; DROP TABLE X'"
+        );
+        assert_eq!(OptionValue::Keyword(String::new()).to_string(), "''");
+        assert_eq!(
+            Privilege::Create(ObjectKind::DynamicTable).to_string(),
+            "CREATE DYNAMIC TABLE"
+        );
+        assert_eq!(ObjectKind::DynamicTable.plural(), "DYNAMIC TABLES");
     }
 
     #[test]
