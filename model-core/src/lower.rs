@@ -148,12 +148,6 @@ pub fn fact_key(name: &str, key: Option<&str>) -> String {
     )
 }
 
-/// The nullability a column gets when none is written and its type implies
-/// none (see [`model_vocab::nullable`]).
-pub fn default_nullable(kind: &ColumnKind) -> bool {
-    model_vocab::nullable(false, None, None, matches!(kind, ColumnKind::Reference { .. })).unwrap_or(true)
-}
-
 /// Lower one column of table `table` (its `index`-th); problems are located
 /// at `Loc::column(table, index, key)`.
 pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec<Problem>) -> Column {

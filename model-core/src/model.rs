@@ -228,7 +228,7 @@ impl Column {
     /// missing dimension row is the unknown member, key -1); everything else
     /// is nullable. (`Option<T>` fields decide it in Rust declarations.)
     pub fn default_nullable(kind: &ColumnKind) -> bool {
-        crate::lower::default_nullable(kind)
+        model_vocab::nullable(false, None, None, matches!(kind, ColumnKind::Reference { .. })).unwrap_or(true)
     }
 
     /// The column's declared type, if it has one (references take their

@@ -15,10 +15,40 @@ use crate::marts::MartPlan;
 use crate::model::{Additivity, ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
 use crate::naming::default_role;
 use crate::types::DataType;
-use crate::validated::{Findings, Layouts};
 
 /// Longest identifier Snowflake accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
+
+/// The physical columns of each dimension, fact and bridge, by index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layouts {
+    pub dimensions: Vec<Vec<PhysicalColumn>>,
+    pub facts: Vec<Vec<PhysicalColumn>>,
+    pub bridges: Vec<Vec<PhysicalColumn>>,
+}
+
+impl Layouts {
+    /// The layout of the table `id` names (dimension, fact or bridge).
+    pub fn get(&self, id: TableId) -> &[PhysicalColumn] {
+        match id.kind {
+            TableKind::Dimension => &self.dimensions[id.index],
+            TableKind::Fact => &self.facts[id.index],
+            _ => &self.bridges[id.index],
+        }
+    }
+}
+
+/// What validation computes besides its problems.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Findings {
+    pub layouts: Layouts,
+    /// Indexes of `dimensions`, every outrigger before its referrers.
+    pub dimension_order: Vec<usize>,
+    /// One plan per mart that resolves, in declaration order.
+    pub marts: Vec<MartPlan>,
+    /// One plan per load that resolves, in declaration order.
+    pub loads: Vec<LoadPlan>,
+}
 
 /// Check every rule; an empty result means the model can be generated.
 /// [`Validated::new`](crate::Validated::new) checks the same rules and keeps

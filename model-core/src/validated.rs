@@ -10,37 +10,7 @@ use crate::ingest::{LoadPlan, Resolved};
 use crate::layout::PhysicalColumn;
 use crate::marts::MartPlan;
 use crate::model::{Dimension, Model, TableKind, TableRef};
-
-/// The physical columns of each dimension, fact and bridge, by index.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Layouts {
-    pub dimensions: Vec<Vec<PhysicalColumn>>,
-    pub facts: Vec<Vec<PhysicalColumn>>,
-    pub bridges: Vec<Vec<PhysicalColumn>>,
-}
-
-impl Layouts {
-    /// The layout of the table `id` names (dimension, fact or bridge).
-    pub fn get(&self, id: TableId) -> &[PhysicalColumn] {
-        match id.kind {
-            TableKind::Dimension => &self.dimensions[id.index],
-            TableKind::Fact => &self.facts[id.index],
-            _ => &self.bridges[id.index],
-        }
-    }
-}
-
-/// What validation computes besides its problems.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Findings {
-    pub layouts: Layouts,
-    /// Indexes of `dimensions`, every outrigger before its referrers.
-    pub dimension_order: Vec<usize>,
-    /// One plan per mart that resolves, in declaration order.
-    pub marts: Vec<MartPlan>,
-    /// One plan per load that resolves, in declaration order.
-    pub loads: Vec<LoadPlan>,
-}
+use crate::validate::Findings;
 
 /// A validated model: the [`Model`] (read through `Deref`) and what
 /// validation resolved. Build one with [`Validated::new`]; the loaders
