@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
-use crate::layout::Origin;
+use crate::layout::{Layouts, Origin, layout_of};
 use crate::model::{
     ColumnKind, CopyMapping, Dimension, FileFormat, FileMetadata, FileType, KeyGeneration, Load, Model, Stage,
     TableKind, TableRef,
@@ -142,11 +142,17 @@ pub fn lookup_names(column: &str, role: Option<&str>, dimension: &Dimension) -> 
 
 /// Resolve every load of the model; problems for those that do not resolve.
 pub fn plan_all(model: &Model) -> (Vec<LoadPlan>, Vec<Problem>) {
+    plan_all_in(model, None)
+}
+
+/// [`plan_all`] with the layouts validation computed.
+pub(crate) fn plan_all_in(model: &Model, layouts: Option<&Layouts>) -> (Vec<LoadPlan>, Vec<Problem>) {
     let mut plans = Vec::new();
     let mut problems = Vec::new();
     for (index, load) in model.loads.iter().enumerate() {
-        match plan(
+        match plan_in(
             model,
+            layouts,
             load,
             TableId {
                 kind: TableKind::Load,
@@ -166,6 +172,16 @@ pub fn plan_all(model: &Model) -> (Vec<LoadPlan>, Vec<Problem>) {
 ///
 /// Every problem found, located in the load's declaration.
 pub fn plan(model: &Model, load: &Load, id: TableId) -> Result<LoadPlan, Vec<Problem>> {
+    plan_in(model, None, load, id)
+}
+
+/// [`plan`] with the layouts validation computed (or computed here).
+pub(crate) fn plan_in(
+    model: &Model,
+    layouts: Option<&Layouts>,
+    load: &Load,
+    id: TableId,
+) -> Result<LoadPlan, Vec<Problem>> {
     let mut problems = Vec::new();
     let at = |key: &'static str| Loc::table(id, key);
     let table = model
@@ -225,8 +241,12 @@ pub fn plan(model: &Model, load: &Load, id: TableId) -> Result<LoadPlan, Vec<Pro
         return Err(problems);
     };
 
+    let (table_kind, table_index) = match table {
+        TableRef::Dimension(d) => (TableKind::Dimension, model.dimension_index(&d.name).unwrap_or(0)),
+        _ => (TableKind::Fact, model.fact_index(table.name()).unwrap_or(0)),
+    };
     let mut columns = Vec::new();
-    for column in model.physical_columns(table) {
+    for column in layout_of(model, layouts, table_kind, table_index).iter() {
         match column.origin {
             Origin::SurrogateKey(KeyGeneration::Natural) | Origin::Declared(_) => {}
             _ => continue, // generated keys and SCD2 housekeeping are dimgen's
@@ -241,13 +261,13 @@ pub fn plan(model: &Model, load: &Load, id: TableId) -> Result<LoadPlan, Vec<Pro
                     continue;
                 };
                 let dim = &model.dimensions[dim_index];
+                let dim_layout = layout_of(model, layouts, TableKind::Dimension, dim_index);
                 let key_types: Vec<DataType> = dim
                     .natural_key
                     .iter()
                     .map(|nk| {
-                        model
-                            .physical_columns(TableRef::Dimension(dim))
-                            .into_iter()
+                        dim_layout
+                            .iter()
                             .find(|c| &c.name == nk)
                             .map_or(DataType::INTEGER, |c| c.sql_type)
                     })
@@ -286,15 +306,9 @@ pub fn plan(model: &Model, load: &Load, id: TableId) -> Result<LoadPlan, Vec<Pro
     }
     // Two landing columns with one name (a declared `PATIENT_ID` beside the
     // natural key of `PATIENT_KEY`).
-    let target_id = match table {
-        TableRef::Dimension(d) => TableId {
-            kind: TableKind::Dimension,
-            index: model.dimension_index(&d.name).unwrap_or(0),
-        },
-        _ => TableId {
-            kind: TableKind::Fact,
-            index: model.fact_index(table.name()).unwrap_or(0),
-        },
+    let target_id = TableId {
+        kind: table_kind,
+        index: table_index,
     };
     let column_loc = |c: &LandingColumn| {
         let name = match &c.landing {

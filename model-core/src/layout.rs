@@ -2,7 +2,7 @@
 //! implies (surrogate key, bridge references, SCD2 housekeeping), in the order
 //! they are created. Validation checks these names; codegen emits them.
 
-use crate::model::{Column, ColumnKind, KeyGeneration, Model, TableRef, scd2};
+use crate::model::{Column, ColumnKind, KeyGeneration, Model, TableKind, TableRef, scd2};
 use crate::types::DataType;
 
 /// Why a physical column exists.
@@ -171,4 +171,62 @@ fn scd2_columns() -> [PhysicalColumn; 3] {
             Origin::IsCurrent,
         ),
     ]
+}
+
+/// The physical columns of each dimension, fact and bridge, by index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layouts {
+    pub dimensions: Vec<Vec<PhysicalColumn>>,
+    pub facts: Vec<Vec<PhysicalColumn>>,
+    pub bridges: Vec<Vec<PhysicalColumn>>,
+}
+
+impl Layouts {
+    /// Every table's layout.
+    pub fn of(model: &Model) -> Self {
+        Self {
+            dimensions: model
+                .dimensions
+                .iter()
+                .map(|d| model.physical_columns(TableRef::Dimension(d)))
+                .collect(),
+            facts: model
+                .facts
+                .iter()
+                .map(|f| model.physical_columns(TableRef::Fact(f)))
+                .collect(),
+            bridges: model
+                .bridges
+                .iter()
+                .map(|b| model.physical_columns(TableRef::Bridge(b)))
+                .collect(),
+        }
+    }
+
+    /// The layout of the `index`-th dimension, fact or bridge.
+    pub fn get(&self, kind: TableKind, index: usize) -> &[PhysicalColumn] {
+        match kind {
+            TableKind::Dimension => &self.dimensions[index],
+            TableKind::Fact => &self.facts[index],
+            _ => &self.bridges[index],
+        }
+    }
+}
+
+/// A table's layout: the one validation computed, or computed now.
+pub(crate) fn layout_of<'a>(
+    model: &'a Model,
+    layouts: Option<&'a Layouts>,
+    kind: TableKind,
+    index: usize,
+) -> std::borrow::Cow<'a, [PhysicalColumn]> {
+    if let Some(l) = layouts {
+        return std::borrow::Cow::Borrowed(l.get(kind, index));
+    }
+    let table = match kind {
+        TableKind::Dimension => TableRef::Dimension(&model.dimensions[index]),
+        TableKind::Fact => TableRef::Fact(&model.facts[index]),
+        _ => TableRef::Bridge(&model.bridges[index]),
+    };
+    std::borrow::Cow::Owned(model.physical_columns(table))
 }

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
+use crate::layout::{Layouts, layout_of};
 use crate::model::{
-    Additivity, Aggregate, Allocation, AsOf, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind, TableRef,
+    Additivity, Aggregate, Allocation, AsOf, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind,
 };
 use crate::naming::default_role;
 
@@ -148,6 +149,16 @@ fn col(alias: Alias, column: &str) -> Expr {
 ///
 /// Every problem found, located in the mart's declaration.
 pub fn plan(model: &Model, mart: &Mart, id: TableId) -> Result<MartPlan, Vec<Problem>> {
+    plan_in(model, None, mart, id)
+}
+
+/// [`plan`] with the layouts validation computed (or computed here).
+pub(crate) fn plan_in(
+    model: &Model,
+    layouts: Option<&Layouts>,
+    mart: &Mart,
+    id: TableId,
+) -> Result<MartPlan, Vec<Problem>> {
     let mut problems = Vec::new();
     let Some((fact_index, fact)) = model.fact_index(&mart.fact).map(|i| (i, &model.facts[i])) else {
         let what = model
@@ -230,10 +241,11 @@ pub fn plan(model: &Model, mart: &Mart, id: TableId) -> Result<MartPlan, Vec<Pro
             );
             continue;
         };
-        let Some(dimension) = dimension.map(|d| &model.dimensions[d]) else {
+        let Some(dimension_index) = dimension else {
             continue;
         };
-        let physical = model.physical_columns(TableRef::Dimension(dimension));
+        let dimension = &model.dimensions[dimension_index];
+        let physical = layout_of(model, layouts, TableKind::Dimension, dimension_index);
         if !physical.iter().any(|c| c.name == column) {
             let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
             problems.push(

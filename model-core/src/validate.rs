@@ -10,7 +10,7 @@ use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::ingest::LoadPlan;
 use crate::interpolate;
-use crate::layout::{Origin, PhysicalColumn};
+use crate::layout::{Layouts, Origin, PhysicalColumn};
 use crate::marts::MartPlan;
 use crate::model::{Additivity, ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
 use crate::naming::default_role;
@@ -18,25 +18,6 @@ use crate::types::DataType;
 
 /// Longest identifier Snowflake accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
-
-/// The physical columns of each dimension, fact and bridge, by index.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Layouts {
-    pub dimensions: Vec<Vec<PhysicalColumn>>,
-    pub facts: Vec<Vec<PhysicalColumn>>,
-    pub bridges: Vec<Vec<PhysicalColumn>>,
-}
-
-impl Layouts {
-    /// The layout of the table `id` names (dimension, fact or bridge).
-    pub fn get(&self, id: TableId) -> &[PhysicalColumn] {
-        match id.kind {
-            TableKind::Dimension => &self.dimensions[id.index],
-            TableKind::Fact => &self.facts[id.index],
-            _ => &self.bridges[id.index],
-        }
-    }
-}
 
 /// What validation computes besides its problems.
 #[derive(Debug, Clone, Default)]
@@ -59,23 +40,7 @@ pub fn validate(model: &Model) -> Vec<Problem> {
 
 /// Check every rule, keeping the layouts and plans worked out on the way.
 pub(crate) fn check(model: &Model) -> (Findings, Vec<Problem>) {
-    let layouts = Layouts {
-        dimensions: model
-            .dimensions
-            .iter()
-            .map(|d| model.physical_columns(TableRef::Dimension(d)))
-            .collect(),
-        facts: model
-            .facts
-            .iter()
-            .map(|f| model.physical_columns(TableRef::Fact(f)))
-            .collect(),
-        bridges: model
-            .bridges
-            .iter()
-            .map(|b| model.physical_columns(TableRef::Bridge(b)))
-            .collect(),
-    };
+    let layouts = Layouts::of(model);
     let mut v = Validator {
         model,
         layouts: &layouts,
@@ -415,7 +380,7 @@ impl<'m> Validator<'m> {
 
     fn columns(&mut self, table: TableId, t: TableRef<'m>) {
         let mut seen: HashMap<String, &PhysicalColumn> = HashMap::new();
-        for column in self.layouts.get(table) {
+        for column in self.layouts.get(table.kind, table.index) {
             let upper = column.name.to_uppercase();
             match seen.get(&upper) {
                 Some(first) => {
@@ -547,7 +512,7 @@ impl<'m> Validator<'m> {
 
     /// `natural_key`, `cluster_by`, `grain_columns`, bridge weight/group/effective: names of columns.
     fn listed_columns(&mut self, table: TableId, t: TableRef<'m>) {
-        let physical = self.layouts.get(table);
+        let physical = self.layouts.get(table.kind, table.index);
         let exists = |name: &str| physical.iter().any(|c| c.name == name);
         let mut lists: Vec<(&'static str, &[String])> = vec![("cluster_by", t.cluster_by())];
         match t {
@@ -625,7 +590,7 @@ impl<'m> Validator<'m> {
             }
         }
         if d.unknown_member {
-            for column in self.layouts.get(table) {
+            for column in self.layouts.get(table.kind, table.index) {
                 let semi = matches!(
                     column.sql_type,
                     DataType::Variant | DataType::Object | DataType::Array | DataType::Binary
@@ -1107,7 +1072,7 @@ impl Validator<'_> {
                     .help("marts, tables and the `<DIM>_CURRENT` views of SCD2 dimensions share the schema"),
                 );
             }
-            match crate::marts::plan(model, mart, id) {
+            match crate::marts::plan_in(model, Some(self.layouts), mart, id) {
                 Ok(plan) => self.marts.push(plan),
                 Err(mut problems) => self.problems.append(&mut problems),
             }
@@ -1117,7 +1082,7 @@ impl Validator<'_> {
     fn ingestion(&mut self) {
         let model = self.model;
         self.problems.extend(crate::ingest::check_objects(model));
-        let (plans, mut problems) = crate::ingest::plan_all(model);
+        let (plans, mut problems) = crate::ingest::plan_all_in(model, Some(self.layouts));
         self.loads = plans;
         self.problems.append(&mut problems);
         // Names: identifiers, and no two objects of one schema share one.

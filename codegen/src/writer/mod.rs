@@ -206,13 +206,45 @@ const RESERVED: &[&str] = &[
 /// `$`, holding no `$$` (Snowflake's string delimiter: `DIM$$X` unquoted
 /// would read as `DIM` followed by a `$$` string), and not a reserved word.
 pub fn is_plain_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else { return false };
-    (first.is_ascii_uppercase() || first == '_')
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !name.contains("$$")
-        && RESERVED.binary_search(&name).is_err()
+    // One pass over the bytes (this runs for every name printed); the
+    // reserved words are only looked up for a name that could be one.
+    let bytes = name.as_bytes();
+    let Some(&first) = bytes.first() else { return false };
+    if !(first.is_ascii_uppercase() || first == b'_') {
+        return false;
+    }
+    let mut may_be_reserved = bytes.len() <= LONGEST_RESERVED;
+    let mut after_dollar = false;
+    for &b in &bytes[1..] {
+        match b {
+            b'A'..=b'Z' | b'_' => after_dollar = false,
+            b'0'..=b'9' => {
+                after_dollar = false;
+                may_be_reserved = false;
+            }
+            b'$' if after_dollar => return false,
+            b'$' => {
+                after_dollar = true;
+                may_be_reserved = false;
+            }
+            _ => return false,
+        }
+    }
+    !may_be_reserved || RESERVED.binary_search(&name).is_err()
 }
+
+/// The length of the longest reserved word.
+const LONGEST_RESERVED: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < RESERVED.len() {
+        if RESERVED[i].len() > longest {
+            longest = RESERVED[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 
 /// The character written in place of a control character inside a quoted
 /// identifier, where SQL has no escape for it. Validation refuses control
@@ -1384,6 +1416,16 @@ mod tests {
     #[test]
     fn reserved_words_are_sorted_for_binary_search() {
         assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
+        // `is_plain_identifier` skips the lookup for names with digits or `$`.
+        assert!(
+            RESERVED
+                .iter()
+                .all(|w| w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        );
+        assert!(!is_plain_identifier("CURRENT_TIMESTAMP"));
+        assert!(is_plain_identifier("CURRENT_TIMESTAMP_2"));
+        assert!(!is_plain_identifier("A$$B"));
+        assert!(is_plain_identifier("A$B$C"));
     }
 
     #[test]

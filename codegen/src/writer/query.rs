@@ -260,7 +260,11 @@ impl Display for OrderBy {
 impl Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Column(Some(alias), name) => write!(f, "{alias}.{}", Ident(name)),
+            Self::Column(Some(alias), name) => {
+                f.write_str(alias.as_str())?;
+                f.write_str(".")?;
+                Display::fmt(&Ident(name), f)
+            }
             Self::Column(None, name) => write!(f, "{}", Ident(name)),
             Self::Wildcard(alias) => write!(f, "{alias}.*"),
             Self::Null => f.write_str("NULL"),
