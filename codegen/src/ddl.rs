@@ -128,7 +128,7 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
     };
     if let Some(key) = key {
         constraints.push(Constraint::PrimaryKey {
-            name: format!("PK_{name}"),
+            name: naming::primary_key(name),
             columns: vec![key],
         });
     }
@@ -139,13 +139,13 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
                 cols.push(model_core::scd2::VALID_FROM.to_owned());
             }
             constraints.push(Constraint::Unique {
-                name: format!("UQ_{name}_NATURAL_KEY"),
+                name: naming::natural_key_constraint(name),
                 columns: cols,
             });
         }
         TableRef::Fact(f) if !f.grain.columns.is_empty() => {
             constraints.push(Constraint::Unique {
-                name: format!("UQ_{name}_GRAIN"),
+                name: naming::grain_constraint(name),
                 columns: f.grain.columns.clone(),
             });
         }
@@ -159,7 +159,7 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
                 cols.push(e.from.clone());
             }
             constraints.push(Constraint::Unique {
-                name: format!("UQ_{name}"),
+                name: naming::bridge_constraint(name),
                 columns: cols,
             });
         }
@@ -168,7 +168,7 @@ fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalCol
     for column in columns {
         if let Some(dim) = column.references.as_ref().and_then(|d| target.model.dimension(d)) {
             constraints.push(Constraint::ForeignKey {
-                name: format!("FK_{name}_{}", column.name),
+                name: naming::foreign_key(name, &column.name),
                 columns: vec![column.name.clone()],
                 table: target.object(&dim.name),
                 referenced: vec![dim.key.clone()],

@@ -35,3 +35,30 @@ pub fn stream(landing: &str) -> String {
 pub fn load_task(table: &str) -> String {
     format!("{table}_LOAD_TASK")
 }
+
+/// A table's primary-key constraint: `PK_DIM_PATIENT`.
+pub fn primary_key(table: &str) -> String {
+    format!("PK_{table}")
+}
+
+/// A dimension's unique constraint on its natural key (with `VALID_FROM`
+/// under SCD2): `UQ_DIM_PATIENT_NATURAL_KEY`.
+pub fn natural_key_constraint(table: &str) -> String {
+    format!("UQ_{table}_NATURAL_KEY")
+}
+
+/// A fact's unique constraint on its grain columns: `UQ_FACT_CLAIMS_GRAIN`.
+pub fn grain_constraint(table: &str) -> String {
+    format!("UQ_{table}_GRAIN")
+}
+
+/// A bridge's unique constraint on its two ends (and start of validity):
+/// `UQ_BRIDGE_PROVIDER_TEAM`.
+pub fn bridge_constraint(table: &str) -> String {
+    format!("UQ_{table}")
+}
+
+/// The foreign key of a reference column: `FK_FACT_CLAIMS_PATIENT_KEY`.
+pub fn foreign_key(table: &str, column: &str) -> String {
+    format!("FK_{table}_{column}")
+}
