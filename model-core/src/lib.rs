@@ -34,6 +34,7 @@
 mod code;
 mod declare;
 mod diagnostic;
+pub mod evolve;
 mod export;
 pub mod ingest;
 pub mod interpolate;

@@ -1,0 +1,506 @@
+//! Schema evolution: what changed between the model as deployed and the
+//! model now, table by table and column by column, each change with its
+//! class (safe, careful, destructive) and why. Codegen turns the changes
+//! into a migration (`dimgen::migrate`); this module holds no SQL.
+//!
+//! Compared are the physical layouts (what `CREATE TABLE` made), so a
+//! change the model makes without changing a table (a new mart, role or
+//! grant; an attribute's SCD type inside an SCD2 dimension) is not a schema
+//! change: the new `deploy.sql` carries it. What dimgen cannot migrate yet
+//! is a change of its own class, [`Class::Unsupported`], so that nothing is
+//! skipped in silence.
+
+use std::fmt;
+
+use crate::layout::PhysicalColumn;
+use crate::model::{KeyGeneration, TableRef};
+use crate::types::DataType;
+use crate::validated::Validated;
+
+/// How risky a change is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// Nothing can be lost: the migration applies it.
+    Safe,
+    /// Applied, with a backfill or a check first.
+    Careful,
+    /// Loses data; applied only when allowed.
+    Destructive,
+    /// Not migrated by dimgen yet: the plan refuses.
+    Unsupported,
+}
+
+impl Class {
+    /// `safe`, `careful`, `destructive`, `unsupported`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Safe => "safe",
+            Self::Careful => "careful",
+            Self::Destructive => "destructive",
+            Self::Unsupported => "unsupported",
+        }
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One change of the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Change {
+    /// A new table (the new `deploy.sql` creates it).
+    AddTable {
+        /// The table.
+        table: String,
+    },
+    /// A table the model no longer has.
+    DropTable {
+        /// The table.
+        table: String,
+    },
+    /// A new column. NOT NULL references are backfilled with the unknown
+    /// member's key (-1) before NOT NULL is set.
+    AddColumn {
+        /// The table.
+        table: String,
+        /// The column as the new model lays it out.
+        column: PhysicalColumn,
+        /// The table is a dimension with an unknown member (its row gets
+        /// the unknown value of the new column).
+        unknown_member: bool,
+    },
+    /// A column the model no longer has.
+    DropColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its type.
+        sql_type: DataType,
+    },
+    /// A type that grows in place (`VARCHAR(n)` longer, `NUMBER(p,s)` more
+    /// precise at the same scale).
+    Widen {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Type before.
+        from: DataType,
+        /// Type after.
+        to: DataType,
+    },
+    /// A type that cannot change in place (narrower, another scale or family).
+    ChangeType {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Type before.
+        from: DataType,
+        /// Type after.
+        to: DataType,
+    },
+    /// NOT NULL dropped.
+    DropNotNull {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// NOT NULL set on an existing column (the migration checks for NULLs first).
+    SetNotNull {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A column's comment changed.
+    ColumnComment {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The new comment.
+        comment: Option<String>,
+    },
+    /// Something dimgen does not migrate yet.
+    Unsupported {
+        /// The object.
+        object: String,
+        /// What changed, and what to do instead.
+        what: String,
+    },
+}
+
+impl Change {
+    /// The class of this change.
+    pub fn class(&self) -> Class {
+        match self {
+            Self::AddTable { .. } | Self::Widen { .. } | Self::DropNotNull { .. } | Self::ColumnComment { .. } => {
+                Class::Safe
+            }
+            Self::AddColumn { column, .. } => {
+                if column.nullable {
+                    Class::Safe
+                } else {
+                    Class::Careful
+                }
+            }
+            Self::SetNotNull { .. } => Class::Careful,
+            Self::DropTable { .. } | Self::DropColumn { .. } => Class::Destructive,
+            Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
+        }
+    }
+
+    /// The object changed (`TABLE` or `TABLE.COLUMN`).
+    pub fn object(&self) -> String {
+        match self {
+            Self::AddTable { table } | Self::DropTable { table } => table.clone(),
+            Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
+            Self::DropColumn { table, column, .. }
+            | Self::Widen { table, column, .. }
+            | Self::ChangeType { table, column, .. }
+            | Self::DropNotNull { table, column }
+            | Self::SetNotNull { table, column }
+            | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
+            Self::Unsupported { object, .. } => object.clone(),
+        }
+    }
+
+    /// What changes, before → after, and why it has its class: one line for
+    /// a reviewer.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::AddTable { .. } => "new table: created by the new deploy.sql".to_owned(),
+            Self::DropTable { .. } => {
+                "table removed from the model: dropping it loses its rows (UNDROP TABLE within Time Travel brings it back)"
+                    .to_owned()
+            }
+            Self::AddColumn { column, .. } if column.nullable => {
+                format!("new column {}, nullable: added, existing rows hold NULL", column.sql_type)
+            }
+            Self::AddColumn { column, .. } if column.references.is_some() => format!(
+                "new reference {} NOT NULL: added nullable, existing rows get the unknown member (-1), then NOT NULL",
+                column.sql_type
+            ),
+            Self::AddColumn { column, .. } => format!(
+                "new column {} NOT NULL: added, but existing rows have no value for it",
+                column.sql_type
+            ),
+            Self::DropColumn { sql_type, .. } => format!(
+                "column {sql_type} removed from the model: dropping it loses its values (a rename? declare it, it is not one yet)"
+            ),
+            Self::Widen { from, to, .. } => format!("{from} -> {to}: grows in place"),
+            Self::ChangeType { from, to, .. } => format!(
+                "{from} -> {to}: cannot change in place (narrower, another scale or type family); a rebuild is not generated yet"
+            ),
+            Self::DropNotNull { .. } => "NOT NULL -> nullable".to_owned(),
+            Self::SetNotNull { .. } => "nullable -> NOT NULL: fails if a row holds NULL (checked first)".to_owned(),
+            Self::ColumnComment { comment, .. } => match comment {
+                Some(_) => "comment changed".to_owned(),
+                None => "comment removed".to_owned(),
+            },
+            Self::Unsupported { what, .. } => what.clone(),
+        }
+    }
+}
+
+/// Whether `to` holds every value of `from` and Snowflake changes it in
+/// place: a longer VARCHAR, or a NUMBER with more precision at the same scale.
+pub fn widens(from: DataType, to: DataType) -> bool {
+    match (from, to) {
+        (DataType::Varchar(Some(a)), DataType::Varchar(b)) => b.is_none_or(|b| b >= a),
+        (
+            DataType::Number {
+                precision: p1,
+                scale: s1,
+            },
+            DataType::Number {
+                precision: p2,
+                scale: s2,
+            },
+        ) => s1 == s2 && p2 >= p1,
+        _ => false,
+    }
+}
+
+/// Every schema change from `before` (as deployed) to `after`, in the order
+/// a migration applies them: tables in `after`'s creation order (each with
+/// its column changes, in column order), then the tables dropped.
+pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let old_tables: Vec<(TableRef<'_>, &[PhysicalColumn])> = before.tables_in_order().collect();
+    let find_old = |name: &str| old_tables.iter().find(|(t, _)| t.name() == name);
+    for (table, columns) in after.tables_in_order() {
+        let Some((old, old_columns)) = find_old(table.name()) else {
+            changes.push(Change::AddTable {
+                table: table.name().to_owned(),
+            });
+            continue;
+        };
+        table_changes(*old, old_columns, table, columns, &mut changes);
+    }
+    let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
+    for (old, _) in &old_tables {
+        if !new_names.contains(&old.name()) {
+            changes.push(Change::DropTable {
+                table: old.name().to_owned(),
+            });
+        }
+    }
+    changes
+}
+
+fn table_changes(
+    old: TableRef<'_>,
+    old_columns: &[PhysicalColumn],
+    new: TableRef<'_>,
+    columns: &[PhysicalColumn],
+    changes: &mut Vec<Change>,
+) {
+    let name = new.name().to_owned();
+    let unsupported = |what: String| Change::Unsupported {
+        object: name.clone(),
+        what,
+    };
+    // Keys, constraints and history are the table's identity: not migrated yet.
+    match (old, new) {
+        (TableRef::Dimension(a), TableRef::Dimension(b)) => {
+            if a.keeps_history() != b.keeps_history() {
+                changes.push(unsupported(format!(
+                    "SCD{} -> SCD{}: adding or removing the history columns is not migrated yet",
+                    if a.keeps_history() { 2 } else { 1 },
+                    if b.keeps_history() { 2 } else { 1 }
+                )));
+            }
+            if a.key != b.key || a.key_generation != b.key_generation {
+                changes.push(unsupported(format!(
+                    "key {} ({}) -> {} ({}): a new surrogate key is a rebuild, not generated yet",
+                    a.key,
+                    generation(a.key_generation),
+                    b.key,
+                    generation(b.key_generation)
+                )));
+            }
+            if a.natural_key != b.natural_key {
+                changes.push(unsupported(format!(
+                    "natural key [{}] -> [{}]: its unique constraint is not migrated yet",
+                    a.natural_key.join(", "),
+                    b.natural_key.join(", ")
+                )));
+            }
+            if a.unknown_member != b.unknown_member {
+                changes.push(unsupported(
+                    "unknown_member changed: adding or removing the -1 row is not migrated yet".to_owned(),
+                ));
+            }
+        }
+        (TableRef::Fact(a), TableRef::Fact(b)) => {
+            if a.key != b.key || a.key_generation != b.key_generation {
+                changes.push(unsupported(format!(
+                    "key {} -> {}: a new surrogate key is a rebuild, not generated yet",
+                    a.key, b.key
+                )));
+            }
+            if a.grain.columns != b.grain.columns {
+                changes.push(unsupported(format!(
+                    "grain [{}] -> [{}]: its unique constraint is not migrated yet",
+                    a.grain.columns.join(", "),
+                    b.grain.columns.join(", ")
+                )));
+            }
+        }
+        (TableRef::Bridge(a), TableRef::Bridge(b)) => {
+            if a.dimensions != b.dimensions || a.effective != b.effective {
+                changes.push(unsupported(
+                    "the bridge's dimensions or effective dating changed: not migrated yet".to_owned(),
+                ));
+            }
+        }
+        (a, b) => {
+            changes.push(unsupported(format!(
+                "was a {}, is a {}: not migrated",
+                a.kind().as_str(),
+                b.kind().as_str()
+            )));
+            return;
+        }
+    }
+    if old.cluster_by() != new.cluster_by() {
+        changes.push(unsupported(
+            "cluster_by changed: ALTER TABLE ... CLUSTER BY is not generated yet".to_owned(),
+        ));
+    }
+    for column in columns {
+        let Some(before) = old_columns.iter().find(|c| c.name == column.name) else {
+            changes.push(Change::AddColumn {
+                table: name.clone(),
+                column: column.clone(),
+                unknown_member: matches!(new, TableRef::Dimension(d) if d.unknown_member),
+            });
+            continue;
+        };
+        let at = |c: &PhysicalColumn| (name.clone(), c.name.clone());
+        if before.sql_type != column.sql_type {
+            let (table, column_name) = at(column);
+            changes.push(if widens(before.sql_type, column.sql_type) {
+                Change::Widen {
+                    table,
+                    column: column_name,
+                    from: before.sql_type,
+                    to: column.sql_type,
+                }
+            } else {
+                Change::ChangeType {
+                    table,
+                    column: column_name,
+                    from: before.sql_type,
+                    to: column.sql_type,
+                }
+            });
+        }
+        if before.nullable != column.nullable {
+            let (table, column_name) = at(column);
+            changes.push(if column.nullable {
+                Change::DropNotNull {
+                    table,
+                    column: column_name,
+                }
+            } else {
+                Change::SetNotNull {
+                    table,
+                    column: column_name,
+                }
+            });
+        }
+        if before.comment != column.comment {
+            let (table, column_name) = at(column);
+            changes.push(Change::ColumnComment {
+                table,
+                column: column_name,
+                comment: column.comment.clone(),
+            });
+        }
+    }
+    for before in old_columns {
+        if !columns.iter().any(|c| c.name == before.name) {
+            changes.push(Change::DropColumn {
+                table: name.clone(),
+                column: before.name.clone(),
+                sql_type: before.sql_type,
+            });
+        }
+    }
+}
+
+fn generation(g: KeyGeneration) -> &'static str {
+    match g {
+        KeyGeneration::Identity => "identity",
+        KeyGeneration::Sequence => "sequence",
+        KeyGeneration::Natural => "natural",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = r#"
+name = "m"
+database = "D"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+  { name = "SIZE", type = "number(5,1)" },
+  { name = "OLD", type = "string" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+
+    fn load(text: &str) -> Validated {
+        crate::load_str("m.toml", text)
+            .unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)))
+            .model
+    }
+
+    #[test]
+    fn an_unchanged_model_has_no_change() {
+        assert_eq!(diff(&load(V1), &load(V1)), Vec::new());
+    }
+
+    #[test]
+    fn each_change_gets_its_class() {
+        let v2 = V1
+            .replace("varchar(20)", "varchar(40)")
+            .replace("number(5,1)", "number(5,2)")
+            .replace("  { name = \"OLD\", type = \"string\" },\n", "")
+            .replace(
+                "measure = \"additive\" },",
+                "measure = \"additive\" },\n  { name = \"COST\", type = \"number(12,2)\", measure = \"additive\" },\n  { name = \"CASHIER\", type = \"string\", nullable = false },",
+            );
+        let found: Vec<(Class, String)> = diff(&load(V1), &load(&v2))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Safe, "DIM_STORE.CITY".to_owned()),
+                (Class::Unsupported, "DIM_STORE.SIZE".to_owned()),
+                (Class::Destructive, "DIM_STORE.OLD".to_owned()),
+                (Class::Safe, "FACT_SALES.COST".to_owned()),
+                (Class::Careful, "FACT_SALES.CASHIER".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn widening_follows_snowflakes_rules() {
+        let n = |precision, scale| DataType::Number { precision, scale };
+        assert!(widens(DataType::Varchar(Some(10)), DataType::Varchar(Some(20))));
+        assert!(widens(DataType::Varchar(Some(10)), DataType::Varchar(None)));
+        assert!(!widens(DataType::Varchar(Some(20)), DataType::Varchar(Some(10))));
+        assert!(!widens(DataType::Varchar(None), DataType::Varchar(Some(10))));
+        assert!(widens(n(10, 2), n(12, 2)));
+        assert!(!widens(n(10, 2), n(12, 3)), "another scale is a rebuild");
+        assert!(!widens(n(12, 2), n(10, 2)));
+        assert!(!widens(DataType::INTEGER, DataType::Float), "another family");
+    }
+
+    #[test]
+    fn a_new_and_a_dropped_table_and_a_key_change() {
+        let v2 = V1.replace("name = \"FACT_SALES\"", "name = \"FACT_ORDERS\"").replace(
+            "natural_key = \"STORE_ID\"",
+            "natural_key = \"STORE_ID\"\nkey_generation = \"sequence\"",
+        );
+        let found: Vec<(Class, String)> = diff(&load(V1), &load(&v2))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Unsupported, "DIM_STORE".to_owned()),
+                (Class::Safe, "FACT_ORDERS".to_owned()),
+                (Class::Destructive, "FACT_SALES".to_owned()),
+            ]
+        );
+    }
+}
