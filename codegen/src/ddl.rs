@@ -194,7 +194,7 @@ fn unknown_text(max: Option<u32>) -> String {
 }
 
 /// The value a column of the unknown member holds.
-fn unknown_value(column: &PhysicalColumn, in_natural_key: bool) -> Value {
+pub(crate) fn unknown_value(column: &PhysicalColumn, in_natural_key: bool) -> Value {
     if column.references.is_some() {
         return Value::Int(-1);
     }

@@ -35,6 +35,7 @@ pub mod ddl;
 pub mod grants;
 pub mod loading;
 pub mod marts;
+pub mod migrate;
 mod output;
 pub mod writer;
 
@@ -59,10 +60,8 @@ pub enum GenerateError {
     Placeholder(String),
 }
 
-/// Generate the deployment of a validated model for one environment. The
-/// model's layouts and plans were worked out by validation; generation
-/// prints them.
-pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateError> {
+/// The model's names resolved for one environment.
+fn target<'m>(model: &'m Validated, env: &str) -> Result<ddl::Target<'m>, GenerateError> {
     let environment = model
         .environment(env)
         .ok_or_else(|| GenerateError::UnknownEnvironment {
@@ -76,12 +75,20 @@ pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateErro
         })
     };
     // Every other text is checked by validation; these two name the deployment.
-    let target = ddl::Target {
+    Ok(ddl::Target {
         model,
         database: resolve(&model.database)?,
         schema: resolve(&environment.schema)?,
         env: environment,
-    };
+    })
+}
+
+/// Generate the deployment of a validated model for one environment. The
+/// model's layouts and plans were worked out by validation; generation
+/// prints them.
+pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateError> {
+    let target = target(model, env)?;
+    let environment = target.env;
     // The model's and the environment's names are user text: every header
     // line goes through `LineComment`, which keeps it on its line.
     let title = |step: &str| {

@@ -35,6 +35,36 @@ enum Command {
         /// The model file (TOML).
         model: PathBuf,
     },
+    /// Plan the migration of a deployed schema from BASELINE (the model as
+    /// last deployed) to MODEL, and with --out write it as one file.
+    ///
+    /// Prints every change with its class (safe, careful, destructive) and a
+    /// summary. Exit 0 when the file is written or there is nothing to do;
+    /// 1 on an error, on a change dimgen cannot migrate yet, or on a
+    /// destructive change without --allow-destructive (then no file is
+    /// written). After the migration, MODEL's deploy.sql runs on the schema.
+    Plan {
+        /// The model now (TOML).
+        model: PathBuf,
+        /// Environment to migrate.
+        #[arg(long)]
+        env: String,
+        /// The model as last deployed (TOML), e.g. from `git show v1.4:schemas/m.toml`.
+        #[arg(long = "from")]
+        baseline: PathBuf,
+        /// Folder of migration files: writes `V<version>__<description>.sql` there.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Allow changes that lose data (dropped tables and columns).
+        #[arg(long)]
+        allow_destructive: bool,
+        /// The migration's version (default: one more than the highest `V<n>__` file in --out).
+        #[arg(long)]
+        version: Option<u64>,
+        /// The migration's description, in its file name.
+        #[arg(long, default_value = "migration")]
+        description: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -82,6 +112,23 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Plan {
+            model,
+            env,
+            baseline,
+            out,
+            allow_destructive,
+            version,
+            description,
+        } => plan(
+            &model,
+            &env,
+            &baseline,
+            out.as_deref(),
+            allow_destructive,
+            version,
+            &description,
+        ),
         Command::Generate { model, env, out } => {
             let loaded = load(&model)?;
             let deployment = dimgen::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
@@ -98,4 +145,102 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `dimgen plan`.
+fn plan(
+    model: &Path,
+    env: &str,
+    baseline: &Path,
+    out: Option<&Path>,
+    allow_destructive: bool,
+    version: Option<u64>,
+    description: &str,
+) -> Result<(), String> {
+    if baseline.extension().is_some_and(|e| e == "json") {
+        return Err(format!(
+            "error: {} looks like a catalog snapshot; only a TOML model (as last deployed) is supported as --from yet",
+            baseline.display()
+        ));
+    }
+    let after = load(model)?;
+    let before = load(baseline)?;
+    let plan = dimgen::migrate::Plan::new(&before.model, &after.model, env).map_err(|e| format!("error: {e}"))?;
+    println!(
+        "dimgen plan: {} -> {}, environment {env}",
+        baseline.display(),
+        model.display()
+    );
+    if plan.is_empty() {
+        println!(
+            "nothing to do: the schema of {} is what {} deploys",
+            baseline.display(),
+            model.display()
+        );
+        return Ok(());
+    }
+    print!("{}", plan.render());
+    let header = [
+        format!("dimgen migration: model `{}`, environment `{env}`.", after.model.name),
+        format!(
+            "From {} to {}: {}.",
+            baseline.display(),
+            model.display(),
+            plan.summary()
+        ),
+        "Run it once, before the new deploy.sql; every change is under a comment naming its class.".to_owned(),
+    ];
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let text = plan
+        .migration(&header, allow_destructive)
+        .map_err(|e| format!("refused: {e}; no file written"))?;
+    let Some(dir) = out else {
+        println!("(no --out: nothing written)");
+        return Ok(());
+    };
+    let version = match version {
+        Some(v) => v,
+        None => next_version(dir)?,
+    };
+    let name: String = description
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("V{version}__{name}.sql"));
+    if path.exists() {
+        return Err(format!("error: {} exists; choose another --version", path.display()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("error: cannot create {}: {e}", dir.display()))?;
+    // Written beside its place, then renamed: never a half-written migration.
+    let partial = dir.join(format!(".V{version}__{name}.sql.partial"));
+    std::fs::write(&partial, text).map_err(|e| format!("error: cannot write {}: {e}", partial.display()))?;
+    std::fs::rename(&partial, &path).map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// One more than the highest `V<n>__*.sql` in `dir` (1 in an empty or missing folder).
+fn next_version(dir: &Path) -> Result<u64, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(1);
+    };
+    let mut highest = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("error: cannot list {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if let Some(n) = name
+            .strip_prefix('V')
+            .and_then(|rest| rest.split_once("__"))
+            .and_then(|(n, _)| n.parse::<u64>().ok())
+        {
+            highest = highest.max(n);
+        }
+    }
+    Ok(highest + 1)
 }

@@ -407,3 +407,156 @@ fn credentials_never_reach_the_terminal() {
         }
     }
 }
+
+/// A small model for `dimgen plan`, and the same model with `change` applied.
+const PLAN_MODEL: &str = r#"name = "m"
+database = "D"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+  { name = "REGION", type = "string" },
+]
+"#;
+
+fn plan_files(tmp: &Path, after: &str) -> (String, String) {
+    let before = tmp.join("deployed.toml");
+    let now = tmp.join("model.toml");
+    std::fs::write(&before, PLAN_MODEL).unwrap();
+    std::fs::write(&now, after).unwrap();
+    (before.display().to_string(), now.display().to_string())
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn plan_writes_one_migration_and_numbers_it_after_the_last() {
+    let tmp = tempfile::tempdir().unwrap();
+    let widened = PLAN_MODEL.replace("varchar(20)", "varchar(50)").replace(
+        "  { name = \"REGION\", type = \"string\" },\n",
+        "  { name = \"REGION\", type = \"string\" },\n  { name = \"SIZE\", type = \"number(6,1)\" },\n",
+    );
+    let (before, now) = plan_files(tmp.path(), &widened);
+    let out = tmp.path().join("migrations");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("V3__earlier.sql"), "-- an earlier migration\n").unwrap();
+    let o = dimgen(&[
+        "plan",
+        &now,
+        "--env",
+        "DEV",
+        "--from",
+        &before,
+        "--out",
+        out.to_str().unwrap(),
+        "--description",
+        "wider city",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let shown = stdout(&o);
+    assert!(
+        shown.contains("safe         DIM_STORE.CITY: VARCHAR(20) -> VARCHAR(50): grows in place"),
+        "{shown}"
+    );
+    assert!(shown.contains("2 safe, 0 careful, 0 destructive"), "{shown}");
+    assert_eq!(files_in(&out), ["V3__earlier.sql", "V4__wider_city.sql"]);
+    let sql = std::fs::read_to_string(out.join("V4__wider_city.sql")).unwrap();
+    assert!(
+        sql.contains("ALTER TABLE D.DEV.DIM_STORE ALTER COLUMN CITY SET DATA TYPE VARCHAR(50);"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("ALTER TABLE D.DEV.DIM_STORE ADD COLUMN IF NOT EXISTS SIZE NUMBER(6,1);"),
+        "{sql}"
+    );
+    // The unknown member's SIZE stays NULL (a nullable number): no UPDATE.
+    assert!(!sql.contains("UPDATE"), "{sql}");
+
+    // Nothing to do: exit 0, nothing written.
+    let (before, now) = plan_files(tmp.path(), PLAN_MODEL);
+    let o = dimgen(&[
+        "plan",
+        &now,
+        "--env",
+        "DEV",
+        "--from",
+        &before,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+    assert_eq!(files_in(&out).len(), 2);
+}
+
+#[test]
+fn plan_refuses_to_lose_data_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dropped = PLAN_MODEL.replace("  { name = \"REGION\", type = \"string\" },\n", "");
+    let (before, now) = plan_files(tmp.path(), &dropped);
+    let out = tmp.path().join("migrations");
+    let args = [
+        "plan",
+        &now,
+        "--env",
+        "DEV",
+        "--from",
+        &before,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let o = dimgen(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("destructive  DIM_STORE.REGION"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--allow-destructive"), "{}", stderr(&o));
+    assert!(!out.exists(), "no file, no folder");
+
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-destructive");
+    let o = dimgen(&allowed);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sql = std::fs::read_to_string(out.join("V1__migration.sql")).unwrap();
+    assert!(sql.contains("-- destructive: DIM_STORE.REGION:"), "{sql}");
+    assert!(
+        sql.contains("ALTER TABLE D.DEV.DIM_STORE DROP COLUMN IF EXISTS REGION;"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn plan_refuses_what_it_cannot_migrate_yet() {
+    let tmp = tempfile::tempdir().unwrap();
+    // SCD1 -> SCD2 needs the history columns: not generated yet.
+    let history = PLAN_MODEL.replace("natural_key = \"STORE_ID\"", "natural_key = \"STORE_ID\"\nscd = 2");
+    let (before, now) = plan_files(tmp.path(), &history);
+    let out = tmp.path().join("migrations");
+    let o = dimgen(&[
+        "plan",
+        &now,
+        "--env",
+        "DEV",
+        "--from",
+        &before,
+        "--out",
+        out.to_str().unwrap(),
+        "--allow-destructive",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("unsupported  DIM_STORE: SCD1 -> SCD2"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("cannot migrate yet"), "{}", stderr(&o));
+    assert!(!out.exists());
+    // A catalog snapshot is not a baseline yet.
+    let o = dimgen(&["plan", &now, "--env", "DEV", "--from", "catalog.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("catalog snapshot"), "{}", stderr(&o));
+}

@@ -144,16 +144,13 @@ impl Change {
             Self::AddTable { .. } | Self::Widen { .. } | Self::DropNotNull { .. } | Self::ColumnComment { .. } => {
                 Class::Safe
             }
-            Self::AddColumn { column, .. } => {
-                if column.nullable {
-                    Class::Safe
-                } else {
-                    Class::Careful
-                }
-            }
+            Self::AddColumn { column, .. } if column.nullable => Class::Safe,
+            // A NOT NULL reference is backfilled with the unknown member (-1).
+            Self::AddColumn { column, .. } if column.references.is_some() => Class::Careful,
             Self::SetNotNull { .. } => Class::Careful,
             Self::DropTable { .. } | Self::DropColumn { .. } => Class::Destructive,
-            Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
+            // Any other new NOT NULL column has no value for the existing rows.
+            Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
         }
     }
 
@@ -189,7 +186,7 @@ impl Change {
                 column.sql_type
             ),
             Self::AddColumn { column, .. } => format!(
-                "new column {} NOT NULL: added, but existing rows have no value for it",
+                "new column {} NOT NULL: existing rows have no value for it; declare it nullable (a backfilling `default` is not supported yet)",
                 column.sql_type
             ),
             Self::DropColumn { sql_type, .. } => format!(
@@ -245,6 +242,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
         };
         table_changes(*old, old_columns, table, columns, &mut changes);
     }
+    load_changes(before, after, &mut changes);
     let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
     for (old, _) in &old_tables {
         if !new_names.contains(&old.name()) {
@@ -398,6 +396,100 @@ fn table_changes(
     }
 }
 
+/// The landing tables and pipes of the loads. A new load is created by
+/// `deploy.sql`; a landing table gains new columns in place; a pipe whose
+/// COPY would change is not recreated yet (pause, recreate, refresh with
+/// `MODIFIED_AFTER`), nor is a removed load's pipe, stream and task dropped.
+fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
+    let old: Vec<crate::ingest::Resolved<'_>> = before.loads().collect();
+    for new in after.loads() {
+        let landing = new.load.landing.clone();
+        let Some(was) = old.iter().find(|o| o.load.landing == landing) else {
+            changes.push(Change::AddTable { table: landing });
+            continue;
+        };
+        let unsupported = |what: String| Change::Unsupported {
+            object: landing.clone(),
+            what,
+        };
+        for (i, column) in new.columns.iter().enumerate() {
+            match was.columns.iter().find(|c| c.name == column.name) {
+                None => changes.push(Change::AddColumn {
+                    table: landing.clone(),
+                    column: PhysicalColumn {
+                        name: column.name.clone(),
+                        sql_type: column.sql_type,
+                        // Every landing column is nullable.
+                        nullable: true,
+                        comment: None,
+                        references: None,
+                        origin: crate::layout::Origin::Declared(i),
+                    },
+                    unknown_member: false,
+                }),
+                Some(c) if c.sql_type != column.sql_type => changes.push(unsupported(format!(
+                    "landing column {}: {} -> {}: not migrated yet",
+                    column.name, c.sql_type, column.sql_type
+                ))),
+                Some(_) => {}
+            }
+        }
+        for column in &was.columns {
+            if !new.columns.iter().any(|c| c.name == column.name) {
+                changes.push(unsupported(format!(
+                    "landing column {} removed: not migrated yet",
+                    column.name
+                )));
+            }
+        }
+        // What the pipe's COPY is made of (the task is `CREATE OR ALTER`ed by deploy.sql).
+        let copy_of = |r: &crate::ingest::Resolved<'_>| -> String {
+            let positional = matches!(r.load.mapping, crate::model::CopyMapping::Projection { .. });
+            format!(
+                "{:?}",
+                (
+                    &r.load.stage,
+                    &r.load.path,
+                    &r.load.pipe,
+                    &r.format.name,
+                    &r.load.mapping,
+                    &r.load.metadata,
+                    r.load.auto_ingest,
+                    &r.load.aws_sns_topic,
+                    &r.load.error_integration,
+                    &r.load.pattern,
+                    r.load.on_error,
+                    // A COPY with a projection names every data column.
+                    positional.then(|| r
+                        .data_columns()
+                        .map(|c| (c.name.clone(), c.sql_type))
+                        .collect::<Vec<_>>()),
+                )
+            )
+        };
+        if copy_of(was) != copy_of(&new) {
+            changes.push(Change::Unsupported {
+                object: new.load.pipe.clone(),
+                what: format!(
+                    "the pipe of the load of {} would copy differently: recreating a pipe (pause it, recreate it, refresh it with MODIFIED_AFTER so no file is lost or loaded twice) is not generated yet",
+                    new.load.table
+                ),
+            });
+        }
+    }
+    for was in &old {
+        if !after.loads().any(|n| n.load.landing == was.load.landing) {
+            changes.push(Change::Unsupported {
+                object: was.load.landing.clone(),
+                what: format!(
+                    "the load of {} is removed: dropping its pipe, stream, task and landing table is not generated yet",
+                    was.load.table
+                ),
+            });
+        }
+    }
+}
+
 fn generation(g: KeyGeneration) -> &'static str {
     match g {
         KeyGeneration::Identity => "identity",
@@ -466,7 +558,33 @@ columns = [
                 (Class::Unsupported, "DIM_STORE.SIZE".to_owned()),
                 (Class::Destructive, "DIM_STORE.OLD".to_owned()),
                 (Class::Safe, "FACT_SALES.COST".to_owned()),
-                (Class::Careful, "FACT_SALES.CASHIER".to_owned()),
+                (Class::Unsupported, "FACT_SALES.CASHIER".to_owned()),
+            ]
+        );
+    }
+
+    /// Issue 11's example as it stands: `FACT_SALES`'s load copies by
+    /// position, so its pipe would change, which is not migrated yet; the
+    /// landing table's new column is.
+    #[test]
+    fn a_positional_pipe_that_would_change_refuses_the_plan() {
+        let after = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml")).unwrap();
+        let before = after
+            .replace(
+                "  { name = \"COST_AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n",
+                "",
+            )
+            .replace(", \"NET_AMOUNT\", \"COST_AMOUNT\"]", ", \"NET_AMOUNT\"]");
+        let found: Vec<(Class, String)> = diff(&load(&before), &load(&after))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Safe, "FACT_SALES.COST_AMOUNT".to_owned()),
+                (Class::Safe, "FACT_SALES_LANDING.COST_AMOUNT".to_owned()),
+                (Class::Unsupported, "FACT_SALES_PIPE".to_owned()),
             ]
         );
     }

@@ -248,6 +248,7 @@ fn step_modules_hold_no_sql_text() {
         "marts.rs",
         "grants.rs",
         "loading.rs",
+        "migrate.rs",
         "lib.rs",
         "output.rs",
         "main.rs",

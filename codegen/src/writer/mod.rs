@@ -537,6 +537,28 @@ pub enum Statement {
     },
     /// `CREATE TABLE IF NOT EXISTS`.
     CreateTable(CreateTable),
+    /// `ALTER TABLE t <action>`: one step of a migration.
+    AlterTable {
+        /// Table.
+        table: ObjectName,
+        /// What changes.
+        action: AlterTable,
+    },
+    /// `UPDATE t SET c = v, ... WHERE ...`: a migration's backfill.
+    Update {
+        /// Table.
+        table: ObjectName,
+        /// Assignments.
+        set: Vec<(String, Value)>,
+        /// Conditions, AND-ed.
+        filter: Vec<Expr>,
+    },
+    /// `DROP TABLE IF EXISTS t`: only in a migration the user allowed to
+    /// destroy data (never in a deployment).
+    DropTable {
+        /// Table.
+        table: ObjectName,
+    },
     /// `ALTER TABLE t ALTER CONSTRAINT c RELY`: tell the optimizer it may
     /// trust an informational constraint (idempotent).
     RelyConstraint {
@@ -891,6 +913,38 @@ pub struct Task {
     pub body: Statement,
 }
 
+/// What an `ALTER TABLE` of a migration does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AlterTable {
+    /// `ADD COLUMN IF NOT EXISTS <definition>`
+    AddColumn(ColumnDef),
+    /// `DROP COLUMN IF EXISTS c`
+    DropColumn(String),
+    /// `ALTER COLUMN c SET DATA TYPE T`
+    SetDataType(String, DataType),
+    /// `ALTER COLUMN c SET NOT NULL`
+    SetNotNull(String),
+    /// `ALTER COLUMN c DROP NOT NULL`
+    DropNotNull(String),
+    /// `ALTER COLUMN c COMMENT '...'`, or `UNSET COMMENT`.
+    Comment(String, Option<String>),
+}
+
+impl Display for AlterTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AddColumn(def) => write!(f, "ADD COLUMN IF NOT EXISTS {def}"),
+            Self::DropColumn(c) => write!(f, "DROP COLUMN IF EXISTS {}", Ident(c)),
+            Self::SetDataType(c, ty) => write!(f, "ALTER COLUMN {} SET DATA TYPE {}", Ident(c), SqlType(*ty)),
+            Self::SetNotNull(c) => write!(f, "ALTER COLUMN {} SET NOT NULL", Ident(c)),
+            Self::DropNotNull(c) => write!(f, "ALTER COLUMN {} DROP NOT NULL", Ident(c)),
+            Self::Comment(c, Some(text)) => write!(f, "ALTER COLUMN {} COMMENT {}", Ident(c), Literal(text)),
+            Self::Comment(c, None) => write!(f, "ALTER COLUMN {} UNSET COMMENT", Ident(c)),
+        }
+    }
+}
+
 /// A privilege dimgen grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Privilege {
@@ -1078,6 +1132,16 @@ impl Statement {
             Self::CreateSequence { .. } => "CREATE SEQUENCE",
             Self::CreateTable(_) => "CREATE TABLE",
             Self::RelyConstraint { .. } => "ALTER TABLE ALTER CONSTRAINT RELY",
+            Self::AlterTable { action, .. } => match action {
+                AlterTable::AddColumn(_) => "ALTER TABLE ADD COLUMN",
+                AlterTable::DropColumn(_) => "ALTER TABLE DROP COLUMN",
+                AlterTable::SetDataType(..) => "ALTER TABLE ALTER COLUMN SET DATA TYPE",
+                AlterTable::SetNotNull(_) => "ALTER TABLE ALTER COLUMN SET NOT NULL",
+                AlterTable::DropNotNull(_) => "ALTER TABLE ALTER COLUMN DROP NOT NULL",
+                AlterTable::Comment(..) => "ALTER TABLE ALTER COLUMN COMMENT",
+            },
+            Self::Update { .. } => "UPDATE",
+            Self::DropTable { .. } => "DROP TABLE",
             Self::InsertIfAbsent { .. } => "INSERT",
             Self::CreateView { secure: false, .. } => "CREATE VIEW",
             Self::CreateView { secure: true, .. } => "CREATE SECURE VIEW",
@@ -1210,6 +1274,22 @@ impl Display for Statement {
                 }
                 Ok(())
             }
+            Self::AlterTable { table, action } => write!(f, "ALTER TABLE {table} {action}"),
+            Self::Update { table, set, filter } => {
+                write!(f, "UPDATE {table} SET ")?;
+                for (i, (column, value)) in set.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} = {value}", Ident(column))?;
+                }
+                for (i, condition) in filter.iter().enumerate() {
+                    f.write_str(if i == 0 { " WHERE " } else { " AND " })?;
+                    write!(f, "{condition}")?;
+                }
+                Ok(())
+            }
+            Self::DropTable { table } => write!(f, "DROP TABLE IF EXISTS {table}"),
             Self::RelyConstraint { table, constraint } => {
                 write!(f, "ALTER TABLE {table} ALTER CONSTRAINT {} RELY", Ident(constraint))
             }
