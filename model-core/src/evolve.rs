@@ -178,6 +178,14 @@ impl Change {
                 "table removed from the model: dropping it loses its rows (UNDROP TABLE within Time Travel brings it back)"
                     .to_owned()
             }
+            Self::AddColumn {
+                column,
+                unknown_member: true,
+                ..
+            } if column.nullable => format!(
+                "new column {}, nullable: added, existing rows hold NULL and the unknown member its unknown value",
+                column.sql_type
+            ),
             Self::AddColumn { column, .. } if column.nullable => {
                 format!("new column {}, nullable: added, existing rows hold NULL", column.sql_type)
             }
