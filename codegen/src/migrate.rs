@@ -198,6 +198,9 @@ fn statements(target: &Target<'_>, change: &Change) -> Vec<Statement> {
             }
             out
         }
+        Change::RenameColumn { table, from, to } => {
+            vec![alter(table, AlterTable::RenameColumn(from.clone(), to.clone()))]
+        }
         Change::DropColumn { table, column, .. } => vec![alter(table, AlterTable::DropColumn(column.clone()))],
         Change::Widen { table, column, to, .. } => vec![alter(table, AlterTable::SetDataType(column.clone(), *to))],
         Change::DropNotNull { table, column } => vec![alter(table, AlterTable::DropNotNull(column.clone()))],

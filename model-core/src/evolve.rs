@@ -73,6 +73,15 @@ pub enum Change {
         /// the unknown value of the new column).
         unknown_member: bool,
     },
+    /// A column renamed (`renamed_from`): its values move with it.
+    RenameColumn {
+        /// The table.
+        table: String,
+        /// The name as deployed.
+        from: String,
+        /// The name now.
+        to: String,
+    },
     /// A column the model no longer has.
     DropColumn {
         /// The table.
@@ -147,7 +156,7 @@ impl Change {
             Self::AddColumn { column, .. } if column.nullable => Class::Safe,
             // A NOT NULL reference is backfilled with the unknown member (-1).
             Self::AddColumn { column, .. } if column.references.is_some() => Class::Careful,
-            Self::SetNotNull { .. } => Class::Careful,
+            Self::SetNotNull { .. } | Self::RenameColumn { .. } => Class::Careful,
             Self::DropTable { .. } | Self::DropColumn { .. } => Class::Destructive,
             // Any other new NOT NULL column has no value for the existing rows.
             Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
@@ -159,6 +168,7 @@ impl Change {
         match self {
             Self::AddTable { table } | Self::DropTable { table } => table.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
+            Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
             Self::DropColumn { table, column, .. }
             | Self::Widen { table, column, .. }
             | Self::ChangeType { table, column, .. }
@@ -197,8 +207,11 @@ impl Change {
                 "new column {} NOT NULL: existing rows have no value for it; declare it nullable (a backfilling `default` is not supported yet)",
                 column.sql_type
             ),
+            Self::RenameColumn { from, .. } => format!(
+                "renamed from {from} (`renamed_from`): renamed in place, its values kept; queries and files that name {from} must follow"
+            ),
             Self::DropColumn { sql_type, .. } => format!(
-                "column {sql_type} removed from the model: dropping it loses its values (a rename? declare it, it is not one yet)"
+                "column {sql_type} removed from the model: dropping it loses its values (a rename? write `renamed_from = \"OLD\"` on the new column)"
             ),
             Self::Widen { from, to, .. } => format!("{from} -> {to}: grows in place"),
             Self::ChangeType { from, to, .. } => format!(
@@ -342,8 +355,29 @@ fn table_changes(
             "cluster_by changed: ALTER TABLE ... CLUSTER BY is not generated yet".to_owned(),
         ));
     }
+    let renamed_from = |c: &PhysicalColumn| match c.origin {
+        crate::layout::Origin::Declared(i) => new.columns().get(i).and_then(|d| d.renamed_from.clone()),
+        _ => None,
+    };
+    let mut renamed: Vec<String> = Vec::new();
     for column in columns {
-        let Some(before) = old_columns.iter().find(|c| c.name == column.name) else {
+        let by_name = old_columns.iter().find(|c| c.name == column.name);
+        let by_rename = || {
+            let from = renamed_from(column)?;
+            old_columns.iter().find(|c| c.name == from)
+        };
+        let before = match by_name {
+            Some(before) => Some(before),
+            None => by_rename().inspect(|before| {
+                renamed.push(before.name.clone());
+                changes.push(Change::RenameColumn {
+                    table: name.clone(),
+                    from: before.name.clone(),
+                    to: column.name.clone(),
+                });
+            }),
+        };
+        let Some(before) = before else {
             changes.push(Change::AddColumn {
                 table: name.clone(),
                 column: column.clone(),
@@ -394,7 +428,7 @@ fn table_changes(
         }
     }
     for before in old_columns {
-        if !columns.iter().any(|c| c.name == before.name) {
+        if !columns.iter().any(|c| c.name == before.name) && !renamed.contains(&before.name) {
             changes.push(Change::DropColumn {
                 table: name.clone(),
                 column: before.name.clone(),
@@ -420,7 +454,28 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
             object: landing.clone(),
             what,
         };
+        // A landing column carrying a renamed column of the table is renamed too.
+        let renamed_from = |landing: &crate::ingest::LandingColumn| -> Option<String> {
+            if landing.landing != crate::ingest::Landing::Value {
+                return None;
+            }
+            let declared = new.table.columns().iter().find(|c| c.name == landing.name)?;
+            let from = declared.renamed_from.clone()?;
+            was.columns.iter().any(|c| c.name == from).then_some(from)
+        };
+        let mut renamed: Vec<String> = Vec::new();
         for (i, column) in new.columns.iter().enumerate() {
+            if !was.columns.iter().any(|c| c.name == column.name)
+                && let Some(from) = renamed_from(column)
+            {
+                changes.push(Change::RenameColumn {
+                    table: landing.clone(),
+                    from: from.clone(),
+                    to: column.name.clone(),
+                });
+                renamed.push(from);
+                continue;
+            }
             match was.columns.iter().find(|c| c.name == column.name) {
                 None => changes.push(Change::AddColumn {
                     table: landing.clone(),
@@ -443,7 +498,7 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
             }
         }
         for column in &was.columns {
-            if !new.columns.iter().any(|c| c.name == column.name) {
+            if !new.columns.iter().any(|c| c.name == column.name) && !renamed.contains(&column.name) {
                 changes.push(unsupported(format!(
                     "landing column {} removed: not migrated yet",
                     column.name
@@ -595,6 +650,38 @@ columns = [
                 (Class::Unsupported, "FACT_SALES_PIPE".to_owned()),
             ]
         );
+    }
+
+    /// A declared rename is a rename, never a drop and an add; without the
+    /// declaration it is both, and the drop is destructive.
+    #[test]
+    fn a_declared_rename_keeps_the_column() {
+        let renamed = V1.replace(
+            "{ name = \"CITY\", type = \"varchar(20)\" }",
+            "{ name = \"TOWN\", type = \"varchar(30)\", renamed_from = \"CITY\" }",
+        );
+        let found: Vec<(Class, String)> = diff(&load(V1), &load(&renamed))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Careful, "DIM_STORE.TOWN".to_owned()),
+                (Class::Safe, "DIM_STORE.TOWN".to_owned()),
+            ],
+            "the rename, then the widening"
+        );
+        let undeclared = V1.replace("\"CITY\", type", "\"TOWN\", type");
+        let found: Vec<Class> = diff(&load(V1), &load(&undeclared)).iter().map(Change::class).collect();
+        assert_eq!(found, [Class::Safe, Class::Destructive]);
+        // Renamed from a name another column still has: refused by validation.
+        let ambiguous = V1.replace(
+            "{ name = \"OLD\", type = \"string\" }",
+            "{ name = \"OLD\", type = \"string\", renamed_from = \"CITY\" }",
+        );
+        let err = crate::load_str("m.toml", &ambiguous).unwrap_err();
+        assert!(err.diagnostics.render(100).contains("ambiguous rename"));
     }
 
     #[test]

@@ -669,6 +669,7 @@ fn column(column: &Column, identifying: bool) -> String {
         nullable,
         comment,
         pii,
+        renamed_from,
     } = column;
     let mut pairs = vec![("name", string(name))];
     match kind {
@@ -707,6 +708,9 @@ fn column(column: &Column, identifying: bool) -> String {
     }
     if *pii {
         pairs.push(("pii", "true".to_owned()));
+    }
+    if let Some(old) = renamed_from {
+        pairs.push(("renamed_from", string(old)));
     }
     if let Some(comment) = comment {
         pairs.push(("comment", string(comment)));

@@ -164,6 +164,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "nullable",
     "comment",
     "pii",
+    "renamed_from",
 ];
 
 #[derive(Deserialize)]
@@ -398,6 +399,7 @@ struct RawColumn {
     nullable: Option<Spanned<bool>>,
     comment: Option<Spanned<String>>,
     pii: Option<bool>,
+    renamed_from: Option<Spanned<String>>,
 }
 
 /// A column list written either as one string or as an array of strings.
@@ -1635,6 +1637,7 @@ impl Builder<'_> {
             implied_nullable: None,
             comment,
             pii: raw.pii.unwrap_or(false),
+            renamed_from: self.opt_string(at("renamed_from"), raw.renamed_from),
         };
         lower::column(decl, table, index, self.problems)
     }

@@ -42,6 +42,8 @@ pub struct ColumnDecl {
     pub comment: Option<String>,
     /// `pii`.
     pub pii: bool,
+    /// `renamed_from`: the column's name in the schema as deployed.
+    pub renamed_from: Option<String>,
 }
 
 /// A dimension as declared.
@@ -165,6 +167,7 @@ pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec
         implied_nullable,
         comment,
         pii,
+        renamed_from,
     } = decl;
     // Exactly one kind; conflicting keys are reported here, the rest in validation.
     if let Err((first, second)) =
@@ -266,6 +269,7 @@ pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec
         nullable,
         comment,
         pii,
+        renamed_from,
     }
 }
 

@@ -221,6 +221,9 @@ pub struct Column {
     pub comment: Option<String>,
     /// Personally identifiable information (used by masking and grants later).
     pub pii: bool,
+    /// The name this column had in the schema as deployed: `dimgen plan`
+    /// renames it instead of dropping one column and adding another.
+    pub renamed_from: Option<String>,
 }
 
 impl Column {

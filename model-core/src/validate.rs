@@ -344,6 +344,37 @@ impl<'m> Validator<'m> {
                 &format!("a column of `{}`", t.name()),
                 Loc::column(table, i, "name"),
             );
+            if let Some(old) = &column.renamed_from {
+                self.identifier(
+                    old,
+                    &format!("the old name of `{}.{}`", t.name(), column.name),
+                    Loc::column(table, i, "renamed_from"),
+                );
+                // The old name must be free: a column that still has it, or
+                // another rename from it, would make the rename ambiguous.
+                let taken = t
+                    .columns()
+                    .iter()
+                    .enumerate()
+                    .find(|(j, c)| *j != i && (c.name == *old || c.renamed_from.as_deref() == Some(old.as_str())));
+                if let Some((j, other)) = taken {
+                    self.push(
+                        Problem::new(
+                            Code::ConflictingKeys,
+                            format!(
+                                "`{}.{}` is renamed from `{old}`, which `{}` also is or was",
+                                t.name(),
+                                column.name,
+                                other.name
+                            ),
+                            Loc::column(table, i, "renamed_from"),
+                            "ambiguous rename",
+                        )
+                        .also(Loc::column(table, j, "name"), "this column")
+                        .help("a rename names the column's old name once; remove `renamed_from` after the migration has run everywhere"),
+                    );
+                }
+            }
         }
     }
 

@@ -150,6 +150,12 @@ const FIELD_KEYS: &[KeyDef] = &[
         why: "",
     },
     KeyDef {
+        name: "renamed_from",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
         name: "role",
         kind: Kind::Str,
         on: ALL,

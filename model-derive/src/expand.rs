@@ -353,6 +353,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
             );
         }
         let col_comment = opt_str(f.attrs.str("comment"));
+        let renamed_from = opt_str(f.attrs.str("renamed_from"));
         let pii = f.attrs.flag("pii");
         columns.push(quote! {
             ::model_core::lower::ColumnDecl {
@@ -368,6 +369,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 implied_nullable: #implied_nullable,
                 comment: #col_comment,
                 pii: #pii,
+                renamed_from: #renamed_from,
             }
         });
         rust_fields.push(f.ident.to_string());

@@ -259,3 +259,51 @@ fn a_new_attribute_reaches_a_deployed_dimension_and_its_unknown_member() {
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
+
+/// A declared rename (`renamed_from`): the values move with the column, in
+/// the dimension and in its unknown member; nothing is dropped.
+#[test]
+fn a_renamed_column_keeps_its_values() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+"#;
+    let after_text = before_text.replace(
+        "{ name = \"CITY\", type = \"varchar(20)\" }",
+        "{ name = \"TOWN\", type = \"varchar(40)\", renamed_from = \"CITY\" }",
+    );
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE SHOP.DEV.DIM_STORE RENAME COLUMN CITY TO TOWN",
+            "ALTER TABLE SHOP.DEV.DIM_STORE ALTER COLUMN TOWN SET DATA TYPE VARCHAR(40)",
+        ]
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "DIM_STORE",
+        checks: vec![(
+            "SELECT STORE_ID, TOWN FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
+            serde_json::json!([[-1, "Unknown"], [1, "R1"], [2, "R2"]]),
+        )],
+    };
+    run_case(&emulator, &case);
+}

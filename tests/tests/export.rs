@@ -619,6 +619,7 @@ mod random {
             nullable,
             comment: seed.comment.clone(),
             pii: seed.pii,
+            renamed_from: None,
         }
     }
 

@@ -919,6 +919,8 @@ pub struct Task {
 pub enum AlterTable {
     /// `ADD COLUMN IF NOT EXISTS <definition>`
     AddColumn(ColumnDef),
+    /// `RENAME COLUMN a TO b`
+    RenameColumn(String, String),
     /// `DROP COLUMN IF EXISTS c`
     DropColumn(String),
     /// `ALTER COLUMN c SET DATA TYPE T`
@@ -935,6 +937,7 @@ impl Display for AlterTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::AddColumn(def) => write!(f, "ADD COLUMN IF NOT EXISTS {def}"),
+            Self::RenameColumn(a, b) => write!(f, "RENAME COLUMN {} TO {}", Ident(a), Ident(b)),
             Self::DropColumn(c) => write!(f, "DROP COLUMN IF EXISTS {}", Ident(c)),
             Self::SetDataType(c, ty) => write!(f, "ALTER COLUMN {} SET DATA TYPE {}", Ident(c), SqlType(*ty)),
             Self::SetNotNull(c) => write!(f, "ALTER COLUMN {} SET NOT NULL", Ident(c)),
@@ -1134,6 +1137,7 @@ impl Statement {
             Self::RelyConstraint { .. } => "ALTER TABLE ALTER CONSTRAINT RELY",
             Self::AlterTable { action, .. } => match action {
                 AlterTable::AddColumn(_) => "ALTER TABLE ADD COLUMN",
+                AlterTable::RenameColumn(..) => "ALTER TABLE RENAME COLUMN",
                 AlterTable::DropColumn(_) => "ALTER TABLE DROP COLUMN",
                 AlterTable::SetDataType(..) => "ALTER TABLE ALTER COLUMN SET DATA TYPE",
                 AlterTable::SetNotNull(_) => "ALTER TABLE ALTER COLUMN SET NOT NULL",
