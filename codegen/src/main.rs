@@ -64,6 +64,11 @@ enum Command {
         /// The migration's description, in its file name.
         #[arg(long, default_value = "migration")]
         description: String,
+        /// Write nothing; exit 1 unless a migration file in --out already
+        /// holds every statement of this plan (the CI gate: a model change
+        /// must come with its migration).
+        #[arg(long, requires = "out")]
+        check: bool,
     },
 }
 
@@ -120,15 +125,16 @@ fn run(command: Command) -> Result<(), String> {
             allow_destructive,
             version,
             description,
-        } => plan(
-            &model,
-            &env,
-            &baseline,
-            out.as_deref(),
-            allow_destructive,
-            version,
-            &description,
-        ),
+            check,
+        } => {
+            let options = PlanOptions {
+                allow_destructive,
+                version,
+                description,
+                check,
+            };
+            plan(&model, &env, &baseline, out.as_deref(), &options)
+        }
         Command::Generate { model, env, out } => {
             let loaded = load(&model)?;
             let deployment = dimgen::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
@@ -147,16 +153,22 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
-/// `dimgen plan`.
-fn plan(
-    model: &Path,
-    env: &str,
-    baseline: &Path,
-    out: Option<&Path>,
+/// How `dimgen plan` runs.
+struct PlanOptions {
     allow_destructive: bool,
     version: Option<u64>,
-    description: &str,
-) -> Result<(), String> {
+    description: String,
+    check: bool,
+}
+
+/// `dimgen plan`.
+fn plan(model: &Path, env: &str, baseline: &Path, out: Option<&Path>, options: &PlanOptions) -> Result<(), String> {
+    let PlanOptions {
+        allow_destructive,
+        version,
+        ref description,
+        check,
+    } = *options;
     if baseline.extension().is_some_and(|e| e == "json") {
         return Err(format!(
             "error: {} looks like a catalog snapshot; only a TOML model (as last deployed) is supported as --from yet",
@@ -198,6 +210,9 @@ fn plan(
         println!("(no --out: nothing written)");
         return Ok(());
     };
+    if check {
+        return check_covered(&plan, dir);
+    }
     let version = match version {
         Some(v) => v,
         None => next_version(dir)?,
@@ -243,4 +258,36 @@ fn next_version(dir: &Path) -> Result<u64, String> {
         }
     }
     Ok(highest + 1)
+}
+
+/// `--check`: some `V*.sql` in `dir` holds every statement of the plan.
+fn check_covered(plan: &dimgen::migrate::Plan, dir: &Path) -> Result<(), String> {
+    let statements: Vec<String> = plan.statements().map(|s| format!("{s};")).collect();
+    if statements.is_empty() {
+        println!("covered: the changes need no migration statement (deploy.sql makes them)");
+        return Ok(());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if !(name.starts_with('V') && file.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        if statements.iter().all(|s| text.contains(s.as_str())) {
+            println!("covered by {}", file.display());
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "the model changed and no migration in {} covers it: run `dimgen plan` with --out {} (without --check), review the file and commit it",
+        dir.display(),
+        dir.display()
+    ))
 }

@@ -560,3 +560,44 @@ fn plan_refuses_what_it_cannot_migrate_yet() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("catalog snapshot"), "{}", stderr(&o));
 }
+
+/// The CI gate: a changed model must come with a migration that holds its
+/// statements; `--check` writes nothing.
+#[test]
+fn plan_check_fails_until_the_migration_is_committed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let widened = PLAN_MODEL.replace("varchar(20)", "varchar(50)");
+    let (before, now) = plan_files(tmp.path(), &widened);
+    let out = tmp.path().join("migrations");
+    let check = [
+        "plan",
+        &now,
+        "--env",
+        "DEV",
+        "--from",
+        &before,
+        "--out",
+        out.to_str().unwrap(),
+        "--check",
+    ];
+    let o = dimgen(&check);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("no migration in"), "{}", stderr(&o));
+    assert!(!out.exists(), "--check writes nothing");
+
+    let o = dimgen(&check[..check.len() - 1]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = dimgen(&check);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("covered by"), "{}", stdout(&o));
+    assert_eq!(files_in(&out), ["V1__migration.sql"]);
+
+    // A further change is not covered by the committed file.
+    let wider = widened.replace("varchar(50)", "varchar(80)");
+    std::fs::write(&now, wider).unwrap();
+    let o = dimgen(&check);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // --check needs the folder.
+    let o = dimgen(&["plan", &now, "--env", "DEV", "--from", &before, "--check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
