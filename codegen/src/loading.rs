@@ -11,12 +11,12 @@
 //! formats and integrations are brought up to date with `ALTER ... SET`;
 //! tasks are `CREATE OR ALTER`.
 
-use model_core::ingest::{LandingColumn, Resolved};
+use model_core::ingest::{EventTime, Landing, LandingColumn, Loaded, Resolved};
 use model_core::model::{
     ColumnKind, CopyMapping, Dimension, Fact, FactType, FileFormat, FileMetadata, FileType, KeyGeneration, ScdType,
     scd2,
 };
-use model_core::{DataType, TableRef, interpolate, naming};
+use model_core::{DataType, interpolate, naming};
 
 use crate::ddl::Target;
 use crate::writer::{
@@ -339,9 +339,9 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
             resume: false,
         });
         let what = match plan.table {
-            TableRef::Dimension(d) if d.keeps_history() => "SCD2 history",
-            TableRef::Dimension(_) => "SCD1 overwrite",
-            _ => "surrogate-key lookups",
+            Loaded::Dimension(d) if d.keeps_history() => "SCD2 history",
+            Loaded::Dimension(_) => "SCD1 overwrite",
+            Loaded::Fact(_) => "surrogate-key lookups",
         };
         out.push(Statement::Task(Box::new(Task {
             name: task.clone(),
@@ -366,10 +366,8 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
 /// The MERGE of a load, reading new rows from `source`.
 pub fn merge(target: &Target<'_>, plan: &Resolved<'_>, source: ObjectName) -> Merge {
     let (using, on, when) = match plan.table {
-        TableRef::Dimension(d) => dimension_merge(target, plan, d),
-        TableRef::Fact(f) => fact_merge(target, plan, f),
-        // Validation loads only dimensions and facts (`ingest::plan`).
-        TableRef::Bridge(b) => unreachable!("bridge `{}` has no load plan", b.name),
+        Loaded::Dimension(d) => dimension_merge(target, plan, d),
+        Loaded::Fact(f) => fact_merge(target, plan, f),
     };
     Merge {
         target: target.object(plan.table.name()),
@@ -437,16 +435,17 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
     let mut items: Vec<SelectItem> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut joins: Vec<Join> = Vec::new();
-    let event = plan.load.event_time.as_deref().map(|e| event_expr(plan, e));
+    let event = plan.event_time.as_ref().map(event_expr);
     for column in table.columns() {
-        if let ColumnKind::Reference { dimension, .. } = &column.kind {
-            // Validation resolves every reference (`unknown_reference`).
-            let dim = target
-                .model
-                .dimension(dimension)
-                .unwrap_or_else(|| unreachable!("`{dimension}` is a dimension of a validated model"));
-            let a = format!("d{}", joins.len() + 1);
+        if let ColumnKind::Reference { .. } = &column.kind {
+            // The plan names the dimension of every reference it lands (all
+            // of them, in a validated model).
             let lookup = plan.lookup_columns(&column.name);
+            let Some(Landing::Lookup { dimension, .. }) = lookup.first().map(|l| &l.landing) else {
+                continue;
+            };
+            let dim = &target.model.dimensions[*dimension];
+            let a = format!("d{}", joins.len() + 1);
             let mut on: Vec<Expr> = dim
                 .natural_key
                 .iter()
@@ -484,7 +483,7 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
         }
     }
     // Smart-key dimensions: the key is the natural key, declared on the dimension itself.
-    if let TableRef::Dimension(d) = table
+    if let Loaded::Dimension(d) = table
         && d.key_generation == KeyGeneration::Natural
         && !names.contains(&d.key)
     {
@@ -509,22 +508,15 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
 const CHANGED_AT: &str = "_CHANGED_AT";
 
 /// The expression of a fact's event time in the batch (`b`).
-fn event_expr(plan: &Resolved<'_>, event_time: &str) -> Expr {
-    let TableRef::Fact(f) = plan.table else {
-        unreachable!("validation allows `event_time` on facts only");
-    };
-    match f.columns.iter().find(|c| c.name == event_time).map(|c| &c.kind) {
-        Some(ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type })
-            if sql_type.is_temporal() =>
-        {
-            col("b", event_time)
-        }
+fn event_expr(event: &EventTime) -> Expr {
+    match event {
+        EventTime::Instant(column) => col("b", column),
         // A smart date key: yyyymmdd. TRY_: the unknown date (-1) gives NULL,
         // and so the unknown member, instead of failing the whole batch.
-        _ => Expr::call(
+        EventTime::DateKey(column) => Expr::call(
             Function::TryToDate,
             [
-                Expr::call(Function::ToVarchar, [col("b", event_time)]),
+                Expr::call(Function::ToVarchar, [col("b", column)]),
                 Expr::Str("YYYYMMDD".into()),
             ],
         ),

@@ -54,6 +54,70 @@ pub struct LandingColumn {
     pub landing: Landing,
 }
 
+/// What a load maintains: a dimension or a fact (bridges are not loaded),
+/// by index into the model's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadTarget {
+    /// The `n`-th dimension.
+    Dimension(usize),
+    /// The `n`-th fact.
+    Fact(usize),
+}
+
+impl LoadTarget {
+    /// The table's id, for locating problems.
+    pub fn id(self) -> TableId {
+        match self {
+            Self::Dimension(index) => TableId {
+                kind: TableKind::Dimension,
+                index,
+            },
+            Self::Fact(index) => TableId {
+                kind: TableKind::Fact,
+                index,
+            },
+        }
+    }
+}
+
+/// The table a load maintains, resolved.
+#[derive(Debug, Clone, Copy)]
+pub enum Loaded<'m> {
+    /// A dimension.
+    Dimension(&'m Dimension),
+    /// A fact.
+    Fact(&'m crate::model::Fact),
+}
+
+impl<'m> Loaded<'m> {
+    /// As any table.
+    pub fn table(self) -> TableRef<'m> {
+        match self {
+            Self::Dimension(d) => TableRef::Dimension(d),
+            Self::Fact(f) => TableRef::Fact(f),
+        }
+    }
+
+    /// The table's name.
+    pub fn name(self) -> &'m str {
+        self.table().name()
+    }
+
+    /// The table's declared columns.
+    pub fn columns(self) -> &'m [crate::model::Column] {
+        self.table().columns()
+    }
+}
+
+/// How a fact's event time (`event_time`) is read from a landed row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventTime {
+    /// A date or timestamp column.
+    Instant(String),
+    /// A reference to a date dimension with `yyyymmdd` keys.
+    DateKey(String),
+}
+
 /// A load resolved against the model. It names the model's objects by
 /// index, so it can be kept beside the model it was planned from (see
 /// [`Validated`](crate::Validated), whose `load_*` methods follow them).
@@ -62,7 +126,7 @@ pub struct LoadPlan {
     /// The declaration (index into the model's `loads`).
     pub load: usize,
     /// The dimension or fact loaded.
-    pub table: TableId,
+    pub table: LoadTarget,
     /// The stage the files arrive on (index into the model's `stages`).
     pub stage: usize,
     /// The file format the COPY reads with, the load's, else the stage's
@@ -70,6 +134,9 @@ pub struct LoadPlan {
     pub format: usize,
     /// The landing table's columns, in order: the data columns, then metadata.
     pub columns: Vec<LandingColumn>,
+    /// A fact's event time, which picks the SCD2 version of each dimension
+    /// (none: the current versions).
+    pub event_time: Option<EventTime>,
 }
 
 /// A load's plan beside the objects it names (what
@@ -82,7 +149,7 @@ pub struct Resolved<'m> {
     /// The declaration.
     pub load: &'m Load,
     /// The dimension or fact loaded.
-    pub table: TableRef<'m>,
+    pub table: Loaded<'m>,
     /// The stage the files arrive on.
     pub stage: &'m Stage,
     /// The file format the COPY reads with (the load's, else the stage's).
@@ -483,23 +550,27 @@ pub(crate) fn plan_in(
         );
     }
     // Facts: the event time that picks SCD2 versions.
+    let mut event = None;
     if let Some(event_time) = &load.event_time {
         match table {
             TableRef::Fact(f) => {
-                let ok = f
+                event = f
                     .columns
                     .iter()
                     .find(|c| &c.name == event_time)
-                    .is_some_and(|c| match &c.kind {
-                        ColumnKind::Reference { dimension, .. } => model.dimension(dimension).is_some_and(|d| {
-                            d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
-                        }),
+                    .and_then(|c| match &c.kind {
+                        ColumnKind::Reference { dimension, .. } => model
+                            .dimension(dimension)
+                            .is_some_and(|d| {
+                                d.key_generation == KeyGeneration::Natural && model.key_type(&d.name).is_numeric()
+                            })
+                            .then(|| EventTime::DateKey(event_time.clone())),
                         ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => {
-                            sql_type.is_temporal()
+                            sql_type.is_temporal().then(|| EventTime::Instant(event_time.clone()))
                         }
-                        _ => false,
+                        _ => None,
                     });
-                if !ok {
+                if event.is_none() {
                     problems.push(
                         Problem::new(
                             Code::UnknownColumn,
@@ -528,10 +599,14 @@ pub(crate) fn plan_in(
     if problems.is_empty() {
         Ok(LoadPlan {
             load: id.index,
-            table: target_id,
+            table: match table_kind {
+                TableKind::Dimension => LoadTarget::Dimension(table_index),
+                _ => LoadTarget::Fact(table_index),
+            },
             stage: stage_index,
             format: format_index,
             columns,
+            event_time: event,
         })
     } else {
         Err(problems)

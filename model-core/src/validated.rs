@@ -5,11 +5,11 @@
 
 use std::ops::Deref;
 
-use crate::diagnostic::{Problem, TableId};
-use crate::ingest::{LoadPlan, Resolved};
+use crate::diagnostic::Problem;
+use crate::ingest::{LoadPlan, LoadTarget, Loaded, Resolved};
 use crate::layout::PhysicalColumn;
 use crate::marts::MartPlan;
-use crate::model::{Dimension, Model, TableKind, TableRef};
+use crate::model::{Dimension, Model, TableRef};
 use crate::validate::Findings;
 
 /// A validated model: the [`Model`] (read through `Deref`) and what
@@ -113,20 +113,6 @@ impl Validated {
         )
     }
 
-    /// The table a [`TableId`] of kind dimension, fact or bridge names.
-    ///
-    /// # Panics
-    ///
-    /// For other kinds, or an index out of range.
-    pub fn table(&self, id: TableId) -> TableRef<'_> {
-        match id.kind {
-            TableKind::Dimension => TableRef::Dimension(&self.model.dimensions[id.index]),
-            TableKind::Fact => TableRef::Fact(&self.model.facts[id.index]),
-            TableKind::Bridge => TableRef::Bridge(&self.model.bridges[id.index]),
-            kind => panic!("a {} is not a table", kind.as_str()),
-        }
-    }
-
     /// The dimensions in creation order: every outrigger before the
     /// dimensions that reference it, declaration order otherwise.
     pub fn dimension_order(&self) -> impl Iterator<Item = &Dimension> {
@@ -172,7 +158,10 @@ impl Validated {
         self.findings.loads.iter().map(|plan| Resolved {
             plan,
             load: &self.model.loads[plan.load],
-            table: self.table(plan.table),
+            table: match plan.table {
+                LoadTarget::Dimension(i) => Loaded::Dimension(&self.model.dimensions[i]),
+                LoadTarget::Fact(i) => Loaded::Fact(&self.model.facts[i]),
+            },
             stage: &self.model.stages[plan.stage],
             format: &self.model.file_formats[plan.format],
         })

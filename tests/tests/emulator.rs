@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dimgen::writer::{Ident, Literal, Statement};
-use dimgen_tests::emulator::{Emulator, Outcome, Step};
+use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Outcome, Step};
 use dimgen_tests::{load_model, model_stem, schema_files};
 use model_core::{DataType, Origin, PhysicalColumn, TableRef, Validated};
 use serde_json::Value;
@@ -23,36 +23,6 @@ const ALLOWED_WARNINGS: &[&str] = &[
     "Unsupported property clusterproperty",
     // COPY GRANTS on CREATE OR REPLACE VIEW keeps grants; the emulator has none.
     "Unsupported property copygrantsproperty",
-];
-
-/// Statement kinds the emulator cannot execute. Each is run anyway and must
-/// still fail, so a fakesnow release that learns one shows up here.
-const NOT_EXECUTABLE: &[&str] = &[
-    // `ALTER TABLE ... ALTER CONSTRAINT ... RELY`: sqlglot falls back to a raw
-    // command that DuckDB rejects. Checked by snapshot and parse tests instead.
-    "ALTER TABLE ALTER CONSTRAINT RELY",
-    // Roles and grants: fakesnow has no access control. Checked by
-    // tests/tests/grants.rs (effective privileges) and by parsing.
-    "CREATE ROLE",
-    "GRANT ROLE",
-    "GRANT",
-    "GRANT ON ALL",
-    "GRANT ON FUTURE",
-    // The replace-on-change Snowflake Scripting block around a dynamic table.
-    // Its query runs as a plain view instead (`Statement::as_plain_view`).
-    "CREATE DYNAMIC TABLE",
-    // Ingestion objects fakesnow does not have: storage integrations, S3
-    // pipes, streams, tasks, and ALTER FILE FORMAT. (It does
-    // accept CREATE STAGE with an S3 URL, as a stage it cannot read: run.)
-    // Checked by snapshot and parse tests (tests/tests/sql.rs); the COPY of
-    // every pipe and the MERGE of every task run in tests/tests/emulator_loading.rs.
-    "CREATE STORAGE INTEGRATION",
-    "ALTER STORAGE INTEGRATION",
-    "ALTER FILE FORMAT",
-    "CREATE PIPE",
-    "CREATE STREAM",
-    "ALTER TASK",
-    "CREATE OR ALTER TASK",
 ];
 
 /// A row of `information_schema.columns`: table, column, data type,

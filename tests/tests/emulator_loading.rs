@@ -43,7 +43,7 @@ use dimgen::writer::{Copy as CopyInto, Ident, ObjectName, StageLocation, Stateme
 use dimgen_tests::emulator::{Emulator, Outcome, Step};
 use dimgen_tests::{load_model, schema_files, workspace_root};
 use model_core::ingest::{LandingColumn, Resolved};
-use model_core::model::{CopyMapping, FileFormat, FileType, TableRef};
+use model_core::model::{CopyMapping, FileFormat, FileType};
 use model_core::{DataType, Validated};
 use serde_json::{Value, json};
 
@@ -649,7 +649,7 @@ fn stage_and_copy(session: &mut Session, deployed: &Deployed, dir: &Path) -> Vec
         let data: Vec<&LandingColumn> = plan.data_columns().collect();
         // A fact's grain (its business key) is in the files: the MERGE
         // recognizes a reloaded row by it.
-        if let TableRef::Fact(fact) = plan.table {
+        if let model_core::ingest::Loaded::Fact(fact) = plan.table {
             assert!(!fact.grain.columns.is_empty(), "{landing}: a loaded fact without grain");
             for grain in &fact.grain.columns {
                 assert!(

@@ -8,27 +8,9 @@
 //! means something.
 
 use dimgen::writer::{Ident, Literal, ObjectName, Statement};
-use dimgen_tests::emulator::{Emulator, Outcome, Step};
+use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Outcome, Step};
 use dimgen_tests::workspace_root;
 use model_core::{DataType, Origin, Validated};
-
-/// Statement kinds the emulator cannot execute (see tests/tests/emulator.rs).
-const NOT_EXECUTABLE: &[&str] = &[
-    "ALTER TABLE ALTER CONSTRAINT RELY",
-    "CREATE ROLE",
-    "GRANT ROLE",
-    "GRANT",
-    "GRANT ON ALL",
-    "GRANT ON FUTURE",
-    "CREATE DYNAMIC TABLE",
-    "CREATE STORAGE INTEGRATION",
-    "ALTER STORAGE INTEGRATION",
-    "ALTER FILE FORMAT",
-    "CREATE PIPE",
-    "CREATE STREAM",
-    "ALTER TASK",
-    "CREATE OR ALTER TASK",
-];
 
 fn load(name: &str, text: &str) -> Validated {
     match model_core::load_str(name, text) {
