@@ -52,7 +52,7 @@ impl Plan {
         let steps = model_core::evolve::diff(before, after)
             .into_iter()
             .map(|change| {
-                let statements = statements(&target, &change);
+                let statements = statements(before, &target, &change);
                 Step { change, statements }
             })
             .collect();
@@ -146,8 +146,12 @@ impl Plan {
     }
 }
 
+/// How long a recreated pipe's runbook waits for the files the pipe as
+/// deployed has queued: 60 polls of 10 seconds.
+pub const PIPE_DRAIN_POLLS: u32 = 60;
+
 /// The statements of one change.
-fn statements(target: &Target<'_>, change: &Change) -> Vec<Statement> {
+fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<Statement> {
     let alter = |table: &str, action: AlterTable| Statement::AlterTable {
         table: target.object(table),
         action,
@@ -210,7 +214,173 @@ fn statements(target: &Target<'_>, change: &Change) -> Vec<Statement> {
             table,
             AlterTable::Comment(column.clone(), target.comment(comment.as_deref())),
         )],
+        Change::RecreatePipe { from, pipe, .. } => recreate_pipe(before, target, from, pipe),
         // `deploy.sql` creates new tables; what is not migrated yet refused the plan.
         _ => Vec::new(),
+    }
+}
+
+/// A changed pipe's runbook, preceded by the statements creating what the
+/// new pipe reads and the deployed model did not have (its storage
+/// integration, file format or stage: `deploy.sql`, which creates them too,
+/// runs after the migration). Each is `IF NOT EXISTS`, as in `deploy.sql`.
+fn recreate_pipe(before: &Validated, target: &Target<'_>, from: &str, pipe: &str) -> Vec<Statement> {
+    let name = target.object(&target.text(pipe));
+    let Some(Statement::CreatePipe(new)) = crate::loading::pipes(target)
+        .into_iter()
+        .find(|s| matches!(s, Statement::CreatePipe(p) if p.name == name))
+    else {
+        unreachable!("evolve names the pipe of a load of the new model")
+    };
+    let mut out = Vec::new();
+    if let Some(load) = target.model.loads().find(|l| l.load.pipe == pipe) {
+        let stage_is_new = !before.stages.iter().any(|s| s.name == load.stage.name);
+        let format_is_new = !before.file_formats.iter().any(|f| f.name == load.format.name);
+        let integration_is_new = !before
+            .storage_integrations
+            .iter()
+            .any(|i| i.name == load.stage.storage_integration);
+        if integration_is_new {
+            let integration = target.text(&load.stage.storage_integration);
+            out.extend(crate::loading::integrations(target).into_iter().filter(|s| match s {
+                Statement::StorageIntegration { name, .. }
+                | Statement::Grant {
+                    on: crate::writer::GrantOn::Integration(name),
+                    ..
+                } => *name == integration,
+                _ => false,
+            }));
+        }
+        if format_is_new {
+            let format = target.object(&load.format.name);
+            out.extend(
+                crate::loading::file_formats(target)
+                    .into_iter()
+                    .filter(|s| matches!(s, Statement::FileFormat { name, .. } if *name == format)),
+            );
+        }
+        if stage_is_new {
+            let stage = target.object(&target.text(&load.stage.name));
+            out.extend(
+                crate::loading::stages(target)
+                    .into_iter()
+                    .filter(|s| matches!(s, Statement::Stage { name, .. } if *name == stage)),
+            );
+        }
+    }
+    out.push(Statement::RecreatePipe {
+        from: target.object(&target.text(from)),
+        pipe: new,
+        polls: PIPE_DRAIN_POLLS,
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Validated {
+        model_core::load_str("m.toml", text)
+            .unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)))
+            .model
+    }
+
+    fn retail() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml")).unwrap()
+    }
+
+    fn without_cost(text: &str) -> String {
+        text.replace(
+            "  { name = \"COST_AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n",
+            "",
+        )
+        .replace(", \"NET_AMOUNT\", \"COST_AMOUNT\"]", ", \"NET_AMOUNT\"]")
+    }
+
+    /// The runbook of a changed pipe, in the order that loses no file:
+    /// pause, note the time, wait (or resume and stop), drop, create, refresh
+    /// from the time noted.
+    #[test]
+    fn a_changed_pipe_is_paused_drained_recreated_and_refreshed_in_order() {
+        let after = retail();
+        let plan = Plan::new(&load(&without_cost(&after)), &load(&after), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        assert_eq!(sql.len(), 3, "{sql:#?}");
+        let runbook = &sql[2];
+        let pipe = "RETAIL.SALES_DEV.FACT_SALES_PIPE";
+        let steps = [
+            "EXECUTE IMMEDIATE $$\nDECLARE\n".to_owned(),
+            format!("ALTER PIPE IF EXISTS {pipe} SET PIPE_EXECUTION_PAUSED = TRUE;"),
+            "paused_at := TO_VARCHAR(CURRENT_TIMESTAMP()".to_owned(),
+            format!("FOR i IN 1 TO {PIPE_DRAIN_POLLS} DO"),
+            format!("SYSTEM$PIPE_STATUS('{pipe}')):pendingFileCount::INTEGER"),
+            "SELECT SYSTEM$WAIT(10);".to_owned(),
+            format!("ALTER PIPE {pipe} SET PIPE_EXECUTION_PAUSED = FALSE;\n        RAISE still_loading;"),
+            format!("DROP PIPE IF EXISTS {pipe};"),
+            format!("CREATE PIPE IF NOT EXISTS {pipe}\n"),
+            "$1:\"COST_AMOUNT\"::NUMBER(12,2),".to_owned(),
+            format!("refresh_sql := 'ALTER PIPE {pipe} REFRESH MODIFIED_AFTER = ''' || paused_at || '''';"),
+            "EXECUTE IMMEDIATE :refresh_sql;\nEND;\n$$".to_owned(),
+        ];
+        let mut at = 0;
+        for step in &steps {
+            let found = runbook[at..]
+                .find(step.as_str())
+                .unwrap_or_else(|| panic!("{step:?} after byte {at} of\n{runbook}"));
+            at += found + step.len();
+        }
+        // The COPY is the one deploy.sql creates the pipe with.
+        let deployment = crate::generate(&load(&after), "DEV").unwrap();
+        let create = deployment
+            .statements()
+            .find(|(_, s)| s.kind() == "CREATE PIPE" && s.to_string().contains("FACT_SALES_PIPE"))
+            .unwrap()
+            .1
+            .to_string();
+        for line in create.lines() {
+            assert!(runbook.contains(&format!("    {line}\n")), "{line}");
+        }
+    }
+
+    /// A renamed pipe: the old one is paused and dropped, the new one created
+    /// and refreshed; a name holding a quote stays one literal everywhere.
+    #[test]
+    fn a_renamed_pipe_with_a_hostile_name_stays_quoted() {
+        let before = retail();
+        let after = before.replace(
+            "[[load]]\ntable = \"FACT_SALES\"",
+            "[[load]]\ntable = \"FACT_SALES\"\npipe = \"SALES'; DROP TABLE X; --\"",
+        );
+        let plan = Plan::new(&load(&before), &load(&after), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        assert_eq!(sql.len(), 1, "{sql:#?}");
+        let new = "RETAIL.SALES_DEV.\"SALES'; DROP TABLE X; --\"";
+        assert!(sql[0].contains("DROP PIPE IF EXISTS RETAIL.SALES_DEV.FACT_SALES_PIPE;"));
+        assert!(sql[0].contains(&format!("CREATE PIPE IF NOT EXISTS {new}\n")));
+        assert!(
+            sql[0].contains("refresh_sql := 'ALTER PIPE RETAIL.SALES_DEV.\"SALES''; DROP TABLE X; --\" REFRESH MODIFIED_AFTER = ''' || paused_at"),
+            "{}",
+            sql[0]
+        );
+    }
+
+    /// A pipe that reads a stage and format the deployed model did not have:
+    /// the migration creates them first (deploy.sql runs after it).
+    #[test]
+    fn a_recreated_pipe_on_a_new_stage_gets_the_stage_first() {
+        let before = retail();
+        let after = before.replace(
+            "[[load]]\ntable = \"FACT_SALES\"\nstage = \"POS_STAGE\"",
+            "[[load]]\ntable = \"FACT_SALES\"\nstage = \"RECEIPTS_STAGE\"",
+        );
+        let stage_at = after.find("[[stage]]").expect("a stage");
+        let stage_end = after[stage_at..].find("\n\n").map_or(after.len(), |i| stage_at + i + 2);
+        let stage = after[stage_at..stage_end].replacen("name = \"POS_STAGE\"", "name = \"RECEIPTS_STAGE\"", 1);
+        assert!(stage.contains("RECEIPTS_STAGE"), "{stage}");
+        let after = format!("{}{stage}{}", &after[..stage_end], &after[stage_end..]);
+        let plan = Plan::new(&load(&before), &load(&after), "DEV").unwrap();
+        let kinds: Vec<&str> = plan.statements().map(Statement::kind).collect();
+        assert_eq!(kinds, ["CREATE STAGE", "RECREATE PIPE"], "{}", plan.render());
     }
 }

@@ -137,6 +137,20 @@ pub enum Change {
         /// The new comment.
         comment: Option<String>,
     },
+    /// A load's pipe would copy differently. A pipe's COPY cannot be
+    /// altered: the migration pauses it, waits for the files it has queued,
+    /// recreates it and refreshes it from the moment of the pause, so that no
+    /// file is lost or loaded twice.
+    RecreatePipe {
+        /// The table the load maintains.
+        table: String,
+        /// The pipe's name as deployed (as the model writes it).
+        from: String,
+        /// Its name now.
+        pipe: String,
+        /// What differs.
+        reasons: Vec<String>,
+    },
     /// Something dimgen does not migrate yet.
     Unsupported {
         /// The object.
@@ -156,7 +170,7 @@ impl Change {
             Self::AddColumn { column, .. } if column.nullable => Class::Safe,
             // A NOT NULL reference is backfilled with the unknown member (-1).
             Self::AddColumn { column, .. } if column.references.is_some() => Class::Careful,
-            Self::SetNotNull { .. } | Self::RenameColumn { .. } => Class::Careful,
+            Self::SetNotNull { .. } | Self::RenameColumn { .. } | Self::RecreatePipe { .. } => Class::Careful,
             Self::DropTable { .. } | Self::DropColumn { .. } => Class::Destructive,
             // Any other new NOT NULL column has no value for the existing rows.
             Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
@@ -175,6 +189,7 @@ impl Change {
             | Self::DropNotNull { table, column }
             | Self::SetNotNull { table, column }
             | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
+            Self::RecreatePipe { pipe, .. } => pipe.clone(),
             Self::Unsupported { object, .. } => object.clone(),
         }
     }
@@ -223,6 +238,13 @@ impl Change {
                 Some(_) => "comment changed".to_owned(),
                 None => "comment removed".to_owned(),
             },
+            Self::RecreatePipe {
+                table, from, reasons, ..
+            } => format!(
+                "the pipe of the load of {table}{} would copy differently ({}): paused, its queued files waited for, recreated, then refreshed with MODIFIED_AFTER the pause (no file lost or loaded twice)",
+                if from == &self.object() { String::new() } else { format!(", formerly {from},") },
+                reasons.join(", ")
+            ),
             Self::Unsupported { what, .. } => what.clone(),
         }
     }
@@ -264,6 +286,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
         table_changes(*old, old_columns, table, columns, &mut changes);
     }
     load_changes(before, after, &mut changes);
+    stage_changes(before, after, &mut changes);
     let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
     for (old, _) in &old_tables {
         if !new_names.contains(&old.name()) {
@@ -440,8 +463,8 @@ fn table_changes(
 
 /// The landing tables and pipes of the loads. A new load is created by
 /// `deploy.sql`; a landing table gains new columns in place; a pipe whose
-/// COPY would change is not recreated yet (pause, recreate, refresh with
-/// `MODIFIED_AFTER`), nor is a removed load's pipe, stream and task dropped.
+/// COPY would change is recreated (pause, wait, recreate, refresh with
+/// `MODIFIED_AFTER`); a removed load's pipe, stream and task are not dropped yet.
 fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
     let old: Vec<crate::ingest::Resolved<'_>> = before.loads().collect();
     for new in after.loads() {
@@ -505,38 +528,13 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
                 )));
             }
         }
-        // What the pipe's COPY is made of (the task is `CREATE OR ALTER`ed by deploy.sql).
-        let copy_of = |r: &crate::ingest::Resolved<'_>| -> String {
-            let positional = matches!(r.load.mapping, crate::model::CopyMapping::Projection { .. });
-            format!(
-                "{:?}",
-                (
-                    &r.load.stage,
-                    &r.load.path,
-                    &r.load.pipe,
-                    &r.format.name,
-                    &r.load.mapping,
-                    &r.load.metadata,
-                    r.load.auto_ingest,
-                    &r.load.aws_sns_topic,
-                    &r.load.error_integration,
-                    &r.load.pattern,
-                    r.load.on_error,
-                    // A COPY with a projection names every data column.
-                    positional.then(|| r
-                        .data_columns()
-                        .map(|c| (c.name.clone(), c.sql_type))
-                        .collect::<Vec<_>>()),
-                )
-            )
-        };
-        if copy_of(was) != copy_of(&new) {
-            changes.push(Change::Unsupported {
-                object: new.load.pipe.clone(),
-                what: format!(
-                    "the pipe of the load of {} would copy differently: recreating a pipe (pause it, recreate it, refresh it with MODIFIED_AFTER so no file is lost or loaded twice) is not generated yet",
-                    new.load.table
-                ),
+        let reasons = pipe_differences(was, &new);
+        if !reasons.is_empty() {
+            changes.push(Change::RecreatePipe {
+                table: new.load.table.clone(),
+                from: was.load.pipe.clone(),
+                pipe: new.load.pipe.clone(),
+                reasons,
             });
         }
     }
@@ -551,6 +549,70 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
             });
         }
     }
+}
+
+/// Stages are created once and never altered by `deploy.sql` (`ALTER STAGE
+/// ... SET URL` stops the stage's auto-ingest pipes): a changed stage is a
+/// migration dimgen does not generate yet.
+fn stage_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
+    for stage in &after.stages {
+        if let Some(was) = before.stages.iter().find(|s| s.name == stage.name)
+            && (was.url != stage.url
+                || was.storage_integration != stage.storage_integration
+                || was.file_format != stage.file_format)
+        {
+            changes.push(Change::Unsupported {
+                object: stage.name.clone(),
+                what: "the stage's URL, storage integration or file format changed: ALTER STAGE (and recreating its auto-ingest pipes) is not generated yet".to_owned(),
+            });
+        }
+    }
+}
+
+/// What makes the pipe of a load copy differently (a pipe's COPY cannot be
+/// altered: it is recreated), one phrase per difference.
+fn pipe_differences(was: &crate::ingest::Resolved<'_>, new: &crate::ingest::Resolved<'_>) -> Vec<String> {
+    let (a, b) = (was.load, new.load);
+    let mut out = Vec::new();
+    let mut differs = |what: &str, changed: bool| {
+        if changed {
+            out.push(what.to_owned());
+        }
+    };
+    differs("its name", a.pipe != b.pipe);
+    differs("its stage", a.stage != b.stage);
+    differs("its path", a.path != b.path);
+    differs("its file format", was.format.name != new.format.name);
+    differs("its column mapping", a.mapping != b.mapping);
+    differs("the file metadata it records", a.metadata != b.metadata);
+    differs("AUTO_INGEST", a.auto_ingest != b.auto_ingest);
+    differs("AWS_SNS_TOPIC", a.aws_sns_topic != b.aws_sns_topic);
+    differs("ERROR_INTEGRATION", a.error_integration != b.error_integration);
+    differs("PATTERN", a.pattern != b.pattern);
+    differs("ON_ERROR", a.on_error != b.on_error);
+    // A COPY with a projection names every data column, by position.
+    let positional = |r: &crate::ingest::Resolved<'_>| {
+        matches!(r.load.mapping, crate::model::CopyMapping::Projection { .. }).then(|| {
+            r.data_columns()
+                .map(|c| (c.name.clone(), c.sql_type))
+                .collect::<Vec<_>>()
+        })
+    };
+    let (before, after) = (positional(was), positional(new));
+    if before.is_some() && after.is_some() && before != after {
+        let gained: Vec<String> = after
+            .iter()
+            .flatten()
+            .filter(|c| !before.iter().flatten().any(|o| o.0 == c.0))
+            .map(|c| c.0.clone())
+            .collect();
+        if gained.is_empty() {
+            differs("the columns its COPY projects", true);
+        } else {
+            out.push(format!("its COPY projects new columns ({})", gained.join(", ")));
+        }
+    }
+    out
 }
 
 fn generation(g: KeyGeneration) -> &'static str {
@@ -626,11 +688,11 @@ columns = [
         );
     }
 
-    /// Issue 11's example as it stands: `FACT_SALES`'s load copies by
-    /// position, so its pipe would change, which is not migrated yet; the
-    /// landing table's new column is.
+    /// Issue 11's example: `FACT_SALES`'s load copies by position, so its
+    /// pipe gains the column and is recreated; the landing table gains it in
+    /// place.
     #[test]
-    fn a_positional_pipe_that_would_change_refuses_the_plan() {
+    fn a_positional_pipe_that_would_change_is_recreated() {
         let after = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml")).unwrap();
         let before = after
             .replace(
@@ -647,9 +709,43 @@ columns = [
             [
                 (Class::Safe, "FACT_SALES.COST_AMOUNT".to_owned()),
                 (Class::Safe, "FACT_SALES_LANDING.COST_AMOUNT".to_owned()),
-                (Class::Unsupported, "FACT_SALES_PIPE".to_owned()),
+                (Class::Careful, "FACT_SALES_PIPE".to_owned()),
             ]
         );
+        let changes = diff(&load(&before), &load(&after));
+        assert!(
+            changes[2]
+                .describe()
+                .contains("would copy differently (its COPY projects new columns (COST_AMOUNT))"),
+            "{}",
+            changes[2].describe()
+        );
+        // A setting of the pipe itself, and its name.
+        let renamed = after.replace(
+            "[[load]]\ntable = \"FACT_SALES\"",
+            "[[load]]\ntable = \"FACT_SALES\"\npipe = \"SALES_PIPE\"",
+        );
+        let on_error = after.replace(
+            "[[load]]\ntable = \"FACT_SALES\"",
+            "[[load]]\ntable = \"FACT_SALES\"\non_error = \"abort_statement\"",
+        );
+        for (text, object, reason) in [
+            (
+                &renamed,
+                "SALES_PIPE",
+                ", formerly FACT_SALES_PIPE, would copy differently (its name)",
+            ),
+            (&on_error, "FACT_SALES_PIPE", "would copy differently (ON_ERROR)"),
+        ] {
+            assert_ne!(text, &after);
+            let changes = diff(&load(&after), &load(text));
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(
+                (changes[0].class(), changes[0].object()),
+                (Class::Careful, object.to_owned())
+            );
+            assert!(changes[0].describe().contains(reason), "{}", changes[0].describe());
+        }
     }
 
     /// A declared rename is a rename, never a drop and an add; without the

@@ -657,6 +657,20 @@ pub enum Statement {
     /// `CREATE PIPE IF NOT EXISTS ... AS COPY INTO ...` (never OR REPLACE:
     /// that throws away the pipe's load history).
     CreatePipe(Box<Pipe>),
+    /// A migration's runbook for a pipe whose COPY changed (a pipe's COPY
+    /// cannot be altered), as one Snowflake Scripting block: pause the pipe
+    /// as deployed, note the time, wait for the files it has queued (if they
+    /// do not drain in time, resume it and stop, having changed nothing),
+    /// drop it, create the new one, and refresh it with `MODIFIED_AFTER` the
+    /// pause, so that no file is lost or loaded twice.
+    RecreatePipe {
+        /// The pipe as deployed.
+        from: ObjectName,
+        /// The pipe now.
+        pipe: Box<Pipe>,
+        /// How long to wait for the queued files, in 10-second polls.
+        polls: u32,
+    },
     /// `CREATE STREAM IF NOT EXISTS ... ON TABLE ... APPEND_ONLY = TRUE`
     /// (recreating a stream loses its offset).
     CreateStream {
@@ -1157,6 +1171,7 @@ impl Statement {
             Self::StorageIntegration { alter: true, .. } => "ALTER STORAGE INTEGRATION",
             Self::Stage { .. } => "CREATE STAGE",
             Self::CreatePipe(_) => "CREATE PIPE",
+            Self::RecreatePipe { .. } => "RECREATE PIPE",
             Self::CreateStream { .. } => "CREATE STREAM",
             Self::AlterTask { .. } => "ALTER TASK",
             Self::Task(_) => "CREATE OR ALTER TASK",
@@ -1422,6 +1437,30 @@ impl Display for Statement {
                     write!(f, "\n    COMMENT = {}", Literal(c))?;
                 }
                 Ok(())
+            }
+            Self::RecreatePipe { from, pipe, polls } => {
+                let from_text = from.to_string();
+                let message = format!(
+                    "{from_text} still had files to load after {} seconds: it was resumed and nothing was changed; run the migration again later",
+                    u64::from(*polls) * 10
+                );
+                let mut block = format!(
+                    "DECLARE\n    pending INTEGER DEFAULT 0;\n    paused_at VARCHAR;\n    refresh_sql VARCHAR;\n    still_loading EXCEPTION (-20001, {message});\nBEGIN\n    -- 1. Pause the pipe as deployed and note the time: the files staged from now on are left to step 4.\n    ALTER PIPE IF EXISTS {from} SET PIPE_EXECUTION_PAUSED = TRUE;\n    paused_at := TO_VARCHAR(CURRENT_TIMESTAMP(), 'YYYY-MM-DD\"T\"HH24:MI:SS.FF3TZH:TZM');\n    -- 2. Wait for the files it had queued.\n    FOR i IN 1 TO {polls} DO\n        SELECT COALESCE(PARSE_JSON(SYSTEM$PIPE_STATUS({status})):pendingFileCount::INTEGER, 0) INTO :pending;\n        IF (pending = 0) THEN\n            BREAK;\n        END IF;\n        SELECT SYSTEM$WAIT(10);\n    END FOR;\n    IF (pending > 0) THEN\n        ALTER PIPE {from} SET PIPE_EXECUTION_PAUSED = FALSE;\n        RAISE still_loading;\n    END IF;\n    -- 3. Recreate it: a pipe's COPY cannot be altered.\n    DROP PIPE IF EXISTS {from};\n",
+                    message = Literal(&message),
+                    status = Literal(&from_text),
+                );
+                for line in Self::CreatePipe(pipe.clone()).to_string().lines() {
+                    block.push_str("    ");
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                block.push_str("    ;\n");
+                let _ = writeln!(
+                    block,
+                    "    -- 4. Queue the files staged since the pause (the new pipe has no load history).\n    refresh_sql := {} || paused_at || '''';\n    EXECUTE IMMEDIATE :refresh_sql;\nEND;",
+                    Literal(&format!("ALTER PIPE {} REFRESH MODIFIED_AFTER = '", pipe.name))
+                );
+                write!(f, "EXECUTE IMMEDIATE {}", DollarQuoted(&block))
             }
             Self::CreatePipe(pipe) => {
                 write!(
