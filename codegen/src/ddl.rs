@@ -101,7 +101,8 @@ pub fn tables(target: &Target<'_>) -> Vec<Statement> {
     out
 }
 
-fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalColumn]) -> CreateTable {
+/// The `CREATE TABLE` of `table` as laid out in `columns`.
+pub(crate) fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[PhysicalColumn]) -> CreateTable {
     let name = table.name();
     let defs = columns
         .iter()

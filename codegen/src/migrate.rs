@@ -11,10 +11,10 @@
 use std::fmt::Write as _;
 
 use model_core::evolve::{Change, Class};
-use model_core::{TableRef, Validated};
+use model_core::{TableRef, Validated, naming};
 
 use crate::ddl::{self, Target};
-use crate::writer::{self, AlterTable, ColumnDef, Expr, Statement, Value};
+use crate::writer::{self, AlterTable, ColumnDef, Constraint, Expr, Statement, Value};
 use crate::{GenerateError, target};
 
 /// One change and the statements that apply it.
@@ -203,8 +203,25 @@ fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<S
             out
         }
         Change::RenameColumn { table, from, to } => {
-            vec![alter(table, AlterTable::RenameColumn(from.clone(), to.clone()))]
+            let mut out = vec![alter(table, AlterTable::RenameColumn(from.clone(), to.clone()))];
+            // A reference's foreign key is named after its column: deploy.sql's RELY names the new one.
+            let is_reference = target.model.tables().find(|t| t.name() == table).is_some_and(|t| {
+                target
+                    .model
+                    .layout(t)
+                    .iter()
+                    .any(|c| c.name == *to && c.references.is_some())
+            });
+            if is_reference {
+                out.push(alter(
+                    table,
+                    AlterTable::RenameConstraint(naming::foreign_key(table, from), naming::foreign_key(table, to)),
+                ));
+            }
+            out
         }
+        Change::RenameTable { from, to } => rename_table(before, target, from, to),
+        Change::ClusterBy { table, to, .. } => vec![alter(table, AlterTable::ClusterBy(to.clone()))],
         Change::DropColumn { table, column, .. } => vec![alter(table, AlterTable::DropColumn(column.clone()))],
         Change::Widen { table, column, to, .. } => vec![alter(table, AlterTable::SetDataType(column.clone(), *to))],
         Change::DropNotNull { table, column } => vec![alter(table, AlterTable::DropNotNull(column.clone()))],
@@ -273,6 +290,49 @@ fn recreate_pipe(before: &Validated, target: &Target<'_>, from: &str, pipe: &str
         pipe: new,
         polls: PIPE_DRAIN_POLLS,
     });
+    out
+}
+
+/// `ALTER TABLE old RENAME TO new`, then each constraint named after the
+/// table (its primary key, unique constraint and foreign keys) renamed as
+/// the new model names it, so that `deploy.sql`'s RELY statements find them.
+/// The constraints are the ones `CREATE TABLE` declares, paired by kind
+/// (foreign keys by their column).
+fn rename_table(before: &Validated, target: &Target<'_>, from: &str, to: &str) -> Vec<Statement> {
+    let mut out = vec![Statement::AlterTable {
+        table: target.object(from),
+        action: AlterTable::RenameTo(target.object(to)),
+    }];
+    let (Some(old), Some(new)) = (
+        before.tables().find(|t| t.name() == from),
+        target.model.tables().find(|t| t.name() == to),
+    ) else {
+        return out;
+    };
+    let new_constraints = ddl::create_table(target, new, target.model.layout(new)).constraints;
+    for c in ddl::create_table(target, old, before.layout(old)).constraints {
+        let renamed = match &c {
+            // Named after the table and its column as deployed: a renamed
+            // reference renames its foreign key again, after this.
+            Constraint::ForeignKey { columns, .. } => columns.first().map(|column| naming::foreign_key(to, column)),
+            Constraint::PrimaryKey { .. } => new_constraints
+                .iter()
+                .find(|n| matches!(n, Constraint::PrimaryKey { .. }))
+                .map(|n| n.name().to_owned()),
+            Constraint::Unique { .. } => new_constraints
+                .iter()
+                .find(|n| matches!(n, Constraint::Unique { .. }))
+                .map(|n| n.name().to_owned()),
+        };
+        if let Some(renamed) = renamed
+            && renamed != c.name()
+        {
+            out.push(Statement::AlterTable {
+                table: target.object(to),
+                action: AlterTable::RenameConstraint(c.name().to_owned(), renamed),
+            });
+        }
+    }
     out
 }
 
@@ -382,5 +442,80 @@ mod tests {
         let plan = Plan::new(&load(&before), &load(&after), "DEV").unwrap();
         let kinds: Vec<&str> = plan.statements().map(Statement::kind).collect();
         assert_eq!(kinds, ["CREATE STAGE", "RECREATE PIPE"], "{}", plan.render());
+    }
+
+    const SHOP: &str = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+
+    /// A renamed table keeps its constraints under the names the new model
+    /// gives them (deploy.sql's RELY names them); so does a renamed
+    /// reference's foreign key.
+    #[test]
+    fn renames_carry_the_constraints_named_after_them() {
+        let after = SHOP
+            .replace(
+                "name = \"FACT_SALES\"",
+                "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"\ncluster_by = [\"RECEIPT\"]",
+            )
+            .replace(
+                "{ name = \"STORE_KEY\", references = \"DIM_STORE\" }",
+                "{ name = \"SHOP_KEY\", references = \"DIM_STORE\", renamed_from = \"STORE_KEY\" }",
+            );
+        let plan = Plan::new(&load(SHOP), &load(&after), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        let t = "SHOP.DEV.FACT_RECEIPTS";
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE SHOP.DEV.FACT_SALES RENAME TO SHOP.DEV.FACT_RECEIPTS".to_owned(),
+                format!("ALTER TABLE {t} RENAME CONSTRAINT PK_FACT_SALES TO PK_FACT_RECEIPTS"),
+                format!("ALTER TABLE {t} RENAME CONSTRAINT UQ_FACT_SALES_GRAIN TO UQ_FACT_RECEIPTS_GRAIN"),
+                format!("ALTER TABLE {t} RENAME CONSTRAINT FK_FACT_SALES_STORE_KEY TO FK_FACT_RECEIPTS_STORE_KEY"),
+                format!("ALTER TABLE {t} CLUSTER BY (RECEIPT)"),
+                format!("ALTER TABLE {t} RENAME COLUMN SALES_KEY TO RECEIPTS_KEY"),
+                format!("ALTER TABLE {t} ALTER COLUMN RECEIPTS_KEY COMMENT 'Surrogate key of FACT_RECEIPTS.'"),
+                format!("ALTER TABLE {t} RENAME COLUMN STORE_KEY TO SHOP_KEY"),
+                format!("ALTER TABLE {t} RENAME CONSTRAINT FK_FACT_RECEIPTS_STORE_KEY TO FK_FACT_RECEIPTS_SHOP_KEY"),
+            ],
+            "{}",
+            plan.render()
+        );
+        // Every constraint deploy.sql trusts (RELY) exists under its name after the migration.
+        let deployment = crate::generate(&load(&after), "DEV").unwrap();
+        let relied: Vec<String> = deployment
+            .statements()
+            .filter_map(|(_, s)| match s {
+                Statement::RelyConstraint { table, constraint } if table.object() == "FACT_RECEIPTS" => {
+                    Some(constraint.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(!relied.is_empty());
+        for constraint in relied {
+            assert!(
+                sql.iter().any(|s| s.ends_with(&format!(" TO {constraint}"))),
+                "{constraint} is not renamed into place"
+            );
+        }
     }
 }

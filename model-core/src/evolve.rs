@@ -73,6 +73,14 @@ pub enum Change {
         /// the unknown value of the new column).
         unknown_member: bool,
     },
+    /// A table renamed (`renamed_from`): its rows, grants and constraints
+    /// move with it (the constraints named after it are renamed too).
+    RenameTable {
+        /// The name as deployed.
+        from: String,
+        /// The name now.
+        to: String,
+    },
     /// A column renamed (`renamed_from`): its values move with it.
     RenameColumn {
         /// The table.
@@ -137,6 +145,15 @@ pub enum Change {
         /// The new comment.
         comment: Option<String>,
     },
+    /// The clustering key changed (no columns: none any more).
+    ClusterBy {
+        /// The table.
+        table: String,
+        /// The columns before.
+        from: Vec<String>,
+        /// The columns now.
+        to: Vec<String>,
+    },
     /// A load's pipe would copy differently. A pipe's COPY cannot be
     /// altered: the migration pauses it, waits for the files it has queued,
     /// recreates it and refreshes it from the moment of the pause, so that no
@@ -170,7 +187,11 @@ impl Change {
             Self::AddColumn { column, .. } if column.nullable => Class::Safe,
             // A NOT NULL reference is backfilled with the unknown member (-1).
             Self::AddColumn { column, .. } if column.references.is_some() => Class::Careful,
-            Self::SetNotNull { .. } | Self::RenameColumn { .. } | Self::RecreatePipe { .. } => Class::Careful,
+            Self::SetNotNull { .. }
+            | Self::RenameTable { .. }
+            | Self::RenameColumn { .. }
+            | Self::ClusterBy { .. }
+            | Self::RecreatePipe { .. } => Class::Careful,
             Self::DropTable { .. } | Self::DropColumn { .. } => Class::Destructive,
             // Any other new NOT NULL column has no value for the existing rows.
             Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
@@ -181,6 +202,8 @@ impl Change {
     pub fn object(&self) -> String {
         match self {
             Self::AddTable { table } | Self::DropTable { table } => table.clone(),
+            Self::RenameTable { to, .. } => to.clone(),
+            Self::ClusterBy { table, .. } => table.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
             Self::DropColumn { table, column, .. }
@@ -222,6 +245,9 @@ impl Change {
                 "new column {} NOT NULL: existing rows have no value for it; declare it nullable (a backfilling `default` is not supported yet)",
                 column.sql_type
             ),
+            Self::RenameTable { from, .. } => format!(
+                "renamed from {from} (`renamed_from`): renamed in place with its rows, grants and constraints; views and marts are recreated by deploy.sql, and a view named after {from} (its _CURRENT view) is left as it was"
+            ),
             Self::RenameColumn { from, .. } => format!(
                 "renamed from {from} (`renamed_from`): renamed in place, its values kept; queries and files that name {from} must follow"
             ),
@@ -238,6 +264,14 @@ impl Change {
                 Some(_) => "comment changed".to_owned(),
                 None => "comment removed".to_owned(),
             },
+            Self::ClusterBy { from, to, .. } => {
+                let list = |c: &[String]| if c.is_empty() { "none".to_owned() } else { format!("({})", c.join(", ")) };
+                format!(
+                    "clustering key {} -> {}: altered in place; automatic clustering then reorganises the table in the background, which costs credits",
+                    list(from),
+                    list(to)
+                )
+            }
             Self::RecreatePipe {
                 table, from, reasons, ..
             } => format!(
@@ -276,8 +310,20 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
     let mut changes = Vec::new();
     let old_tables: Vec<(TableRef<'_>, &[PhysicalColumn])> = before.tables_in_order().collect();
     let find_old = |name: &str| old_tables.iter().find(|(t, _)| t.name() == name);
+    let mut renamed: Vec<&str> = Vec::new();
     for (table, columns) in after.tables_in_order() {
-        let Some((old, old_columns)) = find_old(table.name()) else {
+        let found = find_old(table.name()).or_else(|| {
+            let from = table.renamed_from()?;
+            let old = find_old(from)?;
+            renamed.push(from);
+            changes.push(Change::RenameTable {
+                from: from.to_owned(),
+                to: table.name().to_owned(),
+            });
+            rename_limits(before, after, old.0, table, &mut changes);
+            Some(old)
+        });
+        let Some((old, old_columns)) = found else {
             changes.push(Change::AddTable {
                 table: table.name().to_owned(),
             });
@@ -289,7 +335,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
     stage_changes(before, after, &mut changes);
     let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
     for (old, _) in &old_tables {
-        if !new_names.contains(&old.name()) {
+        if !new_names.contains(&old.name()) && !renamed.contains(&old.name()) {
             changes.push(Change::DropTable {
                 table: old.name().to_owned(),
             });
@@ -320,7 +366,9 @@ fn table_changes(
                     if b.keeps_history() { 2 } else { 1 }
                 )));
             }
-            if a.key != b.key || a.key_generation != b.key_generation {
+            // A surrogate key renamed (e.g. with its table) is a column rename, below.
+            let renamed_key = a.key_generation != KeyGeneration::Natural;
+            if a.key_generation != b.key_generation || (a.key != b.key && !renamed_key) {
                 changes.push(unsupported(format!(
                     "key {} ({}) -> {} ({}): a new surrogate key is a rebuild, not generated yet",
                     a.key,
@@ -343,10 +391,13 @@ fn table_changes(
             }
         }
         (TableRef::Fact(a), TableRef::Fact(b)) => {
-            if a.key != b.key || a.key_generation != b.key_generation {
+            if a.key_generation != b.key_generation {
                 changes.push(unsupported(format!(
-                    "key {} -> {}: a new surrogate key is a rebuild, not generated yet",
-                    a.key, b.key
+                    "key {} ({}) -> {} ({}): a new surrogate key is a rebuild, not generated yet",
+                    a.key,
+                    generation(a.key_generation),
+                    b.key,
+                    generation(b.key_generation)
                 )));
             }
             if a.grain.columns != b.grain.columns {
@@ -374,9 +425,11 @@ fn table_changes(
         }
     }
     if old.cluster_by() != new.cluster_by() {
-        changes.push(unsupported(
-            "cluster_by changed: ALTER TABLE ... CLUSTER BY is not generated yet".to_owned(),
-        ));
+        changes.push(Change::ClusterBy {
+            table: name.clone(),
+            from: old.cluster_by().to_vec(),
+            to: new.cluster_by().to_vec(),
+        });
     }
     let renamed_from = |c: &PhysicalColumn| match c.origin {
         crate::layout::Origin::Declared(i) => new.columns().get(i).and_then(|d| d.renamed_from.clone()),
@@ -386,6 +439,12 @@ fn table_changes(
     for column in columns {
         let by_name = old_columns.iter().find(|c| c.name == column.name);
         let by_rename = || {
+            // The surrogate key under another name (the generation is the same: checked above).
+            if let crate::layout::Origin::SurrogateKey(_) = column.origin {
+                return old_columns
+                    .iter()
+                    .find(|c| matches!(c.origin, crate::layout::Origin::SurrogateKey(_)));
+            }
             let from = renamed_from(column)?;
             old_columns.iter().find(|c| c.name == from)
         };
@@ -548,6 +607,41 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
                 ),
             });
         }
+    }
+}
+
+/// What a table rename does not carry yet: a key drawn from a sequence
+/// (named after the table) and a load (its landing table, stream, pipe and
+/// task are named after it).
+fn rename_limits(
+    before: &Validated,
+    after: &Validated,
+    old: TableRef<'_>,
+    new: TableRef<'_>,
+    changes: &mut Vec<Change>,
+) {
+    let sequence = |t: TableRef<'_>| match t {
+        TableRef::Dimension(d) => d.key_generation == KeyGeneration::Sequence,
+        TableRef::Fact(f) => f.key_generation == KeyGeneration::Sequence,
+        TableRef::Bridge(_) => false,
+    };
+    if sequence(old) || sequence(new) {
+        changes.push(Change::Unsupported {
+            object: new.name().to_owned(),
+            what: format!(
+                "renamed from {}: its key's sequence is named after the table, and renaming it is not migrated yet",
+                old.name()
+            ),
+        });
+    }
+    if before.loads.iter().any(|l| l.table == old.name()) || after.loads.iter().any(|l| l.table == new.name()) {
+        changes.push(Change::Unsupported {
+            object: new.name().to_owned(),
+            what: format!(
+                "renamed from {}: renaming a loaded table (its landing table, stream, pipe and task) is not migrated yet",
+                old.name()
+            ),
+        });
     }
 }
 
@@ -778,6 +872,73 @@ columns = [
         );
         let err = crate::load_str("m.toml", &ambiguous).unwrap_err();
         assert!(err.diagnostics.render(100).contains("ambiguous rename"));
+    }
+
+    /// A declared table rename is a rename (with its column changes after
+    /// it), never a drop and an add; undeclared it is both.
+    #[test]
+    fn a_declared_table_rename_keeps_the_table() {
+        let renamed = V1
+            .replace(
+                "name = \"FACT_SALES\"",
+                "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+            )
+            .replace(
+                "{ name = \"RECEIPT\", type = \"int\", degenerate = true }",
+                "{ name = \"RECEIPT\", type = \"int\", degenerate = true, comment = \"c\" }",
+            );
+        let found: Vec<(Class, String)> = diff(&load(V1), &load(&renamed))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Careful, "FACT_RECEIPTS".to_owned()),
+                // The key named after the table follows it, with its comment.
+                (Class::Careful, "FACT_RECEIPTS.RECEIPTS_KEY".to_owned()),
+                (Class::Safe, "FACT_RECEIPTS.RECEIPTS_KEY".to_owned()),
+                (Class::Safe, "FACT_RECEIPTS.RECEIPT".to_owned()),
+            ]
+        );
+        let undeclared = V1.replace("name = \"FACT_SALES\"", "name = \"FACT_RECEIPTS\"");
+        let found: Vec<Class> = diff(&load(V1), &load(&undeclared)).iter().map(Change::class).collect();
+        assert_eq!(found, [Class::Safe, Class::Destructive]);
+        // Renamed from a table that still exists: refused by validation.
+        let ambiguous = V1.replace(
+            "name = \"FACT_SALES\"",
+            "name = \"FACT_SALES\"\nrenamed_from = \"DIM_STORE\"",
+        );
+        let err = crate::load_str("m.toml", &ambiguous).unwrap_err();
+        assert!(err.diagnostics.render(100).contains("ambiguous rename"));
+        // A key drawn from a sequence named after the table: not migrated yet.
+        let sequence = renamed.replace(
+            "grain_columns = [\"RECEIPT\"]",
+            "grain_columns = [\"RECEIPT\"]\nkey_generation = \"sequence\"",
+        );
+        let v1_sequence = V1.replace(
+            "grain_columns = [\"RECEIPT\"]",
+            "grain_columns = [\"RECEIPT\"]\nkey_generation = \"sequence\"",
+        );
+        let found: Vec<Class> = diff(&load(&v1_sequence), &load(&sequence))
+            .iter()
+            .map(Change::class)
+            .collect();
+        assert!(found.contains(&Class::Unsupported), "{found:?}");
+    }
+
+    #[test]
+    fn a_clustering_change_is_careful() {
+        let clustered = V1.replace(
+            "natural_key = \"STORE_ID\"",
+            "natural_key = \"STORE_ID\"\ncluster_by = [\"CITY\"]",
+        );
+        let changes = diff(&load(V1), &load(&clustered));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].class(), Class::Careful);
+        assert!(changes[0].describe().starts_with("clustering key none -> (CITY)"));
+        let back = diff(&load(&clustered), &load(V1));
+        assert!(back[0].describe().starts_with("clustering key (CITY) -> none"));
     }
 
     #[test]

@@ -281,6 +281,7 @@ impl Document {
             unknown_member,
             columns,
             cluster_by,
+            renamed_from,
         } = dimension;
         self.header("[[dimension]]");
         self.field("name", &string(name));
@@ -302,6 +303,7 @@ impl Document {
             self.field("unknown_member", "false");
         }
         self.names("cluster_by", cluster_by);
+        self.optional("renamed_from", renamed_from.as_deref());
         self.columns(columns, natural_key);
     }
 
@@ -315,6 +317,7 @@ impl Document {
             key_generation,
             columns,
             cluster_by,
+            renamed_from,
         } = fact;
         let Grain {
             description,
@@ -335,6 +338,7 @@ impl Document {
             self.field("key_generation", &string(key_generation_str(*key_generation)));
         }
         self.names("cluster_by", cluster_by);
+        self.optional("renamed_from", renamed_from.as_deref());
         self.columns(columns, grain_columns);
     }
 
@@ -348,6 +352,7 @@ impl Document {
             effective,
             columns,
             cluster_by,
+            renamed_from,
         } = bridge;
         self.header("[[bridge]]");
         self.field("name", &string(name));
@@ -363,6 +368,7 @@ impl Document {
             self.field("effective", &inline(&pairs));
         }
         self.names("cluster_by", cluster_by);
+        self.optional("renamed_from", renamed_from.as_deref());
         self.columns(columns, &[]);
     }
 }

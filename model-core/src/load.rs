@@ -56,6 +56,7 @@ pub const DIMENSION_KEYS: &[&str] = &[
     "unknown_member",
     "columns",
     "cluster_by",
+    "renamed_from",
 ];
 /// Keys accepted in `[[fact]]`.
 pub const FACT_KEYS: &[&str] = &[
@@ -68,6 +69,7 @@ pub const FACT_KEYS: &[&str] = &[
     "key_generation",
     "columns",
     "cluster_by",
+    "renamed_from",
 ];
 /// Keys accepted in `[[bridge]]`.
 pub const BRIDGE_KEYS: &[&str] = &[
@@ -79,6 +81,7 @@ pub const BRIDGE_KEYS: &[&str] = &[
     "effective",
     "columns",
     "cluster_by",
+    "renamed_from",
 ];
 /// Keys accepted in a bridge's `effective = { ... }`.
 pub const EFFECTIVE_KEYS: &[&str] = &["from", "to", "current"];
@@ -349,6 +352,7 @@ struct RawDimension {
     #[serde(default)]
     columns: Vec<Spanned<RawColumn>>,
     cluster_by: Option<Spanned<Names>>,
+    renamed_from: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -363,6 +367,7 @@ struct RawFact {
     #[serde(default)]
     columns: Vec<Spanned<RawColumn>>,
     cluster_by: Option<Spanned<Names>>,
+    renamed_from: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -376,6 +381,7 @@ struct RawBridge {
     #[serde(default)]
     columns: Vec<Spanned<RawColumn>>,
     cluster_by: Option<Spanned<Names>>,
+    renamed_from: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -1464,6 +1470,7 @@ impl Builder<'_> {
             unknown_member: raw.unknown_member,
             columns: Vec::new(),
             cluster_by: self.names(table, "cluster_by", raw.cluster_by),
+            renamed_from: self.opt_string(Loc::table(table, "renamed_from"), raw.renamed_from),
         };
         lower::dimension_with(decl, columns, &written, table, self.problems)
     }
@@ -1515,6 +1522,7 @@ impl Builder<'_> {
             key_generation,
             columns: Vec::new(),
             cluster_by: self.names(table, "cluster_by", raw.cluster_by),
+            renamed_from: self.opt_string(Loc::table(table, "renamed_from"), raw.renamed_from),
         };
         lower::fact_with(decl, columns, &written, table, self.problems)
     }
@@ -1551,6 +1559,7 @@ impl Builder<'_> {
             effective,
             columns: Vec::new(),
             cluster_by: self.names(table, "cluster_by", raw.cluster_by),
+            renamed_from: self.opt_string(Loc::table(table, "renamed_from"), raw.renamed_from),
         };
         lower::bridge_with(decl, columns)
     }

@@ -67,6 +67,8 @@ pub struct DimensionDecl {
     pub columns: Vec<ColumnDecl>,
     /// `cluster_by`.
     pub cluster_by: Vec<String>,
+    /// `renamed_from`: the table's name in the schema as deployed.
+    pub renamed_from: Option<String>,
 }
 
 /// A fact as declared.
@@ -90,6 +92,8 @@ pub struct FactDecl {
     pub columns: Vec<ColumnDecl>,
     /// `cluster_by`.
     pub cluster_by: Vec<String>,
+    /// `renamed_from`: the table's name in the schema as deployed.
+    pub renamed_from: Option<String>,
 }
 
 /// A bridge as declared.
@@ -111,6 +115,8 @@ pub struct BridgeDecl {
     pub columns: Vec<ColumnDecl>,
     /// `cluster_by`.
     pub cluster_by: Vec<String>,
+    /// `renamed_from`: the table's name in the schema as deployed.
+    pub renamed_from: Option<String>,
 }
 
 /// The SCD type of a dimension that declares none.
@@ -345,6 +351,7 @@ pub fn dimension_with(
         unknown_member: decl.unknown_member.unwrap_or(model_vocab::DEFAULT_UNKNOWN_MEMBER),
         columns,
         cluster_by: decl.cluster_by,
+        renamed_from: decl.renamed_from,
     }
 }
 
@@ -384,6 +391,7 @@ pub fn fact_with(
         key_generation: decl.key_generation.unwrap_or(DEFAULT_KEY_GENERATION),
         columns,
         cluster_by: decl.cluster_by,
+        renamed_from: decl.renamed_from,
     }
 }
 
@@ -405,6 +413,7 @@ pub fn bridge_with(decl: BridgeDecl, columns: Vec<Column>) -> Bridge {
         effective: decl.effective,
         columns,
         cluster_by: decl.cluster_by,
+        renamed_from: decl.renamed_from,
     }
 }
 

@@ -303,6 +303,9 @@ pub struct Dimension {
     pub columns: Vec<Column>,
     /// Clustering key columns.
     pub cluster_by: Vec<String>,
+    /// The name this table had in the schema as deployed: `dimgen plan`
+    /// renames it instead of dropping one table and creating another.
+    pub renamed_from: Option<String>,
 }
 
 impl Dimension {
@@ -367,6 +370,9 @@ pub struct Fact {
     pub columns: Vec<Column>,
     /// Clustering key columns.
     pub cluster_by: Vec<String>,
+    /// The name this table had in the schema as deployed: `dimgen plan`
+    /// renames it instead of dropping one table and creating another.
+    pub renamed_from: Option<String>,
 }
 
 /// Effective dating of a bridge: which columns bound each row's validity.
@@ -400,6 +406,9 @@ pub struct Bridge {
     pub columns: Vec<Column>,
     /// Clustering key columns.
     pub cluster_by: Vec<String>,
+    /// The name this table had in the schema as deployed: `dimgen plan`
+    /// renames it instead of dropping one table and creating another.
+    pub renamed_from: Option<String>,
 }
 
 /// A table of any kind, for code that treats them alike.
@@ -433,6 +442,15 @@ impl<'m> TableRef<'m> {
     }
 
     /// Clustering key.
+    pub fn renamed_from(self) -> Option<&'m str> {
+        match self {
+            Self::Dimension(d) => d.renamed_from.as_deref(),
+            Self::Fact(f) => f.renamed_from.as_deref(),
+            Self::Bridge(b) => b.renamed_from.as_deref(),
+        }
+    }
+
+    /// Clustering key columns.
     pub fn cluster_by(self) -> &'m [String] {
         match self {
             Self::Dimension(d) => &d.cluster_by,

@@ -380,7 +380,37 @@ impl<'m> Validator<'m> {
 
     fn table_names(&mut self) {
         let mut seen: HashMap<String, (TableId, &str)> = HashMap::new();
-        for (table, t) in self.tables() {
+        let tables = self.tables();
+        for &(table, t) in &tables {
+            let Some(old) = t.renamed_from() else { continue };
+            self.identifier(
+                old,
+                &format!("the old name of `{}`", t.name()),
+                Loc::table(table, "renamed_from"),
+            );
+            // The old name must be free: a table that still has it, or another
+            // rename from it, would make the rename ambiguous.
+            let taken = tables
+                .iter()
+                .find(|(other, o)| *other != table && (o.name() == old || o.renamed_from() == Some(old)));
+            if let Some((other, o)) = taken {
+                self.push(
+                    Problem::new(
+                        Code::ConflictingKeys,
+                        format!(
+                            "`{}` is renamed from `{old}`, which `{}` also is or was",
+                            t.name(),
+                            o.name()
+                        ),
+                        Loc::table(table, "renamed_from"),
+                        "ambiguous rename",
+                    )
+                    .also(Loc::table(*other, "name"), "this table")
+                    .help("a rename names the table's old name once; remove `renamed_from` after the migration has run everywhere"),
+                );
+            }
+        }
+        for (table, t) in tables {
             let upper = t.name().to_uppercase();
             match seen.get(&upper) {
                 Some((first, first_name)) if *first_name == t.name() => self.push(

@@ -81,6 +81,12 @@ const CONTAINER_KEYS: &[KeyDef] = &[
         why: "",
     },
     KeyDef {
+        name: "renamed_from",
+        kind: Kind::Str,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
         name: "scd",
         kind: Kind::Int(2),
         on: DIM,

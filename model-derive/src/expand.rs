@@ -250,6 +250,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
     let comment = opt_str(container.str("comment"));
     let cluster_columns: Vec<TokenStream> = container.fields("cluster_by").iter().map(column_of).collect();
     let cluster_by = quote!(::model_core::__private::Vec::from([#(#cluster_columns),*]));
+    let table_renamed_from = opt_str(container.str("renamed_from"));
 
     let mut checks = Vec::new();
     let mut columns = Vec::new();
@@ -422,6 +423,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                     unknown_member: #unknown_member,
                     columns: ::model_core::__private::Vec::from([#(#columns),*]),
                     cluster_by: #cluster_by,
+                    renamed_from: #table_renamed_from,
                 })
             }
         }
@@ -460,6 +462,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                     key_generation: #generation_tokens,
                     columns: ::model_core::__private::Vec::from([#(#columns),*]),
                     cluster_by: #cluster_by,
+                    renamed_from: #table_renamed_from,
                 })
             }
         }
@@ -517,6 +520,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                     effective: #effective,
                     columns: ::model_core::__private::Vec::from([#(#columns),*]),
                     cluster_by: #cluster_by,
+                    renamed_from: #table_renamed_from,
                 })
             }
         }

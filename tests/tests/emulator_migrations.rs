@@ -117,7 +117,11 @@ fn run_case(emulator: &Emulator, case: &Case) {
         Vec::<String>::new(),
         "v1 and its rows"
     );
-    let without = failures(&steps, &outcomes, v2_at..steps.len());
+    let mut without = failures(&steps, &outcomes, v2_at..steps.len());
+    let control = outcomes.last().expect("the control query");
+    if control.error.is_none() && serde_json::json!(control.rows) != case.checks[0].1 {
+        without.push(format!("`{}` returned {:?}", case.checks[0].0, control.rows));
+    }
 
     // Session 2: v1, rows, the migration, v2's deploy.sql, the checks.
     let mut steps = deploy_steps(&case.before, case.env);
@@ -145,7 +149,7 @@ fn run_case(emulator: &Emulator, case: &Case) {
     // The control: without the migration the schema did not follow the model.
     assert!(
         !without.is_empty(),
-        "without the migration the new deploy.sql or `{}` should fail, and neither did",
+        "without the migration the new deploy.sql or `{}` should fail or return other rows, and neither did",
         case.checks[0].0
     );
 }
@@ -301,6 +305,66 @@ columns = [
             "SELECT STORE_ID, TOWN FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
             serde_json::json!([[-1, "Unknown"], [1, "R1"], [2, "R2"]]),
         )],
+    };
+    run_case(&emulator, &case);
+}
+
+/// A declared table rename (`renamed_from` on the table): the rows move
+/// with it, its key named after it is renamed too, and the clustering key
+/// it gains is set in place. Without the migration the new deploy.sql
+/// creates an empty table beside the old one.
+#[test]
+fn a_renamed_table_keeps_its_rows() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+[[mart]]
+name = "MART_SALES_BY_CITY"
+fact = "FACT_SALES"
+attributes = ["STORE.CITY"]
+sum = ["AMOUNT"]
+"#;
+    let after_text = before_text
+        .replace(
+            "name = \"FACT_SALES\"",
+            "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"\ncluster_by = [\"RECEIPT\"]",
+        )
+        .replace("fact = \"FACT_SALES\"", "fact = \"FACT_RECEIPTS\"");
+    let case = Case {
+        before: load("shop_v1.toml", before_text),
+        after: load("shop_v2.toml", &after_text),
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "FACT_SALES",
+        checks: vec![
+            (
+                "SELECT RECEIPTS_KEY, RECEIPT, AMOUNT FROM SHOP.DEV.FACT_RECEIPTS ORDER BY 2".to_owned(),
+                serde_json::json!([[1, 1, {"decimal": "1.25"}], [2, 2, {"decimal": "2.25"}]]),
+            ),
+            (
+                "SELECT STORE_CITY, AMOUNT FROM SHOP.DEV.MART_SALES_BY_CITY".to_owned(),
+                serde_json::json!([["Unknown", 3.5]]),
+            ),
+        ],
     };
     run_case(&emulator, &case);
 }

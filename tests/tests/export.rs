@@ -712,6 +712,7 @@ mod random {
             natural_key,
             unknown_member: seed.unknown_member,
             cluster_by: picked(&columns, &seed.picks),
+            renamed_from: None,
             columns,
         }
     }
@@ -793,6 +794,7 @@ mod random {
             },
             key_generation: [KeyGeneration::Identity, KeyGeneration::Sequence][usize::from(seed.key_generation) % 2],
             cluster_by: picked(&columns, &seed.picks),
+            renamed_from: None,
             columns,
         }
     }
@@ -864,6 +866,7 @@ mod random {
             group: if seed.unknown_member { pick(3) } else { None },
             effective,
             cluster_by: picked(&columns, &seed.picks[..seed.picks.len().min(seed.natural_key_len)]),
+            renamed_from: None,
             columns,
         }
     }

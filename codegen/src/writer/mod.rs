@@ -945,6 +945,12 @@ pub enum AlterTable {
     DropNotNull(String),
     /// `ALTER COLUMN c COMMENT '...'`, or `UNSET COMMENT`.
     Comment(String, Option<String>),
+    /// `RENAME TO <new name>`
+    RenameTo(ObjectName),
+    /// `RENAME CONSTRAINT a TO b`
+    RenameConstraint(String, String),
+    /// `CLUSTER BY (a, b)`, or with no column `DROP CLUSTERING KEY`.
+    ClusterBy(Vec<String>),
 }
 
 impl Display for AlterTable {
@@ -958,6 +964,14 @@ impl Display for AlterTable {
             Self::DropNotNull(c) => write!(f, "ALTER COLUMN {} DROP NOT NULL", Ident(c)),
             Self::Comment(c, Some(text)) => write!(f, "ALTER COLUMN {} COMMENT {}", Ident(c), Literal(text)),
             Self::Comment(c, None) => write!(f, "ALTER COLUMN {} UNSET COMMENT", Ident(c)),
+            Self::RenameTo(name) => write!(f, "RENAME TO {name}"),
+            Self::RenameConstraint(a, b) => write!(f, "RENAME CONSTRAINT {} TO {}", Ident(a), Ident(b)),
+            Self::ClusterBy(columns) if columns.is_empty() => f.write_str("DROP CLUSTERING KEY"),
+            Self::ClusterBy(columns) => {
+                f.write_str("CLUSTER BY (")?;
+                comma_idents(f, columns)?;
+                f.write_str(")")
+            }
         }
     }
 }
@@ -1152,6 +1166,10 @@ impl Statement {
             Self::AlterTable { action, .. } => match action {
                 AlterTable::AddColumn(_) => "ALTER TABLE ADD COLUMN",
                 AlterTable::RenameColumn(..) => "ALTER TABLE RENAME COLUMN",
+                AlterTable::RenameTo(_) => "ALTER TABLE RENAME TO",
+                AlterTable::RenameConstraint(..) => "ALTER TABLE RENAME CONSTRAINT",
+                AlterTable::ClusterBy(c) if c.is_empty() => "ALTER TABLE DROP CLUSTERING KEY",
+                AlterTable::ClusterBy(_) => "ALTER TABLE CLUSTER BY",
                 AlterTable::DropColumn(_) => "ALTER TABLE DROP COLUMN",
                 AlterTable::SetDataType(..) => "ALTER TABLE ALTER COLUMN SET DATA TYPE",
                 AlterTable::SetNotNull(_) => "ALTER TABLE ALTER COLUMN SET NOT NULL",
