@@ -201,9 +201,8 @@ impl Change {
     /// The object changed (`TABLE` or `TABLE.COLUMN`).
     pub fn object(&self) -> String {
         match self {
-            Self::AddTable { table } | Self::DropTable { table } => table.clone(),
+            Self::AddTable { table } | Self::DropTable { table } | Self::ClusterBy { table, .. } => table.clone(),
             Self::RenameTable { to, .. } => to.clone(),
-            Self::ClusterBy { table, .. } => table.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
             Self::DropColumn { table, column, .. }
