@@ -2,7 +2,8 @@
 
 use model_core::model::Dimension;
 use model_core::{
-    DataType, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate, naming,
+    DataType, DefaultValue, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate,
+    naming,
 };
 
 use crate::writer::{ColumnDef, ColumnDefault, Constraint, CreateTable, ObjectName, Statement, Value};
@@ -115,6 +116,10 @@ pub(crate) fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[
                 Origin::SurrogateKey(KeyGeneration::Sequence) => {
                     Some(ColumnDefault::Sequence(target.object(&naming::sequence(name))))
                 }
+                Origin::Declared(i) => table.columns()[i]
+                    .default
+                    .as_ref()
+                    .map(|d| ColumnDefault::Value(default_value(c.sql_type, d))),
                 _ => None,
             },
             comment: target.comment(c.comment.as_deref()),
@@ -182,6 +187,20 @@ pub(crate) fn create_table(target: &Target<'_>, table: TableRef<'_>, columns: &[
         constraints,
         cluster_by: table.cluster_by().to_vec(),
         comment: target.comment(table.comment()),
+    }
+}
+
+/// A declared `default` as SQL: numbers and booleans bare, strings as
+/// literals, dates and times as literals cast to the column's type.
+pub fn default_value(sql_type: DataType, default: &DefaultValue) -> Value {
+    match default {
+        DefaultValue::Int(n) => Value::Int(*n),
+        DefaultValue::Decimal(d) => Value::Decimal(d.clone()),
+        DefaultValue::Bool(b) => Value::Bool(*b),
+        DefaultValue::Text(t) => match sql_type {
+            DataType::Varchar(_) => Value::Str(t.clone()),
+            other => Value::Typed(t.clone(), other),
+        },
     }
 }
 

@@ -14,7 +14,7 @@ use model_core::evolve::{Change, Class};
 use model_core::{TableRef, Validated, naming};
 
 use crate::ddl::{self, Target};
-use crate::writer::{self, AlterTable, ColumnDef, Constraint, Expr, Statement, Value};
+use crate::writer::{self, AlterTable, ColumnDef, ColumnDefault, Constraint, Expr, Statement, Value};
 use crate::{GenerateError, target};
 
 /// One change and the statements that apply it.
@@ -164,7 +164,9 @@ fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<S
             table,
             column,
             unknown_member,
+            default,
         } => {
+            let default = default.as_ref().map(|d| ddl::default_value(column.sql_type, d));
             let mut out = vec![alter(
                 table,
                 AlterTable::AddColumn(ColumnDef {
@@ -172,7 +174,7 @@ fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<S
                     sql_type: column.sql_type,
                     // Added nullable: existing rows have no value yet.
                     nullable: true,
-                    default: None,
+                    default: default.clone().map(ColumnDefault::Value),
                     comment: target.comment(column.comment.as_deref()),
                 }),
             )];
@@ -191,13 +193,23 @@ fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<S
                     });
                 }
             }
-            if !column.nullable {
-                // A NOT NULL reference: existing rows point at the unknown member.
+            // The rows already there: a NOT NULL reference points at the
+            // unknown member; a declared default is every row's value (Snowflake
+            // fills it in when it adds the column; the UPDATE says so and makes
+            // sure of it).
+            let backfill = match (&default, column.references.is_some()) {
+                (Some(value), false) => Some(value.clone()),
+                (_, true) if !column.nullable => Some(Value::Int(-1)),
+                _ => None,
+            };
+            if let Some(value) = backfill {
                 out.push(Statement::Update {
                     table: target.object(table),
-                    set: vec![(column.name.clone(), Value::Int(-1))],
+                    set: vec![(column.name.clone(), value)],
                     filter: vec![Expr::IsNull(Box::new(Expr::Column(None, column.name.clone())))],
                 });
+            }
+            if !column.nullable {
                 out.push(alter(table, AlterTable::SetNotNull(column.name.clone())));
             }
             out
@@ -225,6 +237,7 @@ fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<S
         Change::DropColumn { table, column, .. } => vec![alter(table, AlterTable::DropColumn(column.clone()))],
         Change::Widen { table, column, to, .. } => vec![alter(table, AlterTable::SetDataType(column.clone(), *to))],
         Change::DropNotNull { table, column } => vec![alter(table, AlterTable::DropNotNull(column.clone()))],
+        Change::DropDefault { table, column } => vec![alter(table, AlterTable::DropDefault(column.clone()))],
         // Snowflake refuses SET NOT NULL while a row holds NULL: the statement is its own check.
         Change::SetNotNull { table, column } => vec![alter(table, AlterTable::SetNotNull(column.clone()))],
         Change::ColumnComment { table, column, comment } => vec![alter(

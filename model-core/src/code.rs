@@ -34,6 +34,8 @@ pub enum Code {
     IntegrationConflict,
     /// A value outside its choices: `scd` not 0, 1 or 2; `key_generation` not `identity`/`sequence`/`natural` (dimensions) or `identity`/`sequence` (facts); an unknown `fact_type` or `measure`.
     InvalidChoice,
+    /// A column's `default` does not fit its type (a string for a number, an integer too long for its precision, a string longer than its VARCHAR), or sits on a column that takes none (a reference, which defaults to the unknown member; a `variant`, `object`, `array` or `binary`).
+    InvalidDefault,
     /// A table or column name is empty, longer than 255 characters, or contains a control character; or any other name (the model's, an environment's, a variable's value, a role, warehouse, integration, stage or pipe) contains a control character.
     InvalidName,
     /// A `type` that is not a known spelling, or has invalid arguments (`number(39,0)`, `varchar(0)`, `boolean(1)`).
@@ -123,6 +125,7 @@ impl Code {
         Code::EmptyName,
         Code::IntegrationConflict,
         Code::InvalidChoice,
+        Code::InvalidDefault,
         Code::InvalidName,
         Code::InvalidType,
         Code::InvalidUrl,
@@ -178,6 +181,7 @@ impl Code {
             Code::InvalidChoice => "dimgen::invalid_choice",
             Code::InvalidName => "dimgen::invalid_name",
             Code::InvalidType => "dimgen::invalid_type",
+            Code::InvalidDefault => "dimgen::invalid_default",
             Code::InvalidUrl => "dimgen::invalid_url",
             Code::LoadWithoutGrain => "dimgen::load_without_grain",
             Code::MartShape => "dimgen::mart_shape",

@@ -420,8 +420,8 @@ impl ModelBuilder {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::model::{
-        Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Fact, FactType, Grain, KeyGeneration,
-        ScdType,
+        Additivity, Bridge, Column, ColumnKind, DefaultValue, Dimension, EffectiveDating, Fact, FactType, Grain,
+        KeyGeneration, ScdType,
     };
     pub use crate::types::DataType;
     pub use std::option::Option::{self, None, Some};

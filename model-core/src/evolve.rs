@@ -13,7 +13,7 @@
 use std::fmt;
 
 use crate::layout::PhysicalColumn;
-use crate::model::{KeyGeneration, TableRef};
+use crate::model::{DefaultValue, KeyGeneration, TableRef};
 use crate::types::DataType;
 use crate::validated::Validated;
 
@@ -72,6 +72,8 @@ pub enum Change {
         /// The table is a dimension with an unknown member (its row gets
         /// the unknown value of the new column).
         unknown_member: bool,
+        /// Its declared `default`: the value the rows already there get.
+        default: Option<DefaultValue>,
     },
     /// A table renamed (`renamed_from`): its rows, grants and constraints
     /// move with it (the constraints named after it are renamed too).
@@ -136,6 +138,13 @@ pub enum Change {
         /// The column.
         column: String,
     },
+    /// A column's declared `default` removed (`ALTER COLUMN ... DROP DEFAULT`).
+    DropDefault {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
     /// A column's comment changed.
     ColumnComment {
         /// The table.
@@ -181,13 +190,17 @@ impl Change {
     /// The class of this change.
     pub fn class(&self) -> Class {
         match self {
-            Self::AddTable { .. } | Self::Widen { .. } | Self::DropNotNull { .. } | Self::ColumnComment { .. } => {
-                Class::Safe
-            }
+            Self::AddTable { .. }
+            | Self::Widen { .. }
+            | Self::DropNotNull { .. }
+            | Self::DropDefault { .. }
+            | Self::ColumnComment { .. } => Class::Safe,
             Self::AddColumn { column, .. } if column.nullable => Class::Safe,
-            // A NOT NULL reference is backfilled with the unknown member (-1).
+            // A NOT NULL reference is backfilled with the unknown member (-1),
+            // another NOT NULL column with its declared default.
             Self::AddColumn { column, .. } if column.references.is_some() => Class::Careful,
-            Self::SetNotNull { .. }
+            Self::AddColumn { default: Some(_), .. }
+            | Self::SetNotNull { .. }
             | Self::RenameTable { .. }
             | Self::RenameColumn { .. }
             | Self::ClusterBy { .. }
@@ -209,6 +222,7 @@ impl Change {
             | Self::Widen { table, column, .. }
             | Self::ChangeType { table, column, .. }
             | Self::DropNotNull { table, column }
+            | Self::DropDefault { table, column }
             | Self::SetNotNull { table, column }
             | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
             Self::RecreatePipe { pipe, .. } => pipe.clone(),
@@ -227,6 +241,16 @@ impl Change {
             }
             Self::AddColumn {
                 column,
+                default: Some(default),
+                ..
+            } if column.references.is_none() => format!(
+                "new column {}{} with default {default}: added with its DEFAULT, existing rows get {default}{}",
+                column.sql_type,
+                if column.nullable { "" } else { " NOT NULL" },
+                if column.nullable { "" } else { ", then NOT NULL" }
+            ),
+            Self::AddColumn {
+                column,
                 unknown_member: true,
                 ..
             } if column.nullable => format!(
@@ -241,7 +265,7 @@ impl Change {
                 column.sql_type
             ),
             Self::AddColumn { column, .. } => format!(
-                "new column {} NOT NULL: existing rows have no value for it; declare it nullable (a backfilling `default` is not supported yet)",
+                "new column {} NOT NULL: existing rows have no value for it; declare a `default` for them, or make it nullable",
                 column.sql_type
             ),
             Self::RenameTable { from, .. } => format!(
@@ -258,6 +282,7 @@ impl Change {
                 "{from} -> {to}: cannot change in place (narrower, another scale or type family); a rebuild is not generated yet"
             ),
             Self::DropNotNull { .. } => "NOT NULL -> nullable".to_owned(),
+            Self::DropDefault { .. } => "default removed: new rows without a value hold NULL".to_owned(),
             Self::SetNotNull { .. } => "nullable -> NOT NULL: fails if a row holds NULL (checked first)".to_owned(),
             Self::ColumnComment { comment, .. } => match comment {
                 Some(_) => "comment changed".to_owned(),
@@ -463,9 +488,27 @@ fn table_changes(
                 table: name.clone(),
                 column: column.clone(),
                 unknown_member: matches!(new, TableRef::Dimension(d) if d.unknown_member),
+                default: declared(new, column).and_then(|d| d.default.clone()),
             });
             continue;
         };
+        let (was, now) = (
+            declared(old, before).and_then(|d| d.default.as_ref()),
+            declared(new, column).and_then(|d| d.default.as_ref()),
+        );
+        if was != now {
+            changes.push(match now {
+                None => Change::DropDefault {
+                    table: name.clone(),
+                    column: column.name.clone(),
+                },
+                Some(now) => unsupported(format!(
+                    "column {}: default {} -> {now}: Snowflake cannot set a constant DEFAULT on a column that exists",
+                    column.name,
+                    was.map_or_else(|| "none".to_owned(), ToString::to_string)
+                )),
+            });
+        }
         let at = |c: &PhysicalColumn| (name.clone(), c.name.clone());
         if before.sql_type != column.sql_type {
             let (table, column_name) = at(column);
@@ -516,6 +559,14 @@ fn table_changes(
                 sql_type: before.sql_type,
             });
         }
+    }
+}
+
+/// The declared column behind a physical one, if it is declared.
+fn declared<'m>(table: TableRef<'m>, column: &PhysicalColumn) -> Option<&'m crate::model::Column> {
+    match column.origin {
+        crate::layout::Origin::Declared(i) => table.columns().get(i),
+        _ => None,
     }
 }
 
@@ -570,6 +621,7 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
                         origin: crate::layout::Origin::Declared(i),
                     },
                     unknown_member: false,
+                    default: None,
                 }),
                 Some(c) if c.sql_type != column.sql_type => changes.push(unsupported(format!(
                     "landing column {}: {} -> {}: not migrated yet",
@@ -938,6 +990,39 @@ columns = [
         assert!(changes[0].describe().starts_with("clustering key none -> (CITY)"));
         let back = diff(&load(&clustered), &load(V1));
         assert!(back[0].describe().starts_with("clustering key (CITY) -> none"));
+    }
+
+    /// A new NOT NULL column takes its declared default; a default can be
+    /// dropped in place but not set on a column that exists.
+    #[test]
+    fn defaults_backfill_new_columns_and_cannot_be_set_later() {
+        let with_default = V1.replace(
+            "{ name = \"OLD\", type = \"string\" },",
+            "{ name = \"OLD\", type = \"string\" },\n  { name = \"OPEN\", type = \"boolean\", nullable = false, default = true },",
+        );
+        let changes = diff(&load(V1), &load(&with_default));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (changes[0].class(), changes[0].object()),
+            (Class::Careful, "DIM_STORE.OPEN".to_owned())
+        );
+        assert!(
+            changes[0].describe().contains("with default true"),
+            "{}",
+            changes[0].describe()
+        );
+        let without = with_default.replace(", default = true", ", default = false");
+        let set_later = diff(&load(&with_default), &load(&without));
+        assert_eq!(
+            set_later.iter().map(Change::class).collect::<Vec<_>>(),
+            [Class::Unsupported]
+        );
+        let dropped = with_default.replace(", nullable = false, default = true", "");
+        let found: Vec<Class> = diff(&load(&with_default), &load(&dropped))
+            .iter()
+            .map(Change::class)
+            .collect();
+        assert_eq!(found, [Class::Safe, Class::Safe], "DROP NOT NULL and DROP DEFAULT");
     }
 
     #[test]

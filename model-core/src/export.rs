@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::model::{
-    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, Dimension, EffectiveDating, Environment,
-    Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode, Role, Scope,
-    Stage, StorageIntegration, Through, default_landing, default_pipe,
+    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, DefaultValue, Dimension, EffectiveDating,
+    Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode,
+    Role, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -676,6 +676,7 @@ fn column(column: &Column, identifying: bool) -> String {
         comment,
         pii,
         renamed_from,
+        default,
     } = column;
     let mut pairs = vec![("name", string(name))];
     match kind {
@@ -717,6 +718,15 @@ fn column(column: &Column, identifying: bool) -> String {
     }
     if let Some(old) = renamed_from {
         pairs.push(("renamed_from", string(old)));
+    }
+    if let Some(default) = default {
+        pairs.push((
+            "default",
+            match default {
+                DefaultValue::Text(t) => string(t),
+                other => other.to_string(),
+            },
+        ));
     }
     if let Some(comment) = comment {
         pairs.push(("comment", string(comment)));

@@ -59,8 +59,8 @@ pub use load::{
     MODEL_KEYS, load_str,
 };
 pub use model::{
-    Additivity, Column, ColumnKind, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model, ScdType,
-    TableKind, TableRef, scd2,
+    Additivity, Column, ColumnKind, DefaultValue, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,
+    ScdType, TableKind, TableRef, scd2,
 };
 pub use naming::{default_key, default_role};
 pub use types::{DataType, TYPE_SPELLINGS, TypeError};

@@ -19,10 +19,10 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::lower::{self, BridgeDecl, ColumnDecl, DimensionDecl, FactDecl};
 use crate::model::{
-    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, Dimension, EffectiveDating,
-    Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration, Load, Mart, MartKind, Model,
-    OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind, Through, default_landing,
-    default_pipe,
+    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, DefaultValue, Dimension,
+    EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration, Load, Mart,
+    MartKind, Model, OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind, Through,
+    default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 use crate::validated::Validated;
@@ -168,6 +168,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "comment",
     "pii",
     "renamed_from",
+    "default",
 ];
 
 #[derive(Deserialize)]
@@ -406,6 +407,17 @@ struct RawColumn {
     comment: Option<Spanned<String>>,
     pii: Option<bool>,
     renamed_from: Option<Spanned<String>>,
+    default: Option<Spanned<RawDefault>>,
+}
+
+/// A column's `default`: any TOML scalar but a date-time.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDefault {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
 }
 
 /// A column list written either as one string or as an array of strings.
@@ -1647,6 +1659,16 @@ impl Builder<'_> {
             comment,
             pii: raw.pii.unwrap_or(false),
             renamed_from: self.opt_string(at("renamed_from"), raw.renamed_from),
+            default: raw.default.map(|d| {
+                self.source.insert(at("default"), d.span());
+                match d.into_inner() {
+                    RawDefault::Bool(b) => DefaultValue::Bool(b),
+                    RawDefault::Int(n) => DefaultValue::Int(n),
+                    // Rust prints a float's shortest exact digits, never an exponent.
+                    RawDefault::Float(x) => DefaultValue::Decimal(format!("{x}")),
+                    RawDefault::Text(t) => DefaultValue::Text(t),
+                }
+            }),
         };
         lower::column(decl, table, index, self.problems)
     }

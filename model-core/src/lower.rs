@@ -9,7 +9,8 @@
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::model::{
-    Additivity, Bridge, Column, ColumnKind, Dimension, EffectiveDating, Fact, FactType, Grain, KeyGeneration, ScdType,
+    Additivity, Bridge, Column, ColumnKind, DefaultValue, Dimension, EffectiveDating, Fact, FactType, Grain,
+    KeyGeneration, ScdType,
 };
 use crate::types::DataType;
 
@@ -44,6 +45,8 @@ pub struct ColumnDecl {
     pub pii: bool,
     /// `renamed_from`: the column's name in the schema as deployed.
     pub renamed_from: Option<String>,
+    /// `default`: a constant.
+    pub default: Option<DefaultValue>,
 }
 
 /// A dimension as declared.
@@ -174,6 +177,7 @@ pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec
         comment,
         pii,
         renamed_from,
+        default,
     } = decl;
     // Exactly one kind; conflicting keys are reported here, the rest in validation.
     if let Err((first, second)) =
@@ -276,6 +280,7 @@ pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec
         comment,
         pii,
         renamed_from,
+        default,
     }
 }
 

@@ -224,6 +224,35 @@ pub struct Column {
     /// The name this column had in the schema as deployed: `dimgen plan`
     /// renames it instead of dropping one column and adding another.
     pub renamed_from: Option<String>,
+    /// A constant: the column's `DEFAULT`, and the value a migration gives
+    /// the rows already there when it adds the column (a new NOT NULL column
+    /// needs one).
+    pub default: Option<DefaultValue>,
+}
+
+/// A constant a column declares as its `default`, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// An integer.
+    Int(i64),
+    /// A number with a fraction, as its decimal digits (`-12.5`).
+    Decimal(String),
+    /// `true` / `false`.
+    Bool(bool),
+    /// A string (also a date or timestamp, which Snowflake casts).
+    Text(String),
+}
+
+impl std::fmt::Display for DefaultValue {
+    /// As a TOML value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Int(n) => write!(f, "{n}"),
+            Self::Decimal(d) => f.write_str(d),
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Text(t) => write!(f, "{t:?}"),
+        }
+    }
 }
 
 impl Column {

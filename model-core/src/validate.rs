@@ -12,7 +12,9 @@ use crate::ingest::LoadPlan;
 use crate::interpolate;
 use crate::layout::{Layouts, Origin, PhysicalColumn};
 use crate::marts::MartPlan;
-use crate::model::{Additivity, ColumnKind, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef};
+use crate::model::{
+    Additivity, ColumnKind, DefaultValue, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef,
+};
 use crate::naming::default_role;
 use crate::types::DataType;
 
@@ -302,9 +304,23 @@ impl<'m> Validator<'m> {
     }
 
     /// Types built in Rust (a user's `SqlType`) can hold values the TOML
-    /// spellings refuse; Snowflake would refuse them too.
+    /// spellings refuse; Snowflake would refuse them too. A `default` must
+    /// fit its column's type.
     fn types(&mut self, table: TableId, t: TableRef<'m>) {
         for (i, column) in t.columns().iter().enumerate() {
+            if let Some(default) = &column.default
+                && let Err(why) = default_fits(column.declared_type(), default)
+            {
+                self.push(
+                    Problem::new(
+                        Code::InvalidDefault,
+                        format!("`{}.{}` has `default = {default}`: {why}", t.name(), column.name),
+                        Loc::column(table, i, "default"),
+                        "does not fit the column",
+                    )
+                    .help("a default is a constant of the column's type: a number for NUMBER and FLOAT, true or false for BOOLEAN, a string for VARCHAR, DATE, TIME and TIMESTAMP"),
+                );
+            }
             let Some(ty) = column.declared_type() else { continue };
             if DataType::parse(&ty.to_string()).as_ref() != Ok(ty) {
                 self.push(
@@ -1514,4 +1530,65 @@ fn is_name_key(at: &Loc) -> bool {
         // Names checked elsewhere (`database`, `schema`, every `name`, `pipe`) are not repeated here.
         "parent" | "warehouses" | "warehouse" | "usage" | "storage_integration" | "stage" | "error_integration"
     )
+}
+
+/// Whether `default` is a constant of `ty` (`None`: a reference).
+fn default_fits(ty: Option<&DataType>, default: &DefaultValue) -> Result<(), String> {
+    let Some(ty) = ty else {
+        return Err("a reference takes no default: a missing one is the unknown member (-1)".to_owned());
+    };
+    // Digits before and after the point, of an integer or a decimal.
+    let digits = |text: &str| -> Option<(usize, usize)> {
+        let text = text.strip_prefix('-').unwrap_or(text);
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        (!whole.is_empty() && all_digits(whole) && all_digits(fraction)).then(|| {
+            (
+                whole.trim_start_matches('0').len(),
+                fraction.trim_end_matches('0').len(),
+            )
+        })
+    };
+    match (ty, default) {
+        (DataType::Number { precision, scale }, DefaultValue::Int(_) | DefaultValue::Decimal(_)) => {
+            let text = match default {
+                DefaultValue::Int(n) => n.to_string(),
+                DefaultValue::Decimal(d) => d.clone(),
+                _ => unreachable!("matched above"),
+            };
+            let (whole, fraction) = digits(&text).ok_or_else(|| format!("`{text}` is not a decimal number"))?;
+            let (p, s) = (usize::from(*precision), usize::from(*scale));
+            if fraction > s {
+                return Err(format!("{ty} keeps {s} digit(s) after the point"));
+            }
+            if whole > p - s {
+                return Err(format!("{ty} holds {} digit(s) before the point", p - s));
+            }
+            Ok(())
+        }
+        (DataType::Float, DefaultValue::Int(_)) | (DataType::Boolean, DefaultValue::Bool(_)) => Ok(()),
+        (DataType::Float, DefaultValue::Decimal(d)) => digits(d)
+            .map(|_| ())
+            .ok_or_else(|| format!("`{d}` is not a decimal number")),
+        (DataType::Varchar(max), DefaultValue::Text(t)) => match max {
+            Some(max) if t.chars().count() > *max as usize => Err(format!("it is longer than {ty}")),
+            _ if t.chars().any(char::is_control) => Err("it contains a control character".to_owned()),
+            _ => Ok(()),
+        },
+        (
+            DataType::Date | DataType::Time | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz,
+            DefaultValue::Text(t),
+        ) => {
+            // Snowflake casts the string; what it accepts is its business, but not a line break.
+            if t.trim().is_empty() || t.chars().any(char::is_control) {
+                Err(format!("a {ty} default is a non-empty string on one line"))
+            } else {
+                Ok(())
+            }
+        }
+        (DataType::Variant | DataType::Object | DataType::Array | DataType::Binary, _) => {
+            Err(format!("a {ty} column takes no constant default"))
+        }
+        _ => Err(format!("it is not a {ty} value")),
+    }
 }

@@ -43,6 +43,8 @@ enum Kind {
     Choice(&'static [&'static str]),
     /// `key(field, field)`.
     Fields,
+    /// `key = "text" | 12 | -1.5 | true`: a constant.
+    Literal,
 }
 
 struct KeyDef {
@@ -162,6 +164,12 @@ const FIELD_KEYS: &[KeyDef] = &[
         why: "",
     },
     KeyDef {
+        name: "default",
+        kind: Kind::Literal,
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
         name: "role",
         kind: Kind::Str,
         on: ALL,
@@ -256,13 +264,20 @@ pub enum Value {
     Flag(Span),
     Choice(String, Span),
     Fields(Vec<Ident>, Span),
+    /// A constant as written: the literal, and whether a `-` precedes it.
+    Literal(Lit, bool, Span),
 }
 
 impl Value {
     pub fn span(&self) -> Span {
         match self {
             Self::Str(s) => s.span(),
-            Self::Int(_, s) | Self::Bool(_, s) | Self::Flag(s) | Self::Choice(_, s) | Self::Fields(_, s) => *s,
+            Self::Int(_, s)
+            | Self::Bool(_, s)
+            | Self::Flag(s)
+            | Self::Choice(_, s)
+            | Self::Fields(_, s)
+            | Self::Literal(_, _, s) => *s,
         }
     }
 }
@@ -291,6 +306,14 @@ impl Attrs {
     pub fn bool(&self, key: &str) -> Option<bool> {
         match self.values.get(key) {
             Some(Value::Bool(b, _)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// A constant: the literal and whether it is negated.
+    pub fn literal(&self, key: &str) -> Option<(&Lit, bool)> {
+        match self.values.get(key) {
+            Some(Value::Literal(lit, negative, _)) => Some((lit, *negative)),
             _ => None,
         }
     }
@@ -456,7 +479,7 @@ fn parse_value(
     path_span: Span,
     errors: &mut Errors,
 ) -> Option<Value> {
-    let wants_eq = matches!(kind, Kind::Str | Kind::Int(_) | Kind::Choice(_));
+    let wants_eq = matches!(kind, Kind::Str | Kind::Int(_) | Kind::Choice(_) | Kind::Literal);
     let has_eq = meta.input.peek(Token![=]);
     let form = match kind {
         Kind::Str => format!("`{key} = \"...\"`"),
@@ -465,6 +488,7 @@ fn parse_value(
         Kind::Flag => format!("`{key}` alone"),
         Kind::Choice(choices) => format!("`{key} = \"{}\"`", choices.join("\" | \"")),
         Kind::Fields => format!("`{key}(field, ...)`"),
+        Kind::Literal => format!("`{key} = \"text\"`, `{key} = 0`, `{key} = 1.5` or `{key} = true`"),
     };
     if wants_eq && !has_eq {
         errors.push(path_span, format!("`{key}` needs a value: write {form}"));
@@ -495,6 +519,48 @@ fn parse_value(
                     None
                 }
             }
+        }
+        Kind::Literal => {
+            let expr = match meta.value().and_then(syn::parse::ParseBuffer::parse::<syn::Expr>) {
+                Ok(expr) => expr,
+                Err(e) => {
+                    errors.0.push(e);
+                    return None;
+                }
+            };
+            let span = expr.span();
+            let (lit, negative) = match expr {
+                syn::Expr::Lit(syn::ExprLit { lit, .. }) => (lit, false),
+                syn::Expr::Unary(syn::ExprUnary {
+                    op: syn::UnOp::Neg(_),
+                    expr,
+                    ..
+                }) => match *expr {
+                    syn::Expr::Lit(syn::ExprLit { lit, .. }) => (lit, true),
+                    other => {
+                        errors.push(other.span(), format!("`{key}` takes a constant: write {form}"));
+                        return None;
+                    }
+                },
+                other => {
+                    errors.push(other.span(), format!("`{key}` takes a constant: write {form}"));
+                    return None;
+                }
+            };
+            let fits = match &lit {
+                Lit::Str(_) | Lit::Bool(_) => !negative,
+                Lit::Int(n) => n.base10_parse::<i64>().is_ok(),
+                Lit::Float(x) => x.base10_digits().bytes().all(|b| b.is_ascii_digit() || b == b'.'),
+                _ => false,
+            };
+            if !fits {
+                errors.push(
+                    span,
+                    format!("`{key}` takes a string, an i64 integer, a plain decimal or a boolean: write {form}"),
+                );
+                return None;
+            }
+            Some(Value::Literal(lit, negative, span))
         }
         Kind::Fields => {
             if !meta.input.peek(syn::token::Paren) {

@@ -79,6 +79,29 @@ fn key_target(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// A field's `default` as a `DefaultValue` (its fit to the column's type is
+/// checked by validation, as for TOML).
+fn default_tokens(value: Option<(&syn::Lit, bool)>) -> TokenStream {
+    let value = match value {
+        Some((syn::Lit::Str(s), _)) => {
+            quote!(::model_core::__private::DefaultValue::Text(::model_core::__private::s(#s)))
+        }
+        Some((syn::Lit::Bool(b), _)) => quote!(::model_core::__private::DefaultValue::Bool(#b)),
+        Some((syn::Lit::Int(n), negative)) => {
+            let n = n.base10_parse::<i64>().unwrap_or_default();
+            let n = if negative { -n } else { n };
+            quote!(::model_core::__private::DefaultValue::Int(#n))
+        }
+        Some((syn::Lit::Float(x), negative)) => {
+            let digits = format!("{}{}", if negative { "-" } else { "" }, x.base10_digits());
+            quote!(::model_core::__private::DefaultValue::Decimal(::model_core::__private::s(#digits)))
+        }
+        // No default; attr.rs admits no other literal.
+        None | Some(_) => return quote!(::model_core::__private::None),
+    };
+    quote!(::model_core::__private::Some(#value))
+}
+
 fn opt_str(value: Option<&LitStr>) -> TokenStream {
     if let Some(s) = value {
         quote!(::model_core::__private::Some(::model_core::__private::s(#s)))
@@ -355,6 +378,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         }
         let col_comment = opt_str(f.attrs.str("comment"));
         let renamed_from = opt_str(f.attrs.str("renamed_from"));
+        let default = default_tokens(f.attrs.literal("default"));
         let pii = f.attrs.flag("pii");
         columns.push(quote! {
             ::model_core::lower::ColumnDecl {
@@ -371,6 +395,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 comment: #col_comment,
                 pii: #pii,
                 renamed_from: #renamed_from,
+                default: #default,
             }
         });
         rust_fields.push(f.ident.to_string());

@@ -35,11 +35,16 @@ struct Customer {
 
 /// One row per interest a customer may have.
 #[derive(Dimension)]
-#[model(name = "DIM_INTEREST")]
+#[model(name = "DIM_INTEREST", renamed_from = "DIM_HOBBY")]
 struct Interest {
     #[model(natural_key)]
     interest_id: i64,
+    #[model(renamed_from = "TITLE", default = "other")]
     label: Option<String>,
+    #[model(default = -1)]
+    rank: i64,
+    #[model(default = 0.5)]
+    score: Option<f64>,
 }
 
 /// One row per order line.
@@ -119,9 +124,12 @@ columns = [
 [[dimension]]
 name = "DIM_INTEREST"
 natural_key = "INTEREST_ID"
+renamed_from = "DIM_HOBBY"
 columns = [
   { name = "INTEREST_ID", type = "int", nullable = false },
-  { name = "LABEL", type = "string" },
+  { name = "LABEL", type = "string", renamed_from = "TITLE", default = "other" },
+  { name = "RANK", type = "int", nullable = false, default = -1 },
+  { name = "SCORE", type = "float", default = 0.5 },
 ]
 
 [[fact]]

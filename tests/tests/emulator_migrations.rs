@@ -368,3 +368,164 @@ sum = ["AMOUNT"]
     };
     run_case(&emulator, &case);
 }
+
+/// The healthcare sprint change BILLED_AMOUNT: a measure added to
+/// FACT_CLAIMS (whose load matches columns by name, so its pipe stays) and
+/// to the finance and operations marts' sums and ratios.
+#[test]
+fn the_billed_amount_sprint_change_keeps_every_claim() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let after_text = model_text("schemas/healthcare.toml");
+    let column = "  { name = \"BILLED_AMOUNT\", type = \"number(20,2)\", measure = \"additive\", comment = \"Added in a later sprint.\" },\n";
+    let ratio =
+        "  { name = \"ALLOWED_TO_BILLED\", numerator = \"ALLOWED_AMOUNT\", denominator = \"BILLED_AMOUNT\" },\n";
+    let ratio_line =
+        "ratio = [{ name = \"PAID_TO_BILLED\", numerator = \"PAID_AMOUNT\", denominator = \"BILLED_AMOUNT\" }]\n";
+    for piece in [column, ratio, ratio_line] {
+        assert!(after_text.contains(piece), "{piece}");
+    }
+    let before_text = after_text
+        .replace(column, "")
+        .replace(ratio, "")
+        .replace(ratio_line, "")
+        .replace("\"BILLED_AMOUNT\", ", "");
+    assert!(!before_text.contains("BILLED"), "every use of BILLED_AMOUNT is removed");
+    let before = load("healthcare_v1.toml", &before_text);
+    let after = load("schemas/healthcare.toml", &after_text);
+    let env = &after.environments[0];
+    let resolve = |t: &str| model_core::interpolate::resolve(t, &env.name, &env.vars).unwrap();
+    let (database, schema) = (resolve(&after.database), resolve(&env.schema));
+    let at = |table: &str| format!("{database}.{schema}.{table}");
+    let kinds: Vec<&str> = dimgen::migrate::Plan::new(&before, &after, &env.name)
+        .expect("plan")
+        .statements()
+        .map(Statement::kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ALTER TABLE ADD COLUMN", "ALTER TABLE ADD COLUMN"],
+        "the fact and its landing table; the pipe matches by name"
+    );
+    let case = Case {
+        env: leak(env.name.clone()),
+        database: leak(database.clone()),
+        schema: leak(schema.clone()),
+        table: "FACT_CLAIMS",
+        checks: vec![
+            (
+                format!(
+                    "SELECT COUNT(*), SUM(ALLOWED_TO_BILLED) FROM {}",
+                    at("MART_FINANCE_CLAIMS")
+                ),
+                serde_json::json!([[1, null]]),
+            ),
+            (
+                format!(
+                    "SELECT CLAIM_ID, ALLOWED_AMOUNT, BILLED_AMOUNT FROM {} ORDER BY 1",
+                    at("FACT_CLAIMS")
+                ),
+                serde_json::json!([[1, {"decimal": "1.25"}, null], [2, {"decimal": "2.25"}, null]]),
+            ),
+            (
+                format!("SELECT COUNT(BILLED_AMOUNT) FROM {}", at("FACT_CLAIMS_LANDING")),
+                serde_json::json!([[0]]),
+            ),
+        ],
+        before,
+        after,
+    };
+    run_case(&emulator, &case);
+}
+
+/// New NOT NULL columns with a declared `default`: added with their
+/// DEFAULT, every existing row holds it (the unknown member its unknown
+/// value, as a fresh deployment's), then NOT NULL is set. Without a default
+/// the plan refuses them. (No fact references DIM_STORE here: DuckDB, under
+/// the emulator, cannot ALTER a column of a table a foreign key points at;
+/// Snowflake can.)
+#[test]
+fn new_not_null_columns_are_backfilled_with_their_default() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+    let after_text = before_text
+        .replace(
+            "  { name = \"CITY\", type = \"varchar(20)\" },\n",
+            "  { name = \"CITY\", type = \"varchar(20)\" },\n  { name = \"REGION\", type = \"varchar(10)\", nullable = false, default = \"NONE\" },\n",
+        )
+        .replace(
+            "  { name = \"AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n",
+            "  { name = \"AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n  { name = \"TAX_RATE\", type = \"number(4,3)\", measure = \"non_additive\", nullable = false, default = 0.2 },\n  { name = \"CHANNEL\", type = \"varchar(8)\", degenerate = true, nullable = false, default = \"store\" },\n",
+        );
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    assert_eq!(
+        sql[..4],
+        [
+            "ALTER TABLE SHOP.DEV.DIM_STORE ADD COLUMN IF NOT EXISTS REGION VARCHAR(10) DEFAULT 'NONE'",
+            "UPDATE SHOP.DEV.DIM_STORE SET REGION = 'Unknown' WHERE STORE_KEY = -1",
+            "UPDATE SHOP.DEV.DIM_STORE SET REGION = 'NONE' WHERE REGION IS NULL",
+            "ALTER TABLE SHOP.DEV.DIM_STORE ALTER COLUMN REGION SET NOT NULL",
+        ],
+        "{}",
+        plan.render()
+    );
+    assert_eq!(plan.count(model_core::evolve::Class::Careful), 3, "{}", plan.render());
+    // The same columns without a default: refused.
+    let bare = load("shop_v2.toml", &after_text.replace(", default = \"NONE\"", ""));
+    let refused = dimgen::migrate::Plan::new(&before, &bare, "DEV").expect("plan");
+    assert_eq!(
+        refused.count(model_core::evolve::Class::Unsupported),
+        1,
+        "{}",
+        refused.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "FACT_SALES",
+        checks: vec![
+            (
+                "SELECT RECEIPT, TAX_RATE, CHANNEL FROM SHOP.DEV.FACT_SALES ORDER BY 1".to_owned(),
+                serde_json::json!([[1, {"decimal": "0.200"}, "store"], [2, {"decimal": "0.200"}, "store"]]),
+            ),
+            (
+                "SELECT STORE_KEY, REGION FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
+                serde_json::json!([[-1, "Unknown"]]),
+            ),
+            // NOT NULL holds: a row without the column is refused... unless it takes the DEFAULT.
+            (
+                "INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, AMOUNT) VALUES (3, 1)".to_owned(),
+                serde_json::json!([[1]]),
+            ),
+            (
+                "SELECT CHANNEL, TAX_RATE FROM SHOP.DEV.FACT_SALES WHERE RECEIPT = 3".to_owned(),
+                serde_json::json!([["store", {"decimal": "0.200"}]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}

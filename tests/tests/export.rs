@@ -620,6 +620,7 @@ mod random {
             comment: seed.comment.clone(),
             pii: seed.pii,
             renamed_from: None,
+            default: None,
         }
     }
 

@@ -420,6 +420,9 @@ pub enum Value {
     Str(String),
     /// A string literal cast to a type, e.g. `'1900-01-01'::DATE`.
     Typed(String, DataType),
+    /// A decimal number (`-12.50`), printed as is; anything but digits with
+    /// one optional sign and point is printed as a string literal instead.
+    Decimal(String),
 }
 
 impl Display for Value {
@@ -430,6 +433,18 @@ impl Display for Value {
             Self::Bool(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
             Self::Str(s) => write!(f, "{}", Literal(s)),
             Self::Typed(s, ty) => write!(f, "{}::{}", Literal(s), SqlType(*ty)),
+            Self::Decimal(d) => {
+                let digits = d.strip_prefix('-').unwrap_or(d);
+                let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+                let numeric = !whole.is_empty()
+                    && whole.bytes().all(|b| b.is_ascii_digit())
+                    && fraction.bytes().all(|b| b.is_ascii_digit());
+                if numeric {
+                    f.write_str(d)
+                } else {
+                    write!(f, "{}", Literal(d))
+                }
+            }
         }
     }
 }
@@ -441,6 +456,8 @@ pub enum ColumnDefault {
     Identity,
     /// `DEFAULT <sequence>.NEXTVAL`.
     Sequence(ObjectName),
+    /// `DEFAULT <constant>`.
+    Value(Value),
 }
 
 /// A column in a CREATE TABLE.
@@ -943,6 +960,8 @@ pub enum AlterTable {
     SetNotNull(String),
     /// `ALTER COLUMN c DROP NOT NULL`
     DropNotNull(String),
+    /// `ALTER COLUMN c DROP DEFAULT`
+    DropDefault(String),
     /// `ALTER COLUMN c COMMENT '...'`, or `UNSET COMMENT`.
     Comment(String, Option<String>),
     /// `RENAME TO <new name>`
@@ -962,6 +981,7 @@ impl Display for AlterTable {
             Self::SetDataType(c, ty) => write!(f, "ALTER COLUMN {} SET DATA TYPE {}", Ident(c), SqlType(*ty)),
             Self::SetNotNull(c) => write!(f, "ALTER COLUMN {} SET NOT NULL", Ident(c)),
             Self::DropNotNull(c) => write!(f, "ALTER COLUMN {} DROP NOT NULL", Ident(c)),
+            Self::DropDefault(c) => write!(f, "ALTER COLUMN {} DROP DEFAULT", Ident(c)),
             Self::Comment(c, Some(text)) => write!(f, "ALTER COLUMN {} COMMENT {}", Ident(c), Literal(text)),
             Self::Comment(c, None) => write!(f, "ALTER COLUMN {} UNSET COMMENT", Ident(c)),
             Self::RenameTo(name) => write!(f, "RENAME TO {name}"),
@@ -1174,6 +1194,7 @@ impl Statement {
                 AlterTable::SetDataType(..) => "ALTER TABLE ALTER COLUMN SET DATA TYPE",
                 AlterTable::SetNotNull(_) => "ALTER TABLE ALTER COLUMN SET NOT NULL",
                 AlterTable::DropNotNull(_) => "ALTER TABLE ALTER COLUMN DROP NOT NULL",
+                AlterTable::DropDefault(_) => "ALTER TABLE ALTER COLUMN DROP DEFAULT",
                 AlterTable::Comment(..) => "ALTER TABLE ALTER COLUMN COMMENT",
             },
             Self::Update { .. } => "UPDATE",
@@ -1234,6 +1255,7 @@ impl Display for ColumnDef {
         match &self.default {
             Some(ColumnDefault::Identity) => f.write_str(" IDENTITY(1, 1) ORDER")?,
             Some(ColumnDefault::Sequence(seq)) => write!(f, " DEFAULT {seq}.NEXTVAL")?,
+            Some(ColumnDefault::Value(value)) => write!(f, " DEFAULT {value}")?,
             None => {}
         }
         if !self.nullable {
