@@ -35,8 +35,21 @@ enum Command {
         /// The model file (TOML).
         model: PathBuf,
     },
+    /// Print the SELECT over the schema's `INFORMATION_SCHEMA` whose result is a
+    /// catalog baseline for `dimgen plan --from`.
+    ///
+    /// Run it with the Snowflake CLI:
+    /// `snow sql --format json -q "$(dimgen catalog-query MODEL --env ENV)" > catalog.json`.
+    CatalogQuery {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Environment whose schema to read.
+        #[arg(long)]
+        env: String,
+    },
     /// Plan the migration of a deployed schema from BASELINE (the model as
-    /// last deployed) to MODEL, and with --out write it as one file.
+    /// last deployed, or a catalog snapshot of the live schema) to MODEL, and
+    /// with --out write it as one file.
     ///
     /// Prints every change with its class (safe, careful, destructive) and a
     /// summary. Exit 0 when the file is written or there is nothing to do;
@@ -49,7 +62,9 @@ enum Command {
         /// Environment to migrate.
         #[arg(long)]
         env: String,
-        /// The model as last deployed (TOML), e.g. from `git show v1.4:schemas/m.toml`.
+        /// The model as last deployed (TOML), e.g. from `git show v1.4:schemas/m.toml`;
+        /// or a catalog snapshot (`.json`, the output of `dimgen catalog-query`
+        /// run with `snow sql --format json`), to see drift made by hand.
         #[arg(long = "from")]
         baseline: PathBuf,
         /// Folder of migration files: writes `V<version>__<description>.sql` there.
@@ -135,6 +150,12 @@ fn run(command: Command) -> Result<(), String> {
             };
             plan(&model, &env, &baseline, out.as_deref(), &options)
         }
+        Command::CatalogQuery { model, env } => {
+            let loaded = load(&model)?;
+            let query = dimgen::migrate::catalog_query(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
+            println!("{query}");
+            Ok(())
+        }
         Command::Generate { model, env, out } => {
             let loaded = load(&model)?;
             let deployment = dimgen::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
@@ -169,21 +190,33 @@ fn plan(model: &Path, env: &str, baseline: &Path, out: Option<&Path>, options: &
         ref description,
         check,
     } = *options;
-    if baseline.extension().is_some_and(|e| e == "json") {
-        return Err(format!(
-            "error: {} looks like a catalog snapshot; only a TOML model (as last deployed) is supported as --from yet",
-            baseline.display()
-        ));
-    }
     let after = load(model)?;
-    let before = load(baseline)?;
-    let plan = dimgen::migrate::Plan::new(&before.model, &after.model, env).map_err(|e| format!("error: {e}"))?;
+    let plan = if baseline.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        let text =
+            std::fs::read_to_string(baseline).map_err(|e| format!("error: cannot read {}: {e}", baseline.display()))?;
+        let catalog = dimgen::migrate::parse_catalog(&text).map_err(|e| {
+            format!(
+                "error: {} is not a catalog snapshot ({e}); make one with `snow sql --format json -q \"$(dimgen catalog-query {} --env {env})\" > {}`",
+                baseline.display(),
+                model.display(),
+                baseline.display()
+            )
+        })?;
+        dimgen::migrate::Plan::from_catalog(&catalog, &after.model, env)
+    } else {
+        let before = load(baseline)?;
+        dimgen::migrate::Plan::new(&before.model, &after.model, env)
+    }
+    .map_err(|e| format!("error: {e}"))?;
     println!(
         "dimgen plan: {} -> {}, environment {env}",
         baseline.display(),
         model.display()
     );
     if plan.is_empty() {
+        for note in &plan.notes {
+            println!("  note: {note}");
+        }
         println!(
             "nothing to do: the schema of {} is what {} deploys",
             baseline.display(),

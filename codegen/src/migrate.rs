@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use model_core::evolve::{Change, Class};
+use model_core::evolve::{Catalog, Change, Class};
 use model_core::{TableRef, Validated, naming};
 
 use crate::ddl::{self, Target};
@@ -31,6 +31,10 @@ pub struct Step {
 pub struct Plan {
     /// `before` → `after`, in the order they are applied.
     pub steps: Vec<Step>,
+    /// What the reviewer should know beside the changes: with a catalog
+    /// baseline, what it cannot see and the tables of the schema the model
+    /// does not have.
+    pub notes: Vec<String>,
 }
 
 /// Why a plan gives no migration.
@@ -52,11 +56,37 @@ impl Plan {
         let steps = model_core::evolve::diff(before, after)
             .into_iter()
             .map(|change| {
-                let statements = statements(before, &target, &change);
+                let statements = statements(Some(before), &target, &change);
                 Step { change, statements }
             })
             .collect();
-        Ok(Self { steps })
+        Ok(Self {
+            steps,
+            notes: Vec::new(),
+        })
+    }
+
+    /// Plan the migration of `env` from the schema as its catalog shows it
+    /// (`dimgen catalog-query`) to `after`: drift made by hand shows up as
+    /// changes. What a catalog cannot show is listed in [`Plan::notes`].
+    pub fn from_catalog(catalog: &Catalog, after: &Validated, env: &str) -> Result<Self, GenerateError> {
+        let target = target(after, env)?;
+        let (changes, unknown) = model_core::evolve::diff_catalog(catalog, after, target.env);
+        let steps = changes
+            .into_iter()
+            .map(|change| {
+                let statements = statements(None, &target, &change);
+                Step { change, statements }
+            })
+            .collect();
+        let mut notes = vec![CATALOG_BLIND_SPOTS.to_owned()];
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "tables of the schema the model does not have, left alone (a catalog cannot tell a table dropped from the model from one dimgen never made): {}",
+                unknown.join(", ")
+            ));
+        }
+        Ok(Self { steps, notes })
     }
 
     /// Whether there is nothing to migrate.
@@ -88,6 +118,9 @@ impl Plan {
     /// what changes and why), then the summary.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        for note in &self.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
         for step in &self.steps {
             let _ = writeln!(
                 out,
@@ -146,12 +179,94 @@ impl Plan {
     }
 }
 
+/// The catalog query of `env` (`dimgen catalog-query`): run it with the
+/// Snowflake CLI, `snow sql --format json -q "..." > catalog.json`, and pass
+/// the file to `dimgen plan --from`.
+///
+/// # Errors
+///
+/// An unknown environment.
+pub fn catalog_query(model: &Validated, env: &str) -> Result<writer::CatalogQuery, GenerateError> {
+    let target = target(model, env)?;
+    Ok(writer::CatalogQuery {
+        database: target.database,
+        schema: target.schema,
+    })
+}
+
+/// A catalog from the rows of [`catalog_query`] as JSON: the array of row
+/// objects `snow sql --format json` prints (an array of such arrays, one per
+/// statement, is read too).
+///
+/// # Errors
+///
+/// Text that is not such JSON, a row without a column the query selects, or
+/// a type dimgen does not model; the message names the row.
+pub fn parse_catalog(json: &str) -> Result<Catalog, String> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
+    let rows: Vec<&serde_json::Value> = match &value {
+        serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_array) => {
+            items.iter().filter_map(serde_json::Value::as_array).flatten().collect()
+        }
+        serde_json::Value::Array(items) => items.iter().collect(),
+        _ => return Err("expected an array of rows, as `snow sql --format json` prints".to_owned()),
+    };
+    let mut catalog = Catalog::default();
+    for (i, row) in rows.iter().enumerate() {
+        let at = |what: &str| format!("row {}: {what}", i + 1);
+        let object = row.as_object().ok_or_else(|| at("not an object"))?;
+        let field = |name: &str| object.get(name).filter(|v| !v.is_null());
+        let text = |name: &str| -> Result<String, String> {
+            field(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| at(&format!("no {name}")))
+        };
+        // Numbers come as JSON numbers or, for NUMBER columns, as strings.
+        let number = |name: &str| -> Result<Option<u64>, String> {
+            match field(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .map(Some)
+                    .ok_or_else(|| at(&format!("{name} is not a count"))),
+            }
+        };
+        let table = text("TABLE_NAME")?;
+        let sql_type = model_core::evolve::catalog_type(
+            &text("DATA_TYPE")?,
+            number("CHARACTER_MAXIMUM_LENGTH")?,
+            number("NUMERIC_PRECISION")?,
+            number("NUMERIC_SCALE")?,
+        )
+        .map_err(|e| at(&e))?;
+        let column = model_core::evolve::CatalogColumn {
+            name: text("COLUMN_NAME")?,
+            sql_type,
+            nullable: text("IS_NULLABLE")? != "NO",
+            comment: field("COMMENT").and_then(serde_json::Value::as_str).map(str::to_owned),
+        };
+        match catalog.tables.iter_mut().find(|t| t.name == table) {
+            Some(t) => t.columns.push(column),
+            None => catalog.tables.push(model_core::evolve::CatalogTable {
+                name: table,
+                columns: vec![column],
+            }),
+        }
+    }
+    Ok(catalog)
+}
+
+/// What a plan from a catalog baseline cannot compare.
+pub const CATALOG_BLIND_SPOTS: &str = "a catalog baseline shows tables and columns only: roles, grants, pipes, streams, tasks, stages, keys and constraints, SCD types and defaults are not compared (plan against the model as deployed, `--from deployed.toml`, for those)";
+
 /// How long a recreated pipe's runbook waits for the files the pipe as
 /// deployed has queued: 60 polls of 10 seconds.
 pub const PIPE_DRAIN_POLLS: u32 = 60;
 
 /// The statements of one change.
-fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<Statement> {
+fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) -> Vec<Statement> {
     let alter = |table: &str, action: AlterTable| Statement::AlterTable {
         table: target.object(table),
         action,
@@ -254,7 +369,7 @@ fn statements(before: &Validated, target: &Target<'_>, change: &Change) -> Vec<S
 /// new pipe reads and the deployed model did not have (its storage
 /// integration, file format or stage: `deploy.sql`, which creates them too,
 /// runs after the migration). Each is `IF NOT EXISTS`, as in `deploy.sql`.
-fn recreate_pipe(before: &Validated, target: &Target<'_>, from: &str, pipe: &str) -> Vec<Statement> {
+fn recreate_pipe(before: Option<&Validated>, target: &Target<'_>, from: &str, pipe: &str) -> Vec<Statement> {
     let name = target.object(&target.text(pipe));
     let Some(Statement::CreatePipe(new)) = crate::loading::pipes(target)
         .into_iter()
@@ -264,12 +379,14 @@ fn recreate_pipe(before: &Validated, target: &Target<'_>, from: &str, pipe: &str
     };
     let mut out = Vec::new();
     if let Some(load) = target.model.loads().find(|l| l.load.pipe == pipe) {
-        let stage_is_new = !before.stages.iter().any(|s| s.name == load.stage.name);
-        let format_is_new = !before.file_formats.iter().any(|f| f.name == load.format.name);
-        let integration_is_new = !before
-            .storage_integrations
-            .iter()
-            .any(|i| i.name == load.stage.storage_integration);
+        // Without a deployed model (a catalog baseline) each is created if it does not exist.
+        let stage_is_new = before.is_none_or(|b| !b.stages.iter().any(|s| s.name == load.stage.name));
+        let format_is_new = before.is_none_or(|b| !b.file_formats.iter().any(|f| f.name == load.format.name));
+        let integration_is_new = before.is_none_or(|b| {
+            !b.storage_integrations
+                .iter()
+                .any(|i| i.name == load.stage.storage_integration)
+        });
         if integration_is_new {
             let integration = target.text(&load.stage.storage_integration);
             out.extend(crate::loading::integrations(target).into_iter().filter(|s| match s {
@@ -311,19 +428,38 @@ fn recreate_pipe(before: &Validated, target: &Target<'_>, from: &str, pipe: &str
 /// the new model names it, so that `deploy.sql`'s RELY statements find them.
 /// The constraints are the ones `CREATE TABLE` declares, paired by kind
 /// (foreign keys by their column).
-fn rename_table(before: &Validated, target: &Target<'_>, from: &str, to: &str) -> Vec<Statement> {
+fn rename_table(before: Option<&Validated>, target: &Target<'_>, from: &str, to: &str) -> Vec<Statement> {
     let mut out = vec![Statement::AlterTable {
         table: target.object(from),
         action: AlterTable::RenameTo(target.object(to)),
     }];
-    let (Some(old), Some(new)) = (
-        before.tables().find(|t| t.name() == from),
-        target.model.tables().find(|t| t.name() == to),
-    ) else {
+    let Some(new) = target.model.tables().find(|t| t.name() == to) else {
         return out;
     };
-    let new_constraints = ddl::create_table(target, new, target.model.layout(new)).constraints;
-    for c in ddl::create_table(target, old, before.layout(old)).constraints {
+    let new_columns = target.model.layout(new);
+    let new_constraints = ddl::create_table(target, new, new_columns).constraints;
+    let deployed = before.and_then(|b| b.tables().find(|t| t.name() == from).map(|t| (b, t)));
+    let old_constraints = if let Some((before, old)) = deployed {
+        ddl::create_table(target, old, before.layout(old)).constraints
+    } else {
+        // A catalog baseline: the new table's constraints under the old name.
+        let create = |t: TableRef<'_>| ddl::create_table(target, t, new_columns).constraints;
+        match new {
+            TableRef::Dimension(d) => create(TableRef::Dimension(&model_core::model::Dimension {
+                name: from.to_owned(),
+                ..d.clone()
+            })),
+            TableRef::Fact(f) => create(TableRef::Fact(&model_core::model::Fact {
+                name: from.to_owned(),
+                ..f.clone()
+            })),
+            TableRef::Bridge(b) => create(TableRef::Bridge(&model_core::model::Bridge {
+                name: from.to_owned(),
+                ..b.clone()
+            })),
+        }
+    };
+    for c in old_constraints {
         let renamed = match &c {
             // Named after the table and its column as deployed: a renamed
             // reference renames its foreign key again, after this.

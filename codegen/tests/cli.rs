@@ -555,10 +555,103 @@ fn plan_refuses_what_it_cannot_migrate_yet() {
     );
     assert!(stderr(&o).contains("cannot migrate yet"), "{}", stderr(&o));
     assert!(!out.exists());
-    // A catalog snapshot is not a baseline yet.
-    let o = dimgen(&["plan", &now, "--env", "DEV", "--from", "catalog.json"]);
+}
+
+/// `dimgen catalog-query` prints the SELECT whose rows (`snow sql --format
+/// json`) are a catalog baseline; `plan --from catalog.json` shows the drift
+/// between the live schema and the model, and what it cannot see.
+#[test]
+fn a_catalog_snapshot_is_a_baseline_for_drift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, now) = plan_files(tmp.path(), PLAN_MODEL);
+    let o = dimgen(&["catalog-query", &now, "--env", "DEV"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let query = stdout(&o);
+    assert!(
+        query.starts_with("SELECT c.TABLE_NAME, c.COLUMN_NAME, c.ORDINAL_POSITION"),
+        "{query}"
+    );
+    assert!(query.contains("FROM D.INFORMATION_SCHEMA.COLUMNS AS c"), "{query}");
+    assert!(
+        query.contains("WHERE c.TABLE_SCHEMA = 'DEV' AND t.TABLE_TYPE = 'BASE TABLE'"),
+        "{query}"
+    );
+
+    // The live schema: CITY narrower than the model's, a column added by
+    // hand, and a table dimgen does not know.
+    let row = |table: &str,
+               column: &str,
+               position: u32,
+               ty: &str,
+               len: &str,
+               p: &str,
+               nullable: &str,
+               comment: &str| {
+        format!(
+            r#"{{"TABLE_NAME": "{table}", "COLUMN_NAME": "{column}", "ORDINAL_POSITION": {position}, "DATA_TYPE": "{ty}", "CHARACTER_MAXIMUM_LENGTH": {len}, "NUMERIC_PRECISION": {p}, "NUMERIC_SCALE": {s}, "IS_NULLABLE": "{nullable}", "COMMENT": {comment}}}"#,
+            s = if p == "null" { "null" } else { "0" }
+        )
+    };
+    let rows = [
+        row(
+            "DIM_STORE",
+            "STORE_KEY",
+            1,
+            "NUMBER",
+            "null",
+            "38",
+            "NO",
+            "\"Surrogate key of DIM_STORE; -1 is the unknown member.\"",
+        ),
+        row("DIM_STORE", "STORE_ID", 2, "NUMBER", "null", "38", "NO", "null"),
+        row("DIM_STORE", "CITY", 3, "TEXT", "10", "null", "YES", "null"),
+        row("DIM_STORE", "REGION", 4, "TEXT", "16777216", "null", "YES", "null"),
+        row("DIM_STORE", "HAND_MADE", 5, "TEXT", "5", "null", "YES", "null"),
+        row("SCRATCH", "X", 1, "NUMBER", "null", "38", "YES", "null"),
+    ];
+    let catalog = tmp.path().join("catalog.json");
+    std::fs::write(&catalog, format!("[{}]", rows.join(",\n"))).unwrap();
+    let o = dimgen(&["plan", &now, "--env", "DEV", "--from", catalog.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "a drop needs --allow-destructive: {out}");
+    assert!(
+        out.contains("safe         DIM_STORE.CITY: VARCHAR(10) -> VARCHAR(20): grows in place"),
+        "{out}"
+    );
+    assert!(out.contains("destructive  DIM_STORE.HAND_MADE:"), "{out}");
+    assert!(
+        out.contains("note: a catalog baseline shows tables and columns only"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "left alone (a catalog cannot tell a table dropped from the model from one dimgen never made): SCRATCH"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 safe, 0 careful, 1 destructive"), "{out}");
+
+    // Not a catalog: the error names the file and says how to make one.
+    std::fs::write(&catalog, "{\"rows\": 1}").unwrap();
+    let o = dimgen(&["plan", &now, "--env", "DEV", "--from", catalog.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("catalog snapshot"), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("catalog.json is not a catalog snapshot (expected an array of rows"),
+        "{err}"
+    );
+    assert!(err.contains("dimgen catalog-query"), "{err}");
+    std::fs::write(
+        &catalog,
+        format!("[{}]", row("T", "C", 1, "GEOGRAPHY", "null", "null", "YES", "null")),
+    )
+    .unwrap();
+    let o = dimgen(&["plan", &now, "--env", "DEV", "--from", catalog.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("row 1: DATA_TYPE GEOGRAPHY is not a type dimgen models"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The CI gate: a changed model must come with a migration that holds its

@@ -275,7 +275,7 @@ impl Change {
                 "renamed from {from} (`renamed_from`): renamed in place, its values kept; queries and files that name {from} must follow"
             ),
             Self::DropColumn { sql_type, .. } => format!(
-                "column {sql_type} removed from the model: dropping it loses its values (a rename? write `renamed_from = \"OLD\"` on the new column)"
+                "column {sql_type} is not in the model: dropping it loses its values (a rename? write `renamed_from = \"OLD\"` on the new column)"
             ),
             Self::Widen { from, to, .. } => format!("{from} -> {to}: grows in place"),
             Self::ChangeType { from, to, .. } => format!(
@@ -455,6 +455,30 @@ fn table_changes(
             to: new.cluster_by().to_vec(),
         });
     }
+    let old_default = |c: &PhysicalColumn| declared(old, c).and_then(|d| d.default.clone());
+    column_changes(&name, new, old_columns, columns, Some(&old_default), changes);
+}
+
+/// A deployed column's declared default.
+type OldDefault<'a> = dyn Fn(&PhysicalColumn) -> Option<DefaultValue> + 'a;
+
+/// The changes of one table's columns (`old_columns` as deployed, `columns`
+/// now): renames, additions, type, nullability, default and comment changes,
+/// drops. `old_default` gives a deployed column's declared default; without
+/// it (a catalog baseline) defaults are not compared.
+fn column_changes(
+    name: &str,
+    new: TableRef<'_>,
+    old_columns: &[PhysicalColumn],
+    columns: &[PhysicalColumn],
+    old_default: Option<&OldDefault<'_>>,
+    changes: &mut Vec<Change>,
+) {
+    let name = name.to_owned();
+    let unsupported = |what: String| Change::Unsupported {
+        object: name.clone(),
+        what,
+    };
     let renamed_from = |c: &PhysicalColumn| match c.origin {
         crate::layout::Origin::Declared(i) => new.columns().get(i).and_then(|d| d.renamed_from.clone()),
         _ => None,
@@ -492,11 +516,11 @@ fn table_changes(
             });
             continue;
         };
-        let (was, now) = (
-            declared(old, before).and_then(|d| d.default.as_ref()),
-            declared(new, column).and_then(|d| d.default.as_ref()),
-        );
-        if was != now {
+        let now = declared(new, column).and_then(|d| d.default.as_ref());
+        let was = old_default.map(|f| f(before));
+        if let Some(was) = was
+            && was.as_ref() != now
+        {
             changes.push(match now {
                 None => Change::DropDefault {
                     table: name.clone(),
@@ -505,7 +529,7 @@ fn table_changes(
                 Some(now) => unsupported(format!(
                     "column {}: default {} -> {now}: Snowflake cannot set a constant DEFAULT on a column that exists",
                     column.name,
-                    was.map_or_else(|| "none".to_owned(), ToString::to_string)
+                    was.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string)
                 )),
             });
         }
@@ -758,6 +782,180 @@ fn pipe_differences(was: &crate::ingest::Resolved<'_>, new: &crate::ingest::Reso
         }
     }
     out
+}
+
+/// The tables of a deployed schema as its `INFORMATION_SCHEMA` shows them
+/// (`dimgen catalog-query`): the baseline for drift made by hand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// Base tables, each with its columns in ordinal order.
+    pub tables: Vec<CatalogTable>,
+}
+
+/// One table of a [`Catalog`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogTable {
+    /// Its name, as stored.
+    pub name: String,
+    /// Its columns, in ordinal order.
+    pub columns: Vec<CatalogColumn>,
+}
+
+/// One column of a [`CatalogTable`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogColumn {
+    /// Its name, as stored.
+    pub name: String,
+    /// Its type.
+    pub sql_type: DataType,
+    /// `IS_NULLABLE = 'YES'`.
+    pub nullable: bool,
+    /// Its comment.
+    pub comment: Option<String>,
+}
+
+impl Catalog {
+    /// A table by name.
+    pub fn table(&self, name: &str) -> Option<&CatalogTable> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// A column type from `INFORMATION_SCHEMA.COLUMNS`: `DATA_TYPE` with its
+/// length, precision and scale. `TEXT` of Snowflake's maximum length is a
+/// VARCHAR declared without one.
+///
+/// # Errors
+///
+/// A `DATA_TYPE` dimgen does not know (it names it).
+pub fn catalog_type(
+    data_type: &str,
+    length: Option<u64>,
+    precision: Option<u64>,
+    scale: Option<u64>,
+) -> Result<DataType, String> {
+    Ok(match data_type.to_ascii_uppercase().as_str() {
+        "NUMBER" | "DECIMAL" | "NUMERIC" => {
+            let p = precision.unwrap_or(38);
+            let s = scale.unwrap_or(0);
+            DataType::Number {
+                precision: u8::try_from(p).map_err(|_| format!("NUMBER precision {p}"))?,
+                scale: u8::try_from(s).map_err(|_| format!("NUMBER scale {s}"))?,
+            }
+        }
+        "TEXT" | "VARCHAR" | "STRING" => match length {
+            None | Some(16_777_216) => DataType::Varchar(None),
+            Some(n) => DataType::Varchar(Some(u32::try_from(n).map_err(|_| format!("VARCHAR length {n}"))?)),
+        },
+        "FLOAT" | "DOUBLE" | "REAL" => DataType::Float,
+        "BOOLEAN" => DataType::Boolean,
+        "DATE" => DataType::Date,
+        "TIME" => DataType::Time,
+        "TIMESTAMP_NTZ" | "DATETIME" => DataType::TimestampNtz,
+        "TIMESTAMP_LTZ" => DataType::TimestampLtz,
+        "TIMESTAMP_TZ" => DataType::TimestampTz,
+        "VARIANT" => DataType::Variant,
+        "OBJECT" => DataType::Object,
+        "ARRAY" => DataType::Array,
+        "BINARY" => DataType::Binary,
+        other => return Err(format!("DATA_TYPE {other} is not a type dimgen models")),
+    })
+}
+
+/// Every change from the schema as the catalog shows it to `after` in
+/// environment `env`: the column changes of each table and landing table
+/// (comments as the environment resolves them); a table the catalog lacks
+/// is new. A catalog does not show keys, SCD types, defaults, pipes, roles
+/// or grants, so nothing about them is compared; a table of the schema the
+/// model does not have is left alone (the second value lists them: a
+/// catalog cannot tell a table dropped from the model from one dimgen never
+/// made).
+pub fn diff_catalog(
+    catalog: &Catalog,
+    after: &Validated,
+    env: &crate::model::Environment,
+) -> (Vec<Change>, Vec<String>) {
+    let resolve =
+        |text: &str| crate::interpolate::resolve(text, &env.name, &env.vars).unwrap_or_else(|_| text.to_owned());
+    let physical = |t: &CatalogTable| -> Vec<PhysicalColumn> {
+        t.columns
+            .iter()
+            .map(|c| PhysicalColumn {
+                name: c.name.clone(),
+                sql_type: c.sql_type,
+                nullable: c.nullable,
+                comment: c.comment.clone(),
+                references: None,
+                // Not declared by any model: no rename, key or default is read from it.
+                origin: crate::layout::Origin::Declared(usize::MAX),
+            })
+            .collect()
+    };
+    let mut changes = Vec::new();
+    let mut known: Vec<String> = Vec::new();
+    for (table, columns) in after.tables_in_order() {
+        let resolved: Vec<PhysicalColumn> = columns
+            .iter()
+            .map(|c| PhysicalColumn {
+                comment: c.comment.as_deref().map(resolve),
+                ..c.clone()
+            })
+            .collect();
+        let found = catalog.table(table.name()).or_else(|| {
+            let from = table.renamed_from()?;
+            let old = catalog.table(from)?;
+            changes.push(Change::RenameTable {
+                from: from.to_owned(),
+                to: table.name().to_owned(),
+            });
+            Some(old)
+        });
+        let Some(old) = found else {
+            changes.push(Change::AddTable {
+                table: table.name().to_owned(),
+            });
+            continue;
+        };
+        known.push(old.name.clone());
+        column_changes(table.name(), table, &physical(old), &resolved, None, &mut changes);
+    }
+    for load in after.loads() {
+        let landing = resolve(&load.load.landing);
+        let Some(old) = catalog.table(&landing) else {
+            changes.push(Change::AddTable { table: landing });
+            continue;
+        };
+        known.push(old.name.clone());
+        let columns: Vec<PhysicalColumn> = load
+            .columns
+            .iter()
+            .map(|c| PhysicalColumn {
+                name: c.name.clone(),
+                sql_type: c.sql_type,
+                nullable: true,
+                comment: None,
+                references: None,
+                origin: crate::layout::Origin::Declared(usize::MAX),
+            })
+            .collect();
+        column_changes(
+            &landing,
+            load.table.table(),
+            &physical(old),
+            &columns,
+            None,
+            &mut changes,
+        );
+    }
+    // Dynamic-table marts are base tables in the catalog.
+    known.extend(after.marts.iter().map(|m| m.name.clone()));
+    let unknown = catalog
+        .tables
+        .iter()
+        .filter(|t| !known.contains(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    (changes, unknown)
 }
 
 fn generation(g: KeyGeneration) -> &'static str {
@@ -1023,6 +1221,33 @@ columns = [
             .map(Change::class)
             .collect();
         assert_eq!(found, [Class::Safe, Class::Safe], "DROP NOT NULL and DROP DEFAULT");
+    }
+
+    #[test]
+    fn catalog_types_read_back_as_the_model_declares_them() {
+        let n = |precision, scale| DataType::Number { precision, scale };
+        assert_eq!(catalog_type("NUMBER", None, Some(38), Some(0)), Ok(DataType::INTEGER));
+        assert_eq!(catalog_type("NUMBER", None, Some(12), Some(2)), Ok(n(12, 2)));
+        assert_eq!(
+            catalog_type("TEXT", Some(20), None, None),
+            Ok(DataType::Varchar(Some(20)))
+        );
+        assert_eq!(
+            catalog_type("TEXT", Some(16_777_216), None, None),
+            Ok(DataType::Varchar(None)),
+            "VARCHAR without a length is Snowflake's maximum"
+        );
+        assert_eq!(
+            catalog_type("timestamp_ntz", None, None, None),
+            Ok(DataType::TimestampNtz)
+        );
+        assert_eq!(catalog_type("FLOAT", None, None, None), Ok(DataType::Float));
+        assert!(
+            catalog_type("GEOGRAPHY", None, None, None)
+                .unwrap_err()
+                .contains("GEOGRAPHY")
+        );
+        assert!(catalog_type("NUMBER", None, Some(300), Some(0)).is_err());
     }
 
     #[test]

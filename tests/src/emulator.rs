@@ -149,6 +149,11 @@ impl Emulator {
         None
     }
 
+    /// The emulator venv's Python (which also runs `tests/emulator/serve.py`).
+    pub fn python(&self) -> &std::path::Path {
+        &self.python
+    }
+
     /// Run the steps in one emulator session and return one outcome per step.
     pub fn run(&self, steps: &[Step]) -> Vec<Outcome> {
         let script = workspace_root().join("tests/emulator/run.py");

@@ -721,6 +721,50 @@ pub enum Statement {
     },
 }
 
+/// The one SELECT over a schema's `INFORMATION_SCHEMA` whose rows (as the
+/// Snowflake CLI prints them, `snow sql --format json -q ...`) are a catalog
+/// baseline for `dimgen plan`: every column of every base table, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogQuery {
+    /// The database.
+    pub database: String,
+    /// The schema.
+    pub schema: String,
+}
+
+impl CatalogQuery {
+    /// The columns it selects, as the rows name them.
+    pub const COLUMNS: [&'static str; 9] = [
+        "TABLE_NAME",
+        "COLUMN_NAME",
+        "ORDINAL_POSITION",
+        "DATA_TYPE",
+        "CHARACTER_MAXIMUM_LENGTH",
+        "NUMERIC_PRECISION",
+        "NUMERIC_SCALE",
+        "IS_NULLABLE",
+        "COMMENT",
+    ];
+}
+
+impl Display for CatalogQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let db = Ident(&self.database);
+        f.write_str("SELECT ")?;
+        for (i, column) in Self::COLUMNS.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "c.{column}")?;
+        }
+        write!(
+            f,
+            "\nFROM {db}.INFORMATION_SCHEMA.COLUMNS AS c\nJOIN {db}.INFORMATION_SCHEMA.TABLES AS t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME\nWHERE c.TABLE_SCHEMA = {} AND t.TABLE_TYPE = 'BASE TABLE'\nORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+            Literal(&self.schema)
+        )
+    }
+}
+
 /// An option of a file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FormatOption {
