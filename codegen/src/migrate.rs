@@ -348,10 +348,18 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             out
         }
         Change::RenameTable { from, to } => rename_table(before, target, from, to),
+        Change::AddHistory { table, columns } => add_history(target, table, columns),
         Change::ClusterBy { table, to, .. } => vec![alter(table, AlterTable::ClusterBy(to.clone()))],
         Change::DropColumn { table, column, .. } => vec![alter(table, AlterTable::DropColumn(column.clone()))],
         Change::Widen { table, column, to, .. } => vec![alter(table, AlterTable::SetDataType(column.clone(), *to))],
         Change::DropNotNull { table, column } => vec![alter(table, AlterTable::DropNotNull(column.clone()))],
+        Change::ChangeType {
+            table,
+            column,
+            to,
+            rebuild: true,
+            ..
+        } => rebuild_column(target, table, column, *to),
         Change::DropDefault { table, column } => vec![alter(table, AlterTable::DropDefault(column.clone()))],
         // Snowflake refuses SET NOT NULL while a row holds NULL: the statement is its own check.
         Change::SetNotNull { table, column } => vec![alter(table, AlterTable::SetNotNull(column.clone()))],
@@ -363,6 +371,97 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
         // `deploy.sql` creates new tables; what is not migrated yet refused the plan.
         _ => Vec::new(),
     }
+}
+
+/// A type that cannot change in place, for a column no constraint names:
+/// a new column filled with `CAST` (which fails on a value that does not fit,
+/// before anything is dropped), the old one dropped, the new one renamed,
+/// the unknown member's value set as a fresh deployment's, then NOT NULL
+/// again if the column has it. Grants and the table's other
+/// columns are untouched; the column moves to the end of the table.
+fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core::DataType) -> Vec<Statement> {
+    let alter = |action: AlterTable| Statement::AlterTable {
+        table: target.object(table),
+        action,
+    };
+    let layout = target
+        .model
+        .tables()
+        .find(|t| t.name() == table)
+        .map(|t| target.model.layout(t));
+    let declared = layout.and_then(|l| l.iter().find(|c| c.name == column));
+    let temporary = naming::rebuilt_column(column);
+    let mut out = vec![
+        alter(AlterTable::AddColumn(ColumnDef {
+            name: temporary.clone(),
+            sql_type: to,
+            nullable: true,
+            default: None,
+            comment: declared.and_then(|c| target.comment(c.comment.as_deref())),
+        })),
+        Statement::SetColumn {
+            table: target.object(table),
+            column: temporary.clone(),
+            value: Expr::Cast(Box::new(Expr::Column(None, column.to_owned())), to),
+        },
+        alter(AlterTable::DropColumn(column.to_owned())),
+        alter(AlterTable::RenameColumn(temporary, column.to_owned())),
+    ];
+    // The unknown member holds the new type's unknown value, as a fresh deployment's does.
+    let dimension = target.model.dimension(table).filter(|d| d.unknown_member);
+    if let (Some(d), Some(c)) = (dimension, declared) {
+        out.push(Statement::Update {
+            table: target.object(table),
+            set: vec![(
+                column.to_owned(),
+                ddl::unknown_value(c, d.natural_key.contains(&c.name)),
+            )],
+            filter: vec![Expr::Column(None, d.key.clone()).eq(Expr::Int(-1))],
+        });
+    }
+    if declared.is_some_and(|c| !c.nullable) {
+        out.push(alter(AlterTable::SetNotNull(column.to_owned())));
+    }
+    out
+}
+
+/// SCD1 -> SCD2: each housekeeping column added, every row given the
+/// values of a current version valid since the beginning of time (what the
+/// unknown member of a fresh deployment holds), then NOT NULL; then the
+/// natural key's unique constraint is redeclared with `VALID_FROM`.
+fn add_history(target: &Target<'_>, table: &str, columns: &[model_core::PhysicalColumn]) -> Vec<Statement> {
+    let alter = |action: AlterTable| Statement::AlterTable {
+        table: target.object(table),
+        action,
+    };
+    let mut out = Vec::new();
+    for column in columns {
+        out.push(alter(AlterTable::AddColumn(ColumnDef {
+            name: column.name.clone(),
+            sql_type: column.sql_type,
+            nullable: true,
+            default: None,
+            comment: target.comment(column.comment.as_deref()),
+        })));
+        out.push(Statement::Update {
+            table: target.object(table),
+            set: vec![(column.name.clone(), ddl::unknown_value(column, false))],
+            filter: vec![Expr::IsNull(Box::new(Expr::Column(None, column.name.clone())))],
+        });
+        if !column.nullable {
+            out.push(alter(AlterTable::SetNotNull(column.name.clone())));
+        }
+    }
+    let Some(new) = target.model.tables().find(|t| t.name() == table) else {
+        return out;
+    };
+    for constraint in ddl::create_table(target, new, target.model.layout(new)).constraints {
+        if let Constraint::Unique { name, .. } = &constraint {
+            out.push(alter(AlterTable::DropConstraint(name.clone())));
+            out.push(alter(AlterTable::AddConstraint(constraint)));
+        }
+    }
+    out
 }
 
 /// A changed pipe's runbook, preceded by the statements creating what the

@@ -532,9 +532,12 @@ fn plan_refuses_to_lose_data_unless_allowed() {
 #[test]
 fn plan_refuses_what_it_cannot_migrate_yet() {
     let tmp = tempfile::tempdir().unwrap();
-    // SCD1 -> SCD2 needs the history columns: not generated yet.
-    let history = PLAN_MODEL.replace("natural_key = \"STORE_ID\"", "natural_key = \"STORE_ID\"\nscd = 2");
-    let (before, now) = plan_files(tmp.path(), &history);
+    // Another type for a natural key column (in its constraints): a table rebuild, not generated yet.
+    let narrower = PLAN_MODEL.replace(
+        "{ name = \"STORE_ID\", type = \"int\" }",
+        "{ name = \"STORE_ID\", type = \"varchar(10)\" }",
+    );
+    let (before, now) = plan_files(tmp.path(), &narrower);
     let out = tmp.path().join("migrations");
     let o = dimgen(&[
         "plan",
@@ -549,7 +552,7 @@ fn plan_refuses_what_it_cannot_migrate_yet() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("unsupported  DIM_STORE: SCD1 -> SCD2"),
+        stdout(&o).contains("unsupported  DIM_STORE.STORE_ID: NUMBER(38,0) -> VARCHAR(10): cannot change in place"),
         "{}",
         stdout(&o)
     );
@@ -693,4 +696,62 @@ fn plan_check_fails_until_the_migration_is_committed() {
     // --check needs the folder.
     let o = dimgen(&["plan", &now, "--env", "DEV", "--from", &before, "--check"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// docs/migrations.md shows real output: each of its two examples is what
+/// `dimgen plan` prints and writes, byte for byte.
+#[test]
+fn the_migration_docs_show_real_output() {
+    let doc = std::fs::read_to_string(workspace().join("docs/migrations.md")).unwrap();
+    let healthcare = std::fs::read_to_string(workspace().join("schemas/healthcare.toml")).unwrap();
+    let retail = std::fs::read_to_string(workspace().join("schemas/retail.toml")).unwrap();
+    let entity_type = "  { name = \"ENTITY_TYPE\", type = \"string\", comment = \"Whose contact it is: PATIENT or PROVIDER (added in a later sprint).\" },\n";
+    let cost = "  { name = \"COST_AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n";
+    let cases = [
+        (
+            "healthcare.toml",
+            healthcare.clone(),
+            healthcare.replace(entity_type, ""),
+            "PROD",
+            "deployed.toml",
+            "entity_type",
+        ),
+        (
+            "retail.toml",
+            retail.clone(),
+            retail
+                .replace(cost, "")
+                .replace(", \"NET_AMOUNT\", \"COST_AMOUNT\"]", ", \"NET_AMOUNT\"]"),
+            "DEV",
+            "retail_v1.toml",
+            "cost_amount",
+        ),
+    ];
+    for (name, now, deployed, env, baseline, description) in cases {
+        assert_ne!(now, deployed, "{name}: the example's change is in the model");
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("schemas")).unwrap();
+        std::fs::write(tmp.path().join("schemas").join(name), &now).unwrap();
+        std::fs::write(tmp.path().join(baseline), &deployed).unwrap();
+        let model = format!("schemas/{name}");
+        let o = Command::new(env!("CARGO_BIN_EXE_dimgen"))
+            .args(["plan", &model, "--env", env, "--from", baseline, "--out", "migrations"])
+            .args(["--description", description])
+            .current_dir(tmp.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let printed = stdout(&o);
+        assert!(
+            doc.contains(&format!("```text\n{printed}```")),
+            "docs/migrations.md should show what `dimgen plan` prints for {name}:\n{printed}"
+        );
+        let file = format!("migrations/V1__{description}.sql");
+        let written = std::fs::read_to_string(tmp.path().join(&file)).unwrap();
+        assert!(
+            doc.contains(&format!("`{file}`:\n\n```sql\n{written}```")),
+            "docs/migrations.md should show {file} as written:\n{written}"
+        );
+    }
 }

@@ -75,6 +75,15 @@ pub enum Change {
         /// Its declared `default`: the value the rows already there get.
         default: Option<DefaultValue>,
     },
+    /// A dimension that starts keeping history (SCD1 -> SCD2): its
+    /// housekeeping columns are added and every existing row becomes its
+    /// member's current version, valid since the beginning of time.
+    AddHistory {
+        /// The dimension.
+        table: String,
+        /// `VALID_FROM`, `VALID_TO`, `IS_CURRENT`, as the new model lays them out.
+        columns: Vec<PhysicalColumn>,
+    },
     /// A table renamed (`renamed_from`): its rows, grants and constraints
     /// move with it (the constraints named after it are renamed too).
     RenameTable {
@@ -123,6 +132,10 @@ pub enum Change {
         from: DataType,
         /// Type after.
         to: DataType,
+        /// Whether the column can be rebuilt (a new column filled with a
+        /// cast, the old one dropped): not a key, a reference or a column
+        /// that identifies rows (natural key, grain, bridge end).
+        rebuild: bool,
     },
     /// NOT NULL dropped.
     DropNotNull {
@@ -202,10 +215,13 @@ impl Change {
             Self::AddColumn { default: Some(_), .. }
             | Self::SetNotNull { .. }
             | Self::RenameTable { .. }
+            | Self::AddHistory { .. }
             | Self::RenameColumn { .. }
             | Self::ClusterBy { .. }
             | Self::RecreatePipe { .. } => Class::Careful,
-            Self::DropTable { .. } | Self::DropColumn { .. } => Class::Destructive,
+            Self::DropTable { .. } | Self::DropColumn { .. } | Self::ChangeType { rebuild: true, .. } => {
+                Class::Destructive
+            }
             // Any other new NOT NULL column has no value for the existing rows.
             Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
         }
@@ -214,7 +230,10 @@ impl Change {
     /// The object changed (`TABLE` or `TABLE.COLUMN`).
     pub fn object(&self) -> String {
         match self {
-            Self::AddTable { table } | Self::DropTable { table } | Self::ClusterBy { table, .. } => table.clone(),
+            Self::AddTable { table }
+            | Self::DropTable { table }
+            | Self::ClusterBy { table, .. }
+            | Self::AddHistory { table, .. } => table.clone(),
             Self::RenameTable { to, .. } => to.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
@@ -278,8 +297,13 @@ impl Change {
                 "column {sql_type} is not in the model: dropping it loses its values (a rename? write `renamed_from = \"OLD\"` on the new column)"
             ),
             Self::Widen { from, to, .. } => format!("{from} -> {to}: grows in place"),
+            Self::ChangeType {
+                from, to, rebuild: true, ..
+            } => format!(
+                "{from} -> {to}: cannot change in place (narrower, another scale or type family): rebuilt as a new column filled with CAST, then the old one dropped and the new one renamed (a value that does not fit fails the UPDATE before anything is dropped, but fewer decimal places round; the column moves to the end of the table; Time Travel keeps the old column's values)"
+            ),
             Self::ChangeType { from, to, .. } => format!(
-                "{from} -> {to}: cannot change in place (narrower, another scale or type family); a rebuild is not generated yet"
+                "{from} -> {to}: cannot change in place (narrower, another scale or type family), and the column identifies rows (a key, a reference, natural key, grain or bridge end): rebuilding the table is not generated yet"
             ),
             Self::DropNotNull { .. } => "NOT NULL -> nullable".to_owned(),
             Self::DropDefault { .. } => "default removed: new rows without a value hold NULL".to_owned(),
@@ -288,6 +312,11 @@ impl Change {
                 Some(_) => "comment changed".to_owned(),
                 None => "comment removed".to_owned(),
             },
+            Self::AddHistory { columns, .. } => format!(
+                "SCD1 -> SCD2: adds {}; every existing row becomes its member's current version, valid from 1900-01-01 until 9999-12-31 (its history starts now), and the natural key's unique constraint gains {}",
+                columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                crate::model::scd2::VALID_FROM
+            ),
             Self::ClusterBy { from, to, .. } => {
                 let list = |c: &[String]| if c.is_empty() { "none".to_owned() } else { format!("({})", c.join(", ")) };
                 format!(
@@ -380,15 +409,26 @@ fn table_changes(
         object: name.clone(),
         what,
     };
-    // Keys, constraints and history are the table's identity: not migrated yet.
+    let is_history = |c: &PhysicalColumn| {
+        matches!(
+            c.origin,
+            crate::layout::Origin::ValidFrom | crate::layout::Origin::ValidTo | crate::layout::Origin::IsCurrent
+        )
+    };
+    let mut history_added = false;
+    // Keys, constraints and history are the table's identity.
     match (old, new) {
         (TableRef::Dimension(a), TableRef::Dimension(b)) => {
-            if a.keeps_history() != b.keeps_history() {
-                changes.push(unsupported(format!(
-                    "SCD{} -> SCD{}: adding or removing the history columns is not migrated yet",
-                    if a.keeps_history() { 2 } else { 1 },
-                    if b.keeps_history() { 2 } else { 1 }
-                )));
+            if !a.keeps_history() && b.keeps_history() {
+                history_added = true;
+                changes.push(Change::AddHistory {
+                    table: name.clone(),
+                    columns: columns.iter().filter(|c| is_history(c)).cloned().collect(),
+                });
+            } else if a.keeps_history() && !b.keeps_history() {
+                changes.push(unsupported(
+                    "SCD2 -> SCD1: keeping one row per member deletes its history, and the facts that point at older versions would first have to be repointed at the current one: not migrated yet".to_owned(),
+                ));
             }
             // A surrogate key renamed (e.g. with its table) is a column rename, below.
             let renamed_key = a.key_generation != KeyGeneration::Natural;
@@ -456,7 +496,13 @@ fn table_changes(
         });
     }
     let old_default = |c: &PhysicalColumn| declared(old, c).and_then(|d| d.default.clone());
-    column_changes(&name, new, old_columns, columns, Some(&old_default), changes);
+    // The history columns of a dimension that starts keeping history come with it.
+    let columns: Vec<PhysicalColumn> = columns
+        .iter()
+        .filter(|c| !(history_added && is_history(c)))
+        .cloned()
+        .collect();
+    column_changes(&name, new, old_columns, &columns, Some(&old_default), changes);
 }
 
 /// A deployed column's declared default.
@@ -549,6 +595,7 @@ fn column_changes(
                     column: column_name,
                     from: before.sql_type,
                     to: column.sql_type,
+                    rebuild: !identifies(new, column),
                 }
             });
         }
@@ -584,6 +631,26 @@ fn column_changes(
             });
         }
     }
+}
+
+/// Whether `column` of `table` identifies rows or links tables: a key, a
+/// reference, a natural key, grain or bridge-end column. Those are in
+/// constraints; a type change of one is a rebuild of the table.
+fn identifies(table: TableRef<'_>, column: &PhysicalColumn) -> bool {
+    let listed = match table {
+        TableRef::Dimension(d) => d.natural_key.contains(&column.name),
+        TableRef::Fact(f) => f.grain.columns.contains(&column.name),
+        TableRef::Bridge(_) => false,
+    };
+    listed
+        || column.references.is_some()
+        || !matches!(
+            column.origin,
+            crate::layout::Origin::Declared(_)
+                | crate::layout::Origin::ValidFrom
+                | crate::layout::Origin::ValidTo
+                | crate::layout::Origin::IsCurrent
+        )
 }
 
 /// The declared column behind a physical one, if it is declared.
@@ -1023,7 +1090,8 @@ columns = [
             found,
             [
                 (Class::Safe, "DIM_STORE.CITY".to_owned()),
-                (Class::Unsupported, "DIM_STORE.SIZE".to_owned()),
+                // Another scale: rebuilt as a new column, values rounded.
+                (Class::Destructive, "DIM_STORE.SIZE".to_owned()),
                 (Class::Destructive, "DIM_STORE.OLD".to_owned()),
                 (Class::Safe, "FACT_SALES.COST".to_owned()),
                 (Class::Unsupported, "FACT_SALES.CASHIER".to_owned()),
@@ -1248,6 +1316,26 @@ columns = [
                 .contains("GEOGRAPHY")
         );
         assert!(catalog_type("NUMBER", None, Some(300), Some(0)).is_err());
+    }
+
+    /// SCD1 -> SCD2 adds the history columns as one careful change (not
+    /// as three NOT NULL columns without a value); SCD2 -> SCD1 is refused.
+    #[test]
+    fn a_dimension_that_starts_keeping_history() {
+        let scd2 = V1.replace("natural_key = \"STORE_ID\"", "natural_key = \"STORE_ID\"\nscd = 2");
+        let changes = diff(&load(V1), &load(&scd2));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (changes[0].class(), changes[0].object()),
+            (Class::Careful, "DIM_STORE".to_owned())
+        );
+        let Change::AddHistory { columns, .. } = &changes[0] else {
+            panic!("{:?}", changes[0])
+        };
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["VALID_FROM", "VALID_TO", "IS_CURRENT"]);
+        let back: Vec<Class> = diff(&load(&scd2), &load(V1)).iter().map(Change::class).collect();
+        assert!(back.contains(&Class::Unsupported), "{back:?}");
     }
 
     #[test]

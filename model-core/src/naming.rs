@@ -36,6 +36,12 @@ pub fn load_task(table: &str) -> String {
     format!("{table}_LOAD_TASK")
 }
 
+/// The column a migration fills while it rebuilds `column` with another
+/// type: `AMOUNT__DIMGEN_REBUILD`.
+pub fn rebuilt_column(column: &str) -> String {
+    format!("{column}__DIMGEN_REBUILD")
+}
+
 /// A table's primary-key constraint: `PK_DIM_PATIENT`.
 pub fn primary_key(table: &str) -> String {
     format!("PK_{table}")

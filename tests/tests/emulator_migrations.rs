@@ -529,3 +529,235 @@ columns = [
     };
     run_case(&emulator, &case);
 }
+
+/// SCD1 -> SCD2: the history columns arrive and every row is its member's
+/// current version, valid since 1900-01-01; the new deploy.sql's current
+/// view reads them. (No fact references the dimension: DuckDB cannot ALTER a
+/// column of a table a foreign key points at; Snowflake can.)
+#[test]
+fn a_dimension_that_starts_keeping_history_keeps_its_rows_as_current_versions() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+"#;
+    let after_text = before_text.replace("natural_key = \"STORE_ID\"", "natural_key = \"STORE_ID\"\nscd = 2");
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    let t = "SHOP.DEV.DIM_STORE";
+    assert_eq!(
+        sql[sql.len() - 2..],
+        [
+            format!("ALTER TABLE {t} DROP CONSTRAINT UQ_DIM_STORE_NATURAL_KEY"),
+            format!("ALTER TABLE {t} ADD CONSTRAINT UQ_DIM_STORE_NATURAL_KEY UNIQUE (STORE_ID, VALID_FROM)"),
+        ],
+        "{}",
+        plan.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "DIM_STORE",
+        checks: vec![
+            (
+                "SELECT STORE_ID, CITY, VALID_FROM::VARCHAR, VALID_TO::VARCHAR, IS_CURRENT FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
+                serde_json::json!([
+                    [-1, "Unknown", "1900-01-01 00:00:00", "9999-12-31 00:00:00", true],
+                    [1, "R1", "1900-01-01 00:00:00", "9999-12-31 00:00:00", true],
+                    [2, "R2", "1900-01-01 00:00:00", "9999-12-31 00:00:00", true],
+                ]),
+            ),
+            (
+                "SELECT COUNT(*) FROM SHOP.DEV.DIM_STORE_CURRENT".to_owned(),
+                serde_json::json!([[3]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}
+
+/// A type that cannot change in place (here another type family): only with
+/// --allow-destructive, the column is rebuilt (a new column filled with CAST,
+/// the old dropped, the new renamed) and its values carried over; a natural
+/// key column's type change is refused.
+#[test]
+fn a_column_of_another_type_is_rebuilt_with_its_values() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "FLOOR", type = "int", nullable = false, comment = "Floor number." },
+  { name = "CITY", type = "varchar(20)" },
+]
+"#;
+    let after_text = before_text.replace(
+        "{ name = \"FLOOR\", type = \"int\"",
+        "{ name = \"FLOOR\", type = \"varchar(10)\"",
+    );
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    assert!(
+        matches!(
+            plan.migration(&[], false),
+            Err(dimgen::migrate::Refused::Destructive(_))
+        ),
+        "{}",
+        plan.render()
+    );
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    let t = "SHOP.DEV.DIM_STORE";
+    assert_eq!(
+        sql,
+        [
+            format!(
+                "ALTER TABLE {t} ADD COLUMN IF NOT EXISTS FLOOR__DIMGEN_REBUILD VARCHAR(10) COMMENT 'Floor number.'"
+            ),
+            format!("UPDATE {t} SET FLOOR__DIMGEN_REBUILD = FLOOR::VARCHAR(10)"),
+            format!("ALTER TABLE {t} DROP COLUMN IF EXISTS FLOOR"),
+            format!("ALTER TABLE {t} RENAME COLUMN FLOOR__DIMGEN_REBUILD TO FLOOR"),
+            format!("UPDATE {t} SET FLOOR = 'Unknown' WHERE STORE_KEY = -1"),
+            format!("ALTER TABLE {t} ALTER COLUMN FLOOR SET NOT NULL"),
+        ]
+    );
+    // A natural key's type is in its constraints: refused, not rebuilt.
+    let key = load(
+        "shop_v2.toml",
+        &before_text.replace(
+            "{ name = \"STORE_ID\", type = \"int\" }",
+            "{ name = \"STORE_ID\", type = \"varchar(10)\" }",
+        ),
+    );
+    let refused = dimgen::migrate::Plan::new(&before, &key, "DEV").expect("plan");
+    assert_eq!(
+        refused.count(model_core::evolve::Class::Unsupported),
+        1,
+        "{}",
+        refused.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "DIM_STORE",
+        checks: vec![(
+            "SELECT STORE_ID, FLOOR, CITY FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
+            serde_json::json!([[-1, "Unknown", "Unknown"], [1, "1", "R1"], [2, "2", "R2"]]),
+        )],
+    };
+    run_case(&emulator, &case);
+}
+
+/// The remaining column classes in one model: a dropped column and a
+/// dropped table (destructive: only with --allow-destructive), NOT NULL set
+/// (careful) and dropped (safe), a comment changed (safe). The other
+/// columns keep every value.
+#[test]
+fn drops_and_nullability_changes_keep_the_other_values() {
+    use model_core::evolve::Class::{Careful, Destructive, Safe};
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+  { name = "REGION", type = "varchar(20)", nullable = false },
+  { name = "LEGACY_CODE", type = "varchar(5)" },
+]
+[[dimension]]
+name = "DIM_OLD"
+natural_key = "OLD_ID"
+columns = [{ name = "OLD_ID", type = "int" }]
+"#;
+    let after_text = before_text
+        .replace(
+            "{ name = \"CITY\", type = \"varchar(20)\" }",
+            "{ name = \"CITY\", type = \"varchar(20)\", nullable = false, comment = \"Where it is.\" }",
+        )
+        .replace(
+            "{ name = \"REGION\", type = \"varchar(20)\", nullable = false }",
+            "{ name = \"REGION\", type = \"varchar(20)\" }",
+        )
+        .replace("  { name = \"LEGACY_CODE\", type = \"varchar(5)\" },\n", "");
+    let after_text = after_text[..after_text.find("[[dimension]]\nname = \"DIM_OLD\"").unwrap()].to_owned();
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let found: Vec<(model_core::evolve::Class, String)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.change.class(), s.change.object()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Careful, "DIM_STORE.CITY".to_owned()),
+            (Safe, "DIM_STORE.CITY".to_owned()),
+            (Safe, "DIM_STORE.REGION".to_owned()),
+            (Destructive, "DIM_STORE.LEGACY_CODE".to_owned()),
+            (Destructive, "DIM_OLD".to_owned()),
+        ],
+        "{}",
+        plan.render()
+    );
+    assert!(matches!(
+        plan.migration(&[], false),
+        Err(dimgen::migrate::Refused::Destructive(lost)) if lost.len() == 2
+    ));
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "DIM_STORE",
+        checks: vec![
+            (
+                "SELECT COUNT(*) FROM SHOP.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DIM_OLD'".to_owned(),
+                serde_json::json!([[0]]),
+            ),
+            (
+                "SELECT STORE_ID, CITY, REGION FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
+                serde_json::json!([[-1, "Unknown", "Unknown"], [1, "R1", "R1"], [2, "R2", "R2"]]),
+            ),
+            (
+                "SELECT COUNT(*) FROM SHOP.INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'DIM_STORE' AND COLUMN_NAME = 'LEGACY_CODE'".to_owned(),
+                serde_json::json!([[0]]),
+            ),
+            (
+                "SELECT COLUMN_NAME, IS_NULLABLE FROM SHOP.INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'DIM_STORE' AND COLUMN_NAME IN ('CITY', 'REGION') ORDER BY 1".to_owned(),
+                serde_json::json!([["CITY", "NO"], ["REGION", "YES"]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}

@@ -570,6 +570,15 @@ pub enum Statement {
         /// Conditions, AND-ed.
         filter: Vec<Expr>,
     },
+    /// `UPDATE t SET c = <expression>`: a migration filling a rebuilt column.
+    SetColumn {
+        /// Table.
+        table: ObjectName,
+        /// The column set.
+        column: String,
+        /// Its value in each row.
+        value: Expr,
+    },
     /// `DROP TABLE IF EXISTS t`: only in a migration the user allowed to
     /// destroy data (never in a deployment).
     DropTable {
@@ -1012,6 +1021,10 @@ pub enum AlterTable {
     RenameTo(ObjectName),
     /// `RENAME CONSTRAINT a TO b`
     RenameConstraint(String, String),
+    /// `DROP CONSTRAINT c`
+    DropConstraint(String),
+    /// `ADD <constraint>`
+    AddConstraint(Constraint),
     /// `CLUSTER BY (a, b)`, or with no column `DROP CLUSTERING KEY`.
     ClusterBy(Vec<String>),
 }
@@ -1030,6 +1043,8 @@ impl Display for AlterTable {
             Self::Comment(c, None) => write!(f, "ALTER COLUMN {} UNSET COMMENT", Ident(c)),
             Self::RenameTo(name) => write!(f, "RENAME TO {name}"),
             Self::RenameConstraint(a, b) => write!(f, "RENAME CONSTRAINT {} TO {}", Ident(a), Ident(b)),
+            Self::DropConstraint(c) => write!(f, "DROP CONSTRAINT {}", Ident(c)),
+            Self::AddConstraint(c) => write!(f, "ADD {c}"),
             Self::ClusterBy(columns) if columns.is_empty() => f.write_str("DROP CLUSTERING KEY"),
             Self::ClusterBy(columns) => {
                 f.write_str("CLUSTER BY (")?;
@@ -1232,6 +1247,8 @@ impl Statement {
                 AlterTable::RenameColumn(..) => "ALTER TABLE RENAME COLUMN",
                 AlterTable::RenameTo(_) => "ALTER TABLE RENAME TO",
                 AlterTable::RenameConstraint(..) => "ALTER TABLE RENAME CONSTRAINT",
+                AlterTable::DropConstraint(_) => "ALTER TABLE DROP CONSTRAINT",
+                AlterTable::AddConstraint(_) => "ALTER TABLE ADD CONSTRAINT",
                 AlterTable::ClusterBy(c) if c.is_empty() => "ALTER TABLE DROP CLUSTERING KEY",
                 AlterTable::ClusterBy(_) => "ALTER TABLE CLUSTER BY",
                 AlterTable::DropColumn(_) => "ALTER TABLE DROP COLUMN",
@@ -1241,7 +1258,7 @@ impl Statement {
                 AlterTable::DropDefault(_) => "ALTER TABLE ALTER COLUMN DROP DEFAULT",
                 AlterTable::Comment(..) => "ALTER TABLE ALTER COLUMN COMMENT",
             },
-            Self::Update { .. } => "UPDATE",
+            Self::Update { .. } | Self::SetColumn { .. } => "UPDATE",
             Self::DropTable { .. } => "DROP TABLE",
             Self::InsertIfAbsent { .. } => "INSERT",
             Self::CreateView { secure: false, .. } => "CREATE VIEW",
@@ -1392,6 +1409,7 @@ impl Display for Statement {
                 }
                 Ok(())
             }
+            Self::SetColumn { table, column, value } => write!(f, "UPDATE {table} SET {} = {value}", Ident(column)),
             Self::DropTable { table } => write!(f, "DROP TABLE IF EXISTS {table}"),
             Self::RelyConstraint { table, constraint } => {
                 write!(f, "ALTER TABLE {table} ALTER CONSTRAINT {} RELY", Ident(constraint))
