@@ -14,7 +14,10 @@ use model_core::evolve::{Catalog, Change, Class};
 use model_core::{TableRef, Validated, naming};
 
 use crate::ddl::{self, Target};
-use crate::writer::{self, AlterTable, ColumnDef, ColumnDefault, Constraint, Expr, Statement, Value};
+use crate::writer::{
+    self, AlterTable, ColumnDef, ColumnDefault, Constraint, DropKind, Expr, GrantOn, ObjectName, Privilege, Statement,
+    Value,
+};
 use crate::{GenerateError, target};
 
 /// One change and the statements that apply it.
@@ -53,13 +56,13 @@ impl Plan {
     /// Plan the migration of `env` from `before` (as deployed) to `after`.
     pub fn new(before: &Validated, after: &Validated, env: &str) -> Result<Self, GenerateError> {
         let target = target(after, env)?;
-        let steps = model_core::evolve::diff(before, after)
-            .into_iter()
-            .map(|change| {
-                let statements = statements(Some(before), &target, &change);
-                Step { change, statements }
-            })
-            .collect();
+        let changes = model_core::evolve::diff(before, after);
+        // Revoked first, while every object still has its old name.
+        let mut steps = revokes(before, after, env, &changes)?;
+        steps.extend(changes.into_iter().map(|change| {
+            let statements = statements(Some(before), &target, &change);
+            Step { change, statements }
+        }));
         Ok(Self {
             steps,
             notes: Vec::new(),
@@ -261,6 +264,82 @@ pub fn parse_catalog(json: &str) -> Result<Catalog, String> {
 /// What a plan from a catalog baseline cannot compare.
 pub const CATALOG_BLIND_SPOTS: &str = "a catalog baseline shows tables and columns only: roles, grants, pipes, streams, tasks, stages, keys and constraints, SCD types and defaults are not compared (plan against the model as deployed, `--from deployed.toml`, for those)";
 
+/// What `before`'s `deploy.sql` grants (one privilege at a time, and each
+/// role granted to another) that `after`'s does not: each revoked, unless a
+/// role of it or the object it is on is dropped by `changes` anyway.
+fn revokes(before: &Validated, after: &Validated, env: &str, changes: &[Change]) -> Result<Vec<Step>, GenerateError> {
+    type Granted = (Option<Privilege>, Option<GrantOn>, String, String);
+    let granted = |model: &Validated| -> Result<Vec<Granted>, GenerateError> {
+        let deployment = crate::generate(model, env)?;
+        let mut out = Vec::new();
+        for (_, statement) in deployment.statements() {
+            match statement {
+                Statement::Grant { privileges, on, role } => {
+                    out.extend(
+                        privileges
+                            .iter()
+                            .map(|p| (Some(*p), Some(on.clone()), role.clone(), String::new())),
+                    );
+                }
+                Statement::GrantRole { role, to } => out.push((None, None, to.clone(), role.clone())),
+                _ => {}
+            }
+        }
+        Ok(out)
+    };
+    // A deployed model without this environment deployed nothing in it.
+    let Ok(before_target) = target(before, env) else {
+        return Ok(Vec::new());
+    };
+    let now = granted(after)?;
+    let dropped_role = |role: &str| {
+        changes
+            .iter()
+            .any(|c| matches!(c, Change::DropRole { role: r } if before_target.text(r) == role))
+    };
+    // Objects dropped with their grants (tables, marts): their grants go with them.
+    let dropped_object = |on: &GrantOn| {
+        let GrantOn::Object(_, name) = on else { return false };
+        changes.iter().any(|c| match c {
+            Change::DropTable { table } => before_target.object(table) == *name,
+            Change::DropMart { mart, .. } => before_target.object(mart) == *name,
+            _ => false,
+        })
+    };
+    let mut steps = Vec::new();
+    for grant in granted(before)? {
+        if now.contains(&grant) {
+            continue;
+        }
+        let (privilege, on, role, child) = grant;
+        if dropped_role(&role) || dropped_role(&child) || on.as_ref().is_some_and(dropped_object) {
+            continue;
+        }
+        let (statement, what) = match (privilege, on) {
+            (Some(privilege), Some(on)) => (
+                Statement::Revoke {
+                    privileges: vec![privilege],
+                    on: on.clone(),
+                    role: role.clone(),
+                },
+                format!("{privilege} ON {on}"),
+            ),
+            _ => (
+                Statement::RevokeRole {
+                    role: child.clone(),
+                    from: role.clone(),
+                },
+                format!("ROLE {child}"),
+            ),
+        };
+        steps.push(Step {
+            change: Change::Revoke { role, grant: what },
+            statements: vec![statement],
+        });
+    }
+    Ok(steps)
+}
+
 /// How long a recreated pipe's runbook waits for the files the pipe as
 /// deployed has queued: 60 polls of 10 seconds.
 pub const PIPE_DRAIN_POLLS: u32 = 60;
@@ -348,6 +427,42 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             out
         }
         Change::RenameTable { from, to } => rename_table(before, target, from, to),
+        Change::DropLoad { table, pipe, landing } => {
+            let landing = target.text(landing);
+            vec![
+                Statement::AlterTask {
+                    name: target.object(&naming::load_task(table)),
+                    resume: false,
+                },
+                Statement::Drop {
+                    kind: DropKind::Task,
+                    name: target.object(&naming::load_task(table)),
+                },
+                Statement::Drop {
+                    kind: DropKind::Pipe,
+                    name: target.object(&target.text(pipe)),
+                },
+                Statement::Drop {
+                    kind: DropKind::Stream,
+                    name: target.object(&naming::stream(&landing)),
+                },
+                Statement::DropTable {
+                    table: target.object(&landing),
+                },
+            ]
+        }
+        Change::DropMart { mart, dynamic, .. } => vec![Statement::Drop {
+            kind: if *dynamic {
+                DropKind::DynamicTable
+            } else {
+                DropKind::View
+            },
+            name: target.object(mart),
+        }],
+        Change::DropRole { role } => vec![Statement::Drop {
+            kind: DropKind::Role,
+            name: ObjectName(vec![target.text(role)]),
+        }],
         Change::AddHistory { table, columns } => add_history(target, table, columns),
         Change::ClusterBy { table, to, .. } => vec![alter(table, AlterTable::ClusterBy(to.clone()))],
         Change::DropColumn { table, column, .. } => vec![alter(table, AlterTable::DropColumn(column.clone()))],
@@ -765,5 +880,86 @@ columns = [
                 "{constraint} is not renamed into place"
             );
         }
+    }
+
+    /// What deploy.sql never takes back: a removed role is dropped (and its
+    /// grants are not revoked one by one), a privilege the model stops
+    /// granting is revoked, a removed mart is dropped (its grants with it),
+    /// a removed load's task, pipe, stream and landing table are dropped.
+    #[test]
+    fn what_the_model_stops_having_is_dropped_or_revoked() {
+        let retail = retail();
+        let kinds = |after: &str| -> Vec<(Class, String, Vec<String>)> {
+            Plan::new(&load(&retail), &load(after), "DEV")
+                .unwrap()
+                .steps
+                .iter()
+                .map(|s| {
+                    (
+                        s.change.class(),
+                        s.change.object(),
+                        s.statements.iter().map(ToString::to_string).collect(),
+                    )
+                })
+                .collect()
+        };
+        let role = "[[role]]\nname = \"RETAIL_${env}_MERCHANDISER\"\ncomment = \"Merchandisers and supply-chain planners: read every mart (and current view), nothing else.\"\nwarehouses = [\"${env}_ANALYTICS_WH\"]\ngrants = [{ access = \"read\", scope = \"marts\" }]\n\n";
+        assert!(retail.contains(role));
+        assert_eq!(
+            kinds(&retail.replace(role, "")),
+            [(
+                Class::Destructive,
+                "RETAIL_${env}_MERCHANDISER".to_owned(),
+                vec!["DROP ROLE IF EXISTS RETAIL_DEV_MERCHANDISER".to_owned()]
+            )],
+            "the role's own grants go with it"
+        );
+        let narrower = retail.replace(
+            "grants = [{ access = \"read\", scope = \"marts\" }]",
+            "grants = [{ access = \"read\", objects = [\"MART_SALES_BY_FORMAT\"] }]",
+        );
+        let revoked = kinds(&narrower);
+        assert!(!revoked.is_empty());
+        for (class, object, sql) in &revoked {
+            assert_eq!(*class, Class::Careful, "{object}");
+            assert!(object.ends_with(" FROM ROLE RETAIL_DEV_MERCHANDISER"), "{object}");
+            assert!(!object.contains("MART_SALES_BY_FORMAT"), "still granted: {object}");
+            assert!(sql[0].starts_with("REVOKE "), "{sql:?}");
+        }
+        assert!(
+            revoked.iter().any(|(_, o, _)| o.contains("MART_INVENTORY_DAILY")),
+            "{revoked:#?}"
+        );
+        // A removed mart and a removed load.
+        let mart_at = retail.find("[[mart]]\nname = \"MART_INVENTORY_DAILY\"").unwrap();
+        let mart_end = retail[mart_at..].find("\n\n").map_or(retail.len(), |i| mart_at + i + 2);
+        let load_at = retail.find("[[load]]\ntable = \"DIM_STORE\"").unwrap();
+        let load_end = retail[load_at..].find("\n\n").map_or(retail.len(), |i| load_at + i + 2);
+        let mut without = retail.clone();
+        without.replace_range(load_at..load_end, "");
+        without.replace_range(mart_at..mart_end, "");
+        let dropped = kinds(&without);
+        assert_eq!(
+            dropped,
+            [
+                (
+                    Class::Destructive,
+                    "DIM_STORE_LANDING".to_owned(),
+                    vec![
+                        "ALTER TASK IF EXISTS RETAIL.SALES_DEV.DIM_STORE_LOAD_TASK SUSPEND".to_owned(),
+                        "DROP TASK IF EXISTS RETAIL.SALES_DEV.DIM_STORE_LOAD_TASK".to_owned(),
+                        "DROP PIPE IF EXISTS RETAIL.SALES_DEV.DIM_STORE_PIPE".to_owned(),
+                        "DROP STREAM IF EXISTS RETAIL.SALES_DEV.DIM_STORE_LANDING_STREAM".to_owned(),
+                        "DROP TABLE IF EXISTS RETAIL.SALES_DEV.DIM_STORE_LANDING".to_owned(),
+                    ]
+                ),
+                (
+                    Class::Careful,
+                    "MART_INVENTORY_DAILY".to_owned(),
+                    vec!["DROP DYNAMIC TABLE IF EXISTS RETAIL.SALES_DEV.MART_INVENTORY_DAILY".to_owned()]
+                ),
+            ],
+            "the mart's grants go with it: nothing revoked"
+        );
     }
 }

@@ -190,6 +190,39 @@ pub enum Change {
         /// What differs.
         reasons: Vec<String>,
     },
+    /// A load the model no longer has: its task, pipe, stream and landing
+    /// table are dropped (rows landed and not yet merged are lost).
+    DropLoad {
+        /// The table it loaded.
+        table: String,
+        /// Its pipe (as the model writes it).
+        pipe: String,
+        /// Its landing table (as the model writes it).
+        landing: String,
+    },
+    /// A mart the model no longer has, or whose kind changed between a view
+    /// and a dynamic table (then `deploy.sql` creates it again).
+    DropMart {
+        /// The mart.
+        mart: String,
+        /// It was a dynamic table.
+        dynamic: bool,
+        /// The model still has it, as the other kind.
+        replaced: bool,
+    },
+    /// A role the model no longer has.
+    DropRole {
+        /// The role (as the model writes it).
+        role: String,
+    },
+    /// A privilege the model no longer grants (found by comparing the
+    /// grants the two models' `deploy.sql` make).
+    Revoke {
+        /// The grantee.
+        role: String,
+        /// What is revoked, as SQL (`SELECT ON VIEW D.S.V`, `ROLE R`).
+        grant: String,
+    },
     /// Something dimgen does not migrate yet.
     Unsupported {
         /// The object.
@@ -218,10 +251,14 @@ impl Change {
             | Self::AddHistory { .. }
             | Self::RenameColumn { .. }
             | Self::ClusterBy { .. }
-            | Self::RecreatePipe { .. } => Class::Careful,
-            Self::DropTable { .. } | Self::DropColumn { .. } | Self::ChangeType { rebuild: true, .. } => {
-                Class::Destructive
-            }
+            | Self::RecreatePipe { .. }
+            | Self::DropMart { .. }
+            | Self::Revoke { .. } => Class::Careful,
+            Self::DropTable { .. }
+            | Self::DropColumn { .. }
+            | Self::ChangeType { rebuild: true, .. }
+            | Self::DropLoad { .. }
+            | Self::DropRole { .. } => Class::Destructive,
             // Any other new NOT NULL column has no value for the existing rows.
             Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
         }
@@ -245,6 +282,10 @@ impl Change {
             | Self::SetNotNull { table, column }
             | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
             Self::RecreatePipe { pipe, .. } => pipe.clone(),
+            Self::DropLoad { landing, .. } => landing.clone(),
+            Self::DropMart { mart, .. } => mart.clone(),
+            Self::DropRole { role } => role.clone(),
+            Self::Revoke { role, grant } => format!("{grant} FROM ROLE {role}"),
             Self::Unsupported { object, .. } => object.clone(),
         }
     }
@@ -332,6 +373,26 @@ impl Change {
                 if from == &self.object() { String::new() } else { format!(", formerly {from},") },
                 reasons.join(", ")
             ),
+            Self::DropLoad { table, pipe, .. } => format!(
+                "the load of {table} is removed: its task is suspended and dropped, then its pipe {pipe}, its stream and this landing table (rows landed and not yet merged are lost; UNDROP TABLE within Time Travel brings the table back)"
+            ),
+            Self::DropMart {
+                dynamic, replaced: true, ..
+            } => format!(
+                "{} -> {}: dropped, then deploy.sql creates it as the other kind (queries reading it fail in between; its grants go with it and deploy.sql makes them again)",
+                if *dynamic { "dynamic table" } else { "view" },
+                if *dynamic { "view" } else { "dynamic table" }
+            ),
+            Self::DropMart { dynamic, .. } => format!(
+                "mart removed from the model: its {} is dropped (it holds no data of its own; queries and dashboards reading it fail, and its grants go with it)",
+                if *dynamic { "dynamic table" } else { "view" }
+            ),
+            Self::DropRole { .. } => {
+                "role removed from the model: DROP ROLE takes every grant to it and its place in the hierarchy with it; whoever used it loses that access (recreate it with the old model's deploy.sql)".to_owned()
+            }
+            Self::Revoke { .. } => {
+                "no longer granted by the model: revoked (deploy.sql only grants, so without this the privilege would stay)".to_owned()
+            }
             Self::Unsupported { what, .. } => what.clone(),
         }
     }
@@ -386,6 +447,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
     }
     load_changes(before, after, &mut changes);
     stage_changes(before, after, &mut changes);
+    access_changes(before, after, &mut changes);
     let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
     for (old, _) in &old_tables {
         if !new_names.contains(&old.name()) && !renamed.contains(&old.name()) {
@@ -741,12 +803,35 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
     }
     for was in &old {
         if !after.loads().any(|n| n.load.landing == was.load.landing) {
-            changes.push(Change::Unsupported {
-                object: was.load.landing.clone(),
-                what: format!(
-                    "the load of {} is removed: dropping its pipe, stream, task and landing table is not generated yet",
-                    was.load.table
-                ),
+            changes.push(Change::DropLoad {
+                table: was.load.table.clone(),
+                pipe: was.load.pipe.clone(),
+                landing: was.load.landing.clone(),
+            });
+        }
+    }
+}
+
+/// Marts and roles the model no longer has (or a mart whose kind changed
+/// between a view and a dynamic table, which `CREATE OR REPLACE` of the
+/// other kind cannot replace): `deploy.sql` creates what is new, but drops
+/// nothing.
+fn access_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
+    let dynamic = |m: &crate::model::Mart| matches!(m.kind, crate::model::MartKind::DynamicTable { .. });
+    for mart in &before.marts {
+        match after.marts.iter().find(|m| m.name == mart.name) {
+            Some(now) if dynamic(now) == dynamic(mart) => {}
+            now => changes.push(Change::DropMart {
+                mart: mart.name.clone(),
+                dynamic: dynamic(mart),
+                replaced: now.is_some(),
+            }),
+        }
+    }
+    for role in &before.roles {
+        if !after.roles.iter().any(|r| r.name == role.name) {
+            changes.push(Change::DropRole {
+                role: role.name.clone(),
             });
         }
     }
@@ -1336,6 +1421,38 @@ columns = [
         assert_eq!(names, ["VALID_FROM", "VALID_TO", "IS_CURRENT"]);
         let back: Vec<Class> = diff(&load(&scd2), &load(V1)).iter().map(Change::class).collect();
         assert!(back.contains(&Class::Unsupported), "{back:?}");
+    }
+
+    /// A mart that changes kind between a view and a dynamic table is
+    /// dropped for deploy.sql to create again (CREATE OR REPLACE VIEW cannot
+    /// replace a dynamic table); a removed one is dropped.
+    #[test]
+    fn marts_that_go_or_change_kind_are_dropped() {
+        let with_mart = format!(
+            "{V1}[[mart]]\nname = \"MART_BY_CITY\"\nfact = \"FACT_SALES\"\nattributes = [\"STORE.CITY\"]\nsum = [\"AMOUNT\"]\n"
+        );
+        let dynamic = with_mart.replace(
+            "name = \"MART_BY_CITY\"",
+            "name = \"MART_BY_CITY\"\nkind = \"dynamic_table\"\ntarget_lag = \"1 hour\"\nwarehouse = \"WH\"",
+        );
+        let changes = diff(&load(&with_mart), &load(&dynamic));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (changes[0].class(), changes[0].object()),
+            (Class::Careful, "MART_BY_CITY".to_owned())
+        );
+        assert!(
+            changes[0].describe().starts_with("view -> dynamic table: dropped"),
+            "{}",
+            changes[0].describe()
+        );
+        let gone = diff(&load(&dynamic), &load(V1));
+        assert!(
+            gone[0]
+                .describe()
+                .starts_with("mart removed from the model: its dynamic table is dropped")
+        );
+        assert_eq!(diff(&load(&with_mart), &load(&with_mart)), Vec::new());
     }
 
     #[test]

@@ -761,3 +761,55 @@ columns = [{ name = "OLD_ID", type = "int" }]
     };
     run_case(&emulator, &case);
 }
+
+/// A mart and a load the model no longer has: the view is dropped, and the
+/// load's landing table (its task, pipe and stream are statements the
+/// emulator cannot run) is dropped, only with --allow-destructive; the
+/// tables keep their rows. Without the migration both stay behind.
+#[test]
+fn a_removed_mart_and_load_are_dropped() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let retail = model_text("schemas/retail.toml");
+    let cut = |text: &str, start: &str| {
+        let at = text.find(start).expect(start);
+        let end = text[at..].find("\n\n").map_or(text.len(), |i| at + i + 2);
+        format!("{}{}", &text[..at], &text[end..])
+    };
+    let after_text = cut(
+        &cut(&retail, "[[mart]]\nname = \"MART_SALES_BY_FORMAT\""),
+        "[[load]]\ntable = \"DIM_STORE\"",
+    );
+    let before = load("schemas/retail.toml", &retail);
+    let after = load("retail_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    assert!(
+        matches!(plan.migration(&[], false), Err(dimgen::migrate::Refused::Destructive(lost)) if lost.len() == 1),
+        "{}",
+        plan.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "RETAIL",
+        schema: "SALES_DEV",
+        table: "DIM_STORE",
+        checks: vec![
+            (
+                "SELECT COUNT(*) FROM RETAIL.INFORMATION_SCHEMA.VIEWS WHERE TABLE_NAME = 'MART_SALES_BY_FORMAT'"
+                    .to_owned(),
+                serde_json::json!([[0]]),
+            ),
+            (
+                "SELECT COUNT(*) FROM RETAIL.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DIM_STORE_LANDING'"
+                    .to_owned(),
+                serde_json::json!([[0]]),
+            ),
+            (
+                "SELECT COUNT(*) FROM RETAIL.SALES_DEV.DIM_STORE".to_owned(),
+                serde_json::json!([[3]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}

@@ -719,6 +719,31 @@ pub enum Statement {
     Task(Box<Task>),
     /// A `MERGE` that maintains a dimension or fact from landed rows.
     Merge(Box<Merge>),
+    /// `REVOKE privileges ON object FROM ROLE role`: a migration taking back
+    /// what the model no longer grants.
+    Revoke {
+        /// Privileges.
+        privileges: Vec<Privilege>,
+        /// What they are on.
+        on: GrantOn,
+        /// Grantee.
+        role: String,
+    },
+    /// `REVOKE ROLE child FROM ROLE parent`.
+    RevokeRole {
+        /// The role granted.
+        role: String,
+        /// The role it was granted to.
+        from: String,
+    },
+    /// `DROP <kind> IF EXISTS name`: only in a migration (a view or dynamic
+    /// table, a load's task, pipe and stream, a role).
+    Drop {
+        /// What is dropped.
+        kind: DropKind,
+        /// Its name (one part for a role).
+        name: ObjectName,
+    },
     /// `GRANT privileges ON object TO ROLE role`.
     Grant {
         /// Privileges, e.g. `SELECT`.
@@ -1055,6 +1080,37 @@ impl Display for AlterTable {
     }
 }
 
+/// What a migration's `DROP` drops (tables have `Statement::DropTable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DropKind {
+    /// `VIEW`
+    View,
+    /// `DYNAMIC TABLE`
+    DynamicTable,
+    /// `TASK`
+    Task,
+    /// `PIPE`
+    Pipe,
+    /// `STREAM`
+    Stream,
+    /// `ROLE`
+    Role,
+}
+
+impl DropKind {
+    /// The keyword(s).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Self::View => "VIEW",
+            Self::DynamicTable => "DYNAMIC TABLE",
+            Self::Task => "TASK",
+            Self::Pipe => "PIPE",
+            Self::Stream => "STREAM",
+            Self::Role => "ROLE",
+        }
+    }
+}
+
 /// A privilege dimgen grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Privilege {
@@ -1285,6 +1341,16 @@ impl Statement {
                 on: GrantOn::All(..), ..
             } => "GRANT ON ALL",
             Self::Grant { .. } => "GRANT",
+            Self::Revoke { .. } => "REVOKE",
+            Self::RevokeRole { .. } => "REVOKE ROLE",
+            Self::Drop { kind, .. } => match kind {
+                DropKind::View => "DROP VIEW",
+                DropKind::DynamicTable => "DROP DYNAMIC TABLE",
+                DropKind::Task => "DROP TASK",
+                DropKind::Pipe => "DROP PIPE",
+                DropKind::Stream => "DROP STREAM",
+                DropKind::Role => "DROP ROLE",
+            },
         }
     }
 }
@@ -1620,6 +1686,18 @@ impl Display for Statement {
                 comment_clause(f, comment.as_ref())
             }
             Self::GrantRole { role, to } => write!(f, "GRANT ROLE {} TO ROLE {}", Ident(role), Ident(to)),
+            Self::RevokeRole { role, from } => write!(f, "REVOKE ROLE {} FROM ROLE {}", Ident(role), Ident(from)),
+            Self::Revoke { privileges, on, role } => {
+                f.write_str("REVOKE ")?;
+                for (i, privilege) in privileges.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{privilege}")?;
+                }
+                write!(f, " ON {on} FROM ROLE {}", Ident(role))
+            }
+            Self::Drop { kind, name } => write!(f, "DROP {} IF EXISTS {name}", kind.keyword()),
             Self::Grant { privileges, on, role } => {
                 f.write_str("GRANT ")?;
                 for (i, privilege) in privileges.iter().enumerate() {
