@@ -57,12 +57,22 @@ impl Plan {
     pub fn new(before: &Validated, after: &Validated, env: &str) -> Result<Self, GenerateError> {
         let target = target(after, env)?;
         let changes = model_core::evolve::diff(before, after);
-        // Revoked first, while every object still has its old name.
-        let mut steps = revokes(before, after, env, &changes)?;
+        // What the two deployments grant and define (a deployed model
+        // without this environment deployed nothing in it).
+        let deployed = crate::generate(before, env).ok();
+        let now = crate::generate(after, env)?;
+        let mut steps = Vec::new();
+        if let Some(deployed) = &deployed {
+            // Revoked first, while every object still has its old name.
+            steps.extend(revokes(before, deployed, &now, env, &changes));
+        }
         steps.extend(changes.into_iter().map(|change| {
             let statements = statements(Some(before), &target, &change);
             Step { change, statements }
         }));
+        if let Some(deployed) = &deployed {
+            steps.extend(redefined_dynamic_tables(deployed, &now));
+        }
         Ok(Self {
             steps,
             notes: Vec::new(),
@@ -264,13 +274,42 @@ pub fn parse_catalog(json: &str) -> Result<Catalog, String> {
 /// What a plan from a catalog baseline cannot compare.
 pub const CATALOG_BLIND_SPOTS: &str = "a catalog baseline shows tables and columns only: roles, grants, pipes, streams, tasks, stages, keys and constraints, SCD types and defaults are not compared (plan against the model as deployed, `--from deployed.toml`, for those)";
 
+/// The dynamic tables both deployments create whose definition changed.
+fn redefined_dynamic_tables(deployed: &crate::Deployment, now: &crate::Deployment) -> Vec<Step> {
+    let dynamic = |d: &crate::Deployment| -> Vec<(ObjectName, String)> {
+        d.statements()
+            .filter_map(|(_, s)| match s {
+                Statement::CreateDynamicTable(t) => Some((t.name.clone(), t.definition_hash())),
+                _ => None,
+            })
+            .collect()
+    };
+    let was = dynamic(deployed);
+    dynamic(now)
+        .into_iter()
+        .filter(|(name, hash)| was.iter().any(|(n, h)| n == name && h != hash))
+        .map(|(name, _)| Step {
+            change: Change::RefreshDynamicTable {
+                mart: name.object().to_owned(),
+            },
+            // deploy.sql replaces it.
+            statements: Vec::new(),
+        })
+        .collect()
+}
+
 /// What `before`'s `deploy.sql` grants (one privilege at a time, and each
 /// role granted to another) that `after`'s does not: each revoked, unless a
 /// role of it or the object it is on is dropped by `changes` anyway.
-fn revokes(before: &Validated, after: &Validated, env: &str, changes: &[Change]) -> Result<Vec<Step>, GenerateError> {
+fn revokes(
+    before: &Validated,
+    deployed: &crate::Deployment,
+    now: &crate::Deployment,
+    env: &str,
+    changes: &[Change],
+) -> Vec<Step> {
     type Granted = (Option<Privilege>, Option<GrantOn>, String, String);
-    let granted = |model: &Validated| -> Result<Vec<Granted>, GenerateError> {
-        let deployment = crate::generate(model, env)?;
+    let granted = |deployment: &crate::Deployment| -> Vec<Granted> {
         let mut out = Vec::new();
         for (_, statement) in deployment.statements() {
             match statement {
@@ -285,13 +324,12 @@ fn revokes(before: &Validated, after: &Validated, env: &str, changes: &[Change])
                 _ => {}
             }
         }
-        Ok(out)
+        out
     };
-    // A deployed model without this environment deployed nothing in it.
     let Ok(before_target) = target(before, env) else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
-    let now = granted(after)?;
+    let now = granted(now);
     let dropped_role = |role: &str| {
         changes
             .iter()
@@ -307,7 +345,7 @@ fn revokes(before: &Validated, after: &Validated, env: &str, changes: &[Change])
         })
     };
     let mut steps = Vec::new();
-    for grant in granted(before)? {
+    for grant in granted(deployed) {
         if now.contains(&grant) {
             continue;
         }
@@ -337,7 +375,7 @@ fn revokes(before: &Validated, after: &Validated, env: &str, changes: &[Change])
             statements: vec![statement],
         });
     }
-    Ok(steps)
+    steps
 }
 
 /// How long a recreated pipe's runbook waits for the files the pipe as
@@ -464,6 +502,11 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             name: ObjectName(vec![target.text(role)]),
         }],
         Change::AddHistory { table, columns } => add_history(target, table, columns),
+        Change::DropHistory {
+            table,
+            columns,
+            references,
+        } => drop_history(target, table, columns, references),
         Change::ClusterBy { table, to, .. } => vec![alter(table, AlterTable::ClusterBy(to.clone()))],
         Change::DropColumn { table, column, .. } => vec![alter(table, AlterTable::DropColumn(column.clone()))],
         Change::Widen { table, column, to, .. } => vec![alter(table, AlterTable::SetDataType(column.clone(), *to))],
@@ -576,6 +619,53 @@ fn add_history(target: &Target<'_>, table: &str, columns: &[model_core::Physical
             out.push(alter(AlterTable::AddConstraint(constraint)));
         }
     }
+    out
+}
+
+/// SCD2 -> SCD1: every reference to an older version repointed at its
+/// member's current version, the older versions deleted, the unique
+/// constraint declared without `VALID_FROM`, the housekeeping columns and
+/// the `_CURRENT` view dropped.
+fn drop_history(
+    target: &Target<'_>,
+    table: &str,
+    columns: &[model_core::PhysicalColumn],
+    references: &[(String, String)],
+) -> Vec<Statement> {
+    let Some(dimension) = target.model.dimension(table) else {
+        return Vec::new();
+    };
+    let alter = |action: AlterTable| Statement::AlterTable {
+        table: target.object(table),
+        action,
+    };
+    // The view over the current versions goes first: it reads IS_CURRENT.
+    let mut out = vec![Statement::Drop {
+        kind: DropKind::View,
+        name: target.object(&naming::current_view(table)),
+    }];
+    out.extend(references.iter().map(|(t, c)| Statement::Repoint {
+        table: target.object(t),
+        column: c.clone(),
+        dimension: target.object(table),
+        key: dimension.key.clone(),
+        natural_key: dimension.natural_key.clone(),
+    }));
+    out.push(Statement::Delete {
+        table: target.object(table),
+        filter: vec![Expr::Not(Box::new(Expr::Column(
+            None,
+            model_core::scd2::IS_CURRENT.to_owned(),
+        )))],
+    });
+    let new = TableRef::Dimension(dimension);
+    for constraint in ddl::create_table(target, new, target.model.layout(new)).constraints {
+        if let Constraint::Unique { name, .. } = &constraint {
+            out.push(alter(AlterTable::DropConstraint(name.clone())));
+            out.push(alter(AlterTable::AddConstraint(constraint)));
+        }
+    }
+    out.extend(columns.iter().map(|c| alter(AlterTable::DropColumn(c.name.clone()))));
     out
 }
 
@@ -961,5 +1051,31 @@ columns = [
             ],
             "the mart's grants go with it: nothing revoked"
         );
+    }
+
+    /// A dynamic table whose definition changed is replaced by deploy.sql:
+    /// the plan says so (a full refresh), with no statement of its own.
+    #[test]
+    fn a_redefined_dynamic_table_is_a_careful_change() {
+        let retail = retail();
+        let at = retail.find("name = \"MART_INVENTORY_DAILY\"").unwrap();
+        let lag = retail[at..].find("target_lag = ").unwrap() + at;
+        let end = retail[lag..].find('\n').unwrap() + lag;
+        let after = format!("{}target_lag = \"2 hours\"{}", &retail[..lag], &retail[end..]);
+        assert_ne!(after, retail);
+        let plan = Plan::new(&load(&retail), &load(&after), "DEV").unwrap();
+        let found: Vec<(Class, String, usize)> = plan
+            .steps
+            .iter()
+            .map(|s| (s.change.class(), s.change.object(), s.statements.len()))
+            .collect();
+        assert_eq!(
+            found,
+            [(Class::Careful, "MART_INVENTORY_DAILY".to_owned(), 0)],
+            "{}",
+            plan.render()
+        );
+        assert!(plan.render().contains("full refresh"));
+        assert!(Plan::new(&load(&retail), &load(&retail), "DEV").unwrap().is_empty());
     }
 }

@@ -84,6 +84,18 @@ pub enum Change {
         /// `VALID_FROM`, `VALID_TO`, `IS_CURRENT`, as the new model lays them out.
         columns: Vec<PhysicalColumn>,
     },
+    /// A dimension that stops keeping history (SCD2 -> SCD1): each member
+    /// keeps its current version. What points at an older version is
+    /// repointed at the current one first; then the older versions are
+    /// deleted and the housekeeping columns dropped.
+    DropHistory {
+        /// The dimension.
+        table: String,
+        /// `VALID_FROM`, `VALID_TO`, `IS_CURRENT`, as deployed.
+        columns: Vec<PhysicalColumn>,
+        /// Each (table, column) of the new model that references it.
+        references: Vec<(String, String)>,
+    },
     /// A table renamed (`renamed_from`): its rows, grants and constraints
     /// move with it (the constraints named after it are renamed too).
     RenameTable {
@@ -210,6 +222,13 @@ pub enum Change {
         /// The model still has it, as the other kind.
         replaced: bool,
     },
+    /// A dynamic-table mart whose definition changed (found by comparing
+    /// the two models' `deploy.sql`): `deploy.sql` replaces it, which
+    /// recomputes every row.
+    RefreshDynamicTable {
+        /// The mart.
+        mart: String,
+    },
     /// A role the model no longer has.
     DropRole {
         /// The role (as the model writes it).
@@ -253,11 +272,13 @@ impl Change {
             | Self::ClusterBy { .. }
             | Self::RecreatePipe { .. }
             | Self::DropMart { .. }
+            | Self::RefreshDynamicTable { .. }
             | Self::Revoke { .. } => Class::Careful,
             Self::DropTable { .. }
             | Self::DropColumn { .. }
             | Self::ChangeType { rebuild: true, .. }
             | Self::DropLoad { .. }
+            | Self::DropHistory { .. }
             | Self::DropRole { .. } => Class::Destructive,
             // Any other new NOT NULL column has no value for the existing rows.
             Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
@@ -270,7 +291,8 @@ impl Change {
             Self::AddTable { table }
             | Self::DropTable { table }
             | Self::ClusterBy { table, .. }
-            | Self::AddHistory { table, .. } => table.clone(),
+            | Self::AddHistory { table, .. }
+            | Self::DropHistory { table, .. } => table.clone(),
             Self::RenameTable { to, .. } => to.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
@@ -283,7 +305,7 @@ impl Change {
             | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
             Self::RecreatePipe { pipe, .. } => pipe.clone(),
             Self::DropLoad { landing, .. } => landing.clone(),
-            Self::DropMart { mart, .. } => mart.clone(),
+            Self::DropMart { mart, .. } | Self::RefreshDynamicTable { mart } => mart.clone(),
             Self::DropRole { role } => role.clone(),
             Self::Revoke { role, grant } => format!("{grant} FROM ROLE {role}"),
             Self::Unsupported { object, .. } => object.clone(),
@@ -358,6 +380,18 @@ impl Change {
                 columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
                 crate::model::scd2::VALID_FROM
             ),
+            Self::DropHistory { references, .. } => format!(
+                "SCD2 -> SCD1: each member keeps only its current version; {} repointed at it first, then the older versions are deleted, VALID_FROM, VALID_TO and IS_CURRENT dropped, the natural key's unique constraint declared without VALID_FROM and the _CURRENT view dropped (the history is lost; Time Travel keeps it for its retention period)",
+                if references.is_empty() {
+                    "nothing references it, so nothing is".to_owned()
+                } else {
+                    format!(
+                        "{} {}",
+                        references.iter().map(|(t, c)| format!("{t}.{c}")).collect::<Vec<_>>().join(", "),
+                        if references.len() == 1 { "is" } else { "are" }
+                    )
+                }
+            ),
             Self::ClusterBy { from, to, .. } => {
                 let list = |c: &[String]| if c.is_empty() { "none".to_owned() } else { format!("({})", c.join(", ")) };
                 format!(
@@ -387,6 +421,9 @@ impl Change {
                 "mart removed from the model: its {} is dropped (it holds no data of its own; queries and dashboards reading it fail, and its grants go with it)",
                 if *dynamic { "dynamic table" } else { "view" }
             ),
+            Self::RefreshDynamicTable { .. } => {
+                "dynamic table redefined: deploy.sql replaces it (COPY GRANTS keeps its grants), which recomputes every row on its warehouse: a full refresh, in time and credits as large as the table".to_owned()
+            }
             Self::DropRole { .. } => {
                 "role removed from the model: DROP ROLE takes every grant to it and its place in the hierarchy with it; whoever used it loses that access (recreate it with the old model's deploy.sql)".to_owned()
             }
@@ -443,7 +480,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
             });
             continue;
         };
-        table_changes(*old, old_columns, table, columns, &mut changes);
+        table_changes(*old, old_columns, table, columns, after, &mut changes);
     }
     load_changes(before, after, &mut changes);
     stage_changes(before, after, &mut changes);
@@ -464,6 +501,7 @@ fn table_changes(
     old_columns: &[PhysicalColumn],
     new: TableRef<'_>,
     columns: &[PhysicalColumn],
+    after: &Validated,
     changes: &mut Vec<Change>,
 ) {
     let name = new.name().to_owned();
@@ -478,6 +516,7 @@ fn table_changes(
         )
     };
     let mut history_added = false;
+    let mut history_dropped = false;
     // Keys, constraints and history are the table's identity.
     match (old, new) {
         (TableRef::Dimension(a), TableRef::Dimension(b)) => {
@@ -488,9 +527,22 @@ fn table_changes(
                     columns: columns.iter().filter(|c| is_history(c)).cloned().collect(),
                 });
             } else if a.keeps_history() && !b.keeps_history() {
-                changes.push(unsupported(
-                    "SCD2 -> SCD1: keeping one row per member deletes its history, and the facts that point at older versions would first have to be repointed at the current one: not migrated yet".to_owned(),
-                ));
+                history_dropped = true;
+                // Every column of the new model that points at this dimension.
+                let references = after
+                    .tables_in_order()
+                    .flat_map(|(t, layout)| {
+                        layout
+                            .iter()
+                            .filter(|c| c.references.as_deref() == Some(b.name.as_str()))
+                            .map(move |c| (t.name().to_owned(), c.name.clone()))
+                    })
+                    .collect();
+                changes.push(Change::DropHistory {
+                    table: name.clone(),
+                    columns: old_columns.iter().filter(|c| is_history(c)).cloned().collect(),
+                    references,
+                });
             }
             // A surrogate key renamed (e.g. with its table) is a column rename, below.
             let renamed_key = a.key_generation != KeyGeneration::Natural;
@@ -558,7 +610,13 @@ fn table_changes(
         });
     }
     let old_default = |c: &PhysicalColumn| declared(old, c).and_then(|d| d.default.clone());
-    // The history columns of a dimension that starts keeping history come with it.
+    // The history columns of a dimension that starts or stops keeping history go with that change.
+    let old_columns: Vec<PhysicalColumn> = old_columns
+        .iter()
+        .filter(|c| !(history_dropped && is_history(c)))
+        .cloned()
+        .collect();
+    let old_columns = old_columns.as_slice();
     let columns: Vec<PhysicalColumn> = columns
         .iter()
         .filter(|c| !(history_added && is_history(c)))
@@ -1419,8 +1477,15 @@ columns = [
         };
         let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["VALID_FROM", "VALID_TO", "IS_CURRENT"]);
-        let back: Vec<Class> = diff(&load(&scd2), &load(V1)).iter().map(Change::class).collect();
-        assert!(back.contains(&Class::Unsupported), "{back:?}");
+        // Back to SCD1: one destructive change (not three dropped columns),
+        // which knows the fact's reference to repoint.
+        let back = diff(&load(&scd2), &load(V1));
+        assert_eq!(back.len(), 1, "{back:?}");
+        assert_eq!(back[0].class(), Class::Destructive);
+        let Change::DropHistory { references, .. } = &back[0] else {
+            panic!("{:?}", back[0])
+        };
+        assert_eq!(references, &[("FACT_SALES".to_owned(), "STORE_KEY".to_owned())]);
     }
 
     /// A mart that changes kind between a view and a dynamic table is

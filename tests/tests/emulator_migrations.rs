@@ -813,3 +813,95 @@ fn a_removed_mart_and_load_are_dropped() {
     };
     run_case(&emulator, &case);
 }
+
+/// SCD2 -> SCD1 (destructive): a fact row pointing at an older version of a
+/// store is repointed at its current version, then the older version is
+/// deleted. (DuckDB, under the emulator, cannot drop a column of a table a
+/// foreign key points at, so the migration's three DROP COLUMNs and its
+/// constraint statements are checked as SQL here and run in Snowflake only.)
+#[test]
+fn a_dimension_that_stops_keeping_history_repoints_its_facts_first() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+scd = 2
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+    let after_text = before_text.replace("scd = 2\n", "");
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    assert!(matches!(
+        plan.migration(&[], false),
+        Err(dimgen::migrate::Refused::Destructive(_))
+    ));
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    let t = "SHOP.DEV.DIM_STORE";
+    assert_eq!(
+        sql,
+        [
+            "DROP VIEW IF EXISTS SHOP.DEV.DIM_STORE_CURRENT".to_owned(),
+            format!(
+                "UPDATE SHOP.DEV.FACT_SALES AS r SET STORE_KEY = v.CURRENT_KEY FROM (SELECT o.STORE_KEY AS OLD_KEY, c.STORE_KEY AS CURRENT_KEY FROM {t} AS o JOIN {t} AS c ON c.STORE_ID = o.STORE_ID AND c.IS_CURRENT WHERE NOT o.IS_CURRENT) AS v WHERE r.STORE_KEY = v.OLD_KEY"
+            ),
+            format!("DELETE FROM {t} WHERE NOT IS_CURRENT"),
+            format!("ALTER TABLE {t} DROP CONSTRAINT UQ_DIM_STORE_NATURAL_KEY"),
+            format!("ALTER TABLE {t} ADD CONSTRAINT UQ_DIM_STORE_NATURAL_KEY UNIQUE (STORE_ID)"),
+            format!("ALTER TABLE {t} DROP COLUMN IF EXISTS VALID_FROM"),
+            format!("ALTER TABLE {t} DROP COLUMN IF EXISTS VALID_TO"),
+            format!("ALTER TABLE {t} DROP COLUMN IF EXISTS IS_CURRENT"),
+        ]
+    );
+    let mut steps = deploy_steps(&before, "DEV");
+    let deployed = steps.len();
+    steps.push(Step::exec(format!(
+        "INSERT INTO {t} (STORE_ID, CITY, VALID_FROM, VALID_TO, IS_CURRENT) VALUES (1, 'Old', '2020-01-01', '2024-01-01', FALSE)"
+    )));
+    steps.push(Step::exec(format!(
+        "INSERT INTO {t} (STORE_ID, CITY, VALID_FROM, VALID_TO, IS_CURRENT) VALUES (1, 'New', '2024-01-01', '9999-12-31', TRUE)"
+    )));
+    steps.push(Step::exec(format!(
+        "INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, STORE_KEY, AMOUNT) SELECT 10, STORE_KEY, 5 FROM {t} WHERE CITY = 'Old'"
+    )));
+    let migration_at = steps.len();
+    steps.extend(
+        plan.statements()
+            .filter(|s| !NOT_EXECUTABLE.contains(&s.kind()) && s.kind() != "ALTER TABLE DROP COLUMN")
+            .map(|s| Step::exec(s.to_string())),
+    );
+    let checks_at = steps.len();
+    steps.push(Step::query(format!(
+        "SELECT f.RECEIPT, d.CITY FROM SHOP.DEV.FACT_SALES AS f JOIN {t} AS d ON d.STORE_KEY = f.STORE_KEY"
+    )));
+    steps.push(Step::query(format!("SELECT STORE_ID, CITY FROM {t} ORDER BY 1")));
+    let outcomes = emulator.run(&steps);
+    assert_eq!(failures(&steps, &outcomes, 0..checks_at), Vec::<String>::new());
+    assert!(deployed < migration_at && migration_at < checks_at);
+    assert_eq!(
+        serde_json::json!(outcomes[checks_at].rows),
+        serde_json::json!([[10, "New"]]),
+        "the fact row points at the current version"
+    );
+    assert_eq!(
+        serde_json::json!(outcomes[checks_at + 1].rows),
+        serde_json::json!([[-1, "Unknown"], [1, "New"]]),
+        "one row per member"
+    );
+}

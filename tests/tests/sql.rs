@@ -466,3 +466,140 @@ fn every_deployment_passes_the_output_checker() {
         }
     }
 }
+
+/// Every statement a migration emits parses as one Snowflake statement,
+/// except the kinds sqlparser does not know (each with its reason).
+#[test]
+fn every_migration_statement_parses_back() {
+    // Kinds sqlparser 0.64 does not parse, and why that is not our error.
+    let unknown = [
+        // A Snowflake Scripting block around ALTER PIPE and CREATE PIPE (neither known).
+        "RECREATE PIPE",
+        // No DROP PIPE / STREAM / TASK, ALTER TASK, RENAME CONSTRAINT, DROP CLUSTERING KEY.
+        "DROP PIPE",
+        "DROP STREAM",
+        "DROP TASK",
+        "ALTER TASK",
+        "ALTER TABLE RENAME CONSTRAINT",
+        "ALTER TABLE DROP CLUSTERING KEY",
+        // No ALTER COLUMN c COMMENT '...' (Snowflake's form of a column comment change).
+        "ALTER TABLE ALTER COLUMN COMMENT",
+    ];
+    let shop = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+  { name = "FLOOR", type = "int" },
+  { name = "OLD", type = "string" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+[[role]]
+name = "READER"
+grants = [{ access = "read", scope = "marts" }]
+[[mart]]
+name = "MART_BY_CITY"
+fact = "FACT_SALES"
+attributes = ["STORE.CITY"]
+sum = ["AMOUNT"]
+"#;
+    let changed = shop
+        .replace(
+            "natural_key = \"STORE_ID\"",
+            "natural_key = \"STORE_ID\"\nscd = 2\ncluster_by = [\"TOWN\"]",
+        )
+        .replace(
+            "{ name = \"CITY\", type = \"varchar(20)\" }",
+            "{ name = \"TOWN\", type = \"varchar(40)\", renamed_from = \"CITY\", comment = \"c\" }",
+        )
+        .replace(
+            "{ name = \"FLOOR\", type = \"int\" }",
+            "{ name = \"FLOOR\", type = \"varchar(10)\", nullable = false }",
+        )
+        .replace(
+            "  { name = \"OLD\", type = \"string\" },\n",
+            "  { name = \"OPEN\", type = \"boolean\", nullable = false, default = true },\n",
+        )
+        .replace(
+            "name = \"FACT_SALES\"",
+            "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+        )
+        .replace("fact = \"FACT_SALES\"", "fact = \"FACT_RECEIPTS\"")
+        .replace("attributes = [\"STORE.CITY\"]", "attributes = [\"STORE.TOWN\"]")
+        .replace(
+            "[[role]]\nname = \"READER\"\ngrants = [{ access = \"read\", scope = \"marts\" }]\n",
+            "",
+        );
+    let retail = std::fs::read_to_string(dimgen_tests::workspace_root().join("schemas/retail.toml")).unwrap();
+    let retail_v1 = retail
+        .replace(
+            "  { name = \"COST_AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n",
+            "",
+        )
+        .replace(", \"NET_AMOUNT\", \"COST_AMOUNT\"]", ", \"NET_AMOUNT\"]");
+    let load = |text: &str| {
+        model_core::load_str("m.toml", text)
+            .unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)))
+            .model
+    };
+    let pairs = [
+        (shop.to_owned(), changed.clone()),
+        (changed.clone(), shop.to_owned()),
+        (retail_v1, retail.clone()),
+        (
+            retail.clone(),
+            retail.replace(
+                "[[role]]\nname = \"RETAIL_${env}_MERCHANDISER\"",
+                "[[role]]\nname = \"RETAIL_${env}_ANALYST\"",
+            ),
+        ),
+        (
+            retail.clone(),
+            retail.replace(
+                "grants = [{ access = \"read\", scope = \"marts\" }]",
+                "grants = [{ access = \"read\", objects = [\"MART_SALES_BY_FORMAT\"] }]",
+            ),
+        ),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for (before, after) in pairs {
+        let plan = dimgen::migrate::Plan::new(&load(&before), &load(&after), "DEV").unwrap();
+        for statement in plan.statements() {
+            kinds.insert(statement.kind());
+            if unknown.contains(&statement.kind()) {
+                continue;
+            }
+            let mut sql = statement.to_string();
+            // As for GRANT (Unparseable::DynamicTableGrant): sqlparser has no dynamic-table object type.
+            if statement.kind() == "REVOKE" {
+                sql = sql.replacen(" ON DYNAMIC TABLE ", " ON TABLE ", 1);
+            }
+            assert_eq!(parse(&sql), Ok(1), "{sql}");
+        }
+    }
+    // The scenarios reach the statements they are meant to.
+    for kind in [
+        "ALTER TABLE RENAME TO",
+        "ALTER TABLE ADD CONSTRAINT",
+        "DELETE",
+        "UPDATE",
+        "REVOKE",
+        "DROP ROLE",
+        "RECREATE PIPE",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} among {kinds:?}");
+    }
+}

@@ -579,6 +579,29 @@ pub enum Statement {
         /// Its value in each row.
         value: Expr,
     },
+    /// `DELETE FROM t WHERE ...`: a migration removing rows it was allowed to.
+    Delete {
+        /// Table.
+        table: ObjectName,
+        /// Conditions, AND-ed.
+        filter: Vec<Expr>,
+    },
+    /// `UPDATE t AS r SET c = v.CURRENT_KEY FROM (<each older version's key
+    /// and its member's current key>) AS v WHERE r.c = v.OLD_KEY`: a
+    /// reference repointed from older versions of an SCD2 dimension at the
+    /// current one.
+    Repoint {
+        /// The referencing table.
+        table: ObjectName,
+        /// Its reference column.
+        column: String,
+        /// The dimension.
+        dimension: ObjectName,
+        /// Its key.
+        key: String,
+        /// Its natural key.
+        natural_key: Vec<String>,
+    },
     /// `DROP TABLE IF EXISTS t`: only in a migration the user allowed to
     /// destroy data (never in a deployment).
     DropTable {
@@ -1314,7 +1337,8 @@ impl Statement {
                 AlterTable::DropDefault(_) => "ALTER TABLE ALTER COLUMN DROP DEFAULT",
                 AlterTable::Comment(..) => "ALTER TABLE ALTER COLUMN COMMENT",
             },
-            Self::Update { .. } | Self::SetColumn { .. } => "UPDATE",
+            Self::Update { .. } | Self::SetColumn { .. } | Self::Repoint { .. } => "UPDATE",
+            Self::Delete { .. } => "DELETE",
             Self::DropTable { .. } => "DROP TABLE",
             Self::InsertIfAbsent { .. } => "INSERT",
             Self::CreateView { secure: false, .. } => "CREATE VIEW",
@@ -1476,6 +1500,37 @@ impl Display for Statement {
                 Ok(())
             }
             Self::SetColumn { table, column, value } => write!(f, "UPDATE {table} SET {} = {value}", Ident(column)),
+            Self::Delete { table, filter } => {
+                write!(f, "DELETE FROM {table}")?;
+                for (i, condition) in filter.iter().enumerate() {
+                    f.write_str(if i == 0 { " WHERE " } else { " AND " })?;
+                    write!(f, "{condition}")?;
+                }
+                Ok(())
+            }
+            Self::Repoint {
+                table,
+                column,
+                dimension,
+                key,
+                natural_key,
+            } => {
+                let key = Ident(key);
+                write!(
+                    f,
+                    "UPDATE {table} AS r SET {} = v.CURRENT_KEY FROM (SELECT o.{key} AS OLD_KEY, c.{key} AS CURRENT_KEY FROM {dimension} AS o JOIN {dimension} AS c ON ",
+                    Ident(column)
+                )?;
+                for n in natural_key {
+                    write!(f, "c.{0} = o.{0} AND ", Ident(n))?;
+                }
+                write!(
+                    f,
+                    "c.{current} WHERE NOT o.{current}) AS v WHERE r.{} = v.OLD_KEY",
+                    Ident(column),
+                    current = Ident(model_core::scd2::IS_CURRENT)
+                )
+            }
             Self::DropTable { table } => write!(f, "DROP TABLE IF EXISTS {table}"),
             Self::RelyConstraint { table, constraint } => {
                 write!(f, "ALTER TABLE {table} ALTER CONSTRAINT {} RELY", Ident(constraint))
