@@ -3,12 +3,15 @@
 //! class (safe, careful, destructive) and why. Codegen turns the changes
 //! into a migration (`dimgen::migrate`); this module holds no SQL.
 //!
-//! Compared are the physical layouts (what `CREATE TABLE` made), so a
-//! change the model makes without changing a table (a new mart, role or
-//! grant; an attribute's SCD type inside an SCD2 dimension) is not a schema
-//! change: the new `deploy.sql` carries it. What dimgen cannot migrate yet
-//! is a change of its own class, [`Class::Unsupported`], so that nothing is
-//! skipped in silence.
+//! Compared are the physical layouts (what `CREATE TABLE` made), the loads
+//! (landing tables and pipes), stages, marts and roles. What the new
+//! `deploy.sql` creates by itself (a new table, mart, role, grant or load)
+//! needs no statement; what it never takes back (a removed load, mart or
+//! role) does. Grants and dynamic-table definitions are compared by codegen,
+//! which knows them as statements. A catalog snapshot of the live schema
+//! ([`Catalog`], [`diff_catalog`]) goes through the same column comparison.
+//! What dimgen cannot migrate yet is a change of its own class,
+//! [`Class::Unsupported`], so that nothing is skipped in silence.
 
 use std::fmt;
 
@@ -793,10 +796,6 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
             changes.push(Change::AddTable { table: landing });
             continue;
         };
-        let unsupported = |what: String| Change::Unsupported {
-            object: landing.clone(),
-            what,
-        };
         // A landing column carrying a renamed column of the table is renamed too.
         let renamed_from = |landing: &crate::ingest::LandingColumn| -> Option<String> {
             if landing.landing != crate::ingest::Landing::Value {
@@ -834,19 +833,34 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
                     unknown_member: false,
                     default: None,
                 }),
-                Some(c) if c.sql_type != column.sql_type => changes.push(unsupported(format!(
-                    "landing column {}: {} -> {}: not migrated yet",
-                    column.name, c.sql_type, column.sql_type
-                ))),
+                // A landing table holds rows on their way to the MERGE: its
+                // columns widen in place or are rebuilt like any other.
+                Some(c) if c.sql_type != column.sql_type => changes.push(if widens(c.sql_type, column.sql_type) {
+                    Change::Widen {
+                        table: landing.clone(),
+                        column: column.name.clone(),
+                        from: c.sql_type,
+                        to: column.sql_type,
+                    }
+                } else {
+                    Change::ChangeType {
+                        table: landing.clone(),
+                        column: column.name.clone(),
+                        from: c.sql_type,
+                        to: column.sql_type,
+                        rebuild: true,
+                    }
+                }),
                 Some(_) => {}
             }
         }
         for column in &was.columns {
             if !new.columns.iter().any(|c| c.name == column.name) && !renamed.contains(&column.name) {
-                changes.push(unsupported(format!(
-                    "landing column {} removed: not migrated yet",
-                    column.name
-                )));
+                changes.push(Change::DropColumn {
+                    table: landing.clone(),
+                    column: column.name.clone(),
+                    sql_type: column.sql_type,
+                });
             }
         }
         let reasons = pipe_differences(was, &new);
@@ -1518,6 +1532,44 @@ columns = [
                 .starts_with("mart removed from the model: its dynamic table is dropped")
         );
         assert_eq!(diff(&load(&with_mart), &load(&with_mart)), Vec::new());
+    }
+
+    /// A landing column follows its table's column: widened in place or
+    /// rebuilt, never refused.
+    #[test]
+    fn landing_columns_follow_their_table() {
+        let retail = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml")).unwrap();
+        let wider = retail.replace(
+            "{ name = \"FLOOR_AREA_SQM\", type = \"number(10,2)\" }",
+            "{ name = \"FLOOR_AREA_SQM\", type = \"number(14,2)\" }",
+        );
+        assert_ne!(wider, retail);
+        let found: Vec<(Class, String)> = diff(&load(&retail), &load(&wider))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert!(
+            found.contains(&(Class::Safe, "DIM_STORE.FLOOR_AREA_SQM".to_owned())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Class::Safe, "DIM_STORE_LANDING.FLOOR_AREA_SQM".to_owned())),
+            "{found:?}"
+        );
+        assert!(found.iter().all(|(c, _)| *c != Class::Unsupported), "{found:?}");
+        let other = retail.replace(
+            "{ name = \"FLOOR_AREA_SQM\", type = \"number(10,2)\" }",
+            "{ name = \"FLOOR_AREA_SQM\", type = \"varchar(20)\" }",
+        );
+        let found: Vec<(Class, String)> = diff(&load(&retail), &load(&other))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect();
+        assert!(
+            found.contains(&(Class::Destructive, "DIM_STORE_LANDING.FLOOR_AREA_SQM".to_owned())),
+            "{found:?}"
+        );
+        assert!(found.iter().all(|(c, _)| *c != Class::Unsupported), "{found:?}");
     }
 
     #[test]
