@@ -502,6 +502,17 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             name: ObjectName(vec![target.text(role)]),
         }],
         Change::AddHistory { table, columns } => add_history(target, table, columns),
+        Change::IdentityColumns { table, what, from, .. } => {
+            // The constraint as deployed, if there was one (its name is the table's).
+            let old = (!from.is_empty()).then(|| {
+                if *what == "grain" {
+                    naming::grain_constraint(table)
+                } else {
+                    naming::natural_key_constraint(table)
+                }
+            });
+            redeclare_unique(target, table, old)
+        }
         Change::DropHistory {
             table,
             columns,
@@ -579,6 +590,29 @@ fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core
     }
     if declared.is_some_and(|c| !c.nullable) {
         out.push(alter(AlterTable::SetNotNull(column.to_owned())));
+    }
+    out
+}
+
+/// The table's unique constraint as deployed (`old`, if it had one)
+/// dropped, and the one the new model's `CREATE TABLE` declares added.
+fn redeclare_unique(target: &Target<'_>, table: &str, old: Option<String>) -> Vec<Statement> {
+    let alter = |action: AlterTable| Statement::AlterTable {
+        table: target.object(table),
+        action,
+    };
+    let mut out: Vec<Statement> = old
+        .into_iter()
+        .map(|name| alter(AlterTable::DropConstraint(name)))
+        .collect();
+    if let Some(new) = target.model.tables().find(|t| t.name() == table) {
+        out.extend(
+            ddl::create_table(target, new, target.model.layout(new))
+                .constraints
+                .into_iter()
+                .filter(|c| matches!(c, Constraint::Unique { .. }))
+                .map(|c| alter(AlterTable::AddConstraint(c))),
+        );
     }
     out
 }
@@ -1077,5 +1111,36 @@ columns = [
         );
         assert!(plan.render().contains("full refresh"));
         assert!(Plan::new(&load(&retail), &load(&retail), "DEV").unwrap().is_empty());
+    }
+
+    /// A natural key or grain change redeclares the unique constraint (one
+    /// the deployed table did not have is only added).
+    #[test]
+    fn a_new_grain_redeclares_its_unique_constraint() {
+        let grain = SHOP.replace(
+            "grain_columns = [\"RECEIPT\"]",
+            "grain_columns = [\"RECEIPT\", \"STORE_KEY\"]",
+        );
+        let plan = Plan::new(&load(SHOP), &load(&grain), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE SHOP.DEV.FACT_SALES DROP CONSTRAINT UQ_FACT_SALES_GRAIN",
+                "ALTER TABLE SHOP.DEV.FACT_SALES ADD CONSTRAINT UQ_FACT_SALES_GRAIN UNIQUE (RECEIPT, STORE_KEY)",
+            ],
+            "{}",
+            plan.render()
+        );
+        assert_eq!(plan.count(Class::Careful), 1);
+        let without = SHOP.replace("grain_columns = [\"RECEIPT\"]\n", "");
+        let added = Plan::new(&load(&without), &load(SHOP), "DEV").unwrap();
+        let sql: Vec<String> = added.statements().map(ToString::to_string).collect();
+        assert!(sql.iter().all(|s| !s.contains("DROP CONSTRAINT")), "{sql:?}");
+        assert!(
+            sql.iter()
+                .any(|s| s.ends_with("ADD CONSTRAINT UQ_FACT_SALES_GRAIN UNIQUE (RECEIPT)")),
+            "{sql:?}"
+        );
     }
 }

@@ -78,6 +78,19 @@ pub enum Change {
         /// Its declared `default`: the value the rows already there get.
         default: Option<DefaultValue>,
     },
+    /// A dimension's natural key or a fact's grain changed: its unique
+    /// constraint is declared again on the new columns (Snowflake does not
+    /// enforce it; the new `deploy.sql`'s MERGE matches rows on them).
+    IdentityColumns {
+        /// The table.
+        table: String,
+        /// `natural key` or `grain`.
+        what: &'static str,
+        /// The columns before.
+        from: Vec<String>,
+        /// The columns now.
+        to: Vec<String>,
+    },
     /// A dimension that starts keeping history (SCD1 -> SCD2): its
     /// housekeeping columns are added and every existing row becomes its
     /// member's current version, valid since the beginning of time.
@@ -276,6 +289,7 @@ impl Change {
             | Self::RecreatePipe { .. }
             | Self::DropMart { .. }
             | Self::RefreshDynamicTable { .. }
+            | Self::IdentityColumns { .. }
             | Self::Revoke { .. } => Class::Careful,
             Self::DropTable { .. }
             | Self::DropColumn { .. }
@@ -295,7 +309,8 @@ impl Change {
             | Self::DropTable { table }
             | Self::ClusterBy { table, .. }
             | Self::AddHistory { table, .. }
-            | Self::DropHistory { table, .. } => table.clone(),
+            | Self::DropHistory { table, .. }
+            | Self::IdentityColumns { table, .. } => table.clone(),
             Self::RenameTable { to, .. } => to.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
@@ -394,6 +409,12 @@ impl Change {
                         if references.len() == 1 { "is" } else { "are" }
                     )
                 }
+            ),
+            Self::IdentityColumns { what, from, to, .. } => format!(
+                "{what} [{}] -> [{}]: its unique constraint is declared again on the new columns; Snowflake does not enforce it, so rows already sharing the new {what} stay (find them with GROUP BY {} HAVING COUNT(*) > 1), and the new deploy.sql's MERGE matches landed rows on it",
+                from.join(", "),
+                to.join(", "),
+                to.join(", ")
             ),
             Self::ClusterBy { from, to, .. } => {
                 let list = |c: &[String]| if c.is_empty() { "none".to_owned() } else { format!("({})", c.join(", ")) };
@@ -558,9 +579,17 @@ fn table_changes(
                     generation(b.key_generation)
                 )));
             }
-            if a.natural_key != b.natural_key {
+            // A smart key is the natural key: changing it changes the key (refused above).
+            if a.natural_key != b.natural_key && b.key_generation != KeyGeneration::Natural {
+                changes.push(Change::IdentityColumns {
+                    table: name.clone(),
+                    what: "natural key",
+                    from: a.natural_key.clone(),
+                    to: b.natural_key.clone(),
+                });
+            } else if a.natural_key != b.natural_key {
                 changes.push(unsupported(format!(
-                    "natural key [{}] -> [{}]: its unique constraint is not migrated yet",
+                    "natural key [{}] -> [{}] of a smart key: a new key is a rebuild, not generated yet",
                     a.natural_key.join(", "),
                     b.natural_key.join(", ")
                 )));
@@ -582,11 +611,12 @@ fn table_changes(
                 )));
             }
             if a.grain.columns != b.grain.columns {
-                changes.push(unsupported(format!(
-                    "grain [{}] -> [{}]: its unique constraint is not migrated yet",
-                    a.grain.columns.join(", "),
-                    b.grain.columns.join(", ")
-                )));
+                changes.push(Change::IdentityColumns {
+                    table: name.clone(),
+                    what: "grain",
+                    from: a.grain.columns.clone(),
+                    to: b.grain.columns.clone(),
+                });
             }
         }
         (TableRef::Bridge(a), TableRef::Bridge(b)) => {
