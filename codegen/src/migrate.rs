@@ -594,6 +594,19 @@ fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core
     out
 }
 
+/// The name of the unique constraint the new model declares on `table`
+/// (a dimension's natural key keeps its name when SCD2 adds `VALID_FROM` to it).
+fn natural_key_unique(target: &Target<'_>, table: &str) -> Option<String> {
+    let new = target.model.tables().find(|t| t.name() == table)?;
+    ddl::create_table(target, new, target.model.layout(new))
+        .constraints
+        .into_iter()
+        .find_map(|c| match c {
+            Constraint::Unique { name, .. } => Some(name),
+            _ => None,
+        })
+}
+
 /// The table's unique constraint as deployed (`old`, if it had one)
 /// dropped, and the one the new model's `CREATE TABLE` declares added.
 fn redeclare_unique(target: &Target<'_>, table: &str, old: Option<String>) -> Vec<Statement> {
@@ -644,15 +657,7 @@ fn add_history(target: &Target<'_>, table: &str, columns: &[model_core::Physical
             out.push(alter(AlterTable::SetNotNull(column.name.clone())));
         }
     }
-    let Some(new) = target.model.tables().find(|t| t.name() == table) else {
-        return out;
-    };
-    for constraint in ddl::create_table(target, new, target.model.layout(new)).constraints {
-        if let Constraint::Unique { name, .. } = &constraint {
-            out.push(alter(AlterTable::DropConstraint(name.clone())));
-            out.push(alter(AlterTable::AddConstraint(constraint)));
-        }
-    }
+    out.extend(redeclare_unique(target, table, natural_key_unique(target, table)));
     out
 }
 
@@ -692,13 +697,7 @@ fn drop_history(
             model_core::scd2::IS_CURRENT.to_owned(),
         )))],
     });
-    let new = TableRef::Dimension(dimension);
-    for constraint in ddl::create_table(target, new, target.model.layout(new)).constraints {
-        if let Constraint::Unique { name, .. } = &constraint {
-            out.push(alter(AlterTable::DropConstraint(name.clone())));
-            out.push(alter(AlterTable::AddConstraint(constraint)));
-        }
-    }
+    out.extend(redeclare_unique(target, table, natural_key_unique(target, table)));
     out.extend(columns.iter().map(|c| alter(AlterTable::DropColumn(c.name.clone()))));
     out
 }

@@ -1551,11 +1551,8 @@ fn default_fits(ty: Option<&DataType>, default: &DefaultValue) -> Result<(), Str
     };
     match (ty, default) {
         (DataType::Number { precision, scale }, DefaultValue::Int(_) | DefaultValue::Decimal(_)) => {
-            let text = match default {
-                DefaultValue::Int(n) => n.to_string(),
-                DefaultValue::Decimal(d) => d.clone(),
-                _ => unreachable!("matched above"),
-            };
+            // Only an integer or a decimal reaches here; both print as their digits.
+            let text = default.to_string();
             let (whole, fraction) = digits(&text).ok_or_else(|| format!("`{text}` is not a decimal number"))?;
             let (p, s) = (usize::from(*precision), usize::from(*scale));
             if fraction > s {
