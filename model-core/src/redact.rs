@@ -82,8 +82,11 @@ pub(crate) fn credentials(text: &str) -> Redacted {
 }
 
 fn is_secret(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    CREDENTIAL_KEYS.contains(&lower.as_str()) || OTHER_SECRET_KEYS.contains(&lower.as_str())
+    // Every key of the model passes here: compare without allocating.
+    CREDENTIAL_KEYS
+        .iter()
+        .chain(OTHER_SECRET_KEYS)
+        .any(|secret| secret.eq_ignore_ascii_case(key))
 }
 
 struct Lexer<'a> {
