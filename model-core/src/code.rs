@@ -38,6 +38,10 @@ pub enum Code {
     InvalidDefault,
     /// A table or column name is empty, longer than 255 characters, or contains a control character; or any other name (the model's, an environment's, a variable's value, a role, warehouse, integration, stage or pipe) contains a control character.
     InvalidName,
+    /// A `pii` column is a natural key, a grain column or a reference: masking it would break the joins and loads that match on it.
+    MaskedKey,
+    /// A `pii` column's mask cannot take its type: `partial` on anything but text, `year` on anything but a date or timestamp.
+    MaskType,
     /// A `type` that is not a known spelling, or has invalid arguments (`number(39,0)`, `varchar(0)`, `boolean(1)`).
     InvalidType,
     /// A stage `url` is not an `s3://bucket/folder/` URL, or an integration's `aws_role_arn` is not an IAM role ARN.
@@ -134,6 +138,8 @@ impl Code {
         Code::MartUnknownAttribute,
         Code::MartUnknownFact,
         Code::MartUnknownMeasure,
+        Code::MaskType,
+        Code::MaskedKey,
         Code::MeasureOnFactless,
         Code::MisplacedKey,
         Code::MissingKey,
@@ -182,6 +188,8 @@ impl Code {
             Code::InvalidName => "dimgen::invalid_name",
             Code::InvalidType => "dimgen::invalid_type",
             Code::InvalidDefault => "dimgen::invalid_default",
+            Code::MaskType => "dimgen::mask_type",
+            Code::MaskedKey => "dimgen::masked_key",
             Code::InvalidUrl => "dimgen::invalid_url",
             Code::LoadWithoutGrain => "dimgen::load_without_grain",
             Code::MartShape => "dimgen::mart_shape",

@@ -421,7 +421,7 @@ impl ModelBuilder {
 pub mod __private {
     pub use crate::model::{
         Additivity, Bridge, Column, ColumnKind, DefaultValue, Dimension, EffectiveDating, Fact, FactType, Grain,
-        KeyGeneration, ScdType,
+        KeyGeneration, Mask, PiiClass, ScdType,
     };
     pub use crate::types::DataType;
     pub use std::option::Option::{self, None, Some};

@@ -20,8 +20,8 @@ use std::fmt::Write as _;
 
 use crate::model::{
     Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, DefaultValue, Dimension, EffectiveDating,
-    Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, RefreshMode,
-    Role, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
+    Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, PiiClass,
+    RefreshMode, Role, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -458,6 +458,7 @@ impl Document {
             parent,
             grants,
             warehouses,
+            unmask,
         } = role;
         self.header("[[role]]");
         self.field("name", &string(name));
@@ -467,6 +468,12 @@ impl Document {
         }
         self.list("warehouses", warehouses);
         self.tables("grants", grants, grant);
+        if unmask.len() == PiiClass::ALL.len() {
+            self.field("unmask", &string("all"));
+        } else {
+            let words: Vec<String> = unmask.iter().map(|c| c.as_str().to_owned()).collect();
+            self.list("unmask", &words);
+        }
     }
 }
 
@@ -713,8 +720,17 @@ fn column(column: &Column, identifying: bool) -> String {
     if !identifying && *nullable != Column::default_nullable(kind) {
         pairs.push(("nullable", nullable.to_string()));
     }
-    if *pii {
-        pairs.push(("pii", "true".to_owned()));
+    if let Some(pii) = pii {
+        pairs.push((
+            "pii",
+            match pii.class {
+                PiiClass::Other => "true".to_owned(),
+                class => string(class.as_str()),
+            },
+        ));
+        if pii.mask != pii.class.default_mask() {
+            pairs.push(("mask", string(pii.mask.as_str())));
+        }
     }
     if let Some(old) = renamed_from {
         pairs.push(("renamed_from", string(old)));
@@ -1078,9 +1094,11 @@ unknown_member = false
 natural_key = ["ID", "SRC"]
 cluster_by = "ID"
 columns = [
-  { name = "ID", type = "varchar(20)", nullable = false, pii = true, comment = "the id" },
+  { name = "ID", type = "varchar(20)", nullable = false, comment = "the id" },
   { name = "SRC", type = "string", scd = 1 },
-  { name = "NAME", type = "string", scd = 2 },
+  { name = "NAME", type = "string", scd = 2, pii = "contact", mask = "redact" },
+  { name = "NOTE", type = "string", pii = true },
+  { name = "BORN", type = "date", pii = "date" },
 ]
 [[dimension]]
 name = "DIM_B"
@@ -1127,7 +1145,10 @@ columns = [
             "unknown_member = false\n",
             "natural_key = [\"ID\", \"SRC\"]\n",
             "cluster_by = \"ID\"\n",
-            "{ name = \"ID\", type = \"VARCHAR(20)\", pii = true, comment = \"the id\" }",
+            "{ name = \"ID\", type = \"VARCHAR(20)\", comment = \"the id\" }",
+            "{ name = \"NAME\", type = \"VARCHAR\", scd = 2, pii = \"contact\", mask = \"redact\" }",
+            "{ name = \"NOTE\", type = \"VARCHAR\", pii = true }",
+            "{ name = \"BORN\", type = \"DATE\", pii = \"date\" }",
             "{ name = \"SRC\", type = \"VARCHAR\", scd = 1 }",
             "fact_type = \"periodic_snapshot\"\n",
             "grain = \"one row per thing\"\n",
@@ -1520,6 +1541,7 @@ parent = "PUBLIC"
                     })
                     .collect(),
                 warehouses: vec![format!("WH_{r}")],
+                unmask: Vec::new(),
             });
         }
         assert_eq!(crate::validate(&model), Vec::new());
@@ -2204,6 +2226,7 @@ warehouse = "WH"
                 scope: Scope::Objects(mart_names.clone()),
             }],
             warehouses: Vec::new(),
+            unmask: Vec::new(),
         });
         model.roles.push(Role {
             name: "WRITER".to_owned(),
@@ -2220,6 +2243,7 @@ warehouse = "WH"
                 },
             ],
             warehouses: Vec::new(),
+            unmask: Vec::new(),
         });
         let exported = to_toml(&model);
         assert_eq!(load(&exported), model, "{exported}");

@@ -21,8 +21,8 @@ use crate::lower::{self, BridgeDecl, ColumnDecl, DimensionDecl, FactDecl};
 use crate::model::{
     Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, DefaultValue, Dimension,
     EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration, Load, Mart,
-    MartKind, Model, OnError, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind, Through,
-    default_landing, default_pipe,
+    MartKind, Mask, Model, OnError, PiiClass, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind,
+    Through, default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 use crate::validated::Validated;
@@ -108,7 +108,7 @@ pub const MART_KEYS: &[&str] = &[
 /// Keys accepted in a mart's `through = { ... }`.
 pub const THROUGH_KEYS: &[&str] = &["bridge", "reference", "role", "allocation", "as_of"];
 /// Keys accepted in `[[role]]`.
-pub const ROLE_KEYS: &[&str] = &["name", "comment", "parent", "warehouses", "grants"];
+pub const ROLE_KEYS: &[&str] = &["name", "comment", "parent", "warehouses", "grants", "unmask"];
 /// Keys accepted in a role's grant.
 pub const GRANT_KEYS: &[&str] = &["access", "scope", "objects"];
 /// Keys accepted in `[[file_format]]`.
@@ -167,6 +167,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "nullable",
     "comment",
     "pii",
+    "mask",
     "renamed_from",
     "default",
 ];
@@ -325,6 +326,7 @@ struct RawRole {
     warehouses: Option<Spanned<Names>>,
     #[serde(default)]
     grants: Vec<Spanned<RawGrant>>,
+    unmask: Option<Spanned<Names>>,
 }
 
 #[derive(Deserialize)]
@@ -405,9 +407,18 @@ struct RawColumn {
     scd: Option<Spanned<i64>>,
     nullable: Option<Spanned<bool>>,
     comment: Option<Spanned<String>>,
-    pii: Option<bool>,
+    pii: Option<Spanned<RawPii>>,
+    mask: Option<Spanned<String>>,
     renamed_from: Option<Spanned<String>>,
     default: Option<Spanned<RawDefault>>,
+}
+
+/// A column's `pii`: `true` / `false`, or the class of personal data.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPii {
+    Flag(bool),
+    Class(String),
 }
 
 /// A column's `default`: any TOML scalar but a date-time.
@@ -1372,13 +1383,44 @@ impl Builder<'_> {
             };
             grants.push(Grant { access, scope });
         }
+        let unmask = self.unmask(table, &name, raw.unmask);
         Role {
             name,
             comment,
             parent,
             grants,
             warehouses,
+            unmask,
         }
+    }
+
+    /// A role's `unmask`: `"all"`, or a list of classes of personal data.
+    fn unmask(&mut self, table: TableId, role: &str, value: Option<Spanned<Names>>) -> Vec<PiiClass> {
+        let words = self.names(table, "unmask", value);
+        let mut classes = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            if word == "all" {
+                classes.extend(PiiClass::ALL);
+            } else if let Some(class) = PiiClass::from_word(word) {
+                classes.push(class);
+            } else {
+                self.problems.push(
+                    Problem::new(
+                        Code::InvalidChoice,
+                        format!("role `{role}`: `unmask` names `{word}`, not a class of personal data dimgen knows"),
+                        Loc::table_item(table, "unmask", i),
+                        "unknown class",
+                    )
+                    .help(format!(
+                        "use `unmask = \"all\"` or a list of {} (docs/model-format.md)",
+                        quoted_list(model_vocab::PII_CLASSES)
+                    )),
+                );
+            }
+        }
+        classes.sort_unstable();
+        classes.dedup();
+        classes
     }
 
     fn environment(&mut self, name: String, raw: Spanned<RawEnvironment>) -> Environment {
@@ -1645,6 +1687,43 @@ impl Builder<'_> {
             self.source.insert(at("nullable"), n.span());
             n.into_inner()
         });
+        let pii = raw.pii.and_then(|p| {
+            self.source.insert(at("pii"), p.span());
+            match p.into_inner() {
+                RawPii::Flag(true) => Some(PiiClass::Other),
+                RawPii::Flag(false) => None,
+                RawPii::Class(word) => Some(PiiClass::from_word(&word).unwrap_or_else(|| {
+                    self.problems.push(
+                        Problem::new(
+                            Code::InvalidChoice,
+                            format!("column `{name}`: `pii = \"{word}\"` is not a class of personal data dimgen knows"),
+                            at("pii"),
+                            "unknown class",
+                        )
+                        .help(format!(
+                            "use `pii = true` or one of {} (docs/model-format.md)",
+                            quoted_list(model_vocab::PII_CLASSES)
+                        )),
+                    );
+                    PiiClass::Other
+                })),
+            }
+        });
+        let mask = raw.mask.map(|m| {
+            let text = self.string(at("mask"), m);
+            Mask::from_word(&text).unwrap_or_else(|| {
+                self.problems.push(
+                    Problem::new(
+                        Code::InvalidChoice,
+                        format!("column `{name}`: `mask = \"{text}\"` is not one of {}", quoted_list(model_vocab::MASKS)),
+                        at("mask"),
+                        "invalid choice",
+                    )
+                    .help("redact: '***' for text, NULL otherwise; partial: text keeps its last four characters; year: a date keeps its year; null: NULL"),
+                );
+                Mask::Redact
+            })
+        });
         let decl = ColumnDecl {
             name,
             sql_type,
@@ -1657,7 +1736,8 @@ impl Builder<'_> {
             nullable,
             implied_nullable: None,
             comment,
-            pii: raw.pii.unwrap_or(false),
+            pii,
+            mask,
             renamed_from: self.opt_string(at("renamed_from"), raw.renamed_from),
             default: raw.default.map(|d| {
                 self.source.insert(at("default"), d.span());

@@ -10,7 +10,7 @@ use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
 use crate::model::{
     Additivity, Bridge, Column, ColumnKind, DefaultValue, Dimension, EffectiveDating, Fact, FactType, Grain,
-    KeyGeneration, ScdType,
+    KeyGeneration, Mask, Pii, PiiClass, ScdType,
 };
 use crate::types::DataType;
 
@@ -41,8 +41,11 @@ pub struct ColumnDecl {
     pub implied_nullable: Option<bool>,
     /// `comment`.
     pub comment: Option<String>,
-    /// `pii`.
-    pub pii: bool,
+    /// `pii`: the class of personal data (`pii = true` is
+    /// [`PiiClass::Other`]).
+    pub pii: Option<PiiClass>,
+    /// `mask`: how the personal data is masked (default: the class's).
+    pub mask: Option<Mask>,
     /// `renamed_from`: the column's name in the schema as deployed.
     pub renamed_from: Option<String>,
     /// `default`: a constant.
@@ -176,6 +179,7 @@ pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec
         implied_nullable,
         comment,
         pii,
+        mask,
         renamed_from,
         default,
     } = decl;
@@ -270,6 +274,21 @@ pub fn column(decl: ColumnDecl, table: TableId, index: usize, problems: &mut Vec
             "not an attribute",
         ));
     }
+    if mask.is_some() && pii.is_none() {
+        problems.push(
+            Problem::new(
+                Code::MisplacedKey,
+                format!("column `{name}` sets `mask` but is not `pii`"),
+                at("mask"),
+                "masks nothing",
+            )
+            .help("add `pii = \"<class>\"` (what the column holds) or remove `mask`"),
+        );
+    }
+    let pii = pii.map(|class| Pii {
+        class,
+        mask: mask.unwrap_or_else(|| class.default_mask()),
+    });
     let reference = matches!(kind, ColumnKind::Reference { .. });
     // Identifying columns are settled by the table (`identifying`).
     let nullable = model_vocab::nullable(false, nullable, implied_nullable, reference).unwrap_or(true);

@@ -181,6 +181,110 @@ impl Additivity {
     }
 }
 
+/// The class of personal data a column holds (`pii = "name"`); the words
+/// are [`model_vocab::PII_CLASSES`], in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PiiClass {
+    /// A person's name.
+    Name,
+    /// A contact value: phone or fax number, e-mail address, URL.
+    Contact,
+    /// A date of an individual (birth, death, admission), which reveals
+    /// more than its year.
+    Date,
+    /// A location smaller than a state: street address, city, ZIP code.
+    Location,
+    /// An identifying number: medical record, account, licence, device.
+    Identifier,
+    /// Any other personal data (`pii = true`).
+    Other,
+}
+
+impl PiiClass {
+    /// Every class, in the order of [`model_vocab::PII_CLASSES`].
+    pub const ALL: [Self; 6] = [
+        Self::Name,
+        Self::Contact,
+        Self::Date,
+        Self::Location,
+        Self::Identifier,
+        Self::Other,
+    ];
+
+    /// The spelling used in models (and the value of the `PII` tag).
+    pub fn as_str(self) -> &'static str {
+        model_vocab::PII_CLASSES[self as usize]
+    }
+
+    /// The class a word names, if any.
+    pub fn from_word(word: &str) -> Option<Self> {
+        model_vocab::PII_CLASSES
+            .iter()
+            .position(|w| *w == word)
+            .map(|i| Self::ALL[i])
+    }
+
+    /// How its values are masked when the model says nothing: contact
+    /// values keep their last four characters, dates their year, the rest
+    /// is redacted.
+    pub fn default_mask(self) -> Mask {
+        match self {
+            Self::Contact => Mask::Partial,
+            Self::Date => Mask::Year,
+            Self::Name | Self::Location | Self::Identifier | Self::Other => Mask::Redact,
+        }
+    }
+}
+
+/// What a column of personal data holds and how it is masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pii {
+    /// What it is (`pii = "name"`).
+    pub class: PiiClass,
+    /// How roles that may not unmask the class read it (`mask = ...`,
+    /// default [`PiiClass::default_mask`]).
+    pub mask: Mask,
+}
+
+impl Pii {
+    /// A class with its default mask.
+    pub fn new(class: PiiClass) -> Self {
+        Self {
+            class,
+            mask: class.default_mask(),
+        }
+    }
+}
+
+/// How a masked value reads for a role that may not see it; the words are
+/// [`model_vocab::MASKS`], in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mask {
+    /// Text reads `'***'`; any other type NULL.
+    Redact,
+    /// Text keeps its last four characters, the others read `*`.
+    Partial,
+    /// A date or timestamp reads the first day of its year.
+    Year,
+    /// NULL.
+    Null,
+}
+
+impl Mask {
+    /// Every mask, in the order of [`model_vocab::MASKS`].
+    pub const ALL: [Self; 4] = [Self::Redact, Self::Partial, Self::Year, Self::Null];
+
+    /// The spelling used in models.
+    pub fn as_str(self) -> &'static str {
+        model_vocab::MASKS[self as usize]
+    }
+
+    /// The mask a word names, if any.
+    pub fn from_word(word: &str) -> Option<Self> {
+        model_vocab::MASKS.iter().position(|w| *w == word).map(|i| Self::ALL[i])
+    }
+}
+
 /// Kimball's fact table types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -219,8 +323,9 @@ pub struct Column {
     pub nullable: bool,
     /// What the column holds.
     pub comment: Option<String>,
-    /// Personally identifiable information (used by masking and grants later).
-    pub pii: bool,
+    /// The personal data it holds, if any: the column is tagged with its
+    /// class and masked for every role that may not unmask that class.
+    pub pii: Option<Pii>,
     /// The name this column had in the schema as deployed: `dimgen plan`
     /// renames it instead of dropping one column and adding another.
     pub renamed_from: Option<String>,
@@ -787,6 +892,9 @@ pub struct Role {
     pub grants: Vec<Grant>,
     /// Warehouses it may use.
     pub warehouses: Vec<String>,
+    /// The classes of personal data it reads in clear (and so does every
+    /// role it is granted to); every other role reads them masked.
+    pub unmask: Vec<PiiClass>,
 }
 
 /// Snowflake's system roles, valid as parents without being declared.

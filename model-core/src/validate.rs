@@ -13,7 +13,8 @@ use crate::interpolate;
 use crate::layout::{Layouts, Origin, PhysicalColumn};
 use crate::marts::MartPlan;
 use crate::model::{
-    Additivity, ColumnKind, DefaultValue, FactType, KeyGeneration, Model, ScdType, TableKind, TableRef,
+    Additivity, Column, ColumnKind, DefaultValue, FactType, KeyGeneration, Mask, Model, Pii, ScdType, TableKind,
+    TableRef,
 };
 use crate::naming::default_role;
 use crate::types::DataType;
@@ -303,11 +304,79 @@ impl<'m> Validator<'m> {
         }
     }
 
+    /// A masked column must keep the model's joins and loads working, and
+    /// its mask must fit its type.
+    fn pii(&mut self, table: TableId, t: TableRef<'m>, i: usize, column: &Column, pii: Pii, identifying: bool) {
+        let at = Loc::column(table, i, "pii");
+        let what = if identifying {
+            Some(match t {
+                TableRef::Fact(_) => "a grain column, which the load matches rows on",
+                _ => "a natural key, which loads and surrogate-key lookups match on",
+            })
+        } else if matches!(column.kind, ColumnKind::Reference { .. }) {
+            Some("a reference, which the marts join on and the loads look up")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            self.push(
+                Problem::new(
+                    Code::MaskedKey,
+                    format!("`{}.{}` is `pii`, but it is {what}", t.name(), column.name),
+                    at,
+                    "cannot be masked",
+                )
+                .help("a masked key reads `***` or NULL for most roles, so their joins find no row: mark the attributes that hold the personal data instead (a reference's dimension columns), and keep identifiers out of the marts"),
+            );
+            return;
+        }
+        let Some(ty) = column.declared_type() else { return };
+        let text = matches!(ty, DataType::Varchar(_));
+        let dated = matches!(
+            ty,
+            DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz
+        );
+        let fits = match pii.mask {
+            Mask::Partial => text,
+            Mask::Year => dated,
+            Mask::Redact | Mask::Null => true,
+        };
+        if !fits {
+            let at = if column.pii.is_some_and(|p| p.mask != p.class.default_mask()) {
+                Loc::column(table, i, "mask")
+            } else {
+                at
+            };
+            self.push(
+                Problem::new(
+                    Code::MaskType,
+                    format!(
+                        "`{}.{}` is {ty}, which mask `{}` cannot take",
+                        t.name(),
+                        column.name,
+                        pii.mask.as_str()
+                    ),
+                    at,
+                    "mask does not fit the type",
+                )
+                .help("`partial` masks text (VARCHAR) and `year` dates and timestamps; `redact` and `null` take any type: write `mask = \"redact\"`"),
+            );
+        }
+    }
+
     /// Types built in Rust (a user's `SqlType`) can hold values the TOML
     /// spellings refuse; Snowflake would refuse them too. A `default` must
     /// fit its column's type.
     fn types(&mut self, table: TableId, t: TableRef<'m>) {
+        let identifying: &[String] = match t {
+            TableRef::Dimension(d) => &d.natural_key,
+            TableRef::Fact(f) => &f.grain.columns,
+            TableRef::Bridge(_) => &[],
+        };
         for (i, column) in t.columns().iter().enumerate() {
+            if let Some(pii) = column.pii {
+                self.pii(table, t, i, column, pii, identifying.contains(&column.name));
+            }
             if let Some(default) = &column.default
                 && let Err(why) = default_fits(column.declared_type(), default)
             {

@@ -45,6 +45,8 @@ enum Kind {
     Fields,
     /// `key = "text" | 12 | -1.5 | true`: a constant.
     Literal,
+    /// `key` alone, or `key = "one of these"`.
+    FlagOrChoice(&'static [&'static str]),
 }
 
 struct KeyDef {
@@ -153,7 +155,13 @@ const FIELD_KEYS: &[KeyDef] = &[
     },
     KeyDef {
         name: "pii",
-        kind: Kind::Flag,
+        kind: Kind::FlagOrChoice(model_vocab::PII_CLASSES),
+        on: ALL,
+        why: "",
+    },
+    KeyDef {
+        name: "mask",
+        kind: Kind::Choice(model_vocab::MASKS),
         on: ALL,
         why: "",
     },
@@ -480,6 +488,7 @@ fn parse_value(
     errors: &mut Errors,
 ) -> Option<Value> {
     let wants_eq = matches!(kind, Kind::Str | Kind::Int(_) | Kind::Choice(_) | Kind::Literal);
+    // `FlagOrChoice` takes either form, settled below.
     let has_eq = meta.input.peek(Token![=]);
     let form = match kind {
         Kind::Str => format!("`{key} = \"...\"`"),
@@ -489,12 +498,25 @@ fn parse_value(
         Kind::Choice(choices) => format!("`{key} = \"{}\"`", choices.join("\" | \"")),
         Kind::Fields => format!("`{key}(field, ...)`"),
         Kind::Literal => format!("`{key} = \"text\"`, `{key} = 0`, `{key} = 1.5` or `{key} = true`"),
+        Kind::FlagOrChoice(choices) => format!("`{key}` or `{key} = \"{}\"`", choices.join("\" | \"")),
     };
     if wants_eq && !has_eq {
         errors.push(path_span, format!("`{key}` needs a value: write {form}"));
         skip_value(meta);
         return None;
     }
+    let kind = match kind {
+        Kind::FlagOrChoice(_) if !has_eq => {
+            if meta.input.peek(syn::token::Paren) {
+                errors.push(path_span, format!("`{key}` takes no list: write {form}"));
+                skip_value(meta);
+                return None;
+            }
+            return Some(Value::Flag(path_span));
+        }
+        Kind::FlagOrChoice(choices) => Kind::Choice(choices),
+        other => other,
+    };
     match kind {
         Kind::Flag => {
             if has_eq || meta.input.peek(syn::token::Paren) {
@@ -584,7 +606,7 @@ fn parse_value(
             }
             Some(Value::Fields(fields, path_span))
         }
-        Kind::Str | Kind::Int(_) | Kind::Choice(_) => {
+        Kind::Str | Kind::Int(_) | Kind::Choice(_) | Kind::FlagOrChoice(_) => {
             // Parse any expression so that a non-literal is consumed and reported once.
             let lit = match meta.value().and_then(syn::parse::ParseBuffer::parse::<syn::Expr>) {
                 Ok(syn::Expr::Lit(syn::ExprLit { lit, .. })) => lit,

@@ -379,7 +379,21 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         let col_comment = opt_str(f.attrs.str("comment"));
         let renamed_from = opt_str(f.attrs.str("renamed_from"));
         let default = default_tokens(f.attrs.literal("default"));
-        let pii = f.attrs.flag("pii");
+        let pii = if f.attrs.flag("pii") {
+            quote!(::model_core::__private::Some(::model_core::__private::PiiClass::Other))
+        } else if let Some((class, _)) = f.attrs.choice("pii") {
+            let variant = Ident::new(&pascal(class), Span::call_site());
+            quote!(::model_core::__private::Some(::model_core::__private::PiiClass::#variant))
+        } else {
+            quote!(::model_core::__private::None)
+        };
+        let mask = match f.attrs.choice("mask") {
+            Some((word, _)) => {
+                let variant = Ident::new(&pascal(word), Span::call_site());
+                quote!(::model_core::__private::Some(::model_core::__private::Mask::#variant))
+            }
+            None => quote!(::model_core::__private::None),
+        };
         columns.push(quote! {
             ::model_core::lower::ColumnDecl {
                 name: ::model_core::__private::s(#column),
@@ -394,6 +408,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                 implied_nullable: #implied_nullable,
                 comment: #col_comment,
                 pii: #pii,
+                mask: #mask,
                 renamed_from: #renamed_from,
                 default: #default,
             }
@@ -587,4 +602,17 @@ fn generation_tokens(generation: &str) -> TokenStream {
         "natural" => quote!(::model_core::__private::KeyGeneration::Natural),
         _ => quote!(::model_core::__private::KeyGeneration::Identity),
     }
+}
+
+/// A vocabulary word as its enum variant: `birth_date` → `BirthDate`.
+fn pascal(word: &str) -> String {
+    word.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -25,6 +25,23 @@ pub const ADDITIVITIES: &[&str] = &["additive", "semi_additive", "non_additive"]
 /// 1 overwrite, 2 history).
 pub const SCD_TYPES: &[&str] = &["fixed", "overwrite", "history"];
 
+/// `pii`: the classes of personal data a column can hold (`pii = true` is
+/// the last, `other`). Each is a value of the `PII` tag and selects the
+/// column's default mask. HIPAA's identifiers map onto them: names; contact
+/// values (phone, fax, e-mail, URLs); dates of an individual but the year;
+/// locations smaller than a state (street, city, ZIP); identifying numbers
+/// (record, account, licence, device numbers).
+pub const PII_CLASSES: &[&str] = &["name", "contact", "date", "location", "identifier", "other"];
+
+/// The class `pii = true` (TOML) or a bare `#[model(pii)]` means.
+pub const DEFAULT_PII_CLASS: &str = "other";
+
+/// How a masked value reads for a role that may not see it: `redact`
+/// (`'***'` for text, NULL otherwise), `partial` (text: all but the last
+/// four characters starred), `year` (dates and timestamps: cut to the first
+/// day of their year), `null`.
+pub const MASKS: &[&str] = &["redact", "partial", "year", "null"];
+
 /// The SCD type of a dimension that declares none (1, overwrite).
 pub const DEFAULT_SCD: u8 = 1;
 
@@ -185,6 +202,11 @@ mod tests {
         assert_eq!(default_key("dim_customer", DIMENSION_PREFIX), "customer_key");
         assert_eq!(default_key("DIM_", DIMENSION_PREFIX), "DIM__KEY");
         assert_eq!(default_key("PATIENTS", DIMENSION_PREFIX), "PATIENTS_KEY");
+    }
+
+    #[test]
+    fn the_default_pii_class_is_a_class() {
+        assert_eq!(PII_CLASSES.last(), Some(&DEFAULT_PII_CLASS));
     }
 
     #[test]

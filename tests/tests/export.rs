@@ -157,7 +157,8 @@ mod random {
         kind: u8,
         sql_type: DataType,
         nullable: Option<bool>,
-        pii: bool,
+        /// The class and mask, as indexes of `PiiClass::ALL` and `Mask::ALL`.
+        pii: Option<(usize, usize)>,
         scd: Option<u8>,
         role: bool,
         pick: usize,
@@ -170,7 +171,10 @@ mod random {
             0u8..4,
             data_type(),
             proptest::option::of(any::<bool>()),
-            any::<bool>(),
+            proptest::option::of((
+                0..model_core::model::PiiClass::ALL.len(),
+                0..model_core::model::Mask::ALL.len(),
+            )),
             proptest::option::of(0u8..3),
             any::<bool>(),
             any::<usize>(),
@@ -613,12 +617,39 @@ mod random {
 
     fn column(seed: &ColumnSeed, name: String, kind: ColumnKind) -> Column {
         let nullable = seed.nullable.unwrap_or_else(|| Column::default_nullable(&kind));
+        let ty = match &kind {
+            ColumnKind::Attribute { sql_type, .. }
+            | ColumnKind::Measure { sql_type, .. }
+            | ColumnKind::Degenerate { sql_type } => Some(*sql_type),
+            _ => None,
+        };
+        // Never on a reference (`dimgen::masked_key`); a mask the type
+        // cannot take (`dimgen::mask_type`) becomes `redact`.
+        let pii = seed
+            .pii
+            .filter(|_| !matches!(kind, ColumnKind::Reference { .. }))
+            .map(|(class, mask)| {
+                let text = matches!(ty, Some(DataType::Varchar(_)));
+                let dated = matches!(
+                    ty,
+                    Some(DataType::Date | DataType::TimestampNtz | DataType::TimestampLtz | DataType::TimestampTz)
+                );
+                let mask = match model_core::model::Mask::ALL[mask] {
+                    model_core::model::Mask::Partial if !text => model_core::model::Mask::Redact,
+                    model_core::model::Mask::Year if !dated => model_core::model::Mask::Redact,
+                    fits => fits,
+                };
+                model_core::model::Pii {
+                    class: model_core::model::PiiClass::ALL[class],
+                    mask,
+                }
+            });
         Column {
             name,
             kind,
             nullable,
             comment: seed.comment.clone(),
-            pii: seed.pii,
+            pii,
             renamed_from: None,
             default: None,
         }
@@ -697,6 +728,8 @@ mod random {
         // Natural-key columns are never NULL (the loader makes them so).
         for c in &mut columns[..natural_key_len] {
             c.nullable = false;
+            // Validation refuses masked keys (`dimgen::masked_key`).
+            c.pii = None;
         }
         let natural_key: Vec<String> = columns[..natural_key_len].iter().map(|c| c.name.clone()).collect();
         let key = match key_generation {
@@ -779,6 +812,7 @@ mod random {
         // Grain columns are never NULL (the loader makes them so).
         for c in columns.iter_mut().filter(|c| grain_columns.contains(&c.name)) {
             c.nullable = false;
+            c.pii = None;
         }
         Fact {
             name: name.clone(),
@@ -1100,6 +1134,7 @@ mod random {
             parent,
             grants,
             warehouses: warehouses.clone(),
+            unmask: Vec::new(),
         }
     }
 

@@ -344,6 +344,7 @@ pub fn data_engineer() -> Role {
         parent: "SYSADMIN".to_owned(),
         grants: vec![Grant { access: Access::Write, scope: Scope::Schema }],
         warehouses: names(&["${env}_TRANSFORM_WH"]),
+        unmask: Vec::new(),
     }
 }
 
@@ -368,6 +369,7 @@ pub fn data_analyst() -> Role {
             "MART_OPERATIONS_SPECIALTY_CLAIMS",
         ])],
         warehouses: names(&["${env}_ANALYTICS_WH"]),
+        unmask: Vec::new(),
     }
 }
 
@@ -388,6 +390,7 @@ pub fn data_scientist() -> Role {
             "MART_OPERATIONS_SPECIALTY_CLAIMS",
         ])],
         warehouses: names(&["${env}_ANALYTICS_WH"]),
+        unmask: Vec::new(),
     }
 }
 
@@ -402,5 +405,6 @@ pub fn ml_engineer() -> Role {
         parent: "${env}_DATA_SCIENTIST".to_owned(),
         grants: vec![read(&["MART_ML_APPOINTMENT_LABS"])],
         warehouses: names(&["${env}_ML_WH"]),
+        unmask: Vec::new(),
     }
 }
