@@ -387,12 +387,11 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
         } else {
             quote!(::model_core::__private::None)
         };
-        let mask = match f.attrs.choice("mask") {
-            Some((word, _)) => {
-                let variant = Ident::new(&pascal(word), Span::call_site());
-                quote!(::model_core::__private::Some(::model_core::__private::Mask::#variant))
-            }
-            None => quote!(::model_core::__private::None),
+        let mask = if let Some((word, _)) = f.attrs.choice("mask") {
+            let variant = Ident::new(&pascal(word), Span::call_site());
+            quote!(::model_core::__private::Some(::model_core::__private::Mask::#variant))
+        } else {
+            quote!(::model_core::__private::None)
         };
         columns.push(quote! {
             ::model_core::lower::ColumnDecl {
