@@ -1291,7 +1291,7 @@ columns = [
     /// place.
     #[test]
     fn a_positional_pipe_that_would_change_is_recreated() {
-        let after = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml")).unwrap();
+        let after = retail_model();
         let before = after
             .replace(
                 "  { name = \"COST_AMOUNT\", type = \"number(12,2)\", measure = \"additive\" },\n",
@@ -1566,18 +1566,29 @@ columns = [
 
     /// A landing column follows its table's column: widened in place or
     /// rebuilt, never refused.
+    /// schemas/retail.toml, which the migration tests edit.
+    fn retail_model() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml"))
+            .expect("schemas/retail.toml")
+    }
+
+    /// Each change from `before` to `after`: its class and object.
+    fn classes(before: &str, after: &str) -> Vec<(Class, String)> {
+        diff(&load(before), &load(after))
+            .iter()
+            .map(|c| (c.class(), c.object()))
+            .collect()
+    }
+
     #[test]
     fn landing_columns_follow_their_table() {
-        let retail = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/retail.toml")).unwrap();
+        let retail = retail_model();
         let wider = retail.replace(
             "{ name = \"FLOOR_AREA_SQM\", type = \"number(10,2)\" }",
             "{ name = \"FLOOR_AREA_SQM\", type = \"number(14,2)\" }",
         );
         assert_ne!(wider, retail);
-        let found: Vec<(Class, String)> = diff(&load(&retail), &load(&wider))
-            .iter()
-            .map(|c| (c.class(), c.object()))
-            .collect();
+        let found = classes(&retail, &wider);
         assert!(
             found.contains(&(Class::Safe, "DIM_STORE.FLOOR_AREA_SQM".to_owned())),
             "{found:?}"
@@ -1591,10 +1602,7 @@ columns = [
             "{ name = \"FLOOR_AREA_SQM\", type = \"number(10,2)\" }",
             "{ name = \"FLOOR_AREA_SQM\", type = \"varchar(20)\" }",
         );
-        let found: Vec<(Class, String)> = diff(&load(&retail), &load(&other))
-            .iter()
-            .map(|c| (c.class(), c.object()))
-            .collect();
+        let found = classes(&retail, &other);
         assert!(
             found.contains(&(Class::Destructive, "DIM_STORE_LANDING.FLOOR_AREA_SQM".to_owned())),
             "{found:?}"
