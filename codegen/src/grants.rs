@@ -4,7 +4,9 @@
 //! which drops every grant) and roll up to their parent (`SYSADMIN` unless
 //! declared). Access levels expand to privilege bundles; a schema scope is
 //! granted both ON ALL (what exists) and ON FUTURE (what later deploys
-//! create). No role is ever granted OWNERSHIP.
+//! create), but for a reader's tables: those are the model's, one by one,
+//! so that no reader reaches the landing tables and their raw source rows.
+//! No role is ever granted OWNERSHIP.
 
 use std::collections::HashMap;
 
@@ -89,11 +91,26 @@ pub fn roles(target: &Target<'_>) -> Vec<Statement> {
         for g in &role.grants {
             match &g.scope {
                 Scope::Schema => {
-                    for (kinds, privileges) in [
-                        (ObjectKind::Table, table_privileges(g.access)),
+                    // A reader gets the model's tables one by one, not ALL or
+                    // FUTURE TABLES: those would reach the landing tables,
+                    // which hold the raw source rows. A deployment grants the
+                    // tables it creates, so a later table is granted then.
+                    let tables = if g.access == Access::Read {
+                        for table in model.tables() {
+                            out.push(grant(
+                                vec![Privilege::Select],
+                                GrantOn::Object(ObjectKind::Table, target.object(table.name())),
+                            ));
+                        }
+                        None
+                    } else {
+                        Some((ObjectKind::Table, table_privileges(g.access)))
+                    };
+                    let others = [
                         (ObjectKind::View, vec![Privilege::Select]),
                         (ObjectKind::DynamicTable, vec![Privilege::Select]),
-                    ] {
+                    ];
+                    for (kinds, privileges) in tables.into_iter().chain(others) {
                         out.push(grant(privileges.clone(), GrantOn::All(kinds, schema.clone())));
                         out.push(grant(privileges, GrantOn::Future(kinds, schema.clone())));
                     }

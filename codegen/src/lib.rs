@@ -26,12 +26,14 @@
 //!         "05_stages.sql",
 //!         "06_pipes.sql",
 //!         "07_loading.sql",
+//!         "08_governance.sql",
 //!     ]
 //! );
 //! assert!(deployment.deploy_sql().contains("CREATE TABLE IF NOT EXISTS SHOP.PROD.DIM_PRODUCT ("));
 //! ```
 
 pub mod ddl;
+pub mod governance;
 pub mod grants;
 pub mod loading;
 pub mod marts;
@@ -165,6 +167,17 @@ pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateErro
                     "streams on the landing tables and the tasks whose MERGE maintains each dimension and fact",
                 ),
                 statements: loading::loading(&target),
+                in_deploy: true,
+            },
+            OutputFile {
+                name: "08_governance.sql".into(),
+                header: header(
+                    "the masking of personal data: the PII_CLASS tag, masking policies, and both set on every PII column",
+                ) + &writer::comment_lines(&[
+                    "Needs the objects of steps 2, 3 and 5. The deploying role needs APPLY MASKING POLICY and APPLY TAG",
+                    "on the account (or ownership of the policies and tables); see docs/governance.md.",
+                ]),
+                statements: governance::governance(&target),
                 in_deploy: true,
             },
         ],

@@ -60,6 +60,7 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
             "05_stages.sql",
             "06_pipes.sql",
             "07_loading.sql",
+            "08_governance.sql",
             "deploy.sql"
         ]
     );

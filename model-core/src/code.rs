@@ -42,6 +42,10 @@ pub enum Code {
     MaskedKey,
     /// A `pii` column's mask cannot take its type: `partial` on anything but text, `year` on anything but a date or timestamp.
     MaskType,
+    /// A dynamic-table mart computes a value from a `pii` column (a SUM, an AVG, a product or ratio): a dynamic table stores what its owner reads, in clear, and no masking policy fits a computed value.
+    MaskedComputation,
+    /// A `pii` column is loaded, or stored by a dynamic-table mart, but no role unmasks its class: the load's task and the dynamic table's refresh read as their owner, and would store the mask instead of the value.
+    NoUnmaskingRole,
     /// A `type` that is not a known spelling, or has invalid arguments (`number(39,0)`, `varchar(0)`, `boolean(1)`).
     InvalidType,
     /// A stage `url` is not an `s3://bucket/folder/` URL, or an integration's `aws_role_arn` is not an IAM role ARN.
@@ -139,6 +143,7 @@ impl Code {
         Code::MartUnknownFact,
         Code::MartUnknownMeasure,
         Code::MaskType,
+        Code::MaskedComputation,
         Code::MaskedKey,
         Code::MeasureOnFactless,
         Code::MisplacedKey,
@@ -146,6 +151,7 @@ impl Code {
         Code::MissingType,
         Code::NaturalKeyGeneration,
         Code::NoEnvironment,
+        Code::NoUnmaskingRole,
         Code::NonAdditiveSum,
         Code::NonNumericMeasure,
         Code::NonNumericWeight,
@@ -189,7 +195,9 @@ impl Code {
             Code::InvalidType => "dimgen::invalid_type",
             Code::InvalidDefault => "dimgen::invalid_default",
             Code::MaskType => "dimgen::mask_type",
+            Code::MaskedComputation => "dimgen::masked_computation",
             Code::MaskedKey => "dimgen::masked_key",
+            Code::NoUnmaskingRole => "dimgen::no_unmasking_role",
             Code::InvalidUrl => "dimgen::invalid_url",
             Code::LoadWithoutGrain => "dimgen::load_without_grain",
             Code::MartShape => "dimgen::mart_shape",

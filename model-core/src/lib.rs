@@ -42,6 +42,7 @@ mod layout;
 mod load;
 pub mod lower;
 pub mod marts;
+pub mod masking;
 pub mod model;
 pub mod naming;
 mod redact;

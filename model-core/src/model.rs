@@ -575,6 +575,11 @@ impl<'m> TableRef<'m> {
         }
     }
 
+    /// A declared column by name.
+    pub fn column(self, name: &str) -> Option<&'m Column> {
+        self.columns().iter().find(|c| c.name == name)
+    }
+
     /// Clustering key.
     pub fn renamed_from(self) -> Option<&'m str> {
         match self {

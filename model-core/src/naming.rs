@@ -6,6 +6,34 @@
 
 pub use model_vocab::{default_key, default_role};
 
+use crate::types::DataType;
+
+/// The tag that records the class of every column of personal data.
+pub const PII_TAG: &str = "PII_CLASS";
+
+/// The masking policy of one class, mask and column type:
+/// `PII_NAME_REDACT_VARCHAR`, `PII_CONTACT_PARTIAL_VARCHAR_100`,
+/// `PII_OTHER_NULL_NUMBER_38_0`.
+pub fn masking_policy(class: &str, mask: &str, sql_type: DataType) -> String {
+    let ty = match sql_type {
+        DataType::Number { precision, scale } => format!("NUMBER_{precision}_{scale}"),
+        DataType::Float => "FLOAT".into(),
+        DataType::Varchar(None) => "VARCHAR".into(),
+        DataType::Varchar(Some(n)) => format!("VARCHAR_{n}"),
+        DataType::Boolean => "BOOLEAN".into(),
+        DataType::Date => "DATE".into(),
+        DataType::Time => "TIME".into(),
+        DataType::TimestampNtz => "TIMESTAMP_NTZ".into(),
+        DataType::TimestampLtz => "TIMESTAMP_LTZ".into(),
+        DataType::TimestampTz => "TIMESTAMP_TZ".into(),
+        DataType::Variant => "VARIANT".into(),
+        DataType::Object => "OBJECT".into(),
+        DataType::Array => "ARRAY".into(),
+        DataType::Binary => "BINARY".into(),
+    };
+    format!("PII_{}_{}_{ty}", class.to_uppercase(), mask.to_uppercase())
+}
+
 /// The current-rows view of an SCD2 dimension: `DIM_PATIENT_CURRENT`.
 pub fn current_view(dimension: &str) -> String {
     format!("{dimension}_CURRENT")

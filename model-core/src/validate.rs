@@ -4,7 +4,7 @@
 //! message and labels the offending value by [`Loc`], so it renders at the
 //! right line whether the model came from TOML or (later) from Rust.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
@@ -13,8 +13,8 @@ use crate::interpolate;
 use crate::layout::{Layouts, Origin, PhysicalColumn};
 use crate::marts::MartPlan;
 use crate::model::{
-    Additivity, Column, ColumnKind, DefaultValue, FactType, KeyGeneration, Mask, Model, Pii, ScdType, TableKind,
-    TableRef,
+    Additivity, Column, ColumnKind, DefaultValue, FactType, KeyGeneration, Mask, Model, Pii, PiiClass, ScdType,
+    TableKind, TableRef,
 };
 use crate::naming::default_role;
 use crate::types::DataType;
@@ -32,6 +32,8 @@ pub(crate) struct Findings {
     pub marts: Vec<MartPlan>,
     /// One plan per load that resolves, in declaration order.
     pub loads: Vec<LoadPlan>,
+    /// Where the personal data is and the policy of each column of it.
+    pub masking: crate::masking::MaskingPlan,
 }
 
 /// Check every rule; an empty result means the model can be generated.
@@ -71,14 +73,27 @@ pub(crate) fn check(model: &Model) -> (Findings, Vec<Problem>) {
     v.roles();
     v.ingestion();
     v.placeholders();
+    v.masking();
     let (marts, loads, problems) = (v.marts, v.loads, v.problems);
+    let masking = crate::masking::plan(model, &layouts, &marts, &loads);
     let findings = Findings {
         layouts,
         dimension_order: dimension_order(model),
         marts,
         loads,
+        masking,
     };
     (findings, problems)
+}
+
+/// The id of one of the model's tables.
+fn table_id(model: &Model, table: TableRef<'_>) -> Option<TableId> {
+    let (kind, index) = match table {
+        TableRef::Dimension(d) => (TableKind::Dimension, model.dimension_index(&d.name)?),
+        TableRef::Fact(f) => (TableKind::Fact, model.fact_index(&f.name)?),
+        TableRef::Bridge(b) => (TableKind::Bridge, model.bridges.iter().position(|x| x.name == b.name)?),
+    };
+    Some(TableId { kind, index })
 }
 
 /// Dimensions in an order where every outrigger comes before the dimensions
@@ -1223,6 +1238,100 @@ impl Validator<'_> {
                 Err(mut problems) => self.problems.append(&mut problems),
             }
         }
+    }
+
+    /// What the governance step needs: every class of personal data a load
+    /// or a dynamic table stores has a role that unmasks it (their owner
+    /// reads through the policies), and no dynamic table stores a value
+    /// computed from personal data (no policy fits it).
+    fn masking(&mut self) {
+        let model = self.model;
+        let mut unmasked = [false; PiiClass::ALL.len()];
+        for role in &model.roles {
+            for class in &role.unmask {
+                unmasked[*class as usize] = true;
+            }
+        }
+        let mut reported = HashSet::new();
+        let mut stored = |v: &mut Self, table: TableRef<'_>, column: &str, by: &str| {
+            let Some(index) = table.columns().iter().position(|c| c.name == column) else {
+                return;
+            };
+            let Some(pii) = table.columns()[index].pii else { return };
+            if unmasked[pii.class as usize] || !reported.insert((table.name().to_owned(), column.to_owned())) {
+                return;
+            }
+            let Some(id) = table_id(model, table) else { return };
+            v.push(
+                Problem::new(
+                    Code::NoUnmaskingRole,
+                    format!(
+                        "`{}.{column}` is `pii = \"{}\"` and {by}, but no role unmasks `{}`",
+                        table.name(),
+                        pii.class.as_str(),
+                        pii.class.as_str()
+                    ),
+                    Loc::column(id, index, "pii"),
+                    "no role reads it in clear",
+                )
+                .help(format!(
+                    "tasks and dynamic-table refreshes read as their owner, the deploying role, which would store the mask instead of the value: give the role that loads the model `unmask = [\"{}\"]` (or `unmask = \"all\"`) and grant it to the deploying role (`parent = \"SYSADMIN\"`)",
+                    pii.class.as_str()
+                )),
+            );
+        };
+        let loads = std::mem::take(&mut self.loads);
+        for load in &loads {
+            let table = match load.table {
+                crate::ingest::LoadTarget::Dimension(i) => TableRef::Dimension(&model.dimensions[i]),
+                crate::ingest::LoadTarget::Fact(i) => TableRef::Fact(&model.facts[i]),
+            };
+            for column in &load.columns {
+                if column.landing == crate::ingest::Landing::Value {
+                    stored(self, table, &column.name, "loaded");
+                }
+            }
+        }
+        self.loads = loads;
+        let marts = std::mem::take(&mut self.marts);
+        for plan in &marts {
+            let mart = &model.marts[plan.mart];
+            if !matches!(mart.kind, crate::model::MartKind::DynamicTable { .. }) {
+                continue;
+            }
+            let id = TableId {
+                kind: TableKind::Mart,
+                index: plan.mart,
+            };
+            for (expr, name) in &plan.select {
+                for (table, column, keeps) in crate::masking::pii_read(model, plan, expr) {
+                    if keeps {
+                        stored(
+                            self,
+                            table,
+                            &column.name,
+                            &format!("stored by the dynamic table `{}`", mart.name),
+                        );
+                    } else {
+                        self.push(
+                            Problem::new(
+                                Code::MaskedComputation,
+                                format!(
+                                    "dynamic table `{}` computes `{name}` from `{}.{}`, which is `pii`",
+                                    mart.name,
+                                    table.name(),
+                                    column.name
+                                ),
+                                Loc::table(id, "kind"),
+                                "a dynamic table stores what its owner reads",
+                            )
+                            .help("a dynamic table stores the value its owner reads, in clear, and no masking policy fits a computed value: make the mart a view (which reads through the column's policy), or leave the column out"),
+                        );
+                    }
+                }
+            }
+        }
+        self.marts = marts;
     }
 
     fn ingestion(&mut self) {

@@ -153,6 +153,12 @@ impl Validated {
         &self.findings.loads
     }
 
+    /// Where the model's personal data is, and the masking policy of each
+    /// column of it.
+    pub fn masking(&self) -> &crate::masking::MaskingPlan {
+        &self.findings.masking
+    }
+
     /// Every load's plan with the objects it names, in declaration order.
     pub fn loads(&self) -> impl Iterator<Item = Resolved<'_>> {
         self.findings.loads.iter().map(|plan| Resolved {

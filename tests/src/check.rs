@@ -42,6 +42,11 @@ pub fn leading_words(kind: &str) -> Vec<&'static str> {
         "ALTER TASK" => vec!["ALTER", "TASK"],
         "CREATE OR ALTER TASK" => vec!["CREATE", "OR", "ALTER", "TASK"],
         "MERGE" => vec!["MERGE", "INTO"],
+        "CREATE TAG" => vec!["CREATE", "TAG"],
+        "CREATE MASKING POLICY" => vec!["CREATE", "MASKING", "POLICY"],
+        "ALTER MASKING POLICY" => vec!["ALTER", "MASKING", "POLICY"],
+        "ALTER TABLE SET MASKING POLICY" | "ALTER TABLE SET TAG" => vec!["ALTER", "TABLE"],
+        "ALTER DYNAMIC TABLE SET MASKING POLICY" | "ALTER DYNAMIC TABLE SET TAG" => vec!["ALTER", "DYNAMIC", "TABLE"],
         // A kind this checker does not know yet is a violation (below).
         _ => Vec::new(),
     }

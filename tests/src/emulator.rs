@@ -60,7 +60,23 @@ pub const NOT_EXECUTABLE: &[&str] = &[
     "CREATE STREAM",
     "ALTER TASK",
     "CREATE OR ALTER TASK",
+    // Governance: fakesnow has no masking policies (it fails on them) and no
+    // tags (it accepts CREATE TAG and a table's SET TAG and does nothing,
+    // see `IGNORED`). What each role reads is computed from the policy
+    // bodies in tests/tests/emulator_masking.rs; the statements are checked
+    // by snapshot and by tests/tests/sql.rs.
+    "CREATE TAG",
+    "CREATE MASKING POLICY",
+    "ALTER MASKING POLICY",
+    "ALTER TABLE SET MASKING POLICY",
+    "ALTER DYNAMIC TABLE SET MASKING POLICY",
+    "ALTER TABLE SET TAG",
+    "ALTER DYNAMIC TABLE SET TAG",
 ];
+
+/// Kinds of [`NOT_EXECUTABLE`] that the emulator accepts and ignores
+/// rather than refuses: they must run without error (and do nothing).
+pub const IGNORED: &[&str] = &["CREATE TAG", "ALTER TABLE SET TAG", "ALTER DYNAMIC TABLE SET TAG"];
 
 /// A statement to run, and whether to return its rows; or a Parquet file to
 /// write (see [`Step::write_parquet`]).

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dimgen::writer::{Ident, Literal, Statement};
-use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Outcome, Step};
+use dimgen_tests::emulator::{Emulator, IGNORED, NOT_EXECUTABLE, Outcome, Step};
 use dimgen_tests::{load_model, model_stem, schema_files};
 use model_core::{DataType, Origin, PhysicalColumn, TableRef, Validated};
 use serde_json::Value;
@@ -318,8 +318,15 @@ fn check_deployment(emulator: &Emulator, model: &Validated, stem: &str, env: &st
             }
         }
     }
-    for i in refused_range {
-        if outcomes[i].error.is_none() {
+    for (i, statement) in refused_range.zip(&refused) {
+        if IGNORED.contains(&statement.kind()) {
+            if let Some(error) = &outcomes[i].error {
+                failures.push(format!(
+                    "the emulator now refuses a statement it used to accept and ignore (IGNORED): {error}\n{}",
+                    steps[i].sql
+                ));
+            }
+        } else if outcomes[i].error.is_none() {
             failures.push(format!(
                 "the emulator now runs a statement listed in NOT_EXECUTABLE; move it to the executed set:\n{}",
                 steps[i].sql

@@ -68,8 +68,8 @@ mod random {
 
     use model_core::model::{
         Access, Aggregate, Allocation, AsOf, Bridge, CopyMapping, Dimension, Fact, FileFormat, FileMetadata, FileType,
-        Grant, Load, Mart, MartKind, OnError, RefreshMode, Role, SYSTEM_ROLES, Scope, Stage, StorageIntegration,
-        Through, default_landing, default_pipe,
+        Grant, Load, Mart, MartKind, OnError, PiiClass, RefreshMode, Role, SYSTEM_ROLES, Scope, Stage,
+        StorageIntegration, Through, default_landing, default_pipe,
     };
     use model_core::{
         Additivity, Column, ColumnKind, DataType, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,
@@ -1134,7 +1134,12 @@ mod random {
             parent,
             grants,
             warehouses: warehouses.clone(),
-            unmask: Vec::new(),
+            // The first role unmasks every class (loads and dynamic tables
+            // need one, `dimgen::no_unmasking_role`); the others a pick.
+            unmask: PiiClass::ALL
+                .into_iter()
+                .filter(|c| i == 0 || parent_pick >> (*c as usize) & 1 == 1)
+                .collect(),
         }
     }
 
@@ -1208,7 +1213,40 @@ mod random {
             model.roles.push(role);
         }
         ingestion(&seed.ingestion, &mut model);
+        governable(&mut model);
         model
+    }
+
+    /// Repair what the masking rules refuse, so that most models stay valid:
+    /// personal data a load or dynamic table stores with no role to unmask
+    /// it stops being `pii`, and a dynamic table that computes from personal
+    /// data becomes a view.
+    fn governable(model: &mut Model) {
+        use model_core::{Code, Loc, TableKind};
+        for _ in 0..20 {
+            let mut changed = false;
+            for problem in model_core::validate(model) {
+                let Some(label) = problem.labels.first() else { continue };
+                match (problem.code, &label.at) {
+                    (Code::NoUnmaskingRole, Loc::Column { table, column, .. }) => {
+                        let columns = match table.kind {
+                            TableKind::Dimension => &mut model.dimensions[table.index].columns,
+                            TableKind::Fact => &mut model.facts[table.index].columns,
+                            _ => &mut model.bridges[table.index].columns,
+                        };
+                        changed |= columns[*column].pii.take().is_some();
+                    }
+                    (Code::MaskedComputation, Loc::Table { table, .. }) => {
+                        model.marts[table.index].kind = MartKind::View;
+                        changed = true;
+                    }
+                    _ => {}
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
     }
 
     /// The name of an object of the ingestion: a prefix of name characters

@@ -426,6 +426,8 @@ struct Declared {
     own: BTreeMap<String, BTreeSet<HeldPrivilege>>,
     /// Roles whose grants, and those of every role below them, are all `read`.
     read_only: BTreeSet<String>,
+    /// The landing tables, which no read-only role may reach.
+    landing: BTreeSet<Vec<String>>,
 }
 
 /// Expand the model's roles from the documented rules:
@@ -434,7 +436,9 @@ struct Declared {
 /// - `write`: read + INSERT, UPDATE, DELETE, TRUNCATE on the tables of the scope;
 /// - `manage`: write + CREATE TABLE, CREATE VIEW, CREATE DYNAMIC TABLE on the
 ///   schema, for a schema scope (docs/marts.md: "(schema scope)");
-/// - scope `schema`: ALL and FUTURE tables, views and dynamic tables;
+/// - scope `schema`: ALL and FUTURE views and dynamic tables; for `read`,
+///   each of the model's tables (dimensions, facts, bridges, not the
+///   landing tables: docs/governance.md); above `read`, ALL and FUTURE tables;
 ///   `marts`: every mart and the current view of every SCD2 dimension;
 ///   `objects`: the named tables and marts;
 /// - `warehouses`: USAGE on each.
@@ -459,6 +463,7 @@ fn declared(model: &Validated, env: &str) -> Declared {
         edges: BTreeSet::new(),
         own: BTreeMap::new(),
         read_only: BTreeSet::new(),
+        landing: model.loads.iter().map(|l| object(&l.landing)).collect(),
     };
     let mut accesses: BTreeMap<String, BTreeSet<Access>> = BTreeMap::new();
     for role in &model.roles {
@@ -485,8 +490,13 @@ fn declared(model: &Validated, env: &str) -> Declared {
             };
             match &g.scope {
                 Scope::Schema => {
+                    if !writes {
+                        for table in model.tables() {
+                            grant("SELECT", "TABLE", object(table.name()));
+                        }
+                    }
                     for which in ["ALL", "FUTURE"] {
-                        for p in table_privileges {
+                        for p in table_privileges.iter().filter(|_| writes) {
                             grant(
                                 p,
                                 &format!("{which} TABLES IN SCHEMA"),
@@ -667,6 +677,12 @@ fn check_role_file(model: &Validated, env: &str, text: &str) -> Vec<String> {
         if declared.read_only.contains(role) {
             for p in held.iter().filter(|p| writes(&p.privilege)) {
                 problems.push(format!("read-only role {role:?} can write: {p}"));
+            }
+            // ALL or FUTURE TABLES would reach the landing tables too.
+            for p in held.iter().filter(|p| {
+                p.on.ends_with(" TABLES IN SCHEMA") && !p.on.contains("DYNAMIC") || declared.landing.contains(&p.name)
+            }) {
+                problems.push(format!("read-only role {role:?} reaches the landing tables: {p}"));
             }
         }
     }
@@ -1039,6 +1055,17 @@ fn an_extra_privilege_is_reported() {
         &text,
         &[r#"role "ANALYST" is neither created before nor a system role"#],
     );
+}
+
+#[test]
+fn a_reader_granted_all_tables_is_reported_as_reaching_the_landing_tables() {
+    for on in ["ALL TABLES IN SCHEMA DB.S", "FUTURE TABLES IN SCHEMA DB.S"] {
+        let text = format!("{SMALL_ROLES}GRANT SELECT ON {on} TO ROLE \"analyst\";\n");
+        assert_reported(
+            &text,
+            &[r#"read-only role "analyst" reaches the landing tables: SELECT ON "#],
+        );
+    }
 }
 
 #[test]

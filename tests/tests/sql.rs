@@ -41,6 +41,14 @@ enum Unparseable {
     AlterTask,
     /// `CREATE OR ALTER TASK`: not known; reduced: the MERGE it runs.
     Task,
+    /// `CREATE TAG`: not known.
+    Tag,
+    /// `CREATE MASKING POLICY` / `ALTER MASKING POLICY ... SET BODY`: not
+    /// known; reduced: the body, selected.
+    MaskingPolicy,
+    /// `ALTER [DYNAMIC] TABLE ... MODIFY COLUMN ... SET MASKING POLICY` or
+    /// `SET TAG`: not known.
+    ColumnGovernance,
 }
 
 impl Unparseable {
@@ -54,6 +62,9 @@ impl Unparseable {
             Statement::CreateStream { .. } => Some(Self::Stream),
             Statement::AlterTask { .. } => Some(Self::AlterTask),
             Statement::Task(_) => Some(Self::Task),
+            Statement::CreateTag { .. } => Some(Self::Tag),
+            Statement::MaskingPolicy { .. } => Some(Self::MaskingPolicy),
+            Statement::SetMaskingPolicy { .. } | Statement::SetTag { .. } => Some(Self::ColumnGovernance),
             Statement::CreateSequence { .. } => Some(Self::SequenceOrder),
             Statement::CreateRole { comment: Some(_), .. } => Some(Self::RoleComment),
             Statement::Grant { privileges, on, .. } => {
@@ -96,6 +107,12 @@ impl Unparseable {
             }
             (Self::Pipe, Statement::CreatePipe(pipe)) => return Some(pipe.copy.to_string()),
             (Self::Task, Statement::Task(task)) => return Some(task.body.to_string()),
+            (Self::MaskingPolicy, Statement::MaskingPolicy { body, .. }) => {
+                return Some(format!(
+                    "SELECT {body} FROM (SELECT NULL AS {})",
+                    dimgen::writer::MASKED_VALUE
+                ));
+            }
             _ => {}
         }
         match self {
@@ -106,7 +123,10 @@ impl Unparseable {
             | Self::AlterTask
             | Self::AlterFileFormat
             | Self::Pipe
-            | Self::Task => None,
+            | Self::Task
+            | Self::Tag
+            | Self::MaskingPolicy
+            | Self::ColumnGovernance => None,
             Self::RoleComment => sql.find(" COMMENT = ").map(|at| sql[..at].to_owned()),
             Self::DynamicTableGrant => Some(sql.replacen(" DYNAMIC TABLE", " TABLE", 1)),
             Self::CreatePrivilege => Some(
@@ -192,14 +212,17 @@ fn every_statement_parses_back_as_one_snowflake_statement() {
         [
             "AlterFileFormat",
             "AlterTask",
+            "ColumnGovernance",
             "CreatePrivilege",
             "DynamicTableGrant",
+            "MaskingPolicy",
             "Pipe",
             "Rely",
             "RoleComment",
             "SequenceOrder",
             "StorageIntegration",
             "Stream",
+            "Tag",
             "Task"
         ]
     );
@@ -262,7 +285,8 @@ fn the_combined_file_is_the_step_files_in_order() {
                 "04_roles.sql",
                 "05_stages.sql",
                 "06_pipes.sql",
-                "07_loading.sql"
+                "07_loading.sql",
+                "08_governance.sql"
             ]),
             "numbered step files"
         );

@@ -529,6 +529,9 @@ pub struct CreateTable {
     pub comment: Option<String>,
 }
 
+/// The argument of every masking policy: the value being read.
+pub const MASKED_VALUE: &str = "VAL";
+
 /// One statement of the deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -766,6 +769,59 @@ pub enum Statement {
         kind: DropKind,
         /// Its name (one part for a role).
         name: ObjectName,
+    },
+    /// `CREATE TAG IF NOT EXISTS ... ALLOWED_VALUES ...` (never OR REPLACE:
+    /// a replaced tag is detached from every object it was set on).
+    CreateTag {
+        /// Qualified name.
+        name: ObjectName,
+        /// `ALLOWED_VALUES`.
+        allowed: Vec<String>,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `CREATE MASKING POLICY IF NOT EXISTS name AS (VAL type) RETURNS type
+    /// -> body`, or with `alter` the `ALTER MASKING POLICY IF EXISTS name SET
+    /// BODY -> body` that keeps an existing policy current (never OR
+    /// REPLACE: a replaced policy is detached from its columns).
+    MaskingPolicy {
+        /// Qualified name.
+        name: ObjectName,
+        /// The type it takes and returns.
+        sql_type: DataType,
+        /// The body, over the argument [`MASKED_VALUE`].
+        body: Expr,
+        /// Comment (creation only).
+        comment: Option<String>,
+        /// ALTER ... SET BODY rather than CREATE.
+        alter: bool,
+    },
+    /// `ALTER [DYNAMIC] TABLE t MODIFY COLUMN c SET MASKING POLICY p FORCE`:
+    /// FORCE replaces whatever policy the column has, so the statement sets
+    /// the model's policy whatever was set before.
+    SetMaskingPolicy {
+        /// The table.
+        table: ObjectName,
+        /// A dynamic table.
+        dynamic: bool,
+        /// The column.
+        column: String,
+        /// The policy.
+        policy: ObjectName,
+    },
+    /// `ALTER [DYNAMIC] TABLE t MODIFY COLUMN c SET TAG tag = 'value'` (a
+    /// tag set again takes the new value).
+    SetTag {
+        /// The table.
+        table: ObjectName,
+        /// A dynamic table.
+        dynamic: bool,
+        /// The column.
+        column: String,
+        /// The tag.
+        tag: ObjectName,
+        /// Its value.
+        value: String,
     },
     /// `GRANT privileges ON object TO ROLE role`.
     Grant {
@@ -1356,6 +1412,13 @@ impl Statement {
             Self::AlterTask { .. } => "ALTER TASK",
             Self::Task(_) => "CREATE OR ALTER TASK",
             Self::Merge(_) => "MERGE",
+            Self::CreateTag { .. } => "CREATE TAG",
+            Self::MaskingPolicy { alter: false, .. } => "CREATE MASKING POLICY",
+            Self::MaskingPolicy { alter: true, .. } => "ALTER MASKING POLICY",
+            Self::SetMaskingPolicy { dynamic: false, .. } => "ALTER TABLE SET MASKING POLICY",
+            Self::SetMaskingPolicy { dynamic: true, .. } => "ALTER DYNAMIC TABLE SET MASKING POLICY",
+            Self::SetTag { dynamic: false, .. } => "ALTER TABLE SET TAG",
+            Self::SetTag { dynamic: true, .. } => "ALTER DYNAMIC TABLE SET TAG",
             Self::GrantRole { .. } => "GRANT ROLE",
             Self::Grant {
                 on: GrantOn::Future(..),
@@ -1703,6 +1766,62 @@ impl Display for Statement {
                 }
                 write!(f, "\nAS\n{}", pipe.copy)
             }
+            Self::CreateTag { name, allowed, comment } => {
+                write!(f, "CREATE TAG IF NOT EXISTS {name} ALLOWED_VALUES ")?;
+                for (i, value) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Literal(value))?;
+                }
+                comment_clause(f, comment.as_ref())
+            }
+            Self::MaskingPolicy {
+                name,
+                sql_type,
+                body,
+                comment,
+                alter: false,
+            } => {
+                write!(
+                    f,
+                    "CREATE MASKING POLICY IF NOT EXISTS {name} AS ({} {}) RETURNS {} ->\n  {body}",
+                    Ident(MASKED_VALUE),
+                    SqlType(*sql_type),
+                    SqlType(*sql_type)
+                )?;
+                comment_clause(f, comment.as_ref())
+            }
+            Self::MaskingPolicy {
+                name,
+                body,
+                alter: true,
+                ..
+            } => write!(f, "ALTER MASKING POLICY IF EXISTS {name} SET BODY ->\n  {body}"),
+            Self::SetMaskingPolicy {
+                table,
+                dynamic,
+                column,
+                policy,
+            } => write!(
+                f,
+                "ALTER {}TABLE {table} MODIFY COLUMN {} SET MASKING POLICY {policy} FORCE",
+                if *dynamic { "DYNAMIC " } else { "" },
+                Ident(column)
+            ),
+            Self::SetTag {
+                table,
+                dynamic,
+                column,
+                tag,
+                value,
+            } => write!(
+                f,
+                "ALTER {}TABLE {table} MODIFY COLUMN {} SET TAG {tag} = {}",
+                if *dynamic { "DYNAMIC " } else { "" },
+                Ident(column),
+                Literal(value)
+            ),
             Self::CreateStream { name, table, comment } => {
                 write!(
                     f,

@@ -60,6 +60,8 @@ pub enum BinaryOp {
     LtEq,
     /// `>`
     Gt,
+    /// `-`
+    Minus,
     /// `*`
     Times,
     /// `/`
@@ -78,6 +80,7 @@ impl BinaryOp {
             Self::Lt => "<",
             Self::LtEq => "<=",
             Self::Gt => ">",
+            Self::Minus => "-",
             Self::Times => "*",
             Self::Divide => "/",
             Self::And => "AND",
@@ -111,6 +114,19 @@ pub enum Function {
     CurrentTimestamp,
     /// `ROW_NUMBER()` (a window function)
     RowNumber,
+    /// `IS_ROLE_IN_SESSION('ROLE')`: whether the role is in the session's
+    /// primary or secondary role hierarchy.
+    IsRoleInSession,
+    /// `LENGTH(text)`
+    Length,
+    /// `REPEAT(text, n)`
+    Repeat,
+    /// `RIGHT(text, n)`
+    Right,
+    /// `CONCAT(a, b, ...)`
+    Concat,
+    /// `DATE_TRUNC('YEAR', date)`
+    DateTrunc,
 }
 
 impl Function {
@@ -127,6 +143,12 @@ impl Function {
             Self::ToVarchar => "TO_VARCHAR",
             Self::CurrentTimestamp => "CURRENT_TIMESTAMP",
             Self::RowNumber => "ROW_NUMBER",
+            Self::IsRoleInSession => "IS_ROLE_IN_SESSION",
+            Self::Length => "LENGTH",
+            Self::Repeat => "REPEAT",
+            Self::Right => "RIGHT",
+            Self::Concat => "CONCAT",
+            Self::DateTrunc => "DATE_TRUNC",
         }
     }
 }

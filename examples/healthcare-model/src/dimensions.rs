@@ -45,7 +45,7 @@ pub struct DimPatient {
     /// Whether the patient agreed to share their data.
     pub data_sharing_opt_in: Option<bool>,
     /// Date of birth.
-    #[model(pii)]
+    #[model(pii = "date")]
     pub date_of_birth: Option<NaiveDate>,
     /// Date of death (the unknown date while alive).
     #[model(role = "DECEASED_DATE")]
@@ -53,20 +53,20 @@ pub struct DimPatient {
     /// Whether the patient has died.
     pub deceased_flag: Option<bool>,
     /// First name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub first_name: Option<String>,
     /// Full name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub full_name: Option<String>,
     /// Gender.
     pub gender: Option<String>,
     /// Last name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub last_name: Option<String>,
     /// Marital status.
     pub marital_status: Option<String>,
     /// Middle name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub middle_name: Option<String>,
     /// Race.
     pub race: Option<String>,
@@ -87,7 +87,7 @@ pub struct DimProvider {
     /// Age in years.
     pub age: Option<f64>,
     /// Date of birth.
-    #[model(pii)]
+    #[model(pii = "date")]
     pub date_of_birth: Option<NaiveDate>,
     /// Date of death (the unknown date while alive).
     #[model(role = "DECEASED_DATE")]
@@ -95,18 +95,18 @@ pub struct DimProvider {
     /// Whether the provider has died.
     pub deceased_flag: Option<bool>,
     /// First name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub first_name: Option<String>,
     /// Full name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub full_name: Option<String>,
     /// Gender.
     pub gender: Option<String>,
     /// Last name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub last_name: Option<String>,
     /// Middle name.
-    #[model(scd = 1, pii)]
+    #[model(scd = 1, pii = "name")]
     pub middle_name: Option<String>,
     /// Race.
     pub race: Option<String>,
@@ -122,7 +122,7 @@ pub struct DimContact {
     #[model(natural_key)]
     pub contact_id: i64,
     /// The phone number, e-mail address, ...
-    #[model(pii)]
+    #[model(pii = "contact")]
     pub contact: Option<String>,
     /// `PHONE`, `EMAIL`, `FAX`, ...
     #[model(comment = "PHONE, EMAIL, FAX, ...")]
@@ -170,15 +170,17 @@ pub struct DimLocation {
     /// Home, billing, practice, ...
     pub address_type: Option<String>,
     /// Street and number.
-    #[model(pii)]
+    #[model(pii = "location")]
     pub address_line: Option<String>,
     /// City.
+    #[model(pii = "location")]
     pub city: Option<String>,
     /// Country.
     pub country: Option<String>,
     /// State code.
     pub state_code: Option<String>,
     /// ZIP code.
+    #[model(pii = "location")]
     pub zip_code: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 //! literals are their Rust declaration, field for field the TOML sections.
 
 use model_core::model::{
-    Access, Aggregate, Allocation, AsOf, Grant, Mart, MartKind, RefreshMode, Role, Scope, Through,
+    Access, Aggregate, Allocation, AsOf, Grant, Mart, MartKind, PiiClass, RefreshMode, Role, Scope, Through,
 };
 
 /// Owned names from string slices.
@@ -344,7 +344,7 @@ pub fn data_engineer() -> Role {
         parent: "SYSADMIN".to_owned(),
         grants: vec![Grant { access: Access::Write, scope: Scope::Schema }],
         warehouses: names(&["${env}_TRANSFORM_WH"]),
-        unmask: Vec::new(),
+        unmask: PiiClass::ALL.to_vec(),
     }
 }
 
