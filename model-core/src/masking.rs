@@ -263,3 +263,118 @@ fn layout_type(model: &Model, layouts: &Layouts, table: TableRef<'_>, column: &s
         .and_then(|l| l.iter().find(|c| c.name == column))
         .map_or(DataType::Varchar(None), |c| c.sql_type)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+name = "clinic"
+database = "CLINIC"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_PATIENT"
+natural_key = "PATIENT_ID"
+columns = [
+  { name = "PATIENT_ID", type = "int" },
+  { name = "FULL_NAME", type = "string", pii = "name" },
+  { name = "NICKNAME", type = "varchar(20)", pii = "name" },
+  { name = "PHONE", type = "string", pii = "contact" },
+  { name = "PHONE_2", type = "string", pii = "contact", mask = "redact" },
+  { name = "BORN", type = "date", pii = "date" },
+  { name = "INCOME", type = "number(12,2)", pii = true },
+  { name = "REGION", type = "string" },
+]
+[[fact]]
+name = "FACT_VISITS"
+grain_columns = ["VISIT_NUMBER"]
+columns = [
+  { name = "VISIT_NUMBER", type = "string", degenerate = true },
+  { name = "PATIENT_KEY", references = "DIM_PATIENT", role = "PATIENT" },
+  { name = "CHARGE", type = "number(12,2)", measure = "additive" },
+]
+[[mart]]
+name = "MART_VISITS"
+kind = "dynamic_table"
+target_lag = "1 hour"
+warehouse = "WH"
+fact = "FACT_VISITS"
+attributes = ["PATIENT.REGION", "PATIENT.FULL_NAME"]
+sum = ["CHARGE"]
+[[mart]]
+name = "MART_VISITS_VIEW"
+fact = "FACT_VISITS"
+attributes = ["PATIENT.PHONE"]
+sum = ["CHARGE"]
+[[role]]
+name = "ENGINEER"
+unmask = "all"
+[[role]]
+name = "SUPPORT"
+unmask = ["contact"]
+"#;
+
+    fn plan() -> MaskingPlan {
+        crate::load_str("clinic.toml", MODEL).unwrap().model.masking().clone()
+    }
+
+    #[test]
+    fn one_policy_per_class_mask_and_exact_type() {
+        let plan = plan();
+        let names: Vec<&str> = plan.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "PII_NAME_REDACT_VARCHAR",
+                "PII_NAME_REDACT_VARCHAR_20",
+                "PII_CONTACT_PARTIAL_VARCHAR",
+                "PII_CONTACT_REDACT_VARCHAR",
+                "PII_DATE_YEAR_DATE",
+                "PII_OTHER_REDACT_NUMBER_12_2",
+            ]
+        );
+        let by_name = |n: &str| plan.policies.iter().find(|p| p.name == n).unwrap();
+        assert_eq!(by_name("PII_NAME_REDACT_VARCHAR").unmasked_by, ["ENGINEER"]);
+        assert_eq!(
+            by_name("PII_CONTACT_REDACT_VARCHAR").unmasked_by,
+            ["ENGINEER", "SUPPORT"]
+        );
+        assert_eq!(by_name("PII_DATE_YEAR_DATE").sql_type, DataType::Date);
+    }
+
+    #[test]
+    fn the_tables_and_the_dynamic_tables_columns_are_masked_not_the_views() {
+        let plan = plan();
+        let columns: Vec<(Holder, &str, &str, &str)> = plan
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    c.holder,
+                    c.object.as_str(),
+                    c.column.as_str(),
+                    plan.policies[c.policy].name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                (Holder::Table, "DIM_PATIENT", "FULL_NAME", "PII_NAME_REDACT_VARCHAR"),
+                (Holder::Table, "DIM_PATIENT", "NICKNAME", "PII_NAME_REDACT_VARCHAR_20"),
+                (Holder::Table, "DIM_PATIENT", "PHONE", "PII_CONTACT_PARTIAL_VARCHAR"),
+                (Holder::Table, "DIM_PATIENT", "PHONE_2", "PII_CONTACT_REDACT_VARCHAR"),
+                (Holder::Table, "DIM_PATIENT", "BORN", "PII_DATE_YEAR_DATE"),
+                (Holder::Table, "DIM_PATIENT", "INCOME", "PII_OTHER_REDACT_NUMBER_12_2"),
+                // The dynamic table stores FULL_NAME; the view reads PHONE through its policy.
+                (
+                    Holder::DynamicTable,
+                    "MART_VISITS",
+                    "PATIENT_FULL_NAME",
+                    "PII_NAME_REDACT_VARCHAR"
+                ),
+            ]
+        );
+    }
+}

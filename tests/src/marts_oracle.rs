@@ -1658,6 +1658,29 @@ fn check_model(run: &mut ModelRun, outcomes: &[crate::emulator::Outcome], steps:
 /// says which).
 pub const MART_LAB: &str = include_str!("../fixtures/emulator/mart_lab.toml");
 
+/// The statements that deploy a model's tables into `db.schema` and fill
+/// them with the sample rows the mart oracle uses (a `schema` other than the
+/// environment's: the model is deployed there). For tests that need a
+/// filled warehouse, such as the masking test.
+pub fn filled_tables(model: &Validated, env: &str) -> Vec<String> {
+    let environment = model.environment(env).expect("environment");
+    let resolve =
+        |text: &str| model_core::interpolate::resolve(text, &environment.name, &environment.vars).expect("resolves");
+    let (db, schema) = (resolve(&model.database), resolve(&environment.schema));
+    let deployment = dimgen::generate(model, env).expect("generate");
+    let mut out: Vec<String> = deployment
+        .statements()
+        .filter(|(file, s)| (file.starts_with("01_") || file.starts_with("02_")) && !NOT_EXECUTABLE.contains(&s.kind()))
+        .map(|(_, s)| s.to_string())
+        .collect();
+    for (table, data) in &generate(model).tables {
+        if !data.rows.is_empty() {
+            out.push(data.insert_sql(&qualified(&db, &schema, table)));
+        }
+    }
+    out
+}
+
 /// Load the lab model (or a text extending it), panicking with the
 /// rendered diagnostics.
 pub fn lab_model(text: &str) -> Validated {
