@@ -537,6 +537,23 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             AlterTable::Comment(column.clone(), target.comment(comment.as_deref())),
         )],
         Change::RecreatePipe { from, pipe, .. } => recreate_pipe(before, target, from, pipe),
+        Change::Unmask {
+            object,
+            column,
+            dynamic,
+        } => vec![
+            Statement::UnsetMaskingPolicy {
+                table: target.object(object),
+                dynamic: *dynamic,
+                column: column.clone(),
+            },
+            Statement::UnsetTag {
+                table: target.object(object),
+                dynamic: *dynamic,
+                column: column.clone(),
+                tag: target.object(model_core::naming::PII_TAG),
+            },
+        ],
         // `deploy.sql` creates new tables; what is not migrated yet refused the plan.
         _ => Vec::new(),
     }
@@ -887,6 +904,35 @@ mod tests {
         for line in create.lines() {
             assert!(runbook.contains(&format!("    {line}\n")), "{line}");
         }
+    }
+
+    /// A column that is no longer `pii` has its policy and tag unset; one
+    /// that changes class needs nothing (deploy.sql sets policies with FORCE).
+    #[test]
+    fn a_column_no_longer_pii_is_unmasked_and_a_changed_class_needs_nothing() {
+        let before = retail();
+        let after = before.replace(
+            "{ name = \"EMAIL\", type = \"string\", pii = \"contact\" },",
+            "{ name = \"EMAIL\", type = \"string\" },",
+        );
+        assert_ne!(before, after);
+        let plan = Plan::new(&load(&before), &load(&after), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE RETAIL.SALES_DEV.DIM_CUSTOMER MODIFY COLUMN EMAIL UNSET MASKING POLICY",
+                "ALTER TABLE RETAIL.SALES_DEV.DIM_CUSTOMER MODIFY COLUMN EMAIL UNSET TAG RETAIL.SALES_DEV.PII_CLASS",
+            ]
+        );
+        let classes: Vec<Class> = plan.steps.iter().map(|s| s.change.class()).collect();
+        assert_eq!(classes, [Class::Careful]);
+        let reclassed = before.replace(
+            "{ name = \"EMAIL\", type = \"string\", pii = \"contact\" },",
+            "{ name = \"EMAIL\", type = \"string\", pii = \"identifier\", mask = \"null\" },",
+        );
+        let plan = Plan::new(&load(&before), &load(&reclassed), "DEV").unwrap();
+        assert_eq!(plan.statements().count(), 0);
     }
 
     /// A renamed pipe: the old one is paused and dropped, the new one created

@@ -258,6 +258,18 @@ pub enum Change {
         /// What is revoked, as SQL (`SELECT ON VIEW D.S.V`, `ROLE R`).
         grant: String,
     },
+    /// A column that is no longer `pii` (of a table, a landing table or a
+    /// dynamic table): its masking policy and tag are unset. (A column that
+    /// becomes `pii`, or changes class or mask, needs no migration: every
+    /// `deploy.sql` sets each PII column's policy with FORCE.)
+    Unmask {
+        /// The table, landing table or dynamic table.
+        object: String,
+        /// The column.
+        column: String,
+        /// A dynamic table.
+        dynamic: bool,
+    },
     /// Something dimgen does not migrate yet.
     Unsupported {
         /// The object.
@@ -290,6 +302,7 @@ impl Change {
             | Self::DropMart { .. }
             | Self::RefreshDynamicTable { .. }
             | Self::IdentityColumns { .. }
+            | Self::Unmask { .. }
             | Self::Revoke { .. } => Class::Careful,
             Self::DropTable { .. }
             | Self::DropColumn { .. }
@@ -325,6 +338,7 @@ impl Change {
             Self::DropLoad { landing, .. } => landing.clone(),
             Self::DropMart { mart, .. } | Self::RefreshDynamicTable { mart } => mart.clone(),
             Self::DropRole { role } => role.clone(),
+            Self::Unmask { object, column, .. } => format!("{object}.{column}"),
             Self::Revoke { role, grant } => format!("{grant} FROM ROLE {role}"),
             Self::Unsupported { object, .. } => object.clone(),
         }
@@ -454,6 +468,9 @@ impl Change {
             Self::Revoke { .. } => {
                 "no longer granted by the model: revoked (deploy.sql only grants, so without this the privilege would stay)".to_owned()
             }
+            Self::Unmask { .. } => {
+                "no longer `pii`: its masking policy and PII_CLASS tag are unset, so every role that reads it reads clear values (deploy.sql only sets policies, so without this the column would stay masked)".to_owned()
+            }
             Self::Unsupported { what, .. } => what.clone(),
         }
     }
@@ -509,6 +526,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
     load_changes(before, after, &mut changes);
     stage_changes(before, after, &mut changes);
     access_changes(before, after, &mut changes);
+    masking_changes(before, after, &mut changes);
     let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
     for (old, _) in &old_tables {
         if !new_names.contains(&old.name()) && !renamed.contains(&old.name()) {
@@ -781,6 +799,39 @@ fn column_changes(
                 table: name.clone(),
                 column: before.name.clone(),
                 sql_type: before.sql_type,
+            });
+        }
+    }
+}
+
+/// The masked columns of the model as deployed that the model now has but
+/// no longer masks. What is dropped or renamed is not unset: a dropped
+/// column takes its policy with it, a renamed one keeps it (and a
+/// rename that also drops `pii` is left masked; unset it by hand).
+fn masking_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
+    use crate::masking::Holder;
+    let now = after.masking();
+    let kept = |object: &str, column: &str| now.columns.iter().any(|c| c.object == object && c.column == column);
+    let exists = |holder: Holder, object: &str, column: &str| match holder {
+        Holder::Table => after
+            .tables_in_order()
+            .any(|(t, layout)| t.name() == object && layout.iter().any(|c| c.name == column)),
+        Holder::Landing => after
+            .loads()
+            .any(|l| l.load.landing == object && l.plan.columns.iter().any(|c| c.name == column)),
+        Holder::DynamicTable => after.mart_plans().iter().any(|p| {
+            let mart = &after.marts[p.mart];
+            mart.name == object
+                && matches!(mart.kind, crate::model::MartKind::DynamicTable { .. })
+                && p.select.iter().any(|(_, name)| name == column)
+        }),
+    };
+    for was in &before.masking().columns {
+        if !kept(&was.object, &was.column) && exists(was.holder, &was.object, &was.column) {
+            changes.push(Change::Unmask {
+                object: was.object.clone(),
+                column: was.column.clone(),
+                dynamic: was.holder == Holder::DynamicTable,
             });
         }
     }

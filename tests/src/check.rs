@@ -45,8 +45,14 @@ pub fn leading_words(kind: &str) -> Vec<&'static str> {
         "CREATE TAG" => vec!["CREATE", "TAG"],
         "CREATE MASKING POLICY" => vec!["CREATE", "MASKING", "POLICY"],
         "ALTER MASKING POLICY" => vec!["ALTER", "MASKING", "POLICY"],
-        "ALTER TABLE SET MASKING POLICY" | "ALTER TABLE SET TAG" => vec!["ALTER", "TABLE"],
-        "ALTER DYNAMIC TABLE SET MASKING POLICY" | "ALTER DYNAMIC TABLE SET TAG" => vec!["ALTER", "DYNAMIC", "TABLE"],
+        "ALTER TABLE SET MASKING POLICY"
+        | "ALTER TABLE SET TAG"
+        | "ALTER TABLE UNSET MASKING POLICY"
+        | "ALTER TABLE UNSET TAG" => vec!["ALTER", "TABLE"],
+        "ALTER DYNAMIC TABLE SET MASKING POLICY"
+        | "ALTER DYNAMIC TABLE SET TAG"
+        | "ALTER DYNAMIC TABLE UNSET MASKING POLICY"
+        | "ALTER DYNAMIC TABLE UNSET TAG" => vec!["ALTER", "DYNAMIC", "TABLE"],
         // A kind this checker does not know yet is a violation (below).
         _ => Vec::new(),
     }

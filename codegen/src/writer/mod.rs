@@ -823,6 +823,27 @@ pub enum Statement {
         /// Its value.
         value: String,
     },
+    /// `ALTER [DYNAMIC] TABLE t MODIFY COLUMN c UNSET MASKING POLICY`: a
+    /// migration unmasking a column that is no longer personal data.
+    UnsetMaskingPolicy {
+        /// The table.
+        table: ObjectName,
+        /// A dynamic table.
+        dynamic: bool,
+        /// The column.
+        column: String,
+    },
+    /// `ALTER [DYNAMIC] TABLE t MODIFY COLUMN c UNSET TAG tag`.
+    UnsetTag {
+        /// The table.
+        table: ObjectName,
+        /// A dynamic table.
+        dynamic: bool,
+        /// The column.
+        column: String,
+        /// The tag.
+        tag: ObjectName,
+    },
     /// `GRANT privileges ON object TO ROLE role`.
     Grant {
         /// Privileges, e.g. `SELECT`.
@@ -1419,6 +1440,10 @@ impl Statement {
             Self::SetMaskingPolicy { dynamic: true, .. } => "ALTER DYNAMIC TABLE SET MASKING POLICY",
             Self::SetTag { dynamic: false, .. } => "ALTER TABLE SET TAG",
             Self::SetTag { dynamic: true, .. } => "ALTER DYNAMIC TABLE SET TAG",
+            Self::UnsetMaskingPolicy { dynamic: false, .. } => "ALTER TABLE UNSET MASKING POLICY",
+            Self::UnsetMaskingPolicy { dynamic: true, .. } => "ALTER DYNAMIC TABLE UNSET MASKING POLICY",
+            Self::UnsetTag { dynamic: false, .. } => "ALTER TABLE UNSET TAG",
+            Self::UnsetTag { dynamic: true, .. } => "ALTER DYNAMIC TABLE UNSET TAG",
             Self::GrantRole { .. } => "GRANT ROLE",
             Self::Grant {
                 on: GrantOn::Future(..),
@@ -1821,6 +1846,23 @@ impl Display for Statement {
                 if *dynamic { "DYNAMIC " } else { "" },
                 Ident(column),
                 Literal(value)
+            ),
+            Self::UnsetMaskingPolicy { table, dynamic, column } => write!(
+                f,
+                "ALTER {}TABLE {table} MODIFY COLUMN {} UNSET MASKING POLICY",
+                if *dynamic { "DYNAMIC " } else { "" },
+                Ident(column)
+            ),
+            Self::UnsetTag {
+                table,
+                dynamic,
+                column,
+                tag,
+            } => write!(
+                f,
+                "ALTER {}TABLE {table} MODIFY COLUMN {} UNSET TAG {tag}",
+                if *dynamic { "DYNAMIC " } else { "" },
+                Ident(column)
             ),
             Self::CreateStream { name, table, comment } => {
                 write!(
