@@ -409,6 +409,35 @@ fn check_model(emulator: &Emulator, model: &Validated) -> (Vec<String>, Vec<Stri
     (problems, lines)
 }
 
+/// Retail: the engineer (and SYSADMIN above it) reads clear values, the
+/// merchandiser masks, through the customer dimension and its contact mask.
+#[test]
+fn the_retail_merchandiser_reads_masks() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let model = dimgen_tests::load_model(&workspace_root().join("schemas/retail.toml"));
+    let (problems, lines) = check_model(&emulator, &model);
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    let env = &model.environments[0].name;
+    for (role, how) in [
+        (format!("RETAIL_{env}_ENGINEER"), "clear"),
+        ("SYSADMIN".to_owned(), "clear"),
+        (format!("RETAIL_{env}_MERCHANDISER"), "masked"),
+    ] {
+        let mine: Vec<&String> = lines.iter().filter(|l| l.starts_with(&format!("{role} "))).collect();
+        assert!(!mine.is_empty(), "{role}: nothing read");
+        assert!(
+            mine.iter().all(|l| l.ends_with(&format!(": {how}"))),
+            "{role}: {mine:#?}"
+        );
+    }
+    assert!(lines.iter().any(|l| l.contains("reading DIM_CUSTOMER.EMAIL")));
+}
+
 #[test]
 fn every_role_reads_personal_data_masked_unless_it_unmasks_the_class() {
     let Some(emulator) = Emulator::locate() else { return };
