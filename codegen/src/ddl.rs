@@ -241,7 +241,7 @@ pub(crate) fn unknown_value(column: &PhysicalColumn, in_natural_key: bool) -> Va
     }
 }
 
-fn unknown_member(target: &Target<'_>, d: &Dimension, columns: &[PhysicalColumn]) -> Statement {
+pub(crate) fn unknown_member(target: &Target<'_>, d: &Dimension, columns: &[PhysicalColumn]) -> Statement {
     let values = columns
         .iter()
         .map(|c| (c.name.clone(), unknown_value(c, d.natural_key.contains(&c.name))))

@@ -537,6 +537,24 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             AlterTable::Comment(column.clone(), target.comment(comment.as_deref())),
         )],
         Change::RecreatePipe { from, pipe, .. } => recreate_pipe(before, target, from, pipe),
+        Change::AddUnknownMember { table, references } => {
+            let Some(d) = target.model.dimension(table) else {
+                return Vec::new();
+            };
+            let mut out = vec![ddl::unknown_member(
+                target,
+                d,
+                target.model.layout(TableRef::Dimension(d)),
+            )];
+            for (t, c) in references {
+                out.push(Statement::Update {
+                    table: target.object(t),
+                    set: vec![(c.clone(), Value::Int(-1))],
+                    filter: vec![Expr::IsNull(Box::new(Expr::Column(None, c.clone())))],
+                });
+            }
+            out
+        }
         Change::Unmask {
             object,
             column,

@@ -258,6 +258,14 @@ pub enum Change {
         /// What is revoked, as SQL (`SELECT ON VIEW D.S.V`, `ROLE R`).
         grant: String,
     },
+    /// A dimension that gains an unknown member: the -1 row is inserted,
+    /// and the references to the dimension that hold NULL point at it.
+    AddUnknownMember {
+        /// The dimension.
+        table: String,
+        /// Every `(table, column)` referencing it that exists already.
+        references: Vec<(String, String)>,
+    },
     /// A column that is no longer `pii` (of a table, a landing table or a
     /// dynamic table): its masking policy and tag are unset. (A column that
     /// becomes `pii`, or changes class or mask, needs no migration: every
@@ -303,6 +311,7 @@ impl Change {
             | Self::RefreshDynamicTable { .. }
             | Self::IdentityColumns { .. }
             | Self::Unmask { .. }
+            | Self::AddUnknownMember { .. }
             | Self::Revoke { .. } => Class::Careful,
             Self::DropTable { .. }
             | Self::DropColumn { .. }
@@ -323,7 +332,8 @@ impl Change {
             | Self::ClusterBy { table, .. }
             | Self::AddHistory { table, .. }
             | Self::DropHistory { table, .. }
-            | Self::IdentityColumns { table, .. } => table.clone(),
+            | Self::IdentityColumns { table, .. }
+            | Self::AddUnknownMember { table, .. } => table.clone(),
             Self::RenameTable { to, .. } => to.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
@@ -468,6 +478,17 @@ impl Change {
             Self::Revoke { .. } => {
                 "no longer granted by the model: revoked (deploy.sql only grants, so without this the privilege would stay)".to_owned()
             }
+            Self::AddUnknownMember { references, .. } => format!(
+                "unknown member added: its -1 row is inserted{}; loads then point unmatched rows at it, and deploy.sql marks the foreign keys to it RELY",
+                if references.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", and the NULLs of {} become -1 (a NULL reference would not survive an inner join the optimizer may drop)",
+                        references.iter().map(|(t, c)| format!("{t}.{c}")).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
             Self::Unmask { .. } => {
                 "no longer `pii`: its masking policy and PII_CLASS tag are unset, so every role that reads it reads clear values (deploy.sql only sets policies, so without this the column would stay masked)".to_owned()
             }
@@ -522,6 +543,32 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
             continue;
         };
         table_changes(*old, old_columns, table, columns, after, &mut changes);
+        if let (TableRef::Dimension(a), TableRef::Dimension(b)) = (old, table)
+            && !a.unknown_member
+            && b.unknown_member
+        {
+            // The references that exist before the migration; one it adds
+            // is backfilled when it is added.
+            let existed = |t: &str, c: &str| {
+                old_tables
+                    .iter()
+                    .any(|(o, layout)| o.name() == t && layout.iter().any(|p| p.name == c))
+            };
+            let references = after
+                .tables_in_order()
+                .flat_map(|(t, layout)| {
+                    layout
+                        .iter()
+                        .filter(|c| c.references.as_deref() == Some(b.name.as_str()))
+                        .map(move |c| (t.name().to_owned(), c.name.clone()))
+                })
+                .filter(|(t, c)| existed(t, c))
+                .collect();
+            changes.push(Change::AddUnknownMember {
+                table: b.name.clone(),
+                references,
+            });
+        }
     }
     load_changes(before, after, &mut changes);
     stage_changes(before, after, &mut changes);
@@ -612,9 +659,11 @@ fn table_changes(
                     b.natural_key.join(", ")
                 )));
             }
-            if a.unknown_member != b.unknown_member {
+            // A new unknown member is `Change::AddUnknownMember` (in `diff`).
+            if a.unknown_member && !b.unknown_member {
                 changes.push(unsupported(
-                    "unknown_member changed: adding or removing the -1 row is not migrated yet".to_owned(),
+                    "unknown_member removed: taking away the -1 row the references may point at is not migrated yet"
+                        .to_owned(),
                 ));
             }
         }

@@ -905,3 +905,90 @@ columns = [
         "one row per member"
     );
 }
+
+/// A dimension that gains an unknown member: the migration inserts the -1
+/// row and points the NULL references of the rows already there at it,
+/// which the new loads would do for new rows. Without it the new
+/// deploy.sql inserts the row, but the old NULLs stay.
+#[test]
+fn a_new_unknown_member_takes_the_null_references() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_CHANNEL"
+natural_key = "CHANNEL_ID"
+unknown_member = false
+columns = [
+  { name = "CHANNEL_ID", type = "int" },
+  { name = "CHANNEL_NAME", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "CHANNEL_KEY", references = "DIM_CHANNEL", nullable = true },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+    let after_text = before_text.replace("unknown_member = false\n", "");
+    assert_ne!(before_text, after_text);
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    // The key's comment (it names the unknown member), the row, the references.
+    assert_eq!(sql.len(), 3, "{}", plan.render());
+    assert!(sql[0].contains("ALTER COLUMN CHANNEL_KEY COMMENT"), "{}", sql[0]);
+    assert!(sql[1].starts_with("INSERT INTO SHOP.DEV.DIM_CHANNEL"), "{}", sql[1]);
+    assert_eq!(
+        sql[2],
+        "UPDATE SHOP.DEV.FACT_SALES SET CHANNEL_KEY = -1 WHERE CHANNEL_KEY IS NULL"
+    );
+    assert_eq!(plan.count(model_core::evolve::Class::Careful), 1, "{}", plan.render());
+    // Removing it again is refused, not guessed.
+    let back = dimgen::migrate::Plan::new(&after, &before, "DEV").expect("plan");
+    assert_eq!(
+        back.count(model_core::evolve::Class::Unsupported),
+        1,
+        "{}",
+        back.render()
+    );
+
+    let rows = [
+        Step::exec("INSERT INTO SHOP.DEV.DIM_CHANNEL (CHANNEL_ID, CHANNEL_NAME) VALUES (7, 'web')"),
+        Step::exec("INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, CHANNEL_KEY, AMOUNT) VALUES (1, NULL, 5)"),
+        Step::exec(
+            "INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, CHANNEL_KEY, AMOUNT) SELECT 2, CHANNEL_KEY, 6 FROM SHOP.DEV.DIM_CHANNEL WHERE CHANNEL_ID = 7",
+        ),
+    ];
+    let check = "SELECT f.RECEIPT, f.CHANNEL_KEY = -1, c.CHANNEL_NAME FROM SHOP.DEV.FACT_SALES AS f JOIN SHOP.DEV.DIM_CHANNEL AS c ON c.CHANNEL_KEY = f.CHANNEL_KEY ORDER BY 1";
+    for with_migration in [false, true] {
+        let mut steps = deploy_steps(&before, "DEV");
+        steps.extend(rows.iter().cloned());
+        if with_migration {
+            steps.extend(sql.iter().map(|s| Step::exec(s.clone())));
+        }
+        steps.extend(deploy_steps(&after, "DEV"));
+        let checks_at = steps.len();
+        steps.push(Step::query(check));
+        let outcomes = emulator.run(&steps);
+        assert_eq!(failures(&steps, &outcomes, 0..checks_at), Vec::<String>::new());
+        let expected = if with_migration {
+            // Every sale joins: the one without a channel to the unknown member.
+            serde_json::json!([[1, true, "Unknown"], [2, false, "web"]])
+        } else {
+            // The control: the NULL reference joins nothing.
+            serde_json::json!([[2, false, "web"]])
+        };
+        assert_eq!(
+            serde_json::json!(outcomes[checks_at].rows),
+            expected,
+            "migration: {with_migration}"
+        );
+    }
+}
