@@ -21,8 +21,13 @@ use crate::writer::{BinaryOp, Expr, Function, MASKED_VALUE, Statement};
 fn masked(mask: Mask, sql_type: DataType) -> Expr {
     let value = || Expr::Column(None, MASKED_VALUE.to_owned());
     let text = matches!(sql_type, DataType::Varchar(_));
+    // `***`, or as many stars as a VARCHAR(1) or (2) holds.
+    let stars = match sql_type {
+        DataType::Varchar(Some(n)) if n < 3 => "*".repeat(n as usize),
+        _ => "***".to_owned(),
+    };
     match mask {
-        Mask::Redact if text => Expr::Str("***".into()),
+        Mask::Redact if text => Expr::Str(stars),
         // The last four characters; a value of four or fewer reads `***`.
         Mask::Partial if text => {
             let length = Expr::call(Function::Length, [value()]);
@@ -43,7 +48,7 @@ fn masked(mask: Mask, sql_type: DataType) -> Expr {
                         ],
                     ),
                 )],
-                otherwise: Some(Box::new(Expr::Str("***".into()))),
+                otherwise: Some(Box::new(Expr::Str(stars))),
             }
         }
         Mask::Year => Expr::call(Function::DateTrunc, [Expr::Str("YEAR".into()), value()]),
@@ -137,4 +142,54 @@ pub fn governance(target: &Target<'_>) -> Vec<Statement> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::writer::Statement;
+
+    /// The bodies by policy name, for a model without unmasking roles.
+    fn bodies(columns: &str) -> Vec<(String, String)> {
+        let text = format!(
+            "name = \"m\"\ndatabase = \"D\"\n[environments.E]\nschema = \"S\"\n[[dimension]]\nname = \"DIM_P\"\nnatural_key = \"ID\"\ncolumns = [{{ name = \"ID\", type = \"int\" }}, {columns}]\n"
+        );
+        let model = model_core::load_str("m.toml", &text).unwrap().model;
+        crate::generate(&model, "E")
+            .unwrap()
+            .statements()
+            .filter_map(|(_, s)| match s {
+                Statement::MaskingPolicy {
+                    name,
+                    body,
+                    alter: false,
+                    ..
+                } => Some((name.0.last().unwrap().clone(), body.to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn masks_fit_their_types_and_no_role_means_no_clear_branch() {
+        let got = bodies(
+            r#"{ name = "INITIALS", type = "varchar(2)", pii = "name" }, { name = "INCOME", type = "number(12,2)", pii = true }, { name = "BORN", type = "timestamp", pii = "date" }"#,
+        );
+        assert_eq!(
+            got,
+            [
+                (
+                    "PII_NAME_REDACT_VARCHAR_2".to_owned(),
+                    "CASE WHEN VAL IS NULL THEN NULL ELSE '**' END".to_owned()
+                ),
+                (
+                    "PII_OTHER_REDACT_NUMBER_12_2".to_owned(),
+                    "CASE WHEN VAL IS NULL THEN NULL ELSE NULL END".to_owned()
+                ),
+                (
+                    "PII_DATE_YEAR_TIMESTAMP_NTZ".to_owned(),
+                    "CASE WHEN VAL IS NULL THEN NULL ELSE DATE_TRUNC('YEAR', VAL) END".to_owned()
+                ),
+            ]
+        );
+    }
 }
