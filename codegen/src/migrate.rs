@@ -555,6 +555,22 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             }
             out
         }
+        Change::DropUnknownMember { table, key, references } => {
+            let mut out = Vec::new();
+            for (t, c) in references {
+                out.push(Statement::Update {
+                    table: target.object(t),
+                    set: vec![(c.clone(), Value::Null)],
+                    filter: vec![Expr::Column(None, c.clone()).eq(Expr::Int(-1))],
+                });
+                out.push(alter(t, AlterTable::NoRely(naming::foreign_key(t, c))));
+            }
+            out.push(Statement::Delete {
+                table: target.object(table),
+                filter: vec![Expr::Column(None, key.clone()).eq(Expr::Int(-1))],
+            });
+            out
+        }
         Change::Unmask {
             object,
             column,

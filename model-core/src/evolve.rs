@@ -266,6 +266,17 @@ pub enum Change {
         /// Every `(table, column)` referencing it that exists already.
         references: Vec<(String, String)>,
     },
+    /// A dimension that loses its unknown member: the references pointing
+    /// at -1 become NULL (they are nullable), their foreign keys stop being
+    /// RELY, and the -1 row is deleted.
+    DropUnknownMember {
+        /// The dimension.
+        table: String,
+        /// Its key.
+        key: String,
+        /// Every `(table, column)` referencing it that exists already.
+        references: Vec<(String, String)>,
+    },
     /// A column that is no longer `pii` (of a table, a landing table or a
     /// dynamic table): its masking policy and tag are unset. (A column that
     /// becomes `pii`, or changes class or mask, needs no migration: every
@@ -312,6 +323,7 @@ impl Change {
             | Self::IdentityColumns { .. }
             | Self::Unmask { .. }
             | Self::AddUnknownMember { .. }
+            | Self::DropUnknownMember { .. }
             | Self::Revoke { .. } => Class::Careful,
             Self::DropTable { .. }
             | Self::DropColumn { .. }
@@ -333,7 +345,8 @@ impl Change {
             | Self::AddHistory { table, .. }
             | Self::DropHistory { table, .. }
             | Self::IdentityColumns { table, .. }
-            | Self::AddUnknownMember { table, .. } => table.clone(),
+            | Self::AddUnknownMember { table, .. }
+            | Self::DropUnknownMember { table, .. } => table.clone(),
             Self::RenameTable { to, .. } => to.clone(),
             Self::AddColumn { table, column, .. } => format!("{table}.{}", column.name),
             Self::RenameColumn { table, to, .. } => format!("{table}.{to}"),
@@ -489,6 +502,17 @@ impl Change {
                     )
                 }
             ),
+            Self::DropUnknownMember { references, .. } => format!(
+                "unknown member removed: {}its foreign keys stop being RELY (a NULL reference does not join), and the -1 row is deleted",
+                if references.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "{} pointing at -1 become NULL, ",
+                        references.iter().map(|(t, c)| format!("{t}.{c}")).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
             Self::Unmask { .. } => {
                 "no longer `pii`: its masking policy and PII_CLASS tag are unset, so every role that reads it reads clear values (deploy.sql only sets policies, so without this the column would stay masked)".to_owned()
             }
@@ -567,6 +591,46 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
             changes.push(Change::AddUnknownMember {
                 table: b.name.clone(),
                 references,
+            });
+        }
+        if let (TableRef::Dimension(a), TableRef::Dimension(b)) = (old, table)
+            && a.unknown_member
+            && !b.unknown_member
+        {
+            let existed = |t: &str, c: &str| {
+                old_tables
+                    .iter()
+                    .any(|(o, layout)| o.name() == t && layout.iter().any(|p| p.name == c))
+            };
+            let referencing: Vec<(String, String, bool)> = after
+                .tables_in_order()
+                .flat_map(|(t, layout)| {
+                    layout
+                        .iter()
+                        .filter(|c| c.references.as_deref() == Some(b.name.as_str()))
+                        .map(move |c| (t.name().to_owned(), c.name.clone(), c.nullable))
+                })
+                .filter(|(t, c, _)| existed(t, c))
+                .collect();
+            let not_null: Vec<String> = referencing
+                .iter()
+                .filter(|(_, _, nullable)| !nullable)
+                .map(|(t, c, _)| format!("{t}.{c}"))
+                .collect();
+            changes.push(if not_null.is_empty() {
+                Change::DropUnknownMember {
+                    table: b.name.clone(),
+                    key: b.key.clone(),
+                    references: referencing.into_iter().map(|(t, c, _)| (t, c)).collect(),
+                }
+            } else {
+                Change::Unsupported {
+                    object: b.name.clone(),
+                    what: format!(
+                        "unknown_member removed, but {} NOT NULL: the rows pointing at -1 would have no value; make the reference nullable (they become NULL) or keep the unknown member",
+                        not_null.join(", ")
+                    ),
+                }
             });
         }
     }
@@ -659,13 +723,7 @@ fn table_changes(
                     b.natural_key.join(", ")
                 )));
             }
-            // A new unknown member is `Change::AddUnknownMember` (in `diff`).
-            if a.unknown_member && !b.unknown_member {
-                changes.push(unsupported(
-                    "unknown_member removed: taking away the -1 row the references may point at is not migrated yet"
-                        .to_owned(),
-                ));
-            }
+            // A new or removed unknown member is `Change::{Add,Drop}UnknownMember` (in `diff`).
         }
         (TableRef::Fact(a), TableRef::Fact(b)) => {
             if a.key_generation != b.key_generation {

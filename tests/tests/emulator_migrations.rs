@@ -950,8 +950,10 @@ columns = [
         "UPDATE SHOP.DEV.FACT_SALES SET CHANNEL_KEY = -1 WHERE CHANNEL_KEY IS NULL"
     );
     assert_eq!(plan.count(model_core::evolve::Class::Careful), 1, "{}", plan.render());
-    // Removing it again is refused, not guessed.
-    let back = dimgen::migrate::Plan::new(&after, &before, "DEV").expect("plan");
+    // Removing it again with a NOT NULL reference is refused, not guessed.
+    let strict = load("shop_v1.toml", &before_text.replace(", nullable = true", ""));
+    let strict_after = load("shop_v2.toml", &after_text.replace(", nullable = true", ""));
+    let back = dimgen::migrate::Plan::new(&strict_after, &strict, "DEV").expect("plan");
     assert_eq!(
         back.count(model_core::evolve::Class::Unsupported),
         1,
@@ -990,5 +992,92 @@ columns = [
             expected,
             "migration: {with_migration}"
         );
+    }
+}
+
+/// A dimension that loses its unknown member: the references pointing at
+/// -1 become NULL (they are nullable), their foreign keys stop being RELY,
+/// and the -1 row goes. Without the migration the row stays.
+#[test]
+fn a_removed_unknown_member_leaves_null_references() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_CHANNEL"
+natural_key = "CHANNEL_ID"
+columns = [
+  { name = "CHANNEL_ID", type = "int" },
+  { name = "CHANNEL_NAME", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "CHANNEL_KEY", references = "DIM_CHANNEL", nullable = true },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+    let after_text = before_text.replace(
+        "natural_key = \"CHANNEL_ID\"\n",
+        "natural_key = \"CHANNEL_ID\"\nunknown_member = false\n",
+    );
+    assert_ne!(before_text, after_text);
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    assert_eq!(plan.count(model_core::evolve::Class::Careful), 1, "{}", plan.render());
+    let tail: Vec<&str> = sql.iter().rev().take(3).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "UPDATE SHOP.DEV.FACT_SALES SET CHANNEL_KEY = NULL WHERE CHANNEL_KEY = -1",
+            "ALTER TABLE SHOP.DEV.FACT_SALES ALTER CONSTRAINT FK_FACT_SALES_CHANNEL_KEY NORELY",
+            "DELETE FROM SHOP.DEV.DIM_CHANNEL WHERE CHANNEL_KEY = -1",
+        ],
+        "{}",
+        plan.render()
+    );
+    let rows = [
+        Step::exec("INSERT INTO SHOP.DEV.DIM_CHANNEL (CHANNEL_ID, CHANNEL_NAME) VALUES (7, 'web')"),
+        Step::exec("INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, CHANNEL_KEY, AMOUNT) VALUES (1, -1, 5)"),
+        Step::exec(
+            "INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, CHANNEL_KEY, AMOUNT) SELECT 2, CHANNEL_KEY, 6 FROM SHOP.DEV.DIM_CHANNEL WHERE CHANNEL_ID = 7",
+        ),
+    ];
+    let checks = [
+        "SELECT RECEIPT, CHANNEL_KEY IS NULL FROM SHOP.DEV.FACT_SALES ORDER BY 1",
+        "SELECT COUNT(*) FROM SHOP.DEV.DIM_CHANNEL WHERE CHANNEL_KEY = -1",
+    ];
+    for with_migration in [false, true] {
+        let mut steps = deploy_steps(&before, "DEV");
+        steps.extend(rows.iter().cloned());
+        if with_migration {
+            steps.extend(
+                plan.statements()
+                    .filter(|s: &&Statement| !NOT_EXECUTABLE.contains(&s.kind()))
+                    .map(|s| Step::exec(s.to_string())),
+            );
+        }
+        steps.extend(deploy_steps(&after, "DEV"));
+        let checks_at = steps.len();
+        steps.extend(checks.iter().map(|q| Step::query(*q)));
+        let outcomes = emulator.run(&steps);
+        assert_eq!(failures(&steps, &outcomes, 0..checks_at), Vec::<String>::new());
+        let got = (
+            serde_json::json!(outcomes[checks_at].rows),
+            serde_json::json!(outcomes[checks_at + 1].rows),
+        );
+        let expected = if with_migration {
+            (serde_json::json!([[1, true], [2, false]]), serde_json::json!([[0]]))
+        } else {
+            (serde_json::json!([[1, false], [2, false]]), serde_json::json!([[1]]))
+        };
+        assert_eq!(got, expected, "migration: {with_migration}");
     }
 }

@@ -1148,6 +1148,8 @@ pub enum AlterTable {
     RenameConstraint(String, String),
     /// `DROP CONSTRAINT c`
     DropConstraint(String),
+    /// `ALTER CONSTRAINT c NORELY`: the optimizer may no longer trust it.
+    NoRely(String),
     /// `ADD <constraint>`
     AddConstraint(Constraint),
     /// `CLUSTER BY (a, b)`, or with no column `DROP CLUSTERING KEY`.
@@ -1170,6 +1172,7 @@ impl Display for AlterTable {
             Self::RenameConstraint(a, b) => write!(f, "RENAME CONSTRAINT {} TO {}", Ident(a), Ident(b)),
             Self::DropConstraint(c) => write!(f, "DROP CONSTRAINT {}", Ident(c)),
             Self::AddConstraint(c) => write!(f, "ADD {c}"),
+            Self::NoRely(c) => write!(f, "ALTER CONSTRAINT {} NORELY", Ident(c)),
             Self::ClusterBy(columns) if columns.is_empty() => f.write_str("DROP CLUSTERING KEY"),
             Self::ClusterBy(columns) => {
                 f.write_str("CLUSTER BY (")?;
@@ -1405,6 +1408,7 @@ impl Statement {
                 AlterTable::RenameConstraint(..) => "ALTER TABLE RENAME CONSTRAINT",
                 AlterTable::DropConstraint(_) => "ALTER TABLE DROP CONSTRAINT",
                 AlterTable::AddConstraint(_) => "ALTER TABLE ADD CONSTRAINT",
+                AlterTable::NoRely(_) => "ALTER TABLE ALTER CONSTRAINT NORELY",
                 AlterTable::ClusterBy(c) if c.is_empty() => "ALTER TABLE DROP CLUSTERING KEY",
                 AlterTable::ClusterBy(_) => "ALTER TABLE CLUSTER BY",
                 AlterTable::DropColumn(_) => "ALTER TABLE DROP COLUMN",
