@@ -15,7 +15,7 @@ use std::ops::Range;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
 use crate::code::Code;
-use crate::model::TableKind;
+use crate::model::{Model, TableKind, TableRef};
 
 /// Which table: its kind and position among the tables of that kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,6 +24,18 @@ pub struct TableId {
     pub kind: TableKind,
     /// Index in the model's list of that kind.
     pub index: usize,
+}
+
+impl TableId {
+    /// The id of one of `model`'s tables (`None` for a table of another model).
+    pub fn of(model: &Model, table: TableRef<'_>) -> Option<Self> {
+        let (kind, index) = match table {
+            TableRef::Dimension(d) => (TableKind::Dimension, model.dimension_index(&d.name)?),
+            TableRef::Fact(f) => (TableKind::Fact, model.fact_index(&f.name)?),
+            TableRef::Bridge(b) => (TableKind::Bridge, model.bridges.iter().position(|x| x.name == b.name)?),
+        };
+        Some(Self { kind, index })
+    }
 }
 
 /// A place in a model, independent of how the model was written.

@@ -440,11 +440,7 @@ impl Change {
                 if references.is_empty() {
                     "nothing references it, so nothing is".to_owned()
                 } else {
-                    format!(
-                        "{} {}",
-                        references.iter().map(|(t, c)| format!("{t}.{c}")).collect::<Vec<_>>().join(", "),
-                        if references.len() == 1 { "is" } else { "are" }
-                    )
+                    format!("{} {}", listed(references), if references.len() == 1 { "is" } else { "are" })
                 }
             ),
             Self::IdentityColumns { what, from, to, .. } => format!(
@@ -498,7 +494,7 @@ impl Change {
                 } else {
                     format!(
                         ", and the NULLs of {} become -1 (a NULL reference would not survive an inner join the optimizer may drop)",
-                        references.iter().map(|(t, c)| format!("{t}.{c}")).collect::<Vec<_>>().join(", ")
+                        listed(references)
                     )
                 }
             ),
@@ -507,10 +503,7 @@ impl Change {
                 if references.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        "{} pointing at -1 become NULL, ",
-                        references.iter().map(|(t, c)| format!("{t}.{c}")).collect::<Vec<_>>().join(", ")
-                    )
+                    format!("{} pointing at -1 become NULL, ", listed(references))
                 }
             ),
             Self::Unmask { .. } => {
@@ -519,6 +512,29 @@ impl Change {
             Self::Unsupported { what, .. } => what.clone(),
         }
     }
+}
+
+/// `T.C, U.D`: the columns a change names.
+fn listed(columns: &[(String, String)]) -> String {
+    columns
+        .iter()
+        .map(|(t, c)| format!("{t}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every column of `model` that references `dimension`: its table, name and
+/// whether it is nullable.
+fn references_to(model: &Validated, dimension: &str) -> Vec<(String, String, bool)> {
+    model
+        .tables_in_order()
+        .flat_map(|(t, layout)| {
+            layout
+                .iter()
+                .filter(|c| c.references.as_deref() == Some(dimension))
+                .map(move |c| (t.name().to_owned(), c.name.clone(), c.nullable))
+        })
+        .collect()
 }
 
 /// Whether `to` holds every value of `from` and Snowflake changes it in
@@ -568,8 +584,7 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
         };
         table_changes(*old, old_columns, table, columns, after, &mut changes);
         if let (TableRef::Dimension(a), TableRef::Dimension(b)) = (old, table)
-            && !a.unknown_member
-            && b.unknown_member
+            && a.unknown_member != b.unknown_member
         {
             // The references that exist before the migration; one it adds
             // is backfilled when it is added.
@@ -578,57 +593,34 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
                     .iter()
                     .any(|(o, layout)| o.name() == t && layout.iter().any(|p| p.name == c))
             };
-            let references = after
-                .tables_in_order()
-                .flat_map(|(t, layout)| {
-                    layout
-                        .iter()
-                        .filter(|c| c.references.as_deref() == Some(b.name.as_str()))
-                        .map(move |c| (t.name().to_owned(), c.name.clone()))
-                })
-                .filter(|(t, c)| existed(t, c))
-                .collect();
-            changes.push(Change::AddUnknownMember {
-                table: b.name.clone(),
-                references,
-            });
-        }
-        if let (TableRef::Dimension(a), TableRef::Dimension(b)) = (old, table)
-            && a.unknown_member
-            && !b.unknown_member
-        {
-            let existed = |t: &str, c: &str| {
-                old_tables
-                    .iter()
-                    .any(|(o, layout)| o.name() == t && layout.iter().any(|p| p.name == c))
-            };
-            let referencing: Vec<(String, String, bool)> = after
-                .tables_in_order()
-                .flat_map(|(t, layout)| {
-                    layout
-                        .iter()
-                        .filter(|c| c.references.as_deref() == Some(b.name.as_str()))
-                        .map(move |c| (t.name().to_owned(), c.name.clone(), c.nullable))
-                })
+            let (references, nullable): (Vec<(String, String)>, Vec<bool>) = references_to(after, &b.name)
+                .into_iter()
                 .filter(|(t, c, _)| existed(t, c))
-                .collect();
-            let not_null: Vec<String> = referencing
+                .map(|(t, c, nullable)| ((t, c), nullable))
+                .unzip();
+            let not_null: Vec<(String, String)> = references
                 .iter()
-                .filter(|(_, _, nullable)| !nullable)
-                .map(|(t, c, _)| format!("{t}.{c}"))
+                .zip(&nullable)
+                .filter(|(_, nullable)| !**nullable)
+                .map(|(r, _)| r.clone())
                 .collect();
-            changes.push(if not_null.is_empty() {
+            changes.push(if b.unknown_member {
+                Change::AddUnknownMember {
+                    table: b.name.clone(),
+                    references,
+                }
+            } else if not_null.is_empty() {
                 Change::DropUnknownMember {
                     table: b.name.clone(),
                     key: b.key.clone(),
-                    references: referencing.into_iter().map(|(t, c, _)| (t, c)).collect(),
+                    references,
                 }
             } else {
                 Change::Unsupported {
                     object: b.name.clone(),
                     what: format!(
                         "unknown_member removed, but {} NOT NULL: the rows pointing at -1 would have no value; make the reference nullable (they become NULL) or keep the unknown member",
-                        not_null.join(", ")
+                        listed(&not_null)
                     ),
                 }
             });
@@ -682,14 +674,9 @@ fn table_changes(
             } else if a.keeps_history() && !b.keeps_history() {
                 history_dropped = true;
                 // Every column of the new model that points at this dimension.
-                let references = after
-                    .tables_in_order()
-                    .flat_map(|(t, layout)| {
-                        layout
-                            .iter()
-                            .filter(|c| c.references.as_deref() == Some(b.name.as_str()))
-                            .map(move |c| (t.name().to_owned(), c.name.clone()))
-                    })
+                let references = references_to(after, &b.name)
+                    .into_iter()
+                    .map(|(t, c, _)| (t, c))
                     .collect();
                 changes.push(Change::DropHistory {
                     table: name.clone(),

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use crate::diagnostic::TableId;
 use crate::ingest::{Landing, LoadPlan, LoadTarget};
 use crate::layout::Layouts;
 use crate::marts::{Alias, Expr, MartPlan};
@@ -165,19 +166,14 @@ pub(crate) fn pii_read<'m>(model: &'m Model, plan: &MartPlan, expr: &Expr) -> Ve
 pub(crate) fn plan(model: &Model, layouts: &Layouts, marts: &[MartPlan], loads: &[LoadPlan]) -> MaskingPlan {
     let mut plan = MaskingPlan::default();
     let mut index: HashMap<(PiiClass, Mask, DataType), usize> = HashMap::new();
-    let mut unmask: HashMap<PiiClass, Vec<String>> = HashMap::new();
     let mut policy = |plan: &mut MaskingPlan, pii: Pii, sql_type: DataType| -> usize {
         *index.entry((pii.class, pii.mask, sql_type)).or_insert_with(|| {
-            let unmasked_by = unmask
-                .entry(pii.class)
-                .or_insert_with(|| unmasking_roles(model, pii.class))
-                .clone();
             plan.policies.push(Policy {
                 name: naming::masking_policy(pii.class.as_str(), pii.mask.as_str(), sql_type),
                 class: pii.class,
                 mask: pii.mask,
                 sql_type,
-                unmasked_by,
+                unmasked_by: unmasking_roles(model, pii.class),
             });
             plan.policies.len() - 1
         })
@@ -253,14 +249,8 @@ pub(crate) fn plan(model: &Model, layouts: &Layouts, marts: &[MartPlan], loads: 
 
 /// The created type of a table's column.
 fn layout_type(model: &Model, layouts: &Layouts, table: TableRef<'_>, column: &str) -> DataType {
-    let (list, index) = match table {
-        TableRef::Dimension(d) => (&layouts.dimensions, model.dimension_index(&d.name)),
-        TableRef::Fact(f) => (&layouts.facts, model.fact_index(&f.name)),
-        TableRef::Bridge(b) => (&layouts.bridges, model.bridges.iter().position(|x| x.name == b.name)),
-    };
-    index
-        .and_then(|i| list.get(i))
-        .and_then(|l| l.iter().find(|c| c.name == column))
+    TableId::of(model, table)
+        .and_then(|id| layouts.get(id.kind, id.index).iter().find(|c| c.name == column))
         .map_or(DataType::Varchar(None), |c| c.sql_type)
 }
 

@@ -86,16 +86,6 @@ pub(crate) fn check(model: &Model) -> (Findings, Vec<Problem>) {
     (findings, problems)
 }
 
-/// The id of one of the model's tables.
-fn table_id(model: &Model, table: TableRef<'_>) -> Option<TableId> {
-    let (kind, index) = match table {
-        TableRef::Dimension(d) => (TableKind::Dimension, model.dimension_index(&d.name)?),
-        TableRef::Fact(f) => (TableKind::Fact, model.fact_index(&f.name)?),
-        TableRef::Bridge(b) => (TableKind::Bridge, model.bridges.iter().position(|x| x.name == b.name)?),
-    };
-    Some(TableId { kind, index })
-}
-
 /// Dimensions in an order where every outrigger comes before the dimensions
 /// that reference it (declaration order otherwise: of the dimensions whose
 /// outriggers are all placed, the first declared goes next). A cycle (which
@@ -1253,7 +1243,8 @@ impl Validator<'_> {
             }
         }
         let mut reported = HashSet::new();
-        let mut stored = |v: &mut Self, table: TableRef<'_>, column: &str, by: &str| {
+        let mut found = Vec::new();
+        let mut stored = |found: &mut Vec<Problem>, table: TableRef<'_>, column: &str, by: &str| {
             let Some(index) = table.columns().iter().position(|c| c.name == column) else {
                 return;
             };
@@ -1261,8 +1252,8 @@ impl Validator<'_> {
             if unmasked[pii.class as usize] || !reported.insert((table.name().to_owned(), column.to_owned())) {
                 return;
             }
-            let Some(id) = table_id(model, table) else { return };
-            v.push(
+            let Some(id) = TableId::of(model, table) else { return };
+            found.push(
                 Problem::new(
                     Code::NoUnmaskingRole,
                     format!(
@@ -1280,21 +1271,18 @@ impl Validator<'_> {
                 )),
             );
         };
-        let loads = std::mem::take(&mut self.loads);
-        for load in &loads {
+        for load in &self.loads {
             let table = match load.table {
                 crate::ingest::LoadTarget::Dimension(i) => TableRef::Dimension(&model.dimensions[i]),
                 crate::ingest::LoadTarget::Fact(i) => TableRef::Fact(&model.facts[i]),
             };
             for column in &load.columns {
                 if column.landing == crate::ingest::Landing::Value {
-                    stored(self, table, &column.name, "loaded");
+                    stored(&mut found, table, &column.name, "loaded");
                 }
             }
         }
-        self.loads = loads;
-        let marts = std::mem::take(&mut self.marts);
-        for plan in &marts {
+        for plan in &self.marts {
             let mart = &model.marts[plan.mart];
             if !matches!(mart.kind, crate::model::MartKind::DynamicTable { .. }) {
                 continue;
@@ -1307,13 +1295,13 @@ impl Validator<'_> {
                 for (table, column, keeps) in crate::masking::pii_read(model, plan, expr) {
                     if keeps {
                         stored(
-                            self,
+                            &mut found,
                             table,
                             &column.name,
                             &format!("stored by the dynamic table `{}`", mart.name),
                         );
                     } else {
-                        self.push(
+                        found.push(
                             Problem::new(
                                 Code::MaskedComputation,
                                 format!(
@@ -1331,7 +1319,7 @@ impl Validator<'_> {
                 }
             }
         }
-        self.marts = marts;
+        self.problems.append(&mut found);
     }
 
     fn ingestion(&mut self) {

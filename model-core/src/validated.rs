@@ -98,19 +98,9 @@ impl Validated {
     ///
     /// If `table` is not a table of this model.
     pub fn layout(&self, table: TableRef<'_>) -> &[PhysicalColumn] {
-        let layouts = &self.findings.layouts;
-        let (list, index) = match table {
-            TableRef::Dimension(d) => (&layouts.dimensions, self.model.dimension_index(&d.name)),
-            TableRef::Fact(f) => (&layouts.facts, self.model.fact_index(&f.name)),
-            TableRef::Bridge(b) => (
-                &layouts.bridges,
-                self.model.bridges.iter().position(|x| x.name == b.name),
-            ),
-        };
-        index.map_or_else(
-            || panic!("`{}` is not a table of this model", table.name()),
-            |i| &list[i],
-        )
+        let id = crate::diagnostic::TableId::of(&self.model, table)
+            .unwrap_or_else(|| panic!("`{}` is not a table of this model", table.name()));
+        self.findings.layouts.get(id.kind, id.index)
     }
 
     /// The dimensions in creation order: every outrigger before the

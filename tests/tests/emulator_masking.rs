@@ -414,6 +414,15 @@ fn check_model(emulator: &Emulator, model: &Validated) -> (Vec<String>, Vec<Stri
     (problems, lines)
 }
 
+/// The roles of `lines` (from `check_model`) that read `how` (`clear` or `masked`).
+fn readers<'a>(lines: &'a [String], how: &str) -> BTreeSet<&'a str> {
+    lines
+        .iter()
+        .filter(|l| l.ends_with(&format!(": {how}")))
+        .filter_map(|l| l.split(' ').next())
+        .collect()
+}
+
 /// Retail: the engineer (and SYSADMIN above it) reads clear values, the
 /// merchandiser masks, through the customer dimension and its contact mask.
 #[test]
@@ -456,16 +465,7 @@ fn every_role_reads_personal_data_masked_unless_it_unmasks_the_class() {
     );
     // The healthcare model's roles: DATA_ENGINEER and the deploying role
     // above it read clear values, every other role masks.
-    let clear: BTreeSet<&str> = lines
-        .iter()
-        .filter(|l| l.ends_with(": clear"))
-        .map(|l| l.split(' ').next().unwrap())
-        .collect();
-    let masked: BTreeSet<&str> = lines
-        .iter()
-        .filter(|l| l.ends_with(": masked"))
-        .map(|l| l.split(' ').next().unwrap())
-        .collect();
+    let (clear, masked) = (readers(&lines, "clear"), readers(&lines, "masked"));
     let env = &model.environments[0].name;
     assert_eq!(
         clear,

@@ -906,14 +906,9 @@ columns = [
     );
 }
 
-/// A dimension that gains an unknown member: the migration inserts the -1
-/// row and points the NULL references of the rows already there at it,
-/// which the new loads would do for new rows. Without it the new
-/// deploy.sql inserts the row, but the old NULLs stay.
-#[test]
-fn a_new_unknown_member_takes_the_null_references() {
-    let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
+/// A dimension with an unknown member and a fact whose nullable reference
+/// points at it: the two unknown-member cases turn it on and off.
+const CHANNELS: &str = r#"
 name = "shop"
 database = "SHOP"
 [environments.DEV]
@@ -921,7 +916,6 @@ schema = "DEV"
 [[dimension]]
 name = "DIM_CHANNEL"
 natural_key = "CHANNEL_ID"
-unknown_member = false
 columns = [
   { name = "CHANNEL_ID", type = "int" },
   { name = "CHANNEL_NAME", type = "varchar(20)" },
@@ -935,10 +929,59 @@ columns = [
   { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
 ]
 "#;
-    let after_text = before_text.replace("unknown_member = false\n", "");
-    assert_ne!(before_text, after_text);
-    let before = load("shop_v1.toml", before_text);
-    let after = load("shop_v2.toml", &after_text);
+
+/// `CHANNELS` without its unknown member.
+fn channels_without_member() -> String {
+    CHANNELS.replace(
+        "natural_key = \"CHANNEL_ID\"\n",
+        "natural_key = \"CHANNEL_ID\"\nunknown_member = false\n",
+    )
+}
+
+/// Deploy `before`, insert `rows`, then run `after`'s deploy.sql, without
+/// the migration (the control) and with it: the rows of each check query,
+/// once per run.
+fn without_and_with(
+    emulator: &Emulator,
+    before: &Validated,
+    after: &Validated,
+    rows: &[Step],
+    checks: &[&str],
+) -> [Vec<serde_json::Value>; 2] {
+    let plan = dimgen::migrate::Plan::new(before, after, "DEV").expect("plan");
+    [false, true].map(|with_migration| {
+        let mut steps = deploy_steps(before, "DEV");
+        steps.extend(rows.iter().cloned());
+        if with_migration {
+            steps.extend(
+                plan.statements()
+                    .filter(|s: &&Statement| !NOT_EXECUTABLE.contains(&s.kind()))
+                    .map(|s| Step::exec(s.to_string())),
+            );
+        }
+        steps.extend(deploy_steps(after, "DEV"));
+        let checks_at = steps.len();
+        steps.extend(checks.iter().map(|q| Step::query(*q)));
+        let outcomes = emulator.run(&steps);
+        assert_eq!(failures(&steps, &outcomes, 0..checks_at), Vec::<String>::new());
+        outcomes[checks_at..]
+            .iter()
+            .map(|o| serde_json::json!(o.rows))
+            .collect()
+    })
+}
+
+/// A dimension that gains an unknown member: the migration inserts the -1
+/// row and points the NULL references of the rows already there at it,
+/// which the new loads would do for new rows. Without it the new
+/// deploy.sql inserts the row, but the old NULLs stay.
+#[test]
+fn a_new_unknown_member_takes_the_null_references() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = channels_without_member();
+    let after_text = CHANNELS;
+    let before = load("shop_v1.toml", &before_text);
+    let after = load("shop_v2.toml", after_text);
     let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
     let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
     // The key's comment (it names the unknown member), the row, the references.
@@ -969,30 +1012,15 @@ columns = [
         ),
     ];
     let check = "SELECT f.RECEIPT, f.CHANNEL_KEY = -1, c.CHANNEL_NAME FROM SHOP.DEV.FACT_SALES AS f JOIN SHOP.DEV.DIM_CHANNEL AS c ON c.CHANNEL_KEY = f.CHANNEL_KEY ORDER BY 1";
-    for with_migration in [false, true] {
-        let mut steps = deploy_steps(&before, "DEV");
-        steps.extend(rows.iter().cloned());
-        if with_migration {
-            steps.extend(sql.iter().map(|s| Step::exec(s.clone())));
-        }
-        steps.extend(deploy_steps(&after, "DEV"));
-        let checks_at = steps.len();
-        steps.push(Step::query(check));
-        let outcomes = emulator.run(&steps);
-        assert_eq!(failures(&steps, &outcomes, 0..checks_at), Vec::<String>::new());
-        let expected = if with_migration {
-            // Every sale joins: the one without a channel to the unknown member.
-            serde_json::json!([[1, true, "Unknown"], [2, false, "web"]])
-        } else {
-            // The control: the NULL reference joins nothing.
-            serde_json::json!([[2, false, "web"]])
-        };
-        assert_eq!(
-            serde_json::json!(outcomes[checks_at].rows),
-            expected,
-            "migration: {with_migration}"
-        );
-    }
+    let [without, with] = without_and_with(&emulator, &before, &after, &rows, &[check]);
+    // The control: the NULL reference joins nothing.
+    assert_eq!(without, [serde_json::json!([[2, false, "web"]])], "migration: false");
+    // Every sale joins: the one without a channel to the unknown member.
+    assert_eq!(
+        with,
+        [serde_json::json!([[1, true, "Unknown"], [2, false, "web"]])],
+        "migration: true"
+    );
 }
 
 /// A dimension that loses its unknown member: the references pointing at
@@ -1001,34 +1029,8 @@ columns = [
 #[test]
 fn a_removed_unknown_member_leaves_null_references() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_CHANNEL"
-natural_key = "CHANNEL_ID"
-columns = [
-  { name = "CHANNEL_ID", type = "int" },
-  { name = "CHANNEL_NAME", type = "varchar(20)" },
-]
-[[fact]]
-name = "FACT_SALES"
-grain_columns = ["RECEIPT"]
-columns = [
-  { name = "RECEIPT", type = "int", degenerate = true },
-  { name = "CHANNEL_KEY", references = "DIM_CHANNEL", nullable = true },
-  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
-]
-"#;
-    let after_text = before_text.replace(
-        "natural_key = \"CHANNEL_ID\"\n",
-        "natural_key = \"CHANNEL_ID\"\nunknown_member = false\n",
-    );
-    assert_ne!(before_text, after_text);
-    let before = load("shop_v1.toml", before_text);
-    let after = load("shop_v2.toml", &after_text);
+    let before = load("shop_v1.toml", CHANNELS);
+    let after = load("shop_v2.toml", &channels_without_member());
     let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
     let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
     assert_eq!(plan.count(model_core::evolve::Class::Careful), 1, "{}", plan.render());
@@ -1054,30 +1056,15 @@ columns = [
         "SELECT RECEIPT, CHANNEL_KEY IS NULL FROM SHOP.DEV.FACT_SALES ORDER BY 1",
         "SELECT COUNT(*) FROM SHOP.DEV.DIM_CHANNEL WHERE CHANNEL_KEY = -1",
     ];
-    for with_migration in [false, true] {
-        let mut steps = deploy_steps(&before, "DEV");
-        steps.extend(rows.iter().cloned());
-        if with_migration {
-            steps.extend(
-                plan.statements()
-                    .filter(|s: &&Statement| !NOT_EXECUTABLE.contains(&s.kind()))
-                    .map(|s| Step::exec(s.to_string())),
-            );
-        }
-        steps.extend(deploy_steps(&after, "DEV"));
-        let checks_at = steps.len();
-        steps.extend(checks.iter().map(|q| Step::query(*q)));
-        let outcomes = emulator.run(&steps);
-        assert_eq!(failures(&steps, &outcomes, 0..checks_at), Vec::<String>::new());
-        let got = (
-            serde_json::json!(outcomes[checks_at].rows),
-            serde_json::json!(outcomes[checks_at + 1].rows),
-        );
-        let expected = if with_migration {
-            (serde_json::json!([[1, true], [2, false]]), serde_json::json!([[0]]))
-        } else {
-            (serde_json::json!([[1, false], [2, false]]), serde_json::json!([[1]]))
-        };
-        assert_eq!(got, expected, "migration: {with_migration}");
-    }
+    let [without, with] = without_and_with(&emulator, &before, &after, &rows, &checks);
+    assert_eq!(
+        without,
+        [serde_json::json!([[1, false], [2, false]]), serde_json::json!([[1]])],
+        "migration: false"
+    );
+    assert_eq!(
+        with,
+        [serde_json::json!([[1, true], [2, false]]), serde_json::json!([[0]])],
+        "migration: true"
+    );
 }
