@@ -155,7 +155,7 @@ fuzz_target!(|data: &[u8]| {
                 "export and reload changed the model:\n{exported}"
             );
             if let Err(e) = dimgen_tests::check::check_model(&reloaded.model) {
-                panic!("generated SQL fails the checker: {e}");
+                panic!("generated SQL fails the checker: {e}\nthe model:\n{exported}");
             }
         }
         Err(e) => {
