@@ -36,7 +36,7 @@ pub enum Code {
     InvalidChoice,
     /// A column's `default` does not fit its type (a string for a number, an integer too long for its precision, a string longer than its VARCHAR), or sits on a column that takes none (a reference, which defaults to the unknown member; a `variant`, `object`, `array` or `binary`).
     InvalidDefault,
-    /// A table or column name is empty, longer than 255 characters, or contains a control character; or any other name (the model's, an environment's, a variable's value, a role, warehouse, integration, stage or pipe) contains a control character.
+    /// A table or column name is empty, longer than 255 characters, or contains a control character; or any other name (the model's, an environment's, a variable's value, a role, warehouse, integration, stage or pipe) contains a control character. The Unicode line and paragraph separators (U+2028, U+2029) count as control characters here.
     InvalidName,
     /// A `pii` column is a natural key, a grain column or a reference: masking it would break the joins and loads that match on it.
     MaskedKey,

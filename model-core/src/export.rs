@@ -1182,7 +1182,7 @@ columns = [{ name = "ID", type = "int" }]
         for text in HOSTILE {
             // The model's name (in every file's header) and the variables'
             // values (substituted into names) refuse control characters.
-            let name_like = if text.chars().any(char::is_control) {
+            let name_like = if text.chars().any(crate::validate::breaks_text) {
                 "plain"
             } else {
                 text
@@ -1694,7 +1694,7 @@ grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
         model.environments[0].vars = BTreeMap::from([("var".to_owned(), "x".to_owned())]);
         for text in HOSTILE {
             // Names must be usable identifiers (validation refuses the rest).
-            let usable = !text.trim().is_empty() && !text.chars().any(char::is_control);
+            let usable = !text.trim().is_empty() && !text.chars().any(crate::validate::breaks_text);
             if usable {
                 model.marts[0].name = (*text).to_owned();
                 model.roles[0].name = (*text).to_owned();
@@ -1707,7 +1707,7 @@ grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
             {
                 (*text).clone_into(target_lag);
                 // A warehouse is a name: control characters are refused.
-                if !text.chars().any(char::is_control) {
+                if !text.chars().any(crate::validate::breaks_text) {
                     (*text).clone_into(warehouse);
                 }
             }
@@ -1715,7 +1715,7 @@ grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
                 name: (*text).to_owned(),
             }];
             model.roles[0].comment = Some((*text).to_owned());
-            if !text.chars().any(char::is_control) {
+            if !text.chars().any(crate::validate::breaks_text) {
                 model.roles[0].warehouses = vec![(*text).to_owned(), "WH".to_owned()];
             }
             assert_eq!(crate::validate(&model), Vec::new(), "{text:?}");
@@ -2130,7 +2130,7 @@ warehouse = "WH"
         ));
         model.environments[0].vars = BTreeMap::from([("var".to_owned(), "x".to_owned())]);
         for text in HOSTILE {
-            let usable = !text.trim().is_empty() && !text.chars().any(char::is_control);
+            let usable = !text.trim().is_empty() && !text.chars().any(crate::validate::breaks_text);
             let csv = &mut model.file_formats[0];
             csv.comment = Some((*text).to_owned());
             // `compression` is a choice (checked by validation).
@@ -2155,7 +2155,7 @@ warehouse = "WH"
                 *option = Some((*text).to_owned());
             }
             // An integration is a name: control characters are refused.
-            if !text.chars().any(char::is_control) {
+            if !text.chars().any(crate::validate::breaks_text) {
                 fact_load.error_integration = Some((*text).to_owned());
             }
             if usable {

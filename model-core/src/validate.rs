@@ -36,6 +36,14 @@ pub(crate) struct Findings {
     pub masking: crate::masking::MaskingPlan,
 }
 
+/// A character no name may hold: a control character, or the Unicode line
+/// or paragraph separator (U+2028, U+2029), which editors, terminals and
+/// some SQL tools show as a line break. A quoted identifier has no escape
+/// for either, so a name holding one is refused.
+pub(crate) fn breaks_text(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// Check every rule; an empty result means the model can be generated.
 /// [`Validated::new`](crate::Validated::new) checks the same rules and keeps
 /// what they resolved.
@@ -196,7 +204,7 @@ impl<'m> Validator<'m> {
     /// reach every log that prints the SQL.
     fn substituted_texts(&mut self) {
         let model = self.model;
-        if model.name.chars().any(char::is_control) {
+        if model.name.chars().any(breaks_text) {
             self.push(Problem::new(
                 Code::InvalidName,
                 format!(
@@ -208,7 +216,7 @@ impl<'m> Validator<'m> {
             ));
         }
         for env in &model.environments {
-            if env.name.trim().is_empty() || env.name.chars().any(char::is_control) {
+            if env.name.trim().is_empty() || env.name.chars().any(breaks_text) {
                 self.push(
                     Problem::new(
                         Code::InvalidName,
@@ -226,7 +234,7 @@ impl<'m> Validator<'m> {
                 );
             }
             for (var, value) in &env.vars {
-                if value.chars().any(char::is_control) {
+                if value.chars().any(breaks_text) {
                     self.push(Problem::new(
                         Code::InvalidName,
                         format!(
@@ -299,7 +307,7 @@ impl<'m> Validator<'m> {
             Some(format!(
                 "{what} `{name}` is longer than Snowflake's {MAX_IDENTIFIER_LEN} characters"
             ))
-        } else if name.chars().any(char::is_control) {
+        } else if name.chars().any(breaks_text) {
             Some(format!("{what} `{}` contains a control character", name.escape_debug()))
         } else {
             None
@@ -1151,7 +1159,7 @@ impl<'m> Validator<'m> {
             }
         }
         for (at, text) in strings {
-            if is_name_key(&at) && text.chars().any(char::is_control) {
+            if is_name_key(&at) && text.chars().any(breaks_text) {
                 self.push(Problem::new(
                     Code::InvalidName,
                     format!("the name `{}` contains a control character", text.escape_debug()),
@@ -1735,7 +1743,7 @@ fn default_fits(ty: Option<&DataType>, default: &DefaultValue) -> Result<(), Str
             .ok_or_else(|| format!("`{d}` is not a decimal number")),
         (DataType::Varchar(max), DefaultValue::Text(t)) => match max {
             Some(max) if t.chars().count() > *max as usize => Err(format!("it is longer than {ty}")),
-            _ if t.chars().any(char::is_control) => Err("it contains a control character".to_owned()),
+            _ if t.chars().any(breaks_text) => Err("it contains a control character".to_owned()),
             _ => Ok(()),
         },
         (
@@ -1743,7 +1751,7 @@ fn default_fits(ty: Option<&DataType>, default: &DefaultValue) -> Result<(), Str
             DefaultValue::Text(t),
         ) => {
             // Snowflake casts the string; what it accepts is its business, but not a line break.
-            if t.trim().is_empty() || t.chars().any(char::is_control) {
+            if t.trim().is_empty() || t.chars().any(breaks_text) {
                 Err(format!("a {ty} default is a non-empty string on one line"))
             } else {
                 Ok(())

@@ -164,6 +164,46 @@ fn control_characters_are_refused_in_every_kind_of_name() {
     check_deployment(&deployment).unwrap();
 }
 
+/// A finding of the bounded fuzzing run in CI (`hostile_models`, 2026-12-02):
+/// the Unicode line separator is no control character to Rust, so a
+/// database named `DB\u{2028}` passed validation and went raw into a quoted
+/// identifier, where editors and tools see a line break. Names holding
+/// U+2028 or U+2029 are refused now; a string literal (a comment) escapes
+/// them as `\u2028`, and the writer keeps them out of an unchecked model's
+/// identifiers.
+#[test]
+fn line_separators_are_refused_in_names_and_escaped_in_comments() {
+    for separator in ["\\u2028", "\\u2029"] {
+        let text = BASE.replacen("database = \"N\"", &format!("database = \"N{separator}\""), 1);
+        let found = codes(&text);
+        assert!(
+            found.contains(&"dimgen::invalid_name"),
+            "{found:?}\n{}",
+            rendered(&text)
+        );
+        let text = BASE.replacen(
+            "name = \"RECEIPT\", type",
+            &format!("name = \"RE{separator}CEIPT\", type"),
+            1,
+        );
+        assert!(codes(&text).contains(&"dimgen::invalid_name"), "{}", rendered(&text));
+    }
+    let text = BASE.replacen(
+        "[[fact]]\nname = \"FACT_SALES\"",
+        "[[fact]]\nname = \"FACT_SALES\"\ncomment = \"a\\u2028b\\u2029c\"",
+        1,
+    );
+    let model = load_str("m.toml", &text).unwrap().model;
+    let deployment = dimgen::generate(&model, "DEV").unwrap();
+    check_deployment(&deployment).unwrap();
+    assert!(deployment.deploy_sql().contains("COMMENT = 'a\\u2028b\\u2029c'"));
+    // A model that skipped validation gets no raw separator either.
+    let mut unchecked = model.into_model();
+    unchecked.database = "N\u{2028}".into();
+    let deployment = dimgen::generate(&Validated::unchecked(unchecked), "DEV").unwrap();
+    check_deployment(&deployment).unwrap();
+}
+
 /// Finding 7: `DIM$$X` unquoted reads as `DIM` and a `$$` string.
 #[test]
 fn a_name_holding_dollar_dollar_is_quoted() {

@@ -266,7 +266,8 @@ impl Display for Ident<'_> {
             for c in self.0.chars() {
                 match c {
                     '"' => f.write_str("\"\"")?,
-                    c if c.is_control() => f.write_char(REPLACEMENT)?,
+                    // Validation refuses these in names: this guards an unchecked model.
+                    c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => f.write_char(REPLACEMENT)?,
                     c => f.write_char(c)?,
                 }
             }
@@ -400,6 +401,8 @@ impl Display for Literal<'_> {
                 '\t' => f.write_str("\\t")?,
                 '\0' => f.write_str("\\0")?,
                 c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
+                // Line and paragraph separators would break the line for editors and tools.
+                '\u{2028}' | '\u{2029}' => write!(f, "\\u{:04x}", u32::from(c))?,
                 c => f.write_char(c)?,
             }
         }
