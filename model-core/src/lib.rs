@@ -34,6 +34,7 @@
 mod code;
 mod declare;
 mod diagnostic;
+mod document;
 pub mod evolve;
 mod export;
 pub mod ingest;
@@ -53,6 +54,8 @@ mod validated;
 pub use code::Code;
 pub use declare::{__private, Bridge, Dimension, Fact, Key, ModelBuilder, Numeric, SqlType, Table, TableDef};
 pub use diagnostic::{Diagnostics, Label, Loc, Problem, RustTable, SourceMap, TableId};
+#[doc(hidden)]
+pub use document::agrees_with_toml;
 pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};
 pub use load::{

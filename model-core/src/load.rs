@@ -526,6 +526,55 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
 }
 
 fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Option<Model> {
+    match fast_raw(text) {
+        Some((raw, environments)) => Some(build(raw, environments, Vec::new(), source, problems)),
+        None => parse_with_toml(text, source, problems),
+    }
+}
+
+/// A name with the span it is written at.
+type Named = (String, Range<usize>);
+
+/// The model's raw form through the fast path (`document`), or `None` when
+/// the file is anything but a well-formed model with only known keys: then
+/// toml's parser and deserializer read it and word the problems.
+fn fast_raw(text: &str) -> Option<(RawModel, Vec<Named>)> {
+    let root = crate::document::parse(text)?;
+    let environments = root.keys_of("environments");
+    let mut unknown = false;
+    let raw = serde_ignored::deserialize(root, |_| unknown = true).ok()?;
+    (!unknown).then_some((raw, environments))
+}
+
+fn build(
+    raw: RawModel,
+    environments: Vec<Named>,
+    credential_stages: Vec<usize>,
+    source: &mut SourceMap,
+    problems: &mut Vec<Problem>,
+) -> Model {
+    let environment_names = environments.iter().map(|(env, _)| env.clone()).collect();
+    for (env, span) in environments {
+        source.insert(
+            Loc::Environment {
+                env,
+                key: String::new(),
+            },
+            span,
+        );
+    }
+    Builder {
+        source,
+        problems,
+        credential_stages,
+        environment_names,
+    }
+    .model(raw)
+}
+
+/// The general path: toml's spanned document and its deserializer, which
+/// report every syntax and structure problem with toml's words and spans.
+fn parse_with_toml(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Option<Model> {
     let (root, errors) = DeTable::parse_recoverable(text);
     // After the first syntax error the parser's recovery mostly reports its
     // consequences; show the first, which is the one to fix.
@@ -558,27 +607,13 @@ fn parse(text: &str, source: &mut SourceMap, problems: &mut Vec<Problem>) -> Opt
         unknown_keys(root.get_ref(), unknown, &mut credentials, problems);
     }
     match raw {
-        Ok(raw) => {
-            let environment_names = environments.iter().map(|(env, _)| env.clone()).collect();
-            for (env, span) in environments {
-                source.insert(
-                    Loc::Environment {
-                        env,
-                        key: String::new(),
-                    },
-                    span,
-                );
-            }
-            Some(
-                Builder {
-                    source,
-                    problems,
-                    credential_stages: credentials.keys().copied().collect(),
-                    environment_names,
-                }
-                .model(raw),
-            )
-        }
+        Ok(raw) => Some(build(
+            raw,
+            environments,
+            credentials.into_keys().collect(),
+            source,
+            problems,
+        )),
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
             problems.push(Problem::new(
@@ -1756,4 +1791,33 @@ impl Builder<'_> {
 
 fn quoted_list(items: &[&str]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path changes nothing a user sees: for every TOML file of the
+    /// repository, loading through it gives the same model, problems and
+    /// source positions as toml's parser and deserializer.
+    #[test]
+    fn both_paths_load_every_repository_model_alike() {
+        for path in crate::document::tests::repository_toml() {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let load = |fast: bool| {
+                let mut source = SourceMap::new("m.toml", text.clone());
+                let mut problems = Vec::new();
+                let model = if fast {
+                    parse(&text, &mut source, &mut problems)
+                } else {
+                    parse_with_toml(&text, &mut source, &mut problems)
+                };
+                format!("{model:#?}\n{problems:#?}\n{source:#?}")
+            };
+            let (fast, general) = (load(true), load(false));
+            assert!(fast == general, "{}: the two paths differ", path.display());
+        }
+    }
 }
