@@ -24,6 +24,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The allocator the `dimgen` binary uses, so the phases measured in this
+/// process add up to what the binary does.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The model's TOML for `n` dimensions.
 fn star(n: usize, loads: bool) -> String {
     let facts = (n / 10).max(1);
