@@ -2,7 +2,7 @@
 //! failed run leaves no generated file behind.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::writer::{LineComment, Statement};
@@ -23,13 +23,22 @@ pub struct OutputFile {
 impl OutputFile {
     /// The file's text: header, then each statement terminated by `;` and a blank line.
     pub fn render(&self) -> String {
-        let mut out = self.header.clone();
-        for statement in &self.statements {
-            out.push('\n');
-            out.push_str(&statement.to_string());
-            out.push_str(";\n");
-        }
+        let mut out = String::new();
+        self.render_each(|piece| out.push_str(piece));
         out
+    }
+
+    /// The file's text in pieces (header, then one piece per statement), so
+    /// a writer need not hold a whole file: the same bytes as [`Self::render`].
+    fn render_each(&self, mut piece: impl FnMut(&str)) {
+        use std::fmt::Write as _;
+        piece(&self.header);
+        let mut buffer = String::new();
+        for statement in &self.statements {
+            buffer.clear();
+            let _ = write!(buffer, "\n{statement};\n");
+            piece(&buffer);
+        }
     }
 }
 
@@ -70,13 +79,10 @@ impl Deployment {
 
     /// `deploy.sql` from the step files' texts, rendered once.
     fn deploy_from(&self, texts: &[String]) -> String {
-        let mut out =
-            LineComment("dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).")
-                .to_string();
+        let mut out = deploy_header();
         out.reserve(texts.iter().map(String::len).sum::<usize>() + 64 * texts.len());
         for (file, text) in self.files.iter().zip(texts).filter(|(f, _)| f.in_deploy) {
-            out.push('\n');
-            out.push_str(&LineComment(&format!("===== {} =====", file.name)).to_string());
+            out.push_str(&deploy_separator(file));
             out.push_str(text);
         }
         out
@@ -112,12 +118,33 @@ impl Deployment {
             .map_err(at(&parent))?;
         let fresh = staging.path().join("new");
         fs::create_dir(&fresh).map_err(at(&fresh))?;
-        let rendered = self.rendered();
-        for (name, text) in &rendered {
-            let path = fresh.join(name);
-            fs::write(&path, text).map_err(at(&path))?;
+        // Each file is written as it is rendered, statement by statement, and
+        // into deploy.sql alongside: no file's text is held whole (for a
+        // large model the texts were a tenth of the peak memory).
+        let deploy_path = fresh.join(DEPLOY_FILE);
+        let mut deploy = io::BufWriter::new(fs::File::create(&deploy_path).map_err(at(&deploy_path))?);
+        let mut deploy_result = deploy.write_all(deploy_header().as_bytes());
+        for file in &self.files {
+            let path = fresh.join(&file.name);
+            let mut out = io::BufWriter::new(fs::File::create(&path).map_err(at(&path))?);
+            let mut result = Ok(());
+            if file.in_deploy && deploy_result.is_ok() {
+                deploy_result = deploy.write_all(deploy_separator(file).as_bytes());
+            }
+            file.render_each(|piece| {
+                if result.is_ok() {
+                    result = out.write_all(piece.as_bytes());
+                }
+                if file.in_deploy && deploy_result.is_ok() {
+                    deploy_result = deploy.write_all(piece.as_bytes());
+                }
+            });
+            result.and_then(|()| out.flush()).map_err(at(&path))?;
         }
-        let names: Vec<&str> = rendered.iter().map(|(n, _)| n.as_str()).collect();
+        deploy_result.and_then(|()| deploy.flush()).map_err(at(&deploy_path))?;
+        drop(deploy);
+        let mut names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+        names.push(DEPLOY_FILE);
         let written = names.iter().map(|n| dir.join(n)).collect();
         match fs::symlink_metadata(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -162,6 +189,17 @@ impl Deployment {
         swap_in(dir, &fresh, &aside, &names, &mut |from, to| fs::rename(from, to))?;
         Ok(written)
     }
+}
+
+/// The first line of `deploy.sql`.
+fn deploy_header() -> String {
+    LineComment("dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).")
+        .to_string()
+}
+
+/// What introduces a step file in `deploy.sql`.
+fn deploy_separator(file: &OutputFile) -> String {
+    format!("\n{}", LineComment(&format!("===== {} =====", file.name)))
 }
 
 fn at(path: &Path) -> impl FnOnce(io::Error) -> WriteError {
@@ -237,6 +275,29 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    /// The files written statement by statement hold exactly the texts
+    /// `rendered` gives (deploy.sql included), for every model of schemas/
+    /// and every environment.
+    #[test]
+    fn the_written_files_are_the_rendered_texts() {
+        let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        for entry in fs::read_dir(schemas).unwrap() {
+            let path = entry.unwrap().path();
+            let text = fs::read_to_string(&path).unwrap();
+            let loaded = model_core::load_str("m.toml", &text).unwrap();
+            for env in &loaded.model.environments {
+                let deployment = crate::generate(&loaded.model, &env.name).unwrap();
+                let root = tempfile::tempdir().unwrap();
+                let out = root.path().join("out");
+                deployment.write_to(&out).unwrap();
+                let mut rendered = deployment.rendered();
+                rendered.sort();
+                assert!(rendered.iter().any(|(name, _)| name == DEPLOY_FILE));
+                assert!(listing(&out) == rendered, "{} {}", path.display(), env.name);
+            }
+        }
     }
 
     /// A move that fails half-way is undone: the folder holds exactly what

@@ -606,6 +606,15 @@ impl<'de> MapAccess<'de> for Map<'de> {
 }
 
 impl Value<'_> {
+    /// Whether any key of this value, at any depth, satisfies `test`.
+    pub(crate) fn any_key(&self, test: impl Fn(&str) -> bool + Copy) -> bool {
+        match &self.kind {
+            Kind::Table(entries, _) => entries.iter().any(|e| test(&e.key) || e.value.any_key(test)),
+            Kind::Array(items, _) => items.iter().any(|v| v.any_key(test)),
+            _ => false,
+        }
+    }
+
     /// The keys of the table at `key` in this table, with their spans
     /// (environment names: map keys cannot be spanned through serde).
     pub(crate) fn keys_of(&self, key: &str) -> Vec<(String, Range<usize>)> {
