@@ -70,8 +70,16 @@ pub fn database(target: &Target<'_>) -> Vec<Statement> {
 /// Every table in deployment order, each followed by its RELY statements and,
 /// for dimensions, its unknown-member row.
 pub fn tables(target: &Target<'_>) -> Vec<Statement> {
-    let model = target.model;
     let mut out = Vec::new();
+    tables_each(target, &mut |statement| out.push(statement));
+    out
+}
+
+/// [`tables`], each statement handed to `emit` as soon as it is built: the
+/// tables are most of a deployment, and a writer that prints and drops each
+/// statement never holds them all (`generate_into`).
+pub(crate) fn tables_each(target: &Target<'_>, emit: &mut dyn FnMut(Statement)) {
+    let model = target.model;
     for (table, columns) in model.tables_in_order() {
         let create = create_table(target, table, columns);
         // RELY where it is true: generated keys are unique, and a reference always
@@ -91,15 +99,14 @@ pub fn tables(target: &Target<'_>) -> Vec<Statement> {
                 constraint: c.name().to_owned(),
             })
             .collect();
-        out.push(Statement::CreateTable(create));
-        out.extend(rely);
+        emit(Statement::CreateTable(create));
+        rely.into_iter().for_each(&mut *emit);
         if let TableRef::Dimension(d) = table
             && d.unknown_member
         {
-            out.push(unknown_member(target, d, columns));
+            emit(unknown_member(target, d, columns));
         }
     }
-    out
 }
 
 /// The `CREATE TABLE` of `table` as laid out in `columns`.

@@ -41,6 +41,8 @@ pub mod migrate;
 mod output;
 pub mod writer;
 
+use std::path::{Path, PathBuf};
+
 use model_core::{Validated, interpolate};
 
 pub use output::{Deployment, OutputFile, WriteError};
@@ -90,7 +92,66 @@ fn target<'m>(model: &'m Validated, env: &str) -> Result<ddl::Target<'m>, Genera
 /// prints them.
 pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateError> {
     let target = target(model, env)?;
-    let environment = target.env;
+    let files = steps(&target)
+        .into_iter()
+        .map(|step| {
+            let mut statements = Vec::new();
+            (step.build)(&target, &mut |statement| statements.push(statement));
+            OutputFile {
+                name: step.name.to_owned(),
+                header: step.header,
+                statements,
+                in_deploy: step.in_deploy,
+            }
+        })
+        .collect();
+    Ok(Deployment { files })
+}
+
+/// Generate the deployment and write it into `dir` in one pass: the same
+/// files as `generate(model, env)?.write_to(dir)`, all or nothing alike,
+/// but each statement is printed as soon as it is built and then dropped,
+/// so a large model's statements are never all in memory (what `dimgen
+/// generate` does). Returns the paths written, `deploy.sql` last.
+pub fn generate_into(model: &Validated, env: &str, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let target = target(model, env)?;
+    let mut staging = output::Staging::new(dir)?;
+    for step in steps(&target) {
+        let mut file = staging.file(step.name, &step.header, step.in_deploy)?;
+        (step.build)(&target, &mut |statement| file.statement(&statement));
+        file.finish()?;
+    }
+    Ok(staging.commit(dir)?)
+}
+
+/// Why [`generate_into`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// The deployment could not be generated.
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    /// A file could not be written (nothing was left behind).
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// One step file, its statements not yet built.
+struct Step {
+    name: &'static str,
+    header: String,
+    in_deploy: bool,
+    build: fn(&ddl::Target<'_>, &mut dyn FnMut(writer::Statement)),
+}
+
+/// Hand every statement of a step to `emit`.
+fn each(statements: Vec<writer::Statement>, emit: &mut dyn FnMut(writer::Statement)) {
+    statements.into_iter().for_each(emit);
+}
+
+/// The step files of a deployment, in execution order.
+fn steps(target: &ddl::Target<'_>) -> Vec<Step> {
+    let (model, environment) = (target.model, target.env);
     // The model's and the environment's names are user text: every header
     // line goes through `LineComment`, which keeps it on its line.
     let title = |step: &str| {
@@ -105,81 +166,78 @@ pub fn generate(model: &Validated, env: &str) -> Result<Deployment, GenerateErro
             "Generated; do not edit. Every statement is idempotent: re-running changes nothing.",
         ])
     };
-    let mut database = ddl::database(&target);
-    database.extend(loading::file_formats(&target));
-    Ok(Deployment {
-        files: vec![
-            OutputFile {
-                name: "00_storage_integrations.sql".into(),
-                header: writer::comment_lines(&[
-                    title("storage integrations, for the account administrator").as_str(),
-                    "Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION) before the other files; not part of deploy.sql.",
-                    "Then `DESC INTEGRATION <name>` and add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID",
-                    "to the trust policy of the IAM role (docs/ingestion.md).",
+    vec![
+        Step {
+            name: "00_storage_integrations.sql",
+            header: writer::comment_lines(&[
+                title("storage integrations, for the account administrator").as_str(),
+                "Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION) before the other files; not part of deploy.sql.",
+                "Then `DESC INTEGRATION <name>` and add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID",
+                "to the trust policy of the IAM role (docs/ingestion.md).",
+            ]),
+            in_deploy: false,
+            build: |t, emit| each(loading::integrations(t), emit),
+        },
+        Step {
+            name: "01_database.sql",
+            header: header("database, schema, sequences and file formats"),
+            in_deploy: true,
+            build: |t, emit| {
+                each(ddl::database(t), emit);
+                each(loading::file_formats(t), emit);
+            },
+        },
+        Step {
+            name: "02_tables.sql",
+            header: header("dimensions, facts and bridges, with keys, constraints and unknown members"),
+            in_deploy: true,
+            build: ddl::tables_each,
+        },
+        Step {
+            name: "03_marts.sql",
+            header: header("data marts (views, secure views, dynamic tables) and current views of SCD2 dimensions"),
+            in_deploy: true,
+            build: |t, emit| each(marts::marts(t), emit),
+        },
+        Step {
+            name: "04_roles.sql",
+            header: header("roles, role hierarchy and least-privilege grants"),
+            in_deploy: true,
+            build: |t, emit| each(grants::roles(t), emit),
+        },
+        Step {
+            name: "05_stages.sql",
+            header: header("external stages and landing tables"),
+            in_deploy: true,
+            build: |t, emit| each(loading::stages(t), emit),
+        },
+        Step {
+            name: "06_pipes.sql",
+            header: header("Snowpipes from the stages into the landing tables")
+                + &writer::comment_lines(&[
+                    "AUTO_INGEST = TRUE pipes: `SHOW PIPES` gives each pipe's notification_channel (an SQS ARN);",
+                    "point the bucket's S3 event notifications at it. AUTO_INGEST = FALSE pipes load the files",
+                    "named to the Snowpipe REST API (insertFiles). See docs/ingestion.md.",
                 ]),
-                statements: loading::integrations(&target),
-                in_deploy: false,
-            },
-            OutputFile {
-                name: "01_database.sql".into(),
-                header: header("database, schema, sequences and file formats"),
-                statements: database,
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "02_tables.sql".into(),
-                header: header("dimensions, facts and bridges, with keys, constraints and unknown members"),
-                statements: ddl::tables(&target),
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "03_marts.sql".into(),
-                header: header("data marts (views, secure views, dynamic tables) and current views of SCD2 dimensions"),
-                statements: marts::marts(&target),
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "04_roles.sql".into(),
-                header: header("roles, role hierarchy and least-privilege grants"),
-                statements: grants::roles(&target),
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "05_stages.sql".into(),
-                header: header("external stages and landing tables"),
-                statements: loading::stages(&target),
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "06_pipes.sql".into(),
-                header: header("Snowpipes from the stages into the landing tables")
-                    + &writer::comment_lines(&[
-                        "AUTO_INGEST = TRUE pipes: `SHOW PIPES` gives each pipe's notification_channel (an SQS ARN);",
-                        "point the bucket's S3 event notifications at it. AUTO_INGEST = FALSE pipes load the files",
-                        "named to the Snowpipe REST API (insertFiles). See docs/ingestion.md.",
-                    ]),
-                statements: loading::pipes(&target),
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "07_loading.sql".into(),
-                header: header(
-                    "streams on the landing tables and the tasks whose MERGE maintains each dimension and fact",
-                ),
-                statements: loading::loading(&target),
-                in_deploy: true,
-            },
-            OutputFile {
-                name: "08_governance.sql".into(),
-                header: header(
-                    "the masking of personal data: the PII_CLASS tag, masking policies, and both set on every PII column",
-                ) + &writer::comment_lines(&[
-                    "Needs the objects of steps 2, 3 and 5. The deploying role needs APPLY MASKING POLICY and APPLY TAG",
-                    "on the account (or ownership of the policies and tables); see docs/governance.md.",
-                ]),
-                statements: governance::governance(&target),
-                in_deploy: true,
-            },
-        ],
-    })
+            in_deploy: true,
+            build: |t, emit| each(loading::pipes(t), emit),
+        },
+        Step {
+            name: "07_loading.sql",
+            header: header("streams on the landing tables and the tasks whose MERGE maintains each dimension and fact"),
+            in_deploy: true,
+            build: |t, emit| each(loading::loading(t), emit),
+        },
+        Step {
+            name: "08_governance.sql",
+            header: header(
+                "the masking of personal data: the PII_CLASS tag, masking policies, and both set on every PII column",
+            ) + &writer::comment_lines(&[
+                "Needs the objects of steps 2, 3 and 5. The deploying role needs APPLY MASKING POLICY and APPLY TAG",
+                "on the account (or ownership of the policies and tables); see docs/governance.md.",
+            ]),
+            in_deploy: true,
+            build: |t, emit| each(governance::governance(t), emit),
+        },
+    ]
 }

@@ -110,7 +110,7 @@ fn main() -> ExitCode {
 
 fn load(path: &Path) -> Result<model_core::Loaded, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {}: {e}", path.display()))?;
-    model_core::load_str(&path.display().to_string(), &text).map_err(|e| {
+    model_core::load_string(&path.display().to_string(), text).map_err(|e| {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         e.diagnostics.render_for_terminal(color, 100)
     })
@@ -163,15 +163,16 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Generate { model, env, out } => {
-            let loaded = load(&model)?;
-            let deployment = dimgen::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
-            // The model is not needed to print the statements: its memory
-            // goes back before the files are rendered (the peak).
-            drop(loaded);
-            let written = deployment.write_to(&out).map_err(|e| format!("error: {e}"))?;
-            // The process ends here: the operating system takes the
-            // statements back faster than freeing them one by one would.
-            std::mem::forget(deployment);
+            let model_core::Loaded { model, source } = load(&model)?;
+            // The source map (the text and a span per key of it) serves the
+            // diagnostics of loading only: its memory goes back before the
+            // statements are built.
+            drop(source);
+            // Each statement is printed as it is built and then dropped.
+            let written = dimgen::generate_into(&model, &env, &out).map_err(|e| format!("error: {e}"))?;
+            // The process ends here: the operating system takes the model
+            // back faster than freeing it piece by piece would.
+            std::mem::forget(model);
             for path in written {
                 println!("wrote {}", path.display());
             }

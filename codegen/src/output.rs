@@ -23,22 +23,12 @@ pub struct OutputFile {
 impl OutputFile {
     /// The file's text: header, then each statement terminated by `;` and a blank line.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        self.render_each(|piece| out.push_str(piece));
-        out
-    }
-
-    /// The file's text in pieces (header, then one piece per statement), so
-    /// a writer need not hold a whole file: the same bytes as [`Self::render`].
-    fn render_each(&self, mut piece: impl FnMut(&str)) {
         use std::fmt::Write as _;
-        piece(&self.header);
-        let mut buffer = String::new();
+        let mut out = self.header.clone();
         for statement in &self.statements {
-            buffer.clear();
-            let _ = write!(buffer, "\n{statement};\n");
-            piece(&buffer);
+            let _ = write!(out, "\n{statement};\n");
         }
+        out
     }
 }
 
@@ -82,7 +72,7 @@ impl Deployment {
         let mut out = deploy_header();
         out.reserve(texts.iter().map(String::len).sum::<usize>() + 64 * texts.len());
         for (file, text) in self.files.iter().zip(texts).filter(|(f, _)| f.in_deploy) {
-            out.push_str(&deploy_separator(file));
+            out.push_str(&deploy_separator(&file.name));
             out.push_str(text);
         }
         out
@@ -107,6 +97,43 @@ impl Deployment {
     /// ones moved in; if any move fails, every move made so far is undone,
     /// so `dir` is exactly as it was.
     pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+        let mut staging = Staging::new(dir)?;
+        for file in &self.files {
+            let mut out = staging.file(&file.name, &file.header, file.in_deploy)?;
+            for statement in &file.statements {
+                out.statement(statement);
+            }
+            out.finish()?;
+        }
+        staging.commit(dir)
+    }
+}
+
+/// Files being written into a temporary folder beside their destination,
+/// and into `deploy.sql` alongside, then moved in all at once
+/// ([`Staging::commit`]). Each file is written statement by statement as it
+/// is rendered: no file's text is ever held whole.
+pub(crate) struct Staging {
+    temporary: tempfile::TempDir,
+    fresh: PathBuf,
+    deploy_path: PathBuf,
+    deploy: io::BufWriter<fs::File>,
+    deploy_result: io::Result<()>,
+    names: Vec<String>,
+}
+
+/// One file of a [`Staging`], being written.
+pub(crate) struct StagedFile<'s> {
+    path: PathBuf,
+    out: io::BufWriter<fs::File>,
+    result: io::Result<()>,
+    /// `deploy.sql`'s writer when the file is part of it.
+    deploy: Option<(&'s mut io::BufWriter<fs::File>, &'s mut io::Result<()>)>,
+    buffer: String,
+}
+
+impl Staging {
+    pub(crate) fn new(dir: &Path) -> Result<Self, WriteError> {
         let parent = match dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -118,32 +145,56 @@ impl Deployment {
             .map_err(at(&parent))?;
         let fresh = staging.path().join("new");
         fs::create_dir(&fresh).map_err(at(&fresh))?;
-        // Each file is written as it is rendered, statement by statement, and
-        // into deploy.sql alongside: no file's text is held whole (for a
-        // large model the texts were a tenth of the peak memory).
         let deploy_path = fresh.join(DEPLOY_FILE);
         let mut deploy = io::BufWriter::new(fs::File::create(&deploy_path).map_err(at(&deploy_path))?);
-        let mut deploy_result = deploy.write_all(deploy_header().as_bytes());
-        for file in &self.files {
-            let path = fresh.join(&file.name);
-            let mut out = io::BufWriter::new(fs::File::create(&path).map_err(at(&path))?);
-            let mut result = Ok(());
-            if file.in_deploy && deploy_result.is_ok() {
-                deploy_result = deploy.write_all(deploy_separator(file).as_bytes());
+        let deploy_result = deploy.write_all(deploy_header().as_bytes());
+        Ok(Self {
+            temporary: staging,
+            fresh,
+            deploy_path,
+            deploy,
+            deploy_result,
+            names: Vec::new(),
+        })
+    }
+
+    /// Start the next step file: its header is written.
+    pub(crate) fn file(&mut self, name: &str, header: &str, in_deploy: bool) -> Result<StagedFile<'_>, WriteError> {
+        let path = self.fresh.join(name);
+        let out = io::BufWriter::new(fs::File::create(&path).map_err(at(&path))?);
+        self.names.push(name.to_owned());
+        let deploy = if in_deploy {
+            if self.deploy_result.is_ok() {
+                self.deploy_result = self.deploy.write_all(deploy_separator(name).as_bytes());
             }
-            file.render_each(|piece| {
-                if result.is_ok() {
-                    result = out.write_all(piece.as_bytes());
-                }
-                if file.in_deploy && deploy_result.is_ok() {
-                    deploy_result = deploy.write_all(piece.as_bytes());
-                }
-            });
-            result.and_then(|()| out.flush()).map_err(at(&path))?;
-        }
-        deploy_result.and_then(|()| deploy.flush()).map_err(at(&deploy_path))?;
-        drop(deploy);
-        let mut names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+            Some((&mut self.deploy, &mut self.deploy_result))
+        } else {
+            None
+        };
+        let mut file = StagedFile {
+            path,
+            out,
+            result: Ok(()),
+            deploy,
+            buffer: String::new(),
+        };
+        file.piece(header);
+        Ok(file)
+    }
+
+    /// Move every file written into `dir` (see [`Deployment::write_to`]).
+    pub(crate) fn commit(mut self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+        let deploy_result = std::mem::replace(&mut self.deploy_result, Ok(()));
+        deploy_result
+            .and_then(|()| self.deploy.flush())
+            .map_err(at(&self.deploy_path))?;
+        let Self {
+            temporary: staging,
+            fresh,
+            names,
+            ..
+        } = self;
+        let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
         names.push(DEPLOY_FILE);
         let written = names.iter().map(|n| dir.join(n)).collect();
         match fs::symlink_metadata(dir) {
@@ -191,6 +242,35 @@ impl Deployment {
     }
 }
 
+impl StagedFile<'_> {
+    /// Print one statement, terminated as [`OutputFile::render`] does.
+    pub(crate) fn statement(&mut self, statement: &Statement) {
+        use std::fmt::Write as _;
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        let _ = write!(buffer, "\n{statement};\n");
+        self.piece(&buffer);
+        self.buffer = buffer;
+    }
+
+    fn piece(&mut self, text: &str) {
+        if self.result.is_ok() {
+            self.result = self.out.write_all(text.as_bytes());
+        }
+        if let Some((deploy, result)) = &mut self.deploy
+            && result.is_ok()
+        {
+            **result = deploy.write_all(text.as_bytes());
+        }
+    }
+
+    /// The file is complete: any error writing it is reported here.
+    pub(crate) fn finish(mut self) -> Result<(), WriteError> {
+        let result = std::mem::replace(&mut self.result, Ok(()));
+        result.and_then(|()| self.out.flush()).map_err(at(&self.path))
+    }
+}
+
 /// The first line of `deploy.sql`.
 fn deploy_header() -> String {
     LineComment("dimgen: the whole deployment, every step file in order (not the administrator's 00_ file).")
@@ -198,8 +278,8 @@ fn deploy_header() -> String {
 }
 
 /// What introduces a step file in `deploy.sql`.
-fn deploy_separator(file: &OutputFile) -> String {
-    format!("\n{}", LineComment(&format!("===== {} =====", file.name)))
+fn deploy_separator(name: &str) -> String {
+    format!("\n{}", LineComment(&format!("===== {name} =====")))
 }
 
 fn at(path: &Path) -> impl FnOnce(io::Error) -> WriteError {
@@ -277,9 +357,9 @@ mod tests {
         out
     }
 
-    /// The files written statement by statement hold exactly the texts
-    /// `rendered` gives (deploy.sql included), for every model of schemas/
-    /// and every environment.
+    /// The files written statement by statement, by `write_to` and by
+    /// `generate_into`, hold exactly the texts `rendered` gives (deploy.sql
+    /// included), for every model of schemas/ and every environment.
     #[test]
     fn the_written_files_are_the_rendered_texts() {
         let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
@@ -296,6 +376,15 @@ mod tests {
                 rendered.sort();
                 assert!(rendered.iter().any(|(name, _)| name == DEPLOY_FILE));
                 assert!(listing(&out) == rendered, "{} {}", path.display(), env.name);
+                let streamed = root.path().join("streamed");
+                let written = crate::generate_into(&loaded.model, &env.name, &streamed).unwrap();
+                assert_eq!(written.len(), rendered.len());
+                assert!(
+                    listing(&streamed) == rendered,
+                    "{} {}: generate_into",
+                    path.display(),
+                    env.name
+                );
             }
         }
     }

@@ -60,7 +60,7 @@ pub use export::to_toml;
 pub use layout::{Origin, PhysicalColumn};
 pub use load::{
     BRIDGE_KEYS, COLUMN_KEYS, DIMENSION_KEYS, EFFECTIVE_KEYS, ENVIRONMENT_KEYS, FACT_KEYS, LoadError, Loaded,
-    MODEL_KEYS, load_str,
+    MODEL_KEYS, load_str, load_string,
 };
 pub use model::{
     Additivity, Column, ColumnKind, DefaultValue, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,

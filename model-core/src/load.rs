@@ -6,6 +6,7 @@
 //! first), then values (type spellings, choices, conflicting keys) while
 //! building the [`Model`]. The model then goes through [`validate`](crate::validate).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -500,27 +501,43 @@ pub struct Loaded {
 /// assert_eq!(loaded.model.dimensions[0].key, "CUSTOMER_KEY");
 /// ```
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
+    load(name, Cow::Borrowed(text))
+}
+
+/// [`load_str`] for a text the caller gives away: when it holds nothing to
+/// blank, the source map keeps it as it is, where `load_str` keeps a copy
+/// (a large model's text is then held once, not twice).
+pub fn load_string(name: &str, text: String) -> Result<Loaded, LoadError> {
+    load(name, Cow::Owned(text))
+}
+
+fn load(name: &str, text: Cow<'_, str>) -> Result<Loaded, LoadError> {
     // Diagnostics quote the source: they get it with every credential
-    // blanked, before anything can be reported (the parse reads the original).
-    // The fast path's document holds every key of the file, decoded: when
-    // none is a secret's, there is nothing to blank and the redaction pass
-    // (its own lexer over the whole text) is not needed.
-    let document = crate::document::parse(text);
+    // blanked (the parse reads the original). The fast path's document
+    // holds every key of the file, decoded: when none is a secret's, there
+    // is nothing to blank and the redaction pass (its own lexer over the
+    // whole text) is not needed.
+    let document = crate::document::parse(&text);
     let mut redacted = match &document {
-        Some(root) if !root.any_key(crate::redact::is_secret) => crate::redact::Redacted::nothing_in(text),
-        _ => crate::redact::credentials(text),
+        Some(root) if !root.any_key(crate::redact::is_secret) => None,
+        _ => Some(crate::redact::credentials(&text)),
     };
-    let mut source = SourceMap::new(name, std::mem::take(&mut redacted.text));
+    let mut source = SourceMap::for_text(name, text.len());
     let mut problems = Vec::new();
-    let validated = parse(text, document, &mut source, &mut problems).and_then(|model| {
+    let validated = parse(&text, document, &mut source, &mut problems).and_then(|model| {
         Validated::new(model)
             .map_err(|rejected| problems.extend(rejected.problems))
             .ok()
     });
+    // Nothing reads the source map's text before this point.
+    source.text = match &mut redacted {
+        Some(redacted) => std::mem::take(&mut redacted.text),
+        None => text.into_owned(),
+    };
     match validated {
         Some(model) if problems.is_empty() => Ok(Loaded { model, source }),
         _ => {
-            if !redacted.secrets.is_empty() {
+            if let Some(redacted) = redacted.filter(|r| !r.secrets.is_empty()) {
                 for problem in &mut problems {
                     problem.message = redacted.scrub(&problem.message);
                     problem.help = problem.help.as_deref().map(|h| redacted.scrub(h));
