@@ -35,8 +35,9 @@ enum Command {
         /// The model file (TOML).
         model: PathBuf,
     },
-    /// Print the SELECT over the schema's `INFORMATION_SCHEMA` whose result is a
-    /// catalog baseline for `dimgen plan --from`.
+    /// Print the SELECTs over the schema's `INFORMATION_SCHEMA` (its tables'
+    /// columns, then its pipes) whose result is a catalog baseline for
+    /// `dimgen plan --from`.
     ///
     /// Run it with the Snowflake CLI:
     /// `snow sql --format json -q "$(dimgen catalog-query MODEL --env ENV)" > catalog.json`.
@@ -46,6 +47,11 @@ enum Command {
         /// Environment whose schema to read.
         #[arg(long)]
         env: String,
+        /// Leave out the second SELECT, over `INFORMATION_SCHEMA.PIPES`
+        /// (for an engine without that view, such as the fakesnow
+        /// emulator); the plan then does not compare pipes.
+        #[arg(long)]
+        no_pipes: bool,
     },
     /// Plan the migration of a deployed schema from BASELINE (the model as
     /// last deployed, or a catalog snapshot of the live schema) to MODEL, and
@@ -156,9 +162,10 @@ fn run(command: Command) -> Result<(), String> {
             };
             plan(&model, &env, &baseline, out.as_deref(), &options)
         }
-        Command::CatalogQuery { model, env } => {
+        Command::CatalogQuery { model, env, no_pipes } => {
             let loaded = load(&model)?;
-            let query = dimgen::migrate::catalog_query(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
+            let mut query = dimgen::migrate::catalog_query(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
+            query.pipes = !no_pipes;
             println!("{query}");
             Ok(())
         }

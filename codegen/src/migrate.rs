@@ -85,7 +85,7 @@ impl Plan {
     pub fn from_catalog(catalog: &Catalog, after: &Validated, env: &str) -> Result<Self, GenerateError> {
         let target = target(after, env)?;
         let (changes, unknown) = model_core::evolve::diff_catalog(catalog, after, target.env);
-        let steps = changes
+        let mut steps: Vec<Step> = changes
             .into_iter()
             .map(|change| {
                 let statements = statements(None, &target, &change);
@@ -93,6 +93,22 @@ impl Plan {
             })
             .collect();
         let mut notes = vec![CATALOG_BLIND_SPOTS.to_owned()];
+        match &catalog.pipes {
+            Some(pipes) => {
+                let (drifted, unknown_pipes) = pipe_drift(pipes, &target);
+                steps.extend(drifted.into_iter().map(|change| {
+                    let statements = statements(None, &target, &change);
+                    Step { change, statements }
+                }));
+                if !unknown_pipes.is_empty() {
+                    notes.push(format!(
+                        "pipes of the schema the model does not have, left alone: {}",
+                        unknown_pipes.join(", ")
+                    ));
+                }
+            }
+            None => notes.push(CATALOG_WITHOUT_PIPES.to_owned()),
+        }
         if !unknown.is_empty() {
             notes.push(format!(
                 "tables of the schema the model does not have, left alone (a catalog cannot tell a table dropped from the model from one dimgen never made): {}",
@@ -204,6 +220,7 @@ pub fn catalog_query(model: &Validated, env: &str) -> Result<writer::CatalogQuer
     Ok(writer::CatalogQuery {
         database: target.database,
         schema: target.schema,
+        pipes: true,
     })
 }
 
@@ -217,14 +234,20 @@ pub fn catalog_query(model: &Validated, env: &str) -> Result<writer::CatalogQuer
 /// a type dimgen does not model; the message names the row.
 pub fn parse_catalog(json: &str) -> Result<Catalog, String> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
-    let rows: Vec<&serde_json::Value> = match &value {
-        serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_array) => {
-            items.iter().filter_map(serde_json::Value::as_array).flatten().collect()
-        }
-        serde_json::Value::Array(items) => items.iter().collect(),
+    let (rows, statements): (Vec<&serde_json::Value>, usize) = match &value {
+        serde_json::Value::Array(items) if !items.is_empty() && items.iter().all(serde_json::Value::is_array) => (
+            items.iter().filter_map(serde_json::Value::as_array).flatten().collect(),
+            items.len(),
+        ),
+        serde_json::Value::Array(items) => (items.iter().collect(), 1),
         _ => return Err("expected an array of rows, as `snow sql --format json` prints".to_owned()),
     };
     let mut catalog = Catalog::default();
+    // The pipes' SELECT is the second statement: its result, even empty,
+    // says the snapshot has the pipes.
+    if statements > 1 {
+        catalog.pipes = Some(Vec::new());
+    }
     for (i, row) in rows.iter().enumerate() {
         let at = |what: &str| format!("row {}: {what}", i + 1);
         let object = row.as_object().ok_or_else(|| at("not an object"))?;
@@ -235,6 +258,20 @@ pub fn parse_catalog(json: &str) -> Result<Catalog, String> {
                 .map(str::to_owned)
                 .ok_or_else(|| at(&format!("no {name}")))
         };
+        if object.contains_key("PIPE_NAME") {
+            let pipe = model_core::evolve::CatalogPipe {
+                name: text("PIPE_NAME")?,
+                definition: text("DEFINITION")?,
+                // A text column: 'true' / 'false' (a boolean is read too).
+                auto_ingest: match field("IS_AUTOINGEST_ENABLED") {
+                    Some(serde_json::Value::Bool(b)) => *b,
+                    Some(serde_json::Value::String(t)) => t.eq_ignore_ascii_case("true"),
+                    _ => false,
+                },
+            };
+            catalog.pipes.get_or_insert_with(Vec::new).push(pipe);
+            continue;
+        }
         // Numbers come as JSON numbers or, for NUMBER columns, as strings.
         let number = |name: &str| -> Result<Option<u64>, String> {
             match field(name) {
@@ -272,7 +309,69 @@ pub fn parse_catalog(json: &str) -> Result<Catalog, String> {
 }
 
 /// What a plan from a catalog baseline cannot compare.
-pub const CATALOG_BLIND_SPOTS: &str = "a catalog baseline shows tables and columns only: roles, grants, pipes, streams, tasks, stages, keys and constraints, SCD types and defaults are not compared (plan against the model as deployed, `--from deployed.toml`, for those)";
+pub const CATALOG_BLIND_SPOTS: &str = "a catalog baseline shows tables, columns and pipes only: roles, grants, streams, tasks, stages, keys and constraints, SCD types and defaults are not compared (plan against the model as deployed, `--from deployed.toml`, for those)";
+
+/// Said when the snapshot was taken without the pipes' SELECT.
+pub const CATALOG_WITHOUT_PIPES: &str =
+    "the catalog snapshot has no pipes (taken with `--no-pipes`): pipes are not compared";
+
+/// The pipes whose COPY or `AUTO_INGEST` as deployed (`pipes`, from the
+/// catalog) differs from the model's, each to be recreated by the pipe
+/// runbook; and the catalog's pipes the model does not have. COPY texts are
+/// compared with their whitespace collapsed.
+fn pipe_drift(pipes: &[model_core::evolve::CatalogPipe], target: &Target<'_>) -> (Vec<Change>, Vec<String>) {
+    let squeeze = |text: &str| {
+        text.trim()
+            .trim_end_matches(';')
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let generated: Vec<crate::writer::Pipe> = crate::loading::pipes(target)
+        .into_iter()
+        .filter_map(|s| match s {
+            Statement::CreatePipe(p) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    let mut changes = Vec::new();
+    let mut known = Vec::new();
+    for load in target.model.loads() {
+        let stored = target.text(&load.load.pipe);
+        let name = target.object(&stored);
+        let (Some(pipe), Some(deployed)) = (
+            generated.iter().find(|p| p.name == name),
+            pipes.iter().find(|p| p.name == stored),
+        ) else {
+            continue;
+        };
+        known.push(stored.clone());
+        let mut reasons = Vec::new();
+        if squeeze(&deployed.definition) != squeeze(&pipe.copy_text()) {
+            reasons.push("its COPY as deployed differs from the model's".to_owned());
+        }
+        if deployed.auto_ingest != pipe.auto_ingest {
+            reasons.push(format!(
+                "AUTO_INGEST is {} as deployed, {} in the model",
+                deployed.auto_ingest, pipe.auto_ingest
+            ));
+        }
+        if !reasons.is_empty() {
+            changes.push(Change::RecreatePipe {
+                table: load.load.table.clone(),
+                from: load.load.pipe.clone(),
+                pipe: load.load.pipe.clone(),
+                reasons,
+            });
+        }
+    }
+    let unknown = pipes
+        .iter()
+        .filter(|p| !known.contains(&p.name))
+        .map(|p| p.name.clone())
+        .collect();
+    (changes, unknown)
+}
 
 /// The dynamic tables both deployments create whose definition changed.
 fn redefined_dynamic_tables(deployed: &crate::Deployment, now: &crate::Deployment) -> Vec<Step> {
@@ -893,6 +992,111 @@ mod tests {
             "",
         )
         .replace(", \"NET_AMOUNT\", \"COST_AMOUNT\"]", ", \"NET_AMOUNT\"]")
+    }
+
+    /// The pipes of a catalog snapshot against the model's: a pipe as the
+    /// model creates it (whitespace aside) is no change; one whose COPY or
+    /// `AUTO_INGEST` differs is recreated through the runbook, with the
+    /// reason; a pipe the model lacks is named in a note; a snapshot taken
+    /// without the pipes says so.
+    #[test]
+    fn a_catalog_s_pipes_are_compared_with_the_model_s() {
+        let model = load(&retail());
+        let target = target(&model, "DEV").unwrap();
+        let pipes: Vec<crate::writer::Pipe> = crate::loading::pipes(&target)
+            .into_iter()
+            .filter_map(|s| match s {
+                Statement::CreatePipe(p) => Some(*p),
+                _ => None,
+            })
+            .collect();
+        assert!(!pipes.is_empty());
+        let row = |p: &crate::writer::Pipe, definition: String, auto_ingest: bool| {
+            serde_json::json!({
+                "PIPE_NAME": p.name.object(),
+                "DEFINITION": definition,
+                "IS_AUTOINGEST_ENABLED": if auto_ingest { "true" } else { "false" },
+            })
+        };
+        // Snowflake's text as stored may be laid out otherwise.
+        let as_stored = |p: &crate::writer::Pipe| p.copy_text().replace('\n', "\n  ") + ";";
+        let plan_of = |pipe_rows: Vec<serde_json::Value>| {
+            let json = serde_json::json!([[], pipe_rows]).to_string();
+            let catalog = parse_catalog(&json).unwrap();
+            Plan::from_catalog(&catalog, &model, "DEV").unwrap()
+        };
+        let recreated = |plan: &Plan| -> Vec<(String, Vec<String>, Vec<&'static str>)> {
+            plan.steps
+                .iter()
+                .filter_map(|step| match &step.change {
+                    Change::RecreatePipe { pipe, reasons, .. } => Some((
+                        pipe.clone(),
+                        reasons.clone(),
+                        step.statements.iter().map(Statement::kind).collect(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+
+        let same = plan_of(pipes.iter().map(|p| row(p, as_stored(p), p.auto_ingest)).collect());
+        assert_eq!(recreated(&same), []);
+        assert!(
+            !same
+                .notes
+                .iter()
+                .any(|n| n.starts_with("pipes of the schema") || n == CATALOG_WITHOUT_PIPES),
+            "{:?}",
+            same.notes
+        );
+
+        let first = &pipes[0];
+        let mut rows: Vec<serde_json::Value> = pipes.iter().map(|p| row(p, as_stored(p), p.auto_ingest)).collect();
+        rows[0] = row(
+            first,
+            as_stored(first).replace("COPY INTO", "COPY  INTO") + " ",
+            !first.auto_ingest,
+        );
+        rows.push(serde_json::json!({"PIPE_NAME": "HAND_MADE_PIPE", "DEFINITION": "COPY INTO T FROM @S", "IS_AUTOINGEST_ENABLED": "false"}));
+        let flipped = plan_of(rows.clone());
+        let [(pipe, reasons, kinds)] = recreated(&flipped).try_into().unwrap();
+        assert_eq!(target.object(&target.text(&pipe)), first.name);
+        assert_eq!(
+            reasons,
+            [format!(
+                "AUTO_INGEST is {} as deployed, {} in the model",
+                !first.auto_ingest, first.auto_ingest
+            )]
+        );
+        assert_eq!(kinds.last(), Some(&"RECREATE PIPE"));
+        assert!(
+            flipped.notes.iter().any(|n| n.contains("left alone: HAND_MADE_PIPE")),
+            "{:?}",
+            flipped.notes
+        );
+
+        rows[0] = row(
+            first,
+            as_stored(first).replace("FROM", "FROM (SELECT 1) --"),
+            first.auto_ingest,
+        );
+        let [(_, reasons, _)] = recreated(&plan_of(rows)).try_into().unwrap();
+        assert_eq!(reasons, ["its COPY as deployed differs from the model's"]);
+
+        let without = parse_catalog("[]").unwrap();
+        assert_eq!(without.pipes, None);
+        let plan = Plan::from_catalog(&without, &model, "DEV").unwrap();
+        assert_eq!(recreated(&plan), []);
+        assert!(plan.notes.iter().any(|n| n == CATALOG_WITHOUT_PIPES));
+
+        let mut query = catalog_query(&model, "DEV").unwrap();
+        let text = query.to_string();
+        assert!(
+            text.ends_with(";\nSELECT p.PIPE_NAME, p.DEFINITION, p.IS_AUTOINGEST_ENABLED\nFROM RETAIL.INFORMATION_SCHEMA.PIPES AS p\nWHERE p.PIPE_SCHEMA = 'SALES_DEV'\nORDER BY p.PIPE_NAME"),
+            "{text}"
+        );
+        query.pipes = false;
+        assert!(!query.to_string().contains("PIPES"));
     }
 
     /// The runbook of a changed pipe, in the order that loses no file:

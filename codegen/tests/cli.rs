@@ -580,6 +580,18 @@ fn a_catalog_snapshot_is_a_baseline_for_drift() {
         query.contains("WHERE c.TABLE_SCHEMA = 'DEV' AND t.TABLE_TYPE = 'BASE TABLE'"),
         "{query}"
     );
+    assert!(
+        query.contains(
+            ";\nSELECT p.PIPE_NAME, p.DEFINITION, p.IS_AUTOINGEST_ENABLED\nFROM D.INFORMATION_SCHEMA.PIPES AS p"
+        ),
+        "{query}"
+    );
+    let without = dimgen(&["catalog-query", &now, "--env", "DEV", "--no-pipes"]);
+    assert_eq!(without.status.code(), Some(0), "{}", stderr(&without));
+    assert_eq!(
+        stdout(&without),
+        query.replacen(&query[query.find(";\nSELECT p.").unwrap()..query.len() - 1], "", 1)
+    );
 
     // The live schema: CITY narrower than the model's, a column added by
     // hand, and a table dimgen does not know.
@@ -624,7 +636,12 @@ fn a_catalog_snapshot_is_a_baseline_for_drift() {
     );
     assert!(out.contains("destructive  DIM_STORE.HAND_MADE:"), "{out}");
     assert!(
-        out.contains("note: a catalog baseline shows tables and columns only"),
+        out.contains("note: a catalog baseline shows tables, columns and pipes only"),
+        "{out}"
+    );
+    // One statement's rows: the snapshot was taken without the pipes.
+    assert!(
+        out.contains("note: the catalog snapshot has no pipes (taken with `--no-pipes`)"),
         "{out}"
     );
     assert!(

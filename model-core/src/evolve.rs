@@ -1189,6 +1189,20 @@ fn pipe_differences(was: &crate::ingest::Resolved<'_>, new: &crate::ingest::Reso
 pub struct Catalog {
     /// Base tables, each with its columns in ordinal order.
     pub tables: Vec<CatalogTable>,
+    /// The schema's pipes, when the snapshot has them (`None`: taken
+    /// without, e.g. `dimgen catalog-query --no-pipes`).
+    pub pipes: Option<Vec<CatalogPipe>>,
+}
+
+/// One pipe of a [`Catalog`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogPipe {
+    /// Its name, as stored.
+    pub name: String,
+    /// The COPY statement it runs, as stored (`DEFINITION`).
+    pub definition: String,
+    /// `IS_AUTOINGEST_ENABLED`.
+    pub auto_ingest: bool,
 }
 
 /// One table of a [`Catalog`].

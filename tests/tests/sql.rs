@@ -627,3 +627,27 @@ sum = ["AMOUNT"]
         assert!(kinds.contains(kind), "no {kind} among {kinds:?}");
     }
 }
+
+/// `dimgen catalog-query` prints two SELECTs (the tables' columns, then the
+/// pipes), or one with `--no-pipes`; sqlparser reads each as a query, for
+/// every model and environment (quoted names included).
+#[test]
+fn the_catalog_query_parses_as_its_selects() {
+    for path in model_files() {
+        let model = load_model(&path);
+        for env in &model.environments {
+            let mut query = dimgen::migrate::catalog_query(&model, &env.name).expect("catalog query");
+            for (pipes, statements) in [(true, 2), (false, 1)] {
+                query.pipes = pipes;
+                let sql = query.to_string();
+                assert_eq!(
+                    parse(&sql),
+                    Ok(statements),
+                    "{}, {}:\n{sql}",
+                    model_stem(&path),
+                    env.name
+                );
+            }
+        }
+    }
+}

@@ -858,15 +858,18 @@ pub enum Statement {
     },
 }
 
-/// The one SELECT over a schema's `INFORMATION_SCHEMA` whose rows (as the
+/// The SELECTs over a schema's `INFORMATION_SCHEMA` whose rows (as the
 /// Snowflake CLI prints them, `snow sql --format json -q ...`) are a catalog
-/// baseline for `dimgen plan`: every column of every base table, in order.
+/// baseline for `dimgen plan`: every column of every base table, in order,
+/// then (unless `pipes` is false) every pipe with its COPY.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogQuery {
     /// The database.
     pub database: String,
     /// The schema.
     pub schema: String,
+    /// Whether the second SELECT, over `INFORMATION_SCHEMA.PIPES`, follows.
+    pub pipes: bool,
 }
 
 impl CatalogQuery {
@@ -882,6 +885,8 @@ impl CatalogQuery {
         "IS_NULLABLE",
         "COMMENT",
     ];
+    /// The columns of the pipes' SELECT.
+    pub const PIPE_COLUMNS: [&'static str; 3] = ["PIPE_NAME", "DEFINITION", "IS_AUTOINGEST_ENABLED"];
 }
 
 impl Display for CatalogQuery {
@@ -898,7 +903,24 @@ impl Display for CatalogQuery {
             f,
             "\nFROM {db}.INFORMATION_SCHEMA.COLUMNS AS c\nJOIN {db}.INFORMATION_SCHEMA.TABLES AS t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME\nWHERE c.TABLE_SCHEMA = {} AND t.TABLE_TYPE = 'BASE TABLE'\nORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
             Literal(&self.schema)
-        )
+        )?;
+        if self.pipes {
+            write!(
+                f,
+                ";\nSELECT p.{}\nFROM {db}.INFORMATION_SCHEMA.PIPES AS p\nWHERE p.PIPE_SCHEMA = {}\nORDER BY p.PIPE_NAME",
+                Self::PIPE_COLUMNS.join(", p."),
+                Literal(&self.schema)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Pipe {
+    /// The COPY statement the pipe runs, as `CREATE PIPE` prints it after
+    /// `AS` (what `INFORMATION_SCHEMA.PIPES` shows as its `DEFINITION`).
+    pub fn copy_text(&self) -> String {
+        self.copy.to_string()
     }
 }
 
