@@ -18,7 +18,7 @@ pub enum Code {
     BridgeNotConnected,
     /// Two tables, or two columns of one table, differ only in case.
     CaseCollision,
-    /// A column sets more than one of `references`, `measure`, `degenerate = true`.
+    /// A column sets more than one of `references`, `measure`, `degenerate = true`; or a CSV file format sets `parse_header = true` with a `skip_header` of 1 or more.
     ConflictingKeys,
     /// A load both matches by column name and selects a projection, matches CSV by name without `parse_header = true`, maps a CSV column to something other than a position, or projects a metadata column.
     CopyMappingConflict,

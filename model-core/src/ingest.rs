@@ -726,6 +726,25 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                 problems.push(misplaced(key, "JSON"));
             }
         }
+        // Snowflake documents SKIP_HEADER as unsupported with PARSE_HEADER = TRUE: the header
+        // line is the one parsed.
+        if format.parse_header == Some(true)
+            && let Some(skip) = format.skip_header.filter(|&n| n > 0)
+        {
+            problems.push(
+                Problem::new(
+                    Code::ConflictingKeys,
+                    format!(
+                        "file format `{}` sets `parse_header = true` and `skip_header = {skip}`: Snowflake does not support SKIP_HEADER with PARSE_HEADER, whose header line is the one parsed",
+                        format.name
+                    ),
+                    Loc::table(id, "skip_header"),
+                    "conflicts with parse_header",
+                )
+                .also(Loc::table(id, "parse_header"), "reads the header line")
+                .help("remove `skip_header`: `parse_header = true` reads the first line as the column names and loads the rest"),
+            );
+        }
     }
     for (index, stage) in model.stages.iter().enumerate() {
         let id = TableId {
