@@ -64,7 +64,7 @@ pub enum Code {
     MeasureOnFactless,
     /// A key used where it does not apply: `scd` on a reference, measure or degenerate column, or on any fact or bridge column; `measure` or `degenerate` on a dimension or bridge column; `over` on a column that is not a measure; `target_lag`, `warehouse` or `refresh_mode` on a mart that is not a dynamic table; a file-format option on a type it does not apply to; `aws_sns_topic` without `auto_ingest = true`; `event_time` on a dimension load.
     MisplacedKey,
-    /// The model has no `database`, an environment has no `schema`, or a stage has no `storage_integration`.
+    /// The model has no `database`, an environment has no `schema`, a stage has no `storage_integration`, or a table lacks a key it needs (a stage's `url`, a load's `warehouse`, a column's `name`, ...).
     MissingKey,
     /// A column that is not a reference has no `type`.
     MissingType,
@@ -94,7 +94,7 @@ pub enum Code {
     StageCredentials,
     /// A declared role is named like a Snowflake system role (`SYSADMIN`, ...).
     SystemRole,
-    /// A value has the wrong TOML type for its key (e.g. `scd = "2"`, a number in `vars`), or a required key is missing: `name` of a dimension, fact or bridge, `from` or `to` of `effective`.
+    /// A value has the wrong TOML type for its key (e.g. `scd = "2"`, a number in `vars`).
     TomlStructure,
     /// The file is not valid TOML.
     TomlSyntax,

@@ -653,12 +653,40 @@ fn parse_with_toml(text: &str, source: &mut SourceMap, problems: &mut Vec<Proble
         )),
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
-            problems.push(Problem::new(
-                Code::TomlStructure,
-                format!("invalid model: {}", error.message().trim()),
-                Loc::Span(span),
-                "here",
-            ));
+            let message = error.message().trim();
+            // serde's words for a required key that is absent: a missing key,
+            // named under the table that lacks it.
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.strip_suffix('`'))
+                .filter(|field| !field.is_empty() && !field.contains('`'));
+            problems.push(match missing {
+                Some(field) => {
+                    let written = text.get(span.clone()).unwrap_or("");
+                    let owner = if written.starts_with('[') && written.ends_with(']') && !written.contains('\n') {
+                        format!("`{written}`")
+                    } else if written.starts_with('{') {
+                        "this inline table".to_owned()
+                    } else {
+                        "this table".to_owned()
+                    };
+                    Problem::new(
+                        Code::MissingKey,
+                        format!("{owner} has no `{field}`, which it needs"),
+                        Loc::Span(span),
+                        format!("no `{field}`"),
+                    )
+                    .help(format!(
+                        "add `{field} = ...` to it (docs/model-format.md lists the keys of every table)"
+                    ))
+                }
+                None => Problem::new(
+                    Code::TomlStructure,
+                    format!("invalid model: {message}"),
+                    Loc::Span(span),
+                    "here",
+                ),
+            });
             None
         }
     }
@@ -1855,6 +1883,39 @@ mod tests {
             };
             let (fast, general) = (load(true), load(false));
             assert!(fast == general, "{}: the two paths differ", path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod missing_key_tests {
+    /// A required key that is absent is a located missing key, under the
+    /// header of the table that lacks it or at the inline table.
+    #[test]
+    fn an_absent_required_key_is_a_missing_key_where_its_table_is() {
+        let model =
+            "name = \"m\"\ndatabase = \"D\"\n[environments.DEV]\nschema = \"S\"\n[[dimension]]\nname = \"DIM_A\"\n";
+        for (tail, message, at) in [
+            (
+                "columns = [{ type = \"int\" }]\n",
+                "this inline table has no `name`, which it needs",
+                "{ type = \"int\" }",
+            ),
+            (
+                "columns = [{ name = \"A\", type = \"int\" }]\n[[dimension]]\ncomment = \"x\"\n",
+                "`[[dimension]]` has no `name`, which it needs",
+                "[[dimension]]",
+            ),
+        ] {
+            let text = format!("{model}{tail}");
+            let error = crate::load_str("m.toml", &text).expect_err("a key is missing");
+            let [problem] = error.diagnostics.problems.as_slice() else {
+                panic!("{:?}", error.diagnostics.problems)
+            };
+            assert_eq!(problem.code, crate::Code::MissingKey);
+            assert_eq!(problem.message, message);
+            let span = error.diagnostics.source.span(&problem.labels[0].at).expect("located");
+            assert_eq!(text.get(span.clone()), Some(at), "{span:?}");
         }
     }
 }
