@@ -20,7 +20,7 @@ pub enum Code {
     CaseCollision,
     /// A column sets more than one of `references`, `measure`, `degenerate = true`; or a CSV file format sets `parse_header = true` with a `skip_header` of 1 or more.
     ConflictingKeys,
-    /// A load both matches by column name and selects a projection, matches CSV by name without `parse_header = true`, maps a CSV column to something other than a position, or projects a metadata column.
+    /// A load both matches by column name and selects a projection, matches CSV by name without `parse_header = true`, maps a CSV column to something other than a position, leaves CSV positions implied (`projection = true`, or positions for some columns only), or projects a metadata column.
     CopyMappingConflict,
     /// A table has two columns of the same name, counting the columns dimgen adds (surrogate key, bridge reference columns, `VALID_FROM`/`VALID_TO`/`IS_CURRENT`).
     DuplicateColumn,

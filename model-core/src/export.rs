@@ -1942,7 +1942,7 @@ warehouse = "WH"
 table = "DIM_DATE"
 stage = "JSON_STAGE"
 file_format = "CSV_FORMAT"
-projection = true
+projection = { DATE_ID = 1, YEAR = 2 }
 warehouse = "WH"
 "#,
         ));
@@ -2044,7 +2044,7 @@ warehouse = "WH"
 table = "DIM_DATE"
 stage = "JSON_STAGE"
 file_format = "CSV_FORMAT"
-projection = true
+projection = { DATE_ID = 1, YEAR = 2 }
 warehouse = "WH"
 "#
         );
@@ -2087,7 +2087,9 @@ warehouse = "WH"
         assert_eq!(
             model.loads[3].mapping,
             CopyMapping::Projection {
-                fields: BTreeMap::new()
+                fields: [("DATE_ID", "1"), ("YEAR", "2")]
+                    .map(|(c, p)| (c.to_owned(), p.to_owned()))
+                    .into()
             }
         );
     }

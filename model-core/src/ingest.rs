@@ -437,6 +437,32 @@ pub(crate) fn plan_in(
             }
         }
         CopyMapping::Projection { fields } => {
+            // `projection = true` on CSV would read field n into the n-th
+            // landing column: the order the model happens to declare them
+            // in, so reordering the model would remap the load silently.
+            if format.file_type == FileType::Csv && fields.is_empty() {
+                let positions: Vec<String> = columns
+                    .iter()
+                    .filter(|c| !matches!(c.landing, Landing::Metadata(_)))
+                    .enumerate()
+                    .map(|(i, c)| format!("{} = {}", c.name, i + 1))
+                    .collect();
+                problems.push(
+                    Problem::new(
+                        Code::CopyMappingConflict,
+                        format!(
+                            "`projection = true` on the CSV load of `{}` would read the fields in the order the model declares the landing columns: reordering the model would remap the load",
+                            load.table
+                        ),
+                        at("projection"),
+                        "CSV positions implied",
+                    )
+                    .help(format!(
+                        "write the positions out (today's order: `projection = {{ {} }}`), or load by header name: `parse_header = true` on the file format and no `projection`",
+                        positions.join(", ")
+                    )),
+                );
+            }
             // CSV fields have no names: once one position is given, every
             // landing column needs one (a default of "its own place" would
             // silently collide with the positions given).

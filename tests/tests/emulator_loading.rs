@@ -154,7 +154,7 @@ table = "DIM_PRODUCT"
 stage = "LAB_STAGE"
 path = "product/"
 file_format = "LAB_CSV"
-projection = true
+projection = { SKU = 1, PRODUCT_NAME = 2, PRICE = 3, DISCONTINUED = 4 }
 pattern = ".*[.]csv[.]gz"
 on_error = "skip_file"
 warehouse = "LOAD_WH"
@@ -164,7 +164,7 @@ table = "DIM_CUSTOMER"
 stage = "LAB_STAGE"
 path = "customer/"
 file_format = "LAB_CSV"
-projection = true
+projection = { CUSTOMER_ID = 1, NAME = 2, CITY = 3, SIGNUP_CHANNEL = 4 }
 warehouse = "LOAD_WH"
 
 [[load]]

@@ -1298,7 +1298,12 @@ mod random {
             }),
             field_delimiter: only(csv, field_delimiter),
             record_delimiter: only(csv, record_delimiter),
-            skip_header: seed.skip_header.filter(|_| csv),
+            // Snowflake does not take SKIP_HEADER with PARSE_HEADER = TRUE
+            // (`dimgen::conflicting_keys`).
+            skip_header: seed
+                .skip_header
+                .filter(|_| csv)
+                .map(|n| if seed.parse_header == Some(true) { 0 } else { n }),
             parse_header: seed.parse_header.filter(|_| csv),
             field_optionally_enclosed_by: only(csv, enclosed_by),
             null_if: seed.null_if.clone().filter(|_| text),
@@ -1440,14 +1445,7 @@ mod random {
                 case_sensitive: seed.mapping == 1,
             },
             3 => {
-                // The landing columns, as the planner sees them.
-                let id = TableId {
-                    kind: TableKind::Load,
-                    index: model.loads.len(),
-                };
-                let columns: Vec<String> = model_core::ingest::plan(model, &load, id)
-                    .map(|plan| plan.data_columns().map(|c| c.name.clone()).collect())
-                    .unwrap_or_default();
+                let columns = landing_columns(model, &load);
                 let (picks, names, offset, zero_padded) = &seed.fields;
                 let fields = if columns.is_empty() {
                     BTreeMap::new()
@@ -1487,11 +1485,46 @@ mod random {
                 };
                 CopyMapping::Projection { fields }
             }
-            _ => CopyMapping::Projection {
-                fields: BTreeMap::new(),
-            },
+            // `projection = true`: derived fields for Parquet and JSON; CSV
+            // needs its positions written out (every landing column, in order).
+            _ => {
+                let fields = if csv {
+                    landing_columns(model, &load)
+                        .into_iter()
+                        .zip(1..)
+                        .map(|(c, position): (_, u32)| (c, position.to_string()))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
+                CopyMapping::Projection { fields }
+            }
         };
         Some(load)
+    }
+
+    /// The landing columns of `load` (not its metadata), as the planner sees
+    /// them: planned as a Parquet load with derived fields, which any load
+    /// of a dimension or fact can be (a CSV one is refused a derived
+    /// projection, and its positions are what this is for). Empty when the
+    /// load cannot be planned.
+    fn landing_columns(model: &Model, load: &Load) -> Vec<String> {
+        let mut probe = model.clone();
+        probe
+            .file_formats
+            .push(model_core::model::FileFormat::new("~probe", FileType::Parquet));
+        let mut load = load.clone();
+        load.file_format = Some("~probe".to_owned());
+        load.mapping = CopyMapping::Projection {
+            fields: BTreeMap::new(),
+        };
+        let id = TableId {
+            kind: TableKind::Load,
+            index: model.loads.len(),
+        };
+        model_core::ingest::plan(&probe, &load, id)
+            .map(|plan| plan.data_columns().map(|c| c.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     fn ingestion(seed: &IngestSeed, model: &mut Model) {
