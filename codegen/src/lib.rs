@@ -207,7 +207,11 @@ fn steps(target: &ddl::Target<'_>) -> Vec<Step> {
         },
         Step {
             name: "05_stages.sql",
-            header: header("external stages and landing tables"),
+            header: header(if model.stages.iter().any(|s| s.url.is_none()) {
+                "stages (external, and internal for files PUT on them) and landing tables"
+            } else {
+                "external stages and landing tables"
+            }),
             in_deploy: true,
             build: |t, emit| each(loading::stages(t), emit),
         },

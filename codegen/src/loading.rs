@@ -121,7 +121,7 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
                 .iter()
                 .filter(|s| s.storage_integration == integration.name)
             {
-                locations.push(resolve(&stage.url));
+                locations.extend(stage.url.as_deref().map(resolve));
             }
         }
         locations.sort();
@@ -164,14 +164,15 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
     out
 }
 
-/// Step 5: external stages and the landing table of every load.
+/// Step 5: the stages (external, or internal for files PUT on them) and the
+/// landing table of every load.
 pub fn stages(target: &Target<'_>) -> Vec<Statement> {
     let model = target.model;
     let mut out = Vec::new();
     for stage in &model.stages {
         let name = target.object(&target.text(&stage.name));
-        let url = target.text(&stage.url);
-        let integration = target.text(&stage.storage_integration);
+        let url = stage.url.as_deref().map(|u| target.text(u));
+        let integration = url.as_ref().map(|_| target.text(&stage.storage_integration));
         let format = target.object(&stage.file_format);
         let comment = target.comment(stage.comment.as_deref());
         out.push(Statement::Stage {

@@ -546,9 +546,12 @@ impl Document {
         self.header("[[stage]]");
         self.field("name", &string(name));
         self.optional("comment", comment.as_deref());
-        self.field("url", &string(url));
-        // Required by the loader, even when empty.
-        self.field("storage_integration", &string(storage_integration));
+        // An internal stage has neither; an external one always writes its
+        // integration, even empty (the loader requires it).
+        if let Some(url) = url {
+            self.field("url", &string(url));
+            self.field("storage_integration", &string(storage_integration));
+        }
         self.field("file_format", &string(file_format));
     }
 
@@ -1736,6 +1739,35 @@ grants = [{{ access = "read", objects = ["MART_VIEW"] }}]
             .filter_map(|header| exported.find(header))
             .min();
         &exported[start.unwrap_or(exported.len())..]
+    }
+
+    /// An internal stage (no `url`) exports without `url` and without
+    /// `storage_integration`, and loads back as the same stage.
+    #[test]
+    fn an_internal_stage_round_trips() {
+        let exported = round_trip(&ingest_model(
+            r#"
+[[file_format]]
+name = "PARQUET_FORMAT"
+type = "parquet"
+
+[[stage]]
+name = "PUT_STAGE"
+comment = "files PUT by the tests"
+file_format = "PARQUET_FORMAT"
+
+[[load]]
+table = "DIM_PATIENT"
+stage = "PUT_STAGE"
+warehouse = "WH"
+"#,
+        ));
+        let stage = &exported[exported.find("[[stage]]").unwrap()..exported.find("[[load]]").unwrap()];
+        assert_eq!(
+            stage,
+            "[[stage]]\nname = \"PUT_STAGE\"\ncomment = \"files PUT by the tests\"\nfile_format = \"PARQUET_FORMAT\"\n\n"
+        );
+        assert_eq!(load(&exported).stages[0].url, None);
     }
 
     #[test]

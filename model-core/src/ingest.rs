@@ -777,7 +777,32 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             kind: TableKind::Stage,
             index,
         };
-        let url = stage.url.as_str();
+        let Some(url) = stage.url.as_deref() else {
+            // An internal stage: PUT fills it; Snowpipe cannot auto-ingest from it.
+            for (index, load) in model.loads.iter().enumerate() {
+                if load.stage == stage.name && load.auto_ingest {
+                    problems.push(
+                        Problem::new(
+                            Code::MisplacedKey,
+                            format!(
+                                "the load of `{}` sets `auto_ingest = true`, but stage `{}` is internal: auto-ingest needs a bucket's event notifications",
+                                load.table, stage.name
+                            ),
+                            Loc::table(
+                                TableId {
+                                    kind: TableKind::Load,
+                                    index,
+                                },
+                                "auto_ingest",
+                            ),
+                            "internal stage",
+                        )
+                        .help("remove `auto_ingest` (files PUT on an internal stage are loaded through the Snowpipe REST API, insertFiles), or give the stage a `url`"),
+                    );
+                }
+            }
+            continue;
+        };
         let scheme_ok = url.starts_with("s3://") && url.len() > "s3://".len();
         if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) {
             problems.push(

@@ -232,7 +232,7 @@ struct RawStorageIntegration {
 struct RawStage {
     name: Spanned<String>,
     comment: Option<Spanned<String>>,
-    url: Spanned<String>,
+    url: Option<Spanned<String>>,
     storage_integration: Option<Spanned<String>>,
     file_format: Spanned<String>,
 }
@@ -1303,7 +1303,21 @@ impl Builder<'_> {
         let raw = raw.into_inner();
         let name = self.string(Loc::table(table, "name"), raw.name);
         let storage_integration = self.opt_string(Loc::table(table, "storage_integration"), raw.storage_integration);
-        if storage_integration.is_none() && !self.credential_stages.contains(&table.index) {
+        let url = self.opt_string(Loc::table(table, "url"), raw.url);
+        if url.is_none() {
+            // An internal stage: files arrive by PUT, no bucket to read.
+            if storage_integration.is_some() {
+                self.problems.push(
+                    Problem::new(
+                        Code::MisplacedKey,
+                        format!("stage `{name}` has no `url`, so it is internal, but sets `storage_integration`"),
+                        Loc::table(table, "storage_integration"),
+                        "an internal stage reads no bucket",
+                    )
+                    .help("add the bucket's `url = \"s3://bucket/folder/\"` for an external stage, or remove `storage_integration` for an internal one (files staged with PUT)"),
+                );
+            }
+        } else if storage_integration.is_none() && !self.credential_stages.contains(&table.index) {
             self.problems.push(
                 Problem::new(
                     Code::MissingKey,
@@ -1316,7 +1330,7 @@ impl Builder<'_> {
         }
         Stage {
             comment: self.opt_string(Loc::table(table, "comment"), raw.comment),
-            url: self.string(Loc::table(table, "url"), raw.url),
+            url,
             storage_integration: storage_integration.unwrap_or_default(),
             file_format: self.string(Loc::table(table, "file_format"), raw.file_format),
             name,

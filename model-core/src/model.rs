@@ -1014,9 +1014,11 @@ pub struct Stage {
     pub name: String,
     /// What it is for.
     pub comment: Option<String>,
-    /// `s3://bucket/path/` (may carry `${bucket}`-style variables).
-    pub url: String,
-    /// The storage integration it reads through (never credentials).
+    /// `s3://bucket/path/` (may carry `${bucket}`-style variables) for an
+    /// external stage; `None` for an internal stage (files arrive by `PUT`).
+    pub url: Option<String>,
+    /// The storage integration an external stage reads through (never
+    /// credentials); empty for an internal stage.
     pub storage_integration: String,
     /// The file format of its files.
     pub file_format: String,

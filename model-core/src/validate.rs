@@ -1134,7 +1134,9 @@ impl<'m> Validator<'m> {
         }
         for (index, st) in model.stages.iter().enumerate() {
             strings.push((located(TableKind::Stage, index, "name"), &st.name));
-            strings.push((located(TableKind::Stage, index, "url"), &st.url));
+            if let Some(url) = &st.url {
+                strings.push((located(TableKind::Stage, index, "url"), url));
+            }
             strings.push((
                 located(TableKind::Stage, index, "storage_integration"),
                 &st.storage_integration,

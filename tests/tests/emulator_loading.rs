@@ -56,7 +56,7 @@ const NOT_RUN: &[&str] = &[
     "ALTER FILE FORMAT",
     "ALTER STAGE",
     // The S3 stages: the files are staged on internal stages instead, which
-    // the COPY statements are pointed at.
+    // the COPY statements are pointed at. (A model's internal stages run.)
     "CREATE STAGE",
 ];
 
@@ -219,7 +219,11 @@ event_time = "SALE_DATE"
 "#;
 
 fn lab_model(name: &str, database: &str, loads: &str) -> Validated {
-    let text = format!("name = \"{name}\"\ndatabase = \"{database}\"\n{LAB_TABLES}{loads}");
+    lab_model_with(name, database, LAB_TABLES, loads)
+}
+
+fn lab_model_with(name: &str, database: &str, tables: &str, loads: &str) -> Validated {
+    let text = format!("name = \"{name}\"\ndatabase = \"{database}\"\n{tables}{loads}");
     match model_core::load_str(&format!("{name}.toml"), &text) {
         Ok(loaded) => loaded.model,
         Err(e) => panic!("{}", e.diagnostics.render(100)),
@@ -289,9 +293,17 @@ impl Deployed {
         ["01_database.sql", "02_tables.sql", "05_stages.sql"]
             .into_iter()
             .flat_map(|f| self.file(f))
-            .filter(|s| !NOT_RUN.contains(&s.kind()))
+            .filter(|s| !NOT_RUN.contains(&s.kind()) || matches!(s, Statement::Stage { url: None, .. }))
             .map(|s| Step::exec(s.to_string()))
             .collect()
+    }
+
+    /// Whether `stage` is one of the model's internal stages.
+    fn is_internal(&self, stage: &ObjectName) -> bool {
+        self.model
+            .stages
+            .iter()
+            .any(|s| s.url.is_none() && self.object(&s.name) == *stage)
     }
 
     /// The COPY of every pipe.
@@ -641,9 +653,14 @@ fn stage_and_copy(session: &mut Session, deployed: &Deployed, dir: &Path) -> Vec
             .find(|c| c.into == landing)
             .unwrap_or_else(|| panic!("no pipe copies into {landing}"));
         // One internal stage per S3 stage of the model, so that loads sharing
-        // a stage read their own folders of one stage, as they do in S3.
-        let internal = deployed.object(&format!("{}_INTERNAL", copy.from.stage.object()));
-        if internal_stages.insert(internal.to_string()) {
+        // a stage read their own folders of one stage, as they do in S3. A
+        // stage the model declares internal is used as deployed.
+        let internal = if deployed.is_internal(&copy.from.stage) {
+            copy.from.stage.clone()
+        } else {
+            deployed.object(&format!("{}_INTERNAL", copy.from.stage.object()))
+        };
+        if internal != copy.from.stage && internal_stages.insert(internal.to_string()) {
             session.exec(format!("CREATE STAGE IF NOT EXISTS {internal}"));
         }
         let data: Vec<&LandingColumn> = plan.data_columns().collect();
@@ -732,9 +749,23 @@ fn stage_and_copy(session: &mut Session, deployed: &Deployed, dir: &Path) -> Vec
 fn pipes_copy_staged_files_into_landing_tables() {
     let Some(emulator) = Emulator::locate() else { return };
     let dir = tempfile::tempdir().expect("temporary directory");
+    // The lab once more with its stage internal (no `url`): its generated
+    // CREATE STAGE runs, the files are PUT on it, and the COPYs read it as
+    // generated.
+    let internal = lab_model_with(
+        "lab_internal",
+        "LAB_INTERNAL",
+        &LAB_TABLES.replace("url = \"s3://lab-bucket/in/\"\nstorage_integration = \"LAB_S3\"\n", ""),
+        COPY_LOADS,
+    );
+    assert!(
+        internal.stages.iter().all(|s| s.url.is_none()),
+        "the lab's stage is internal"
+    );
     let models = [
         Deployed::new(healthcare(), "PROD"),
         Deployed::new(lab_model("lab_copy", "LAB_COPY", COPY_LOADS), "TEST"),
+        Deployed::new(internal, "TEST"),
     ];
     let mut session = Session::default();
     let mut checks = Vec::new();

@@ -1351,7 +1351,7 @@ mod random {
         Stage {
             name: object_name(name, &format!("~s{i}")),
             comment: comment.clone(),
-            url: format!("s3://{bucket}/{folder}"),
+            url: Some(format!("s3://{bucket}/{folder}")),
             storage_integration: integrations[integration % integrations.len()].name.clone(),
             file_format: formats[format % formats.len()].name.clone(),
         }
@@ -1768,7 +1768,7 @@ mod random {
             }
         }
         for stage in &model.stages {
-            if stage.url.contains("${") {
+            if stage.url.as_deref().is_some_and(|u| u.contains("${")) {
                 has("stage url variable");
             }
         }

@@ -693,17 +693,17 @@ pub enum Statement {
         /// ALTER ... SET rather than CREATE.
         alter: bool,
     },
-    /// `CREATE STAGE IF NOT EXISTS` (external, through an integration). Never
-    /// altered on deploy: any `ALTER STAGE ... SET URL` stops the stage's
-    /// auto-ingest pipes (`STOPPED_STAGE_ALTERED`), so a changed stage is a
-    /// migration, like a changed pipe.
+    /// `CREATE STAGE IF NOT EXISTS`: external through an integration, or
+    /// internal (no URL). Never altered on deploy: any `ALTER STAGE ... SET
+    /// URL` stops the stage's auto-ingest pipes (`STOPPED_STAGE_ALTERED`), so
+    /// a changed stage is a migration, like a changed pipe.
     Stage {
         /// Qualified name.
         name: ObjectName,
-        /// `URL`.
-        url: String,
-        /// `STORAGE_INTEGRATION`.
-        storage_integration: String,
+        /// `URL` (`None`: an internal stage).
+        url: Option<String>,
+        /// `STORAGE_INTEGRATION` (an external stage's).
+        storage_integration: Option<String>,
         /// `FILE_FORMAT = (FORMAT_NAME = ...)`.
         file_format: ObjectName,
         /// Comment.
@@ -1766,11 +1766,15 @@ impl Display for Statement {
                 comment,
             } => {
                 write!(f, "CREATE STAGE IF NOT EXISTS {name}")?;
+                if let Some(url) = url {
+                    write!(f, "\n    URL = {}", Literal(url))?;
+                }
+                if let Some(integration) = storage_integration {
+                    write!(f, "\n    STORAGE_INTEGRATION = {}", Ident(integration))?;
+                }
                 write!(
                     f,
-                    "\n    URL = {}\n    STORAGE_INTEGRATION = {}\n    FILE_FORMAT = (FORMAT_NAME = {})",
-                    Literal(url),
-                    Ident(storage_integration),
+                    "\n    FILE_FORMAT = (FORMAT_NAME = {})",
                     Literal(&file_format.to_string())
                 )?;
                 if let Some(c) = comment {

@@ -76,7 +76,7 @@ fn stage(name: String, comment: String, folder: &str) -> Stage {
     Stage {
         name,
         comment: Some(comment),
-        url: format!("s3://${{bucket}}/{folder}"),
+        url: Some(format!("s3://${{bucket}}/{folder}")),
         storage_integration: INTEGRATION.to_owned(),
         file_format: FORMAT.to_owned(),
     }
