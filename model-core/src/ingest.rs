@@ -432,7 +432,7 @@ pub(crate) fn plan_in(
                         ),
                         "a CSV format",
                     )
-                    .help("set `parse_header = true` on the file format, or map by position with `projection = true`"),
+                    .help("set `parse_header = true` on the file format, or map by position: `projection = { COLUMN = 1, ... }` for every landing column"),
                 );
             }
         }
@@ -483,7 +483,7 @@ pub(crate) fn plan_in(
                         at("projection"),
                         "positions missing",
                     )
-                    .help("give every landing column its field position, or write `projection = true` for fields 1..n in landing order"),
+                    .help("give every landing column its field position (CSV fields have no names; `projection = true` is refused for CSV, so that no position follows the model's column order)"),
                 );
             }
             for (column, field) in fields {
