@@ -163,7 +163,7 @@ mod tests {
                     body,
                     alter: false,
                     ..
-                } => Some((name.0.last().unwrap().clone(), body.to_string())),
+                } => Some((name.object().to_owned(), body.to_string())),
                 _ => None,
             })
             .collect()

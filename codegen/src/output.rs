@@ -5,7 +5,7 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::writer::{LineComment, Statement};
+use crate::writer::{InFile, LineComment, Statement};
 
 /// One numbered file of the deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl OutputFile {
         use std::fmt::Write as _;
         let mut out = self.header.clone();
         for statement in &self.statements {
-            let _ = write!(out, "\n{statement};\n");
+            let _ = write!(out, "{}", InFile(statement));
         }
         out
     }
@@ -248,7 +248,7 @@ impl StagedFile<'_> {
         use std::fmt::Write as _;
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.clear();
-        let _ = write!(buffer, "\n{statement};\n");
+        let _ = write!(buffer, "{}", InFile(statement));
         self.piece(&buffer);
         self.buffer = buffer;
     }

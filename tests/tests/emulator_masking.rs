@@ -188,7 +188,7 @@ fn check_model(emulator: &Emulator, model: &Validated) -> (Vec<String>, Vec<Stri
                 body,
                 alter: false,
                 ..
-            } => Some((name.0.last().unwrap().clone(), body.clone())),
+            } => Some((name.object().to_owned(), body.clone())),
             _ => None,
         })
         .collect();
@@ -423,19 +423,26 @@ fn readers<'a>(lines: &'a [String], how: &str) -> BTreeSet<&'a str> {
         .collect()
 }
 
-/// Retail: the engineer (and SYSADMIN above it) reads clear values, the
-/// merchandiser masks, through the customer dimension and its contact mask.
-#[test]
-fn the_retail_merchandiser_reads_masks() {
-    let Some(emulator) = Emulator::locate() else { return };
-    let model = dimgen_tests::load_model(&workspace_root().join("schemas/retail.toml"));
-    let (problems, lines) = check_model(&emulator, &model);
+/// The model of `schema` (a path from the workspace root) and what every
+/// role reads of it; no problem may be found on the way.
+fn read_clean(emulator: &Emulator, schema: &str) -> (Validated, Vec<String>) {
+    let model = dimgen_tests::load_model(&workspace_root().join(schema));
+    let (problems, lines) = check_model(emulator, &model);
     assert!(
         problems.is_empty(),
         "{} problem(s):\n{}",
         problems.len(),
         problems.join("\n")
     );
+    (model, lines)
+}
+
+/// Retail: the engineer (and SYSADMIN above it) reads clear values, the
+/// merchandiser masks, through the customer dimension and its contact mask.
+#[test]
+fn the_retail_merchandiser_reads_masks() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let (model, lines) = read_clean(&emulator, "schemas/retail.toml");
     let env = &model.environments[0].name;
     for (role, how) in [
         (format!("RETAIL_{env}_ENGINEER"), "clear"),
@@ -455,14 +462,7 @@ fn the_retail_merchandiser_reads_masks() {
 #[test]
 fn every_role_reads_personal_data_masked_unless_it_unmasks_the_class() {
     let Some(emulator) = Emulator::locate() else { return };
-    let model = dimgen_tests::load_model(&workspace_root().join("schemas/healthcare.toml"));
-    let (problems, lines) = check_model(&emulator, &model);
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    let (model, lines) = read_clean(&emulator, "schemas/healthcare.toml");
     // The healthcare model's roles: DATA_ENGINEER and the deploying role
     // above it read clear values, every other role masks.
     let (clear, masked) = (readers(&lines, "clear"), readers(&lines, "masked"));

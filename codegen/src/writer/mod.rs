@@ -916,6 +916,16 @@ impl Display for CatalogQuery {
     }
 }
 
+/// A statement as an output file holds it: on a line of its own after a
+/// blank line, terminated by `;`.
+pub struct InFile<'a>(pub &'a Statement);
+
+impl Display for InFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\n{};\n", self.0)
+    }
+}
+
 impl Pipe {
     /// The COPY statement the pipe runs, as `CREATE PIPE` prints it after
     /// `AS` (what `INFORMATION_SCHEMA.PIPES` shows as its `DEFINITION`).
