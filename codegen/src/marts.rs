@@ -2,6 +2,7 @@
 //! plans `model_core::marts` resolved, plus a current-rows view of every
 //! SCD2 dimension.
 
+use model_core::expression::{Function as MartFunction, Operator};
 use model_core::marts::{Alias, AsOfJoin, Expr, MartPlan, current_view_name};
 use model_core::model::{Allocation, MartKind};
 use model_core::{Origin, TableRef, scd2};
@@ -40,8 +41,96 @@ pub fn expr(e: &Expr) -> writer::Expr {
             BinaryOp::Divide,
             Sql::call(Function::NullIf, [expr(b), Sql::Int(0)]),
         ),
+        Expr::Number(n) => Sql::Number(n.clone()),
+        Expr::Text(t) => Sql::Str(t.clone()),
+        Expr::Date(d) => Sql::Cast(Box::new(Sql::Str(d.as_str().to_owned())), model_core::DataType::Date),
+        Expr::Bool(b) => Sql::Bool(*b),
+        Expr::Binary(a, op, b) => Sql::binary(expr(a), operator(*op), expr(b)),
+        Expr::Negate(e) => Sql::Negate(Box::new(expr(e))),
+        Expr::Not(e) => Sql::Not(Box::new(expr(e))),
+        Expr::IsNull { expr: e, negated } => {
+            if *negated {
+                Sql::IsNotNull(Box::new(expr(e)))
+            } else {
+                Sql::IsNull(Box::new(expr(e)))
+            }
+        }
+        Expr::Between {
+            expr: e,
+            low,
+            high,
+            negated,
+        } => Sql::Between {
+            expr: Box::new(expr(e)),
+            low: Box::new(expr(low)),
+            high: Box::new(expr(high)),
+            negated: *negated,
+        },
+        Expr::InList { expr: e, list, negated } => Sql::InList {
+            expr: Box::new(expr(e)),
+            list: list.iter().map(expr).collect(),
+            negated: *negated,
+        },
+        Expr::Like {
+            expr: e,
+            pattern,
+            negated,
+            case_insensitive,
+        } => Sql::Like {
+            expr: Box::new(expr(e)),
+            pattern: Box::new(expr(pattern)),
+            negated: *negated,
+            case_insensitive: *case_insensitive,
+        },
+        Expr::Call(f, args) => Sql::Call(function(*f), args.iter().map(expr).collect()),
+        Expr::Case { when, otherwise } => Sql::Case {
+            when: when.iter().map(|(c, v)| (expr(c), expr(v))).collect(),
+            otherwise: otherwise.as_deref().map(|e| Box::new(expr(e))),
+        },
+        Expr::Nested(e) => Sql::Nested(Box::new(expr(e))),
         // `Expr` is non-exhaustive; every variant model-core plans is printed above.
         _ => Sql::Null,
+    }
+}
+
+fn operator(op: Operator) -> writer::BinaryOp {
+    use writer::BinaryOp as B;
+    match op {
+        Operator::Plus => B::Plus,
+        Operator::Minus => B::Minus,
+        Operator::Times => B::Times,
+        Operator::Divide => B::Divide,
+        Operator::Modulo => B::Modulo,
+        Operator::Eq => B::Eq,
+        Operator::NotEq => B::NotEq,
+        Operator::Lt => B::Lt,
+        Operator::LtEq => B::LtEq,
+        Operator::Gt => B::Gt,
+        Operator::GtEq => B::GtEq,
+        Operator::And => B::And,
+        Operator::Or => B::Or,
+    }
+}
+
+fn function(f: MartFunction) -> writer::Function {
+    use writer::Function as W;
+    match f {
+        MartFunction::Abs => W::Abs,
+        MartFunction::Round => W::Round,
+        MartFunction::Floor => W::Floor,
+        MartFunction::Ceil => W::Ceil,
+        MartFunction::Coalesce => W::Coalesce,
+        MartFunction::NullIf => W::NullIf,
+        MartFunction::Iff => W::Iff,
+        MartFunction::Upper => W::Upper,
+        MartFunction::Lower => W::Lower,
+        MartFunction::Trim => W::Trim,
+        MartFunction::Length => W::Length,
+        MartFunction::Substr => W::Substr,
+        MartFunction::Year => W::Year,
+        MartFunction::Quarter => W::Quarter,
+        MartFunction::Month => W::Month,
+        MartFunction::Day => W::Day,
     }
 }
 
@@ -109,6 +198,16 @@ pub fn query(target: &Target<'_>, plan: &MartPlan) -> Query {
             ))],
         ));
     }
+    // The user's condition, in parentheses when it is an OR, so that a
+    // condition added beside it can never change what it means.
+    select.filter = plan
+        .filter
+        .iter()
+        .map(|f| match f {
+            Expr::Binary(_, Operator::Or, _) => writer::Expr::Nested(Box::new(expr(f))),
+            f => expr(f),
+        })
+        .collect();
     select.group_by = plan.group_by.iter().map(expr).collect();
     Query::Select(Box::new(select))
 }

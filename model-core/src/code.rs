@@ -22,6 +22,8 @@ pub enum Code {
     ConflictingKeys,
     /// A load both matches by column name and selects a projection, matches CSV by name without `parse_header = true`, maps a CSV column to something other than a position, leaves CSV positions implied (`projection = true`, or positions for some columns only), or projects a metadata column.
     CopyMappingConflict,
+    /// A mart's derived measure declares no `measure` where its expression cannot tell (a product of two measures, a function), declares one looser than its parts (`additive` for a sum that includes a non-additive measure), or is semi-additive without a time reference in `over`.
+    DerivedAdditivity,
     /// A table has two columns of the same name, counting the columns dimgen adds (surrogate key, bridge reference columns, `VALID_FROM`/`VALID_TO`/`IS_CURRENT`).
     DuplicateColumn,
     /// Two references of one table play the same role (add `role` to each).
@@ -52,7 +54,9 @@ pub enum Code {
     InvalidUrl,
     /// A loaded fact has no `grain_columns`, or a loaded dimension no `natural_key`: its MERGE could not tell a reloaded row from a new one.
     LoadWithoutGrain,
-    /// A mart selects nothing, or aggregates and also lists row-level `columns`.
+    /// A mart's `where` or a derived measure's `expression` does not parse, uses something outside the documented subset (a subquery, another function, a cast), names an unknown column, or mixes kinds (text in arithmetic, a number as a condition).
+    MartExpression,
+    /// A mart selects nothing, aggregates and also groups by a measure in `columns`, names one output for `ROLE.*`, or derives a measure it never shows.
     MartShape,
     /// A mart attribute is not `ROLE.COLUMN`, its role is not a role of the fact (or of `through`), or the column is not in that dimension.
     MartUnknownAttribute,
@@ -127,6 +131,7 @@ impl Code {
         Code::CaseCollision,
         Code::ConflictingKeys,
         Code::CopyMappingConflict,
+        Code::DerivedAdditivity,
         Code::DuplicateColumn,
         Code::DuplicateRole,
         Code::DuplicateTable,
@@ -138,6 +143,7 @@ impl Code {
         Code::InvalidType,
         Code::InvalidUrl,
         Code::LoadWithoutGrain,
+        Code::MartExpression,
         Code::MartShape,
         Code::MartUnknownAttribute,
         Code::MartUnknownFact,
@@ -185,6 +191,7 @@ impl Code {
             Code::CaseCollision => "dimgen::case_collision",
             Code::ConflictingKeys => "dimgen::conflicting_keys",
             Code::CopyMappingConflict => "dimgen::copy_mapping_conflict",
+            Code::DerivedAdditivity => "dimgen::derived_additivity",
             Code::DuplicateColumn => "dimgen::duplicate_column",
             Code::DuplicateRole => "dimgen::duplicate_role",
             Code::DuplicateTable => "dimgen::duplicate_table",
@@ -200,6 +207,7 @@ impl Code {
             Code::NoUnmaskingRole => "dimgen::no_unmasking_role",
             Code::InvalidUrl => "dimgen::invalid_url",
             Code::LoadWithoutGrain => "dimgen::load_without_grain",
+            Code::MartExpression => "dimgen::mart_expression",
             Code::MartShape => "dimgen::mart_shape",
             Code::MartUnknownAttribute => "dimgen::mart_unknown_attribute",
             Code::MartUnknownFact => "dimgen::mart_unknown_fact",

@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::model::{
-    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, DefaultValue, Dimension, EffectiveDating,
-    Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart, MartKind, Model, PiiClass,
-    RefreshMode, Role, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
+    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, DefaultValue, DerivedMeasure, Dimension,
+    EffectiveDating, Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart,
+    MartAttribute, MartKind, Model, PiiClass, RefreshMode, Role, Scope, Stage, StorageIntegration, Through,
+    default_landing, default_pipe,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -383,6 +384,8 @@ impl Document {
             attributes,
             columns,
             aggregates,
+            derived,
+            filter,
             through,
         } = mart;
         self.header("[[mart]]");
@@ -406,8 +409,40 @@ impl Document {
             }
         }
         self.field("fact", &string(fact));
-        self.list("attributes", attributes);
+        if attributes.iter().all(|a| a.name.is_none()) {
+            let paths: Vec<String> = attributes.iter().map(|a| a.path.clone()).collect();
+            self.list("attributes", &paths);
+        } else {
+            // Named attributes are inline tables, one item per line.
+            self.text.push_str("attributes = [\n");
+            for MartAttribute { path, name } in attributes {
+                self.text.push_str("  ");
+                self.text.push_str(&match name {
+                    Some(name) => inline(&[("attribute", string(path)), ("name", string(name))]),
+                    None => string(path),
+                });
+                self.text.push_str(",\n");
+            }
+            self.text.push_str("]\n");
+        }
         self.list("columns", columns);
+        self.tables("derived", derived, |d, _| {
+            let DerivedMeasure {
+                name,
+                expression,
+                additivity,
+                over,
+            } = d;
+            let mut pairs = vec![("name", string(name)), ("expression", string(expression))];
+            if let Some(a) = additivity {
+                pairs.push(("measure", string(a.as_str())));
+            }
+            if let Some(over) = over {
+                pairs.push(("over", string(over)));
+            }
+            inline(&pairs)
+        });
+        self.optional("where", filter.as_deref());
         // One key per kind of aggregate, in the order the loader reads them
         // back (sum, avg, min, max, count, count_distinct, ratio).
         let (mut sum, mut avg, mut min, mut max) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -1506,9 +1541,11 @@ parent = "PUBLIC"
                         comment: Some(format!("mart {i}")),
                         kind: kind.clone(),
                         fact: "FACT_CLAIMS".to_owned(),
-                        attributes: vec!["PATIENT.GENDER".to_owned(), "TEAM.FULL_NAME".to_owned()],
+                        attributes: vec!["PATIENT.GENDER".into(), "TEAM.FULL_NAME".into()],
                         columns: Vec::new(),
                         aggregates: aggregates.clone(),
+                        derived: Vec::new(),
+                        filter: None,
                         through: Some(Through {
                             bridge: "BRIDGE_CARE_TEAM".to_owned(),
                             reference: "PATIENT_KEY".to_owned(),
@@ -2239,15 +2276,17 @@ warehouse = "WH"
                 kind: MartKind::View,
                 fact: "FACT_CLAIMS".to_owned(),
                 attributes: vec![
-                    "SERVICE_DATE.YEAR".to_owned(),
-                    "SERVICE_DATE.DATE_ID".to_owned(),
-                    "PATIENT.GENDER".to_owned(),
-                    "PATIENT.PATIENT_ID".to_owned(),
-                    "PROVIDER.FULL_NAME".to_owned(),
-                    "PROVIDER.PROVIDER_ID".to_owned(),
+                    "SERVICE_DATE.YEAR".into(),
+                    "SERVICE_DATE.DATE_ID".into(),
+                    "PATIENT.GENDER".into(),
+                    "PATIENT.PATIENT_ID".into(),
+                    "PROVIDER.FULL_NAME".into(),
+                    "PROVIDER.PROVIDER_ID".into(),
                 ],
                 columns: vec!["CLAIM_ID".to_owned()],
                 aggregates: Vec::new(),
+                derived: Vec::new(),
+                filter: None,
                 through: None,
             });
         }

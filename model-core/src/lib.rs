@@ -37,6 +37,7 @@ mod diagnostic;
 mod document;
 pub mod evolve;
 mod export;
+pub mod expression;
 pub mod ingest;
 pub mod interpolate;
 mod layout;

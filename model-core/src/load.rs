@@ -20,10 +20,10 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::lower::{self, BridgeDecl, ColumnDecl, DimensionDecl, FactDecl};
 use crate::model::{
-    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, DefaultValue, Dimension,
-    EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration, Load, Mart,
-    MartKind, Mask, Model, OnError, PiiClass, RefreshMode, Role, ScdType, Scope, Stage, StorageIntegration, TableKind,
-    Through, default_landing, default_pipe,
+    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, DefaultValue, DerivedMeasure,
+    Dimension, EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration,
+    Load, Mart, MartAttribute, MartKind, Mask, Model, OnError, PiiClass, RefreshMode, Role, ScdType, Scope, Stage,
+    StorageIntegration, TableKind, Through, default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 use crate::validated::Validated;
@@ -104,6 +104,8 @@ pub const MART_KEYS: &[&str] = &[
     "count",
     "count_distinct",
     "ratio",
+    "derived",
+    "where",
     "through",
 ];
 /// Keys accepted in a mart's `through = { ... }`.
@@ -283,7 +285,7 @@ struct RawMart {
     refresh_mode: Option<Spanned<String>>,
     warehouse: Option<Spanned<String>>,
     fact: Spanned<String>,
-    attributes: Option<Spanned<Names>>,
+    attributes: Option<Spanned<RawAttributes>>,
     columns: Option<Spanned<Names>>,
     sum: Option<Spanned<Names>>,
     avg: Option<Spanned<Names>>,
@@ -294,7 +296,93 @@ struct RawMart {
     count_distinct: Vec<Spanned<RawCountDistinct>>,
     #[serde(default)]
     ratio: Vec<Spanned<RawRatio>>,
+    #[serde(default)]
+    derived: Vec<Spanned<RawDerived>>,
+    #[serde(rename = "where")]
+    filter: Option<Spanned<String>>,
     through: Option<Spanned<RawThrough>>,
+}
+
+#[derive(Deserialize)]
+struct RawDerived {
+    name: Spanned<String>,
+    expression: Spanned<String>,
+    measure: Option<Spanned<String>>,
+    over: Option<Spanned<String>>,
+}
+
+/// A mart's `attributes`: one `"ROLE.COLUMN"`, or an array of them and of
+/// `{ attribute = "ROLE.COLUMN", name = "OUTPUT" }` tables.
+struct RawAttributes(Vec<Spanned<RawAttribute>>);
+
+/// One attribute: its path and, when written as a table, its output name.
+struct RawAttribute {
+    path: String,
+    name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawAttribute {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AttributeVisitor;
+        impl<'de> Visitor<'de> for AttributeVisitor {
+            type Value = RawAttribute;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"ROLE.ATTRIBUTE\" or { attribute = \"ROLE.ATTRIBUTE\", name = \"OUTPUT\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawAttribute, E> {
+                Ok(RawAttribute {
+                    path: v.to_owned(),
+                    name: None,
+                })
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawAttribute, A::Error> {
+                let (mut path, mut name) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "attribute" => path = Some(map.next_value::<String>()?),
+                        "name" => name = Some(map.next_value::<String>()?),
+                        // Reported as an unknown key (serde_ignored sees it ignored).
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let path = path.ok_or_else(|| de::Error::missing_field("attribute"))?;
+                Ok(RawAttribute { path, name })
+            }
+        }
+        deserializer.deserialize_any(AttributeVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawAttributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AttributesVisitor;
+        impl<'de> Visitor<'de> for AttributesVisitor {
+            type Value = RawAttributes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an attribute `ROLE.ATTRIBUTE` or an array of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawAttributes, E> {
+                // The caller re-spans a single attribute with the value's span.
+                Ok(RawAttributes(vec![Spanned::new(
+                    0..0,
+                    RawAttribute {
+                        path: v.to_owned(),
+                        name: None,
+                    },
+                )]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawAttributes, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<RawAttribute>>()? {
+                    out.push(item);
+                }
+                Ok(RawAttributes(out))
+            }
+        }
+        deserializer.deserialize_any(AttributesVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -791,6 +879,8 @@ fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
         ["mart", "through"] => ("`through`", THROUGH_KEYS),
         ["mart", "count_distinct"] => ("a distinct count", &["name", "column"]),
         ["mart", "ratio"] => ("a ratio", &["name", "numerator", "denominator"]),
+        ["mart", "derived"] => ("a derived measure", &["name", "expression", "measure", "over"]),
+        ["mart", "attributes"] => ("an attribute", &["attribute", "name"]),
         ["role"] => ("a role", ROLE_KEYS),
         ["role", "grants"] => ("a grant", GRANT_KEYS),
         ["file_format"] => ("a file format", FILE_FORMAT_KEYS),
@@ -1146,7 +1236,7 @@ impl Builder<'_> {
             }
         };
         let fact = self.string(Loc::table(table, "fact"), raw.fact);
-        let attributes = self.names(table, "attributes", raw.attributes);
+        let attributes = self.attributes(table, raw.attributes);
         let columns = self.names(table, "columns", raw.columns);
         let mut aggregates = Vec::new();
         for (key, names, make) in [
@@ -1178,6 +1268,29 @@ impl Builder<'_> {
                 denominator: r.denominator.into_inner(),
             });
         }
+        let mut derived = Vec::new();
+        for (i, d) in raw.derived.into_iter().enumerate() {
+            self.source.insert(Loc::table_item(table, "derived", i), d.span());
+            let d = d.into_inner();
+            self.source
+                .insert(Loc::table_item(table, "derived.expression", i), d.expression.span());
+            let additivity = d.measure.map(|m| {
+                let at = Loc::table_item(table, "derived.measure", i);
+                let choices = [Additivity::Additive, Additivity::SemiAdditive, Additivity::NonAdditive];
+                choices[self.choice(at, "measure", Some(m), &choices.map(Additivity::as_str))]
+            });
+            let over = d.over.map(|o| {
+                self.source.insert(Loc::table_item(table, "derived.over", i), o.span());
+                o.into_inner()
+            });
+            derived.push(DerivedMeasure {
+                name: d.name.into_inner(),
+                expression: d.expression.into_inner(),
+                additivity,
+                over,
+            });
+        }
+        let filter = self.opt_string(Loc::table(table, "where"), raw.filter);
         let through = raw.through.map(|t| {
             self.source.insert(Loc::table(table, "through"), t.span());
             let t = t.into_inner();
@@ -1211,8 +1324,31 @@ impl Builder<'_> {
             attributes,
             columns,
             aggregates,
+            derived,
+            filter,
             through,
         }
+    }
+
+    fn attributes(&mut self, table: TableId, value: Option<Spanned<RawAttributes>>) -> Vec<MartAttribute> {
+        let Some(value) = value else { return Vec::new() };
+        let whole = value.span();
+        self.source.insert(Loc::table(table, "attributes"), whole.clone());
+        let RawAttributes(items) = value.into_inner();
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let span = if item.span() == (0..0) {
+                    whole.clone()
+                } else {
+                    item.span()
+                };
+                self.source.insert(Loc::table_item(table, "attributes", i), span);
+                let RawAttribute { path, name } = item.into_inner();
+                MartAttribute { path, name }
+            })
+            .collect()
     }
 
     fn spanned<T>(&mut self, loc: Loc, value: Option<Spanned<T>>) -> Option<T> {

@@ -8,50 +8,14 @@ use std::collections::HashMap;
 
 use crate::code::Code;
 use crate::diagnostic::{Loc, Problem, TableId};
+use crate::expression::{self, Inferred, Resolved, Ty};
 use crate::layout::{Layouts, layout_of};
 use crate::model::{
     Additivity, Aggregate, Allocation, AsOf, Column, ColumnKind, Dimension, Fact, Mart, Model, TableKind,
 };
 use crate::naming::default_role;
 
-/// A table in the mart's FROM clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Alias {
-    /// The fact (`f`).
-    Fact,
-    /// The n-th joined dimension (`d1`, `d2`, ...).
-    Dimension(usize),
-    /// The bridge (`b`).
-    Bridge,
-    /// The dimension reached through the bridge (`r`).
-    Reached,
-}
-
-/// An expression of the mart's SELECT list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Expr {
-    /// `alias.column`.
-    Column(Alias, String),
-    /// `a * b`.
-    Times(Box<Expr>, Box<Expr>),
-    /// `COALESCE(e, n)`.
-    Coalesce(Box<Expr>, i64),
-    /// `SUM(e)`.
-    Sum(Box<Expr>),
-    /// `AVG(e)`.
-    Avg(Box<Expr>),
-    /// `MIN(e)`.
-    Min(Box<Expr>),
-    /// `MAX(e)`.
-    Max(Box<Expr>),
-    /// `COUNT(*)`.
-    CountAll,
-    /// `COUNT(DISTINCT e)`.
-    CountDistinct(Box<Expr>),
-    /// `a / NULLIF(b, 0)`.
-    Ratio(Box<Expr>, Box<Expr>),
-}
+pub use crate::expression::{Alias, Expr};
 
 /// A dimension joined to the fact through one of its references.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +81,8 @@ pub struct MartPlan {
     pub select: Vec<(Expr, String)>,
     /// GROUP BY expressions (aggregates only).
     pub group_by: Vec<Expr>,
+    /// The WHERE condition (the mart's `where`).
+    pub filter: Option<Expr>,
 }
 
 /// Plan every mart; problems for those that cannot be planned.
@@ -192,82 +158,156 @@ pub(crate) fn plan_in(
         .through
         .as_ref()
         .and_then(|t| resolve_through(model, mart, fact, t, id, &mut problems));
+    let mut scope = Scope {
+        model,
+        layouts,
+        mart,
+        fact,
+        roles,
+        through: through.as_ref(),
+        joins: Vec::new(),
+        derived: Vec::new(),
+    };
 
-    let mut joins: Vec<Join> = Vec::new();
     let mut select = Vec::new();
     let mut group_by = Vec::new();
     for (i, attribute) in mart.attributes.iter().enumerate() {
         let at = Loc::table_item(id, "attributes", i);
-        let Some((role, column)) = attribute.split_once('.') else {
+        let Some((role, column)) = attribute.path.split_once('.') else {
             problems.push(
                 Problem::new(
                     Code::MartUnknownAttribute,
-                    format!("mart `{}`: `{attribute}` is not `ROLE.ATTRIBUTE`", mart.name),
+                    format!("mart `{}`: `{}` is not `ROLE.ATTRIBUTE`", mart.name, attribute.path),
                     at,
                     "expected ROLE.ATTRIBUTE",
                 )
-                .help("e.g. `PAID_DATE.YEAR`: the role of a reference of the fact, a dot, a column of its dimension"),
+                .help("e.g. `PAID_DATE.YEAR`: the role of a reference of the fact, a dot, a column of its dimension; `PAID_DATE.*` for all of them; a fact column goes in `columns`"),
             );
             continue;
         };
-        let (alias, dimension) = if through.is_some() && mart_role(mart).eq_ignore_ascii_case(role) {
-            (Alias::Reached, through.as_ref().map(|t| t.reached))
-        } else if mart.through.is_some() && mart_role(mart).eq_ignore_ascii_case(role) {
-            continue; // the bridge did not resolve; that problem is reported already
-        } else if let Some((fact_column, dim)) = roles.get(&role.to_uppercase()) {
-            let index = joins
-                .iter()
-                .position(|j| j.role.eq_ignore_ascii_case(role))
-                .unwrap_or_else(|| {
-                    joins.push(Join {
-                        role: role.to_owned(),
-                        dimension: *dim,
-                        fact_column: fact_column.clone(),
-                    });
-                    joins.len() - 1
-                });
-            (Alias::Dimension(index + 1), Some(*dim))
+        let columns: Vec<String> = if column == "*" {
+            match scope.role(role) {
+                Ok(Some((_, dimension))) => {
+                    if attribute.name.is_some() {
+                        problems.push(
+                            Problem::new(
+                                Code::MartShape,
+                                format!(
+                                    "mart `{}`: `{}` is every attribute of a dimension, so it cannot take one `name`",
+                                    mart.name, attribute.path
+                                ),
+                                at.clone(),
+                                "several columns, one name",
+                            )
+                            .help("name the attributes one by one, or drop `name` (each is named ROLE_ATTRIBUTE)"),
+                        );
+                    }
+                    let physical = layout_of(model, layouts, TableKind::Dimension, dimension);
+                    physical
+                        .iter()
+                        .filter(|c| matches!(c.origin, crate::layout::Origin::Declared(_)))
+                        .map(|c| c.name.clone())
+                        .collect()
+                }
+                Ok(None) => continue,
+                Err(message) => {
+                    problems.push(scope.unknown_role(message, at));
+                    continue;
+                }
+            }
         } else {
-            let mut known: Vec<&str> = roles.keys().map(String::as_str).collect();
-            known.sort_unstable();
-            problems.push(
-                Problem::new(
-                    Code::MartUnknownAttribute,
-                    format!("mart `{}`: `{role}` is not a role of `{}`", mart.name, fact.name),
-                    at,
-                    "unknown role",
-                )
-                .help(format!("roles of `{}`: {}", fact.name, known.join(", "))),
-            );
-            continue;
+            vec![column.to_owned()]
         };
-        let Some(dimension_index) = dimension else {
-            continue;
-        };
-        let dimension = &model.dimensions[dimension_index];
-        let physical = layout_of(model, layouts, TableKind::Dimension, dimension_index);
-        if !physical.iter().any(|c| c.name == column) {
-            let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
-            problems.push(
-                Problem::new(
-                    Code::MartUnknownAttribute,
-                    format!(
-                        "mart `{}`: `{column}` is not a column of `{}` (role `{role}`)",
-                        mart.name, dimension.name
-                    ),
-                    at,
-                    "no such attribute",
-                )
-                .help(format!("columns of `{}`: {}", dimension.name, names.join(", "))),
-            );
-            continue;
-        }
-        let expr = col(alias, column);
-        select.push((expr.clone(), format!("{role}_{column}")));
-        if mart.is_aggregate() {
-            group_by.push(expr);
+        for column in columns {
+            match scope.attribute(role, &column) {
+                Ok(Some((expr, _))) => {
+                    let name = attribute.name.clone().unwrap_or_else(|| format!("{role}_{column}"));
+                    select.push((expr.clone(), name));
+                    if mart.is_aggregate() {
+                        group_by.push(expr);
+                    }
+                }
+                Ok(None) => {}
+                Err(message) => problems.push(scope.unknown_role(message, at.clone())),
+            }
         }
     }
+
+    // Derived measures, in order: each may use the ones before it.
+    for (i, derived) in mart.derived.iter().enumerate() {
+        let at = Loc::table_item(id, "derived.expression", i);
+        if fact.columns.iter().any(|c| c.name.eq_ignore_ascii_case(&derived.name))
+            || scope
+                .derived
+                .iter()
+                .any(|(n, ..)| n.eq_ignore_ascii_case(&derived.name))
+        {
+            problems.push(
+                Problem::new(
+                    Code::DuplicateColumn,
+                    format!(
+                        "mart `{}`: derived measure `{}` takes the name of a column of `{}` or of another derived measure",
+                        mart.name, derived.name, fact.name
+                    ),
+                    Loc::table_item(id, "derived", i),
+                    "name already used",
+                )
+                .help("give the derived measure a name of its own"),
+            );
+            continue;
+        }
+        let typed = match expression::parse(&derived.expression, &mut |r, c| scope.resolve(r, c)) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(expression_problem(mart, &derived.name, &e.0, at));
+                continue;
+            }
+        };
+        if !typed.ty.fits_number() {
+            problems.push(expression_problem(
+                mart,
+                &derived.name,
+                &format!(
+                    "a derived measure computes a number; this expression gives {}",
+                    typed.ty.describe()
+                ),
+                at,
+            ));
+            continue;
+        }
+        match derived_additivity(fact, derived, &typed.additivity) {
+            Ok((additivity, over)) => scope.derived.push((derived.name.clone(), typed.expr, additivity, over)),
+            Err((message, help)) => problems.push(
+                Problem::new(
+                    Code::DerivedAdditivity,
+                    format!("mart `{}`: derived measure `{}` {message}", mart.name, derived.name),
+                    Loc::table_item(id, "derived", i),
+                    "additivity",
+                )
+                .help(help),
+            ),
+        }
+    }
+
+    let filter = mart.filter.as_ref().and_then(|text| {
+        let at = Loc::table(id, "where");
+        match expression::parse(text, &mut |r, c| scope.resolve(r, c)) {
+            Ok(t) if t.ty == Ty::Boolean || t.ty == Ty::Any => Some(t.expr),
+            Ok(t) => {
+                problems.push(expression_problem(
+                    mart,
+                    "where",
+                    &format!("a filter is a condition; this expression gives {}", t.ty.describe()),
+                    at,
+                ));
+                None
+            }
+            Err(e) => {
+                problems.push(expression_problem(mart, "where", &e.0, at));
+                None
+            }
+        }
+    });
 
     let weight = through.as_ref().and_then(|t| {
         (t.allocation == Allocation::Weighted)
@@ -280,47 +320,86 @@ pub(crate) fn plan_in(
             .flatten()
     });
     let allocated = |e: Expr| match &weight {
-        Some(w) => Expr::Times(Box::new(e), Box::new(w.clone())),
+        Some(w) => Expr::Times(Box::new(e.operand()), Box::new(w.clone())),
         None => e,
     };
     let fact_columns: Vec<&str> = fact.columns.iter().map(|c| c.name.as_str()).collect();
-    let measure = |name: &str| {
+    let derived = &scope.derived;
+    // A derived measure refused above is reported once, not again where it is used.
+    let refused: Vec<&str> = mart
+        .derived
+        .iter()
+        .map(|d| d.name.as_str())
+        .filter(|n| !derived.iter().any(|(m, ..)| m == n))
+        .collect();
+    let unknown = |problems: &mut Vec<Problem>, name: &str, at: Loc, what: &str| {
+        if !refused.contains(&name) {
+            problems.push(unknown_measure(mart, fact, name, at, what));
+        }
+    };
+    let mut used = vec![false; derived.len()];
+    // A measure of the fact, or a derived measure: its additivity, `over`, and how it is read.
+    let mut measure = |name: &str| -> Option<(Additivity, Option<String>, Expr)> {
+        if let Some(i) = derived.iter().position(|(n, ..)| n == name) {
+            used[i] = true;
+            let (_, expr, additivity, over) = &derived[i];
+            return Some((*additivity, over.clone(), expr.clone()));
+        }
         fact.columns
             .iter()
             .find(|c| c.name == name)
             .and_then(|c| match &c.kind {
-                ColumnKind::Measure { additivity, over, .. } => Some((*additivity, over.clone())),
+                ColumnKind::Measure { additivity, over, .. } => {
+                    Some((*additivity, over.clone(), col(Alias::Fact, name)))
+                }
                 _ => None,
             })
     };
 
-    if mart.is_aggregate() && !mart.columns.is_empty() {
-        problems.push(
-            Problem::new(
-                Code::MartShape,
-                format!("mart `{}` aggregates, so it cannot also list fact `columns`", mart.name),
-                Loc::table(id, "columns"),
-                "row-level columns",
-            )
-            .help("an aggregate groups by `attributes`; list measures in `sum`, `avg`, `min`, `max`"),
-        );
-    }
     for (i, name) in mart.columns.iter().enumerate() {
-        if !fact_columns.contains(&name.as_str()) {
-            problems.push(unknown_measure(
-                mart,
-                fact,
-                name,
-                Loc::table_item(id, "columns", i),
-                "a column",
-            ));
+        let at = Loc::table_item(id, "columns", i);
+        let found = measure(name);
+        if mart.is_aggregate() {
+            // An aggregate groups by its fact columns: degenerate dimensions
+            // and plain attributes, never a measure.
+            if found.is_some() {
+                problems.push(
+                    Problem::new(
+                        Code::MartShape,
+                        format!(
+                            "mart `{}` aggregates, so it cannot group by the measure `{name}`",
+                            mart.name
+                        ),
+                        at,
+                        "a measure in `columns`",
+                    )
+                    .help("an aggregate groups by `attributes` and by the fact's degenerate or plain columns in `columns`; aggregate measures with `sum`, `avg`, `min`, `max`"),
+                );
+                continue;
+            }
+            if !fact_columns.contains(&name.as_str()) {
+                unknown(&mut problems, name, at, "a column");
+                continue;
+            }
+            let expr = col(Alias::Fact, name);
+            select.push((expr.clone(), name.clone()));
+            group_by.push(expr);
             continue;
         }
-        // Allocation splits amounts; a non-additive value (a price, a lab
-        // result) is the same for every member it reaches, so it is kept.
-        let splits = measure(name).is_some_and(|(a, _)| a != Additivity::NonAdditive);
-        let expr = col(Alias::Fact, name);
-        select.push((if splits { allocated(expr) } else { expr }, name.clone()));
+        match found {
+            // Allocation splits amounts; a non-additive value (a price, a lab
+            // result) is the same for every member it reaches, so it is kept.
+            Some((additivity, _, expr)) => select.push((
+                if additivity == Additivity::NonAdditive {
+                    expr
+                } else {
+                    allocated(expr)
+                },
+                name.clone(),
+            )),
+            None if fact_columns.contains(&name.as_str()) => select.push((col(Alias::Fact, name), name.clone())),
+            None => unknown(&mut problems, name, at, "a column"),
+        }
     }
     if mart.aggregates.is_empty() && mart.columns.is_empty() && mart.attributes.is_empty() {
         problems.push(Problem::new(
@@ -354,8 +433,8 @@ pub(crate) fn plan_in(
             return false;
         };
         mart.attributes.iter().any(|a| {
-            a.split_once('.').is_some_and(|(r, c)| {
-                r.eq_ignore_ascii_case(&role) && (c == dim.key || dim.natural_key.iter().any(|k| k == c))
+            a.path.split_once('.').is_some_and(|(r, c)| {
+                r.eq_ignore_ascii_case(&role) && (c == "*" || c == dim.key || dim.natural_key.iter().any(|k| k == c))
             })
         })
     };
@@ -378,8 +457,8 @@ pub(crate) fn plan_in(
         *index += 1;
         match aggregate {
             Aggregate::Sum(m) => match measure(m) {
-                None => problems.push(unknown_measure(mart, fact, m, at, "a measure")),
-                Some((Additivity::NonAdditive, _)) => problems.push(
+                None => unknown(&mut problems, m, at, "a measure"),
+                Some((Additivity::NonAdditive, ..)) => problems.push(
                     Problem::new(
                         Code::NonAdditiveSum,
                         format!("mart `{}` sums `{m}`, which is non-additive", mart.name),
@@ -388,7 +467,7 @@ pub(crate) fn plan_in(
                     )
                     .help("use `avg`, `min` or `max`, or a `ratio` of additive measures"),
                 ),
-                Some((Additivity::SemiAdditive, over)) if !over.as_deref().is_some_and(time_grouped) => {
+                Some((Additivity::SemiAdditive, over, _)) if !over.as_deref().is_some_and(time_grouped) => {
                     let help = match &over {
                         Some(over) => format!(
                             "add `{}` to `attributes` so each total is at one point in time, or use `avg`/`min`/`max`",
@@ -411,14 +490,14 @@ pub(crate) fn plan_in(
                         .help(help),
                     );
                 }
-                Some(_) => select.push((Expr::Sum(Box::new(allocated(col(Alias::Fact, m)))), m.clone())),
+                Some((.., expr)) => select.push((Expr::Sum(Box::new(allocated(expr))), m.clone())),
             },
             Aggregate::Avg(m) | Aggregate::Min(m) | Aggregate::Max(m) => {
-                if measure(m).is_none() {
-                    problems.push(unknown_measure(mart, fact, m, at, "a measure"));
+                let Some((.., inner)) = measure(m) else {
+                    unknown(&mut problems, m, at, "a measure");
                     continue;
-                }
-                let inner = Box::new(col(Alias::Fact, m));
+                };
+                let inner = Box::new(inner);
                 let (expr, suffix) = match aggregate {
                     Aggregate::Avg(_) => (Expr::Avg(inner), "AVG"),
                     Aggregate::Min(_) => (Expr::Min(inner), "MIN"),
@@ -445,15 +524,12 @@ pub(crate) fn plan_in(
                 numerator,
                 denominator,
             } => {
-                let mut ok = true;
+                let mut sums = Vec::new();
                 for m in [numerator, denominator] {
                     match measure(m) {
-                        None => {
-                            problems.push(unknown_measure(mart, fact, m, at.clone(), "a measure"));
-                            ok = false;
-                        }
-                        Some((Additivity::Additive, _)) => {}
-                        Some((additivity, _)) => {
+                        None => unknown(&mut problems, m, at.clone(), "a measure"),
+                        Some((Additivity::Additive, _, expr)) => sums.push(Expr::Sum(Box::new(allocated(expr)))),
+                        Some((additivity, ..)) => {
                             problems.push(
                                 Problem::new(
                                     Code::NonAdditiveSum,
@@ -467,20 +543,35 @@ pub(crate) fn plan_in(
                                 )
                                 .help("a ratio divides sums of additive measures"),
                             );
-                            ok = false;
                         }
                     }
                 }
-                if ok {
-                    select.push((
-                        Expr::Ratio(
-                            Box::new(Expr::Sum(Box::new(allocated(col(Alias::Fact, numerator))))),
-                            Box::new(Expr::Sum(Box::new(allocated(col(Alias::Fact, denominator))))),
-                        ),
-                        name.clone(),
-                    ));
+                let mut sums = sums.into_iter();
+                if let (Some(above), Some(below)) = (sums.next(), sums.next()) {
+                    select.push((Expr::Ratio(Box::new(above), Box::new(below)), name.clone()));
                 }
             }
+        }
+    }
+    for (i, was_used) in used.iter().enumerate() {
+        if !was_used && i < mart.derived.len() {
+            let name = &scope.derived[i].0;
+            let Some(at) = mart.derived.iter().position(|d| &d.name == name) else {
+                continue;
+            };
+            problems.push(
+                Problem::new(
+                    Code::MartShape,
+                    format!("mart `{}` derives `{name}` but never shows it", mart.name),
+                    Loc::table_item(id, "derived", at),
+                    "unused",
+                )
+                .help(if mart.is_aggregate() {
+                    "aggregate it: list it in `sum`, `avg`, `min`, `max` or a `ratio`"
+                } else {
+                    "list it in `columns`"
+                }),
+            );
         }
     }
     // Output names must be distinct.
@@ -497,7 +588,7 @@ pub(crate) fn plan_in(
                     Loc::table(id, "name"),
                     "duplicate output column",
                 )
-                .help("each attribute is named ROLE_ATTRIBUTE and each aggregate after its measure; drop one"),
+                .help("each attribute is named ROLE_ATTRIBUTE (or its `name`) and each aggregate after its measure; drop or rename one"),
             );
         }
     }
@@ -505,14 +596,228 @@ pub(crate) fn plan_in(
         Ok(MartPlan {
             mart: id.index,
             fact: fact_index,
-            joins,
+            joins: scope.joins,
             through,
             select,
             group_by,
+            filter,
         })
     } else {
         Err(problems)
     }
+}
+
+/// What the names of a mart resolve to: the fact's columns, the roles of its
+/// references (joined on first use), the dimension reached through a
+/// bridge, and the derived measures declared so far.
+struct Scope<'m> {
+    model: &'m Model,
+    layouts: Option<&'m Layouts>,
+    mart: &'m Mart,
+    fact: &'m Fact,
+    roles: HashMap<String, (String, usize)>,
+    through: Option<&'m BridgeJoin>,
+    joins: Vec<Join>,
+    /// Name, expression, additivity and `over` of each derived measure.
+    derived: Vec<(String, Expr, Additivity, Option<String>)>,
+}
+
+impl Scope<'_> {
+    /// The alias and dimension a role stands for, joining it on first use;
+    /// `Ok(None)` when the mart's bridge did not resolve (reported already).
+    fn role(&mut self, role: &str) -> Result<Option<(Alias, usize)>, Unknown> {
+        if mart_role(self.mart).eq_ignore_ascii_case(role) && self.mart.through.is_some() {
+            return Ok(self.through.map(|t| (Alias::Reached, t.reached)));
+        }
+        let Some((fact_column, dim)) = self.roles.get(&role.to_uppercase()) else {
+            let mut known: Vec<&str> = self.roles.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            return Err(Unknown {
+                message: format!("`{role}` is not a role of `{}`", self.fact.name),
+                label: "unknown role",
+                help: format!("roles of `{}`: {}", self.fact.name, known.join(", ")),
+            });
+        };
+        let index = self
+            .joins
+            .iter()
+            .position(|j| j.role.eq_ignore_ascii_case(role))
+            .unwrap_or_else(|| {
+                self.joins.push(Join {
+                    role: role.to_owned(),
+                    dimension: *dim,
+                    fact_column: fact_column.clone(),
+                });
+                self.joins.len() - 1
+            });
+        Ok(Some((Alias::Dimension(index + 1), *dim)))
+    }
+
+    /// `ROLE.COLUMN`: its expression and type.
+    fn attribute(&mut self, role: &str, column: &str) -> Result<Option<(Expr, crate::types::DataType)>, Unknown> {
+        let Some((alias, dimension_index)) = self.role(role)? else {
+            return Ok(None);
+        };
+        let dimension = &self.model.dimensions[dimension_index];
+        let physical = layout_of(self.model, self.layouts, TableKind::Dimension, dimension_index);
+        let Some(c) = physical.iter().find(|c| c.name == column) else {
+            let names: Vec<&str> = physical.iter().map(|c| c.name.as_str()).collect();
+            return Err(Unknown {
+                message: format!("`{column}` is not a column of `{}` (role `{role}`)", dimension.name),
+                label: "no such attribute",
+                help: format!("columns of `{}`: {}", dimension.name, names.join(", ")),
+            });
+        };
+        Ok(Some((col(alias, column), c.sql_type)))
+    }
+
+    /// A name in an expression: a fact column, a derived measure, or `ROLE.COLUMN`.
+    fn resolve(&mut self, role: Option<&str>, column: &str) -> Result<Resolved, String> {
+        if let Some(role) = role {
+            return match self
+                .attribute(role, column)
+                .map_err(|u| format!("{}; {}", u.message, u.help))?
+            {
+                Some((expr, sql_type)) => Ok(Resolved {
+                    expr,
+                    ty: Ty::of(sql_type),
+                    measure: None,
+                }),
+                // The bridge did not resolve: any type, so that one problem is reported once.
+                None => Ok(Resolved {
+                    expr: Expr::Null,
+                    ty: Ty::Any,
+                    measure: None,
+                }),
+            };
+        }
+        if let Some((_, expr, additivity, over)) = self.derived.iter().find(|(n, ..)| n == column) {
+            return Ok(Resolved {
+                expr: expr.clone().operand(),
+                ty: Ty::Number,
+                measure: Some((*additivity, over.clone())),
+            });
+        }
+        let Some(c) = self.fact.columns.iter().find(|c| c.name == column) else {
+            let names: Vec<&str> = self.fact.columns.iter().map(|c| c.name.as_str()).collect();
+            return Err(format!(
+                "`{column}` is not a column of `{}`; its columns: {} (a dimension's attribute is `ROLE.ATTRIBUTE`)",
+                self.fact.name,
+                names.join(", ")
+            ));
+        };
+        let (ty, measure) = match &c.kind {
+            ColumnKind::Measure {
+                sql_type,
+                additivity,
+                over,
+            } => (Ty::of(*sql_type), Some((*additivity, over.clone()))),
+            ColumnKind::Attribute { sql_type, .. } | ColumnKind::Degenerate { sql_type } => (Ty::of(*sql_type), None),
+            ColumnKind::Reference { dimension, .. } => (Ty::of(self.model.key_type(dimension)), None),
+        };
+        Ok(Resolved {
+            expr: col(Alias::Fact, column),
+            ty,
+            measure,
+        })
+    }
+
+    fn unknown_role(&self, unknown: Unknown, at: Loc) -> Problem {
+        Problem::new(
+            Code::MartUnknownAttribute,
+            format!("mart `{}`: {}", self.mart.name, unknown.message),
+            at,
+            unknown.label,
+        )
+        .help(unknown.help)
+    }
+}
+
+/// A role or attribute a mart names that the model lacks.
+struct Unknown {
+    message: String,
+    label: &'static str,
+    help: String,
+}
+
+fn expression_problem(mart: &Mart, what: &str, message: &str, at: Loc) -> Problem {
+    Problem::new(
+        Code::MartExpression,
+        format!("mart `{}`, `{what}`: {message}", mart.name),
+        at,
+        "in this expression",
+    )
+    .help(format!(
+        "mart expressions use the fact's columns, `ROLE.ATTRIBUTE`, literals, + - * / %, comparisons, AND/OR/NOT, BETWEEN, IN (...), LIKE, IS NULL, CASE WHEN and the functions {}",
+        expression::function_list()
+    ))
+}
+
+/// The additivity of a derived measure: what its expression shows, or what
+/// the user declares where the expression cannot tell. A declaration may be
+/// stricter than the expression, never looser.
+fn derived_additivity(
+    fact: &Fact,
+    derived: &crate::model::DerivedMeasure,
+    inferred: &Inferred,
+) -> Result<(Additivity, Option<String>), (String, String)> {
+    let rank = |a: Additivity| match a {
+        Additivity::Additive => 0,
+        Additivity::SemiAdditive => 1,
+        Additivity::NonAdditive => 2,
+    };
+    let (additivity, over) = match (derived.additivity, inferred) {
+        (None, Inferred::Measure(a, over)) => (*a, over.clone()),
+        (None, _) => {
+            return Err((
+                "needs its additivity declared: its expression does not show whether it can be summed".to_owned(),
+                "add `measure = \"additive\"` (an amount per row, e.g. price × discount), `\"semi_additive\"` with `over`, or `\"non_additive\"` (a rate, a price)".to_owned(),
+            ));
+        }
+        (Some(declared), Inferred::Measure(a, over)) if rank(declared) < rank(*a) => {
+            return Err((
+                format!(
+                    "is declared {} but is computed from {} measures{}",
+                    declared.as_str(),
+                    a.as_str(),
+                    over.as_ref().map(|o| format!(" (over `{o}`)")).unwrap_or_default()
+                ),
+                format!(
+                    "a sum or difference is as restricted as its most restricted part: declare `measure = \"{}\"`, or leave `measure` out",
+                    a.as_str()
+                ),
+            ));
+        }
+        (Some(declared), Inferred::Measure(_, over)) => (declared, derived.over.clone().or_else(|| over.clone())),
+        (Some(declared), _) => (declared, derived.over.clone()),
+    };
+    if additivity == Additivity::SemiAdditive {
+        let Some(over) = &over else {
+            return Err((
+                "is semi-additive but names no time reference".to_owned(),
+                "add `over = \"...\"`: the fact's reference to its time dimension".to_owned(),
+            ));
+        };
+        let is_reference = fact
+            .columns
+            .iter()
+            .any(|c| &c.name == over && matches!(c.kind, ColumnKind::Reference { .. }));
+        if !is_reference {
+            return Err((
+                format!(
+                    "is semi-additive over `{over}`, which is not a reference of `{}`",
+                    fact.name
+                ),
+                "`over` names the fact's reference to its time dimension".to_owned(),
+            ));
+        }
+    } else if derived.over.is_some() {
+        return Err((
+            format!("sets `over` but is {}", additivity.as_str()),
+            "`over` is for semi-additive measures only".to_owned(),
+        ));
+    }
+    Ok((additivity, over))
 }
 
 /// What an as-of join compares: keys of one dimension (smart date keys order

@@ -136,16 +136,14 @@ pub(crate) fn pii_read<'m>(model: &'m Model, plan: &MartPlan, expr: &Expr) -> Ve
     fn walk<'a>(expr: &'a Expr, out: &mut Vec<(Alias, &'a str, bool)>, counted: bool) {
         match expr {
             Expr::Column(alias, column) => out.push((*alias, column, !counted)),
-            Expr::Times(a, b) | Expr::Ratio(a, b) => {
-                walk(a, out, counted);
-                walk(b, out, counted);
-            }
-            Expr::Coalesce(e, _) | Expr::Sum(e) | Expr::Avg(e) | Expr::Min(e) | Expr::Max(e) => {
-                walk(e, out, counted);
-            }
             // Counting distinct values shows how many there are, not what they are.
             Expr::CountDistinct(e) => walk(e, out, true),
-            _ => {}
+            // Anything computed reads every column it is computed from.
+            other => {
+                for child in other.children() {
+                    walk(child, out, counted);
+                }
+            }
         }
     }
     let mut columns = Vec::new();

@@ -822,15 +822,59 @@ pub struct Mart {
     pub kind: MartKind,
     /// The fact it reads.
     pub fact: String,
-    /// Dimension attributes as `ROLE.ATTRIBUTE` (output column `ROLE_ATTRIBUTE`);
-    /// the grouping columns of an aggregate.
-    pub attributes: Vec<String>,
-    /// Fact columns passed through unaggregated (star marts).
+    /// Dimension attributes as `ROLE.ATTRIBUTE` (output column `ROLE_ATTRIBUTE`
+    /// unless named) or `ROLE.*`; the grouping columns of an aggregate.
+    pub attributes: Vec<MartAttribute>,
+    /// Fact columns (and derived measures) passed through row by row in a
+    /// star mart; in an aggregate, the fact's non-measure columns (degenerate
+    /// dimensions, plain attributes) it groups by.
     pub columns: Vec<String>,
     /// Aggregated columns; empty for a star mart.
     pub aggregates: Vec<Aggregate>,
+    /// Row-level measures computed from the fact's columns, usable by name
+    /// in `columns` and the aggregates.
+    pub derived: Vec<DerivedMeasure>,
+    /// Which fact rows the mart keeps (`where`): a condition over the fact's
+    /// columns and `ROLE.ATTRIBUTE`s.
+    pub filter: Option<String>,
     /// A bridge to a many-valued dimension.
     pub through: Option<Through>,
+}
+
+/// A dimension attribute a mart shows (and, in an aggregate, groups by).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MartAttribute {
+    /// `ROLE.COLUMN`, or `ROLE.*` for every declared column of the dimension.
+    pub path: String,
+    /// The output column's name; `ROLE_COLUMN` when absent.
+    pub name: Option<String>,
+}
+
+impl From<&str> for MartAttribute {
+    fn from(path: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            name: None,
+        }
+    }
+}
+
+/// A row-level measure a mart computes from the fact's columns, e.g.
+/// `PROFIT = REVENUE - SUPPLY_COST`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedMeasure {
+    /// Its name, used in the mart's `columns`, `sum`, `avg`, ... and as the output column.
+    pub name: String,
+    /// The expression, in the documented subset of Snowflake SQL
+    /// (docs/marts.md): the fact's columns, `ROLE.ATTRIBUTE`, literals,
+    /// arithmetic, comparisons, CASE and a short list of functions.
+    pub expression: String,
+    /// How it may be aggregated. When absent it is inferred: a sum or
+    /// difference of additive measures is additive; a product of two
+    /// measures must be declared.
+    pub additivity: Option<Additivity>,
+    /// For a semi-additive measure: the fact's time reference it is never summed across.
+    pub over: Option<String>,
 }
 
 impl Mart {

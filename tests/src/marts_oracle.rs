@@ -752,7 +752,13 @@ fn output_columns(mart: &Mart) -> (Vec<String>, usize) {
     let mut columns: Vec<String> = mart
         .attributes
         .iter()
-        .map(|a| a.split_once('.').map_or_else(|| a.clone(), |(r, c)| format!("{r}_{c}")))
+        .map(|a| {
+            a.name.clone().unwrap_or_else(|| {
+                a.path
+                    .split_once('.')
+                    .map_or_else(|| a.path.clone(), |(r, c)| format!("{r}_{c}"))
+            })
+        })
         .collect();
     let groups = columns.len();
     columns.extend(mart.columns.iter().cloned());
@@ -1010,7 +1016,7 @@ fn expected_mart(model: &Validated, sample: &Sample, mart: &Mart) -> Result<(Exp
         .attributes
         .iter()
         .map(|a| {
-            let (role, attribute) = a.split_once('.').ok_or_else(|| format!("attribute {a}"))?;
+            let (role, attribute) = a.path.split_once('.').ok_or_else(|| format!("attribute {}", a.path))?;
             let attribute = attribute.to_owned();
             if mart.through.as_ref().is_some_and(|t| t.role.eq_ignore_ascii_case(role)) {
                 return Ok(Source::Reached { attribute });

@@ -67,9 +67,9 @@ mod random {
     use std::collections::{BTreeMap, BTreeSet};
 
     use model_core::model::{
-        Access, Aggregate, Allocation, AsOf, Bridge, CopyMapping, Dimension, Fact, FileFormat, FileMetadata, FileType,
-        Grant, Load, Mart, MartKind, OnError, PiiClass, RefreshMode, Role, SYSTEM_ROLES, Scope, Stage,
-        StorageIntegration, Through, default_landing, default_pipe,
+        Access, Aggregate, Allocation, AsOf, Bridge, CopyMapping, DerivedMeasure, Dimension, Fact, FileFormat,
+        FileMetadata, FileType, Grant, Load, Mart, MartAttribute, MartKind, OnError, PiiClass, RefreshMode, Role,
+        SYSTEM_ROLES, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
     };
     use model_core::{
         Additivity, Column, ColumnKind, DataType, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,
@@ -1097,6 +1097,35 @@ mod random {
                 warehouse: seed.warehouse.clone(),
             },
         };
+        // The expression keys: a named attribute, a filter, a derived measure
+        // (names quoted as Snowflake does, `"` doubled).
+        let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+        let mut attributes: Vec<MartAttribute> = attributes.iter().map(|a| MartAttribute::from(a.as_str())).collect();
+        if i % 3 == 1
+            && let Some(first) = attributes.first_mut()
+            && !first.path.ends_with(".*")
+        {
+            first.name = Some(format!("NAMED~a{i}"));
+        }
+        let filter = i
+            .is_multiple_of(2)
+            .then(|| format!("{} IS NOT NULL", quote(&fact.columns[0].name)));
+        let mut derived = Vec::new();
+        if !seed.star
+            && i % 2 == 1
+            && let Some(first) = additive.first()
+        {
+            let name = format!("DERIVED~v{i}");
+            derived.push(DerivedMeasure {
+                name: name.clone(),
+                expression: format!("{} - {}", quote(first), quote(first)),
+                additivity: None,
+                over: None,
+            });
+            // After the other sums: the loader reads `sum` as one list.
+            let at = aggregates.iter().take_while(|a| matches!(a, Aggregate::Sum(_))).count();
+            aggregates.insert(at, Aggregate::Sum(name));
+        }
         Some(Mart {
             name,
             comment,
@@ -1105,6 +1134,8 @@ mod random {
             attributes,
             columns,
             aggregates,
+            derived,
+            filter,
             through,
         })
     }

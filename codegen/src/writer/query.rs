@@ -11,6 +11,7 @@
 use std::fmt::{self, Display};
 
 use model_core::DataType;
+use model_core::expression::Number;
 
 use super::{Ident, Literal, ObjectName, SqlType};
 
@@ -60,12 +61,18 @@ pub enum BinaryOp {
     LtEq,
     /// `>`
     Gt,
+    /// `>=`
+    GtEq,
+    /// `+`
+    Plus,
     /// `-`
     Minus,
     /// `*`
     Times,
     /// `/`
     Divide,
+    /// `%`
+    Modulo,
     /// `AND`
     And,
     /// `OR`
@@ -80,9 +87,12 @@ impl BinaryOp {
             Self::Lt => "<",
             Self::LtEq => "<=",
             Self::Gt => ">",
+            Self::GtEq => ">=",
+            Self::Plus => "+",
             Self::Minus => "-",
             Self::Times => "*",
             Self::Divide => "/",
+            Self::Modulo => "%",
             Self::And => "AND",
             Self::Or => "OR",
         }
@@ -127,6 +137,32 @@ pub enum Function {
     Concat,
     /// `DATE_TRUNC('YEAR', date)`
     DateTrunc,
+    /// `ABS(n)`
+    Abs,
+    /// `ROUND(n [, scale])`
+    Round,
+    /// `FLOOR(n)`
+    Floor,
+    /// `CEIL(n)`
+    Ceil,
+    /// `IFF(condition, then, else)`
+    Iff,
+    /// `UPPER(text)`
+    Upper,
+    /// `LOWER(text)`
+    Lower,
+    /// `TRIM(text)`
+    Trim,
+    /// `SUBSTR(text, start [, length])`
+    Substr,
+    /// `YEAR(date)`
+    Year,
+    /// `QUARTER(date)`
+    Quarter,
+    /// `MONTH(date)`
+    Month,
+    /// `DAY(date)`
+    Day,
 }
 
 impl Function {
@@ -149,6 +185,19 @@ impl Function {
             Self::Right => "RIGHT",
             Self::Concat => "CONCAT",
             Self::DateTrunc => "DATE_TRUNC",
+            Self::Abs => "ABS",
+            Self::Round => "ROUND",
+            Self::Floor => "FLOOR",
+            Self::Ceil => "CEIL",
+            Self::Iff => "IFF",
+            Self::Upper => "UPPER",
+            Self::Lower => "LOWER",
+            Self::Trim => "TRIM",
+            Self::Substr => "SUBSTR",
+            Self::Year => "YEAR",
+            Self::Quarter => "QUARTER",
+            Self::Month => "MONTH",
+            Self::Day => "DAY",
         }
     }
 }
@@ -176,6 +225,8 @@ pub enum Expr {
     Bool(bool),
     /// An integer.
     Int(i64),
+    /// A numeric literal a user wrote, checked by [`Number::parse`].
+    Number(Number),
     /// A string literal (escaped by [`Literal`]).
     Str(String),
     /// `expr::TYPE`
@@ -186,6 +237,41 @@ pub enum Expr {
     Not(Box<Expr>),
     /// `expr IS NULL`
     IsNull(Box<Expr>),
+    /// `expr IS NOT NULL`
+    IsNotNull(Box<Expr>),
+    /// `-expr`
+    Negate(Box<Expr>),
+    /// `expr [NOT] BETWEEN low AND high`
+    Between {
+        /// The value tested.
+        expr: Box<Expr>,
+        /// Lower bound.
+        low: Box<Expr>,
+        /// Upper bound.
+        high: Box<Expr>,
+        /// `NOT BETWEEN`.
+        negated: bool,
+    },
+    /// `expr [NOT] IN (a, b, ...)`
+    InList {
+        /// The value tested.
+        expr: Box<Expr>,
+        /// The values.
+        list: Vec<Expr>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `expr [NOT] LIKE pattern` (or `ILIKE`)
+    Like {
+        /// The text matched.
+        expr: Box<Expr>,
+        /// The pattern.
+        pattern: Box<Expr>,
+        /// `NOT LIKE`.
+        negated: bool,
+        /// `ILIKE`.
+        case_insensitive: bool,
+    },
     /// `F(args)`
     Call(Function, Vec<Expr>),
     /// `COUNT(*)`
@@ -298,6 +384,42 @@ impl Display for Expr {
             Self::Binary(a, op, b) => write!(f, "{a} {} {b}", op.symbol()),
             Self::Not(e) => write!(f, "NOT {e}"),
             Self::IsNull(e) => write!(f, "{e} IS NULL"),
+            Self::IsNotNull(e) => write!(f, "{e} IS NOT NULL"),
+            Self::Number(n) => f.write_str(n.as_str()),
+            // `-` directly before a literal or a column; otherwise in
+            // parentheses, so that `- -x` can never print as `--` (a comment).
+            Self::Negate(e) => match e.as_ref() {
+                Self::Number(_) | Self::Int(0..) | Self::Column(..) | Self::Nested(_) | Self::Call(..) => {
+                    write!(f, "-{e}")
+                }
+                _ => write!(f, "-({e})"),
+            },
+            Self::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => write!(
+                f,
+                "{expr} {}BETWEEN {low} AND {high}",
+                if *negated { "NOT " } else { "" }
+            ),
+            Self::InList { expr, list, negated } => {
+                write!(f, "{expr} {}IN (", if *negated { "NOT " } else { "" })?;
+                comma_list(f, list)?;
+                f.write_str(")")
+            }
+            Self::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => write!(
+                f,
+                "{expr} {}{} {pattern}",
+                if *negated { "NOT " } else { "" },
+                if *case_insensitive { "ILIKE" } else { "LIKE" }
+            ),
             Self::Call(function, args) => {
                 write!(f, "{}(", function.name())?;
                 comma_list(f, args)?;

@@ -3,12 +3,18 @@
 //! literals are their Rust declaration, field for field the TOML sections.
 
 use model_core::model::{
-    Access, Aggregate, Allocation, AsOf, Grant, Mart, MartKind, PiiClass, RefreshMode, Role, Scope, Through,
+    Access, Aggregate, Allocation, AsOf, Grant, Mart, MartAttribute, MartKind, PiiClass, RefreshMode, Role, Scope,
+    Through,
 };
 
 /// Owned names from string slices.
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Mart attributes (`ROLE.ATTRIBUTE`), each under its default output name.
+fn attributes(list: &[&str]) -> Vec<MartAttribute> {
+    list.iter().map(|s| MartAttribute::from(*s)).collect()
 }
 
 /// `kind = "dynamic_table"` with the hand-written stack's settings:
@@ -62,7 +68,7 @@ pub fn analytics_claims() -> Mart {
         ),
         kind: MartKind::View,
         fact: "FACT_CLAIMS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "SERVICE_DATE.FULL_DATE",
             "SERVICE_DATE.YEAR",
             "PAID_DATE.FULL_DATE",
@@ -82,6 +88,8 @@ pub fn analytics_claims() -> Mart {
             "PAID_AMOUNT",
         ]),
         aggregates: Vec::new(),
+        derived: Vec::new(),
+        filter: None,
         through: None,
     }
 }
@@ -96,7 +104,7 @@ pub fn analytics_lab_summary() -> Mart {
         ),
         kind: MartKind::View,
         fact: "FACT_APPOINTMENTS".to_owned(),
-        attributes: names(&["APPOINTMENT_DATE.YEAR", "OUTCOME.OUTCOME", "PATIENT.GENDER"]),
+        attributes: attributes(&["APPOINTMENT_DATE.YEAR", "OUTCOME.OUTCOME", "PATIENT.GENDER"]),
         columns: Vec::new(),
         aggregates: vec![
             Aggregate::Avg("GLUCOSE".to_owned()),
@@ -106,6 +114,8 @@ pub fn analytics_lab_summary() -> Mart {
             Aggregate::Max("GLUCOSE".to_owned()),
             count("APPOINTMENT_COUNT"),
         ],
+        derived: Vec::new(),
+        filter: None,
         through: None,
     }
 }
@@ -120,7 +130,7 @@ pub fn finance_claims() -> Mart {
         ),
         kind: dynamic_table(RefreshMode::Auto),
         fact: "FACT_CLAIMS".to_owned(),
-        attributes: names(&["PAID_DATE.YEAR", "PAID_DATE.QUARTER", "PAID_DATE.MONTH_NAME"]),
+        attributes: attributes(&["PAID_DATE.YEAR", "PAID_DATE.QUARTER", "PAID_DATE.MONTH_NAME"]),
         columns: Vec::new(),
         aggregates: vec![
             sum("BILLED_AMOUNT"),
@@ -132,6 +142,8 @@ pub fn finance_claims() -> Mart {
             ratio("ALLOWED_TO_BILLED", "ALLOWED_AMOUNT", "BILLED_AMOUNT"),
             ratio("PAID_TO_ALLOWED", "PAID_AMOUNT", "ALLOWED_AMOUNT"),
         ],
+        derived: Vec::new(),
+        filter: None,
         through: None,
     }
 }
@@ -146,7 +158,7 @@ pub fn finance_payments() -> Mart {
         ),
         kind: dynamic_table(RefreshMode::Auto),
         fact: "FACT_PAYMENTS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "PAYMENT_DATE.YEAR",
             "PAYMENT_DATE.QUARTER",
             "PAYMENT_DATE.MONTH_NAME",
@@ -160,6 +172,8 @@ pub fn finance_payments() -> Mart {
             Aggregate::Max("AMOUNT".to_owned()),
             count("PAYMENT_COUNT"),
         ],
+        derived: Vec::new(),
+        filter: None,
         through: None,
     }
 }
@@ -175,7 +189,7 @@ pub fn hr_satisfaction() -> Mart {
         ),
         kind: MartKind::SecureView,
         fact: "FACT_EMPLOYEE_SATISFACTION_RESULTS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "SURVEY_DATE.YEAR",
             "PROVIDER.PROVIDER_ID",
             "PROVIDER.FULL_NAME",
@@ -184,6 +198,8 @@ pub fn hr_satisfaction() -> Mart {
         ]),
         columns: Vec::new(),
         aggregates: vec![count("SURVEY_COUNT")],
+        derived: Vec::new(),
+        filter: None,
         through: Some(through(
             "BRIDGE_PROVIDER_SPECIALTY",
             "PROVIDER_KEY",
@@ -204,7 +220,7 @@ pub fn marketing_encounter_reach() -> Mart {
         ),
         kind: MartKind::View,
         fact: "FACT_ENCOUNTERS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "EVENT_DATE.YEAR",
             "EVENT_DATE.QUARTER",
             "PATIENT_LOCATION.ADDRESS_TYPE",
@@ -214,6 +230,8 @@ pub fn marketing_encounter_reach() -> Mart {
         ]),
         columns: Vec::new(),
         aggregates: vec![count("ENCOUNTER_COUNT")],
+        derived: Vec::new(),
+        filter: None,
         through: Some(through(
             "BRIDGE_PATIENT_LOCATION",
             "PATIENT_KEY",
@@ -234,7 +252,7 @@ pub fn operations_care_team() -> Mart {
         ),
         kind: dynamic_table(RefreshMode::Auto),
         fact: "FACT_CLAIMS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "SERVICE_DATE.YEAR",
             "SERVICE_DATE.QUARTER",
             "CARE_PROVIDER.PROVIDER_ID",
@@ -248,6 +266,8 @@ pub fn operations_care_team() -> Mart {
             count("CLAIM_SHARE"),
             ratio("PAID_TO_BILLED", "PAID_AMOUNT", "BILLED_AMOUNT"),
         ],
+        derived: Vec::new(),
+        filter: None,
         through: Some(through(
             "BRIDGE_CARE_TEAM",
             "PATIENT_KEY",
@@ -268,7 +288,7 @@ pub fn operations_specialty_claims() -> Mart {
         ),
         kind: MartKind::View,
         fact: "FACT_CLAIMS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "SERVICE_DATE.YEAR",
             "SERVICE_DATE.QUARTER",
             "SPECIALTY.SPECIALTY_NAME",
@@ -284,6 +304,8 @@ pub fn operations_specialty_claims() -> Mart {
                 column: "CLAIM_ID".to_owned(),
             },
         ],
+        derived: Vec::new(),
+        filter: None,
         through: Some(through(
             "BRIDGE_PROVIDER_SPECIALTY",
             "PROVIDER_KEY",
@@ -304,7 +326,7 @@ pub fn ml_appointment_labs() -> Mart {
         ),
         kind: dynamic_table(RefreshMode::Incremental),
         fact: "FACT_APPOINTMENTS".to_owned(),
-        attributes: names(&[
+        attributes: attributes(&[
             "APPOINTMENT_DATE.FULL_DATE",
             "APPOINTMENT_DATE.DAY_OF_WEEK",
             "APPOINTMENT_DATE.IS_WEEKEND",
@@ -320,6 +342,8 @@ pub fn ml_appointment_labs() -> Mart {
         ]),
         columns: names(&["GLUCOSE", "BILIRUBIN", "ASPARTATE_TRANSAMINASE"]),
         aggregates: Vec::new(),
+        derived: Vec::new(),
+        filter: None,
         through: None,
     }
 }
