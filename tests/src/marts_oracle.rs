@@ -747,6 +747,23 @@ impl fmt::Display for Check {
     }
 }
 
+/// Why the oracle cannot compute a mart's rows: it knows attributes, fact
+/// columns and the aggregates of measures, not expressions, filters,
+/// `ROLE.*` or the fact columns an aggregate groups by.
+pub fn outside_oracle(mart: &Mart) -> Option<&'static str> {
+    if !mart.derived.is_empty() {
+        Some("derived measures")
+    } else if mart.filter.is_some() {
+        Some("a `where` filter")
+    } else if mart.attributes.iter().any(|a| a.path.ends_with(".*")) {
+        Some("`ROLE.*`")
+    } else if mart.is_aggregate() && !mart.columns.is_empty() {
+        Some("grouping by fact columns")
+    } else {
+        None
+    }
+}
+
 /// The output columns of a mart, in order, and how many are group columns.
 fn output_columns(mart: &Mart) -> (Vec<String>, usize) {
     let mut columns: Vec<String> = mart
@@ -1500,6 +1517,12 @@ fn plan_model(model: Validated, stem: &str, steps: &mut Vec<Step>) -> ModelRun {
     }
     // 5. their rows, ordered by the group columns (compared by group, whatever the order).
     for (index, mart) in model.marts.iter().enumerate() {
+        if let Some(why) = outside_oracle(mart) {
+            // Created above, so its SQL still runs; its numbers are checked by
+            // emulator_marts.rs's hand-computed expression tests.
+            eprintln!("{stem}: {} not compared by the oracle: {why}", mart.name);
+            continue;
+        }
         let (columns, key_len) = output_columns(mart);
         let sql = select(&db, &schema, &mart.name, &columns, key_len);
         marts.push((index, push(steps, Step::query(sql))));

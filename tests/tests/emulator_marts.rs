@@ -38,7 +38,7 @@
     clippy::cast_possible_wrap
 )]
 
-use dimgen_tests::emulator::Emulator;
+use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Step};
 use dimgen_tests::marts_oracle::{Check, Expected, MART_LAB, Val, check_totals, compare, lab_model, run_models};
 use dimgen_tests::{load_model, model_stem, schema_files};
 use model_core::Validated;
@@ -169,4 +169,285 @@ fn the_comparison_reports_a_corrupted_number() {
         why: "impact".into(),
     }];
     assert_eq!(check_totals("t", &expected.columns, &checks, &actual).len(), 1);
+}
+
+/// A star-schema-benchmark lineorder in miniature, with marts that use every
+/// expression key: a derived product declared additive and a filter over a
+/// dimension attribute, a degenerate and a measure (SSB Q1.1's shape); an
+/// inferred-additive difference grouped by a named attribute and a
+/// degenerate dimension, under an OR filter with LIKE; a star mart with
+/// `ROLE.*`, a derived column with a function, and NOT / a date literal.
+const EXPRESSION_LAB: &str = r#"
+name = "expression_lab"
+database = "LAB"
+
+[environments.DEV]
+schema = "DEV"
+
+[[dimension]]
+name = "DIM_DATE"
+natural_key = "D_DATEKEY"
+key_generation = "natural"
+columns = [
+  { name = "D_DATEKEY", type = "int" },
+  { name = "D_YEAR", type = "int" },
+  { name = "D_DATE", type = "date" },
+]
+
+[[dimension]]
+name = "DIM_CUSTOMER"
+natural_key = "C_CUSTKEY"
+key_generation = "natural"
+columns = [
+  { name = "C_CUSTKEY", type = "int" },
+  { name = "C_NAME", type = "varchar(25)" },
+  { name = "C_NATION", type = "varchar(15)" },
+  { name = "C_REGION", type = "varchar(12)" },
+]
+
+[[fact]]
+name = "FACT_LINEORDER"
+grain_columns = ["LO_ORDERKEY", "LO_LINENUMBER"]
+columns = [
+  { name = "LO_ORDERKEY", type = "int", degenerate = true },
+  { name = "LO_LINENUMBER", type = "int", degenerate = true },
+  { name = "LO_ORDERDATE", references = "DIM_DATE", role = "ORDER_DATE" },
+  { name = "LO_CUSTKEY", references = "DIM_CUSTOMER", role = "CUSTOMER" },
+  { name = "LO_SHIPMODE", type = "varchar(10)", degenerate = true },
+  { name = "LO_QUANTITY", type = "int", measure = "additive" },
+  { name = "LO_EXTENDEDPRICE", type = "number(12,2)", measure = "additive" },
+  { name = "LO_DISCOUNT", type = "int", measure = "non_additive" },
+  { name = "LO_REVENUE", type = "number(12,2)", measure = "additive" },
+  { name = "LO_SUPPLYCOST", type = "number(12,2)", measure = "additive" },
+]
+
+[[mart]]
+name = "MART_Q1_1"
+fact = "FACT_LINEORDER"
+derived = [{ name = "DISCOUNTED", expression = "lo_extendedprice * LO_DISCOUNT", measure = "additive" }]
+where = "ORDER_DATE.D_YEAR = 1993 AND LO_DISCOUNT BETWEEN 1 AND 3 AND LO_QUANTITY < 25"
+sum = ["DISCOUNTED"]
+
+[[mart]]
+name = "MART_PROFIT"
+fact = "FACT_LINEORDER"
+attributes = [{ attribute = "CUSTOMER.C_NATION", name = "NATION" }]
+columns = ["LO_SHIPMODE"]
+derived = [{ name = "PROFIT", expression = "LO_REVENUE - LO_SUPPLYCOST" }]
+where = "CUSTOMER.C_REGION IN ('AMERICA', 'EUROPE') OR CUSTOMER.C_NAME LIKE 'Ch%'"
+sum = ["PROFIT", "LO_REVENUE"]
+count = "LINES"
+
+[[mart]]
+name = "MART_LINES"
+fact = "FACT_LINEORDER"
+attributes = ["CUSTOMER.*", { attribute = "ORDER_DATE.D_YEAR", name = "ORDER_YEAR" }]
+columns = ["LO_ORDERKEY", "LO_LINENUMBER", "NET_PRICE"]
+derived = [{ name = "NET_PRICE", expression = "ROUND(LO_EXTENDEDPRICE * (100 - LO_DISCOUNT) / 100, 2)", measure = "additive" }]
+where = "NOT (LO_SHIPMODE = 'MAIL') AND ORDER_DATE.D_DATE >= DATE '1993-06-01'"
+"#;
+
+/// One line of the lab's fact.
+struct Line {
+    order: i64,
+    number: i64,
+    date: i64,
+    customer: i64,
+    ship_mode: &'static str,
+    quantity: i64,
+    price: f64,
+    discount: i64,
+    revenue: f64,
+    cost: f64,
+}
+
+#[test]
+fn mart_expressions_return_the_numbers_computed_from_the_sample_rows() {
+    let validated = model_core::load_str("emulator_marts.rs (EXPRESSION_LAB)", EXPRESSION_LAB)
+        .unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)))
+        .model;
+    let Some(emulator) = Emulator::locate() else { return };
+    // (key, year, date) and (key, name, nation, region).
+    let dates = [
+        (19_930_105, 1993, "1993-01-05"),
+        (19_930_610, 1993, "1993-06-10"),
+        (19_940_301, 1994, "1994-03-01"),
+    ];
+    let customers = [
+        (1, "Alice", "UNITED STATES", "AMERICA"),
+        (2, "Bruno", "BRAZIL", "AMERICA"),
+        (3, "Chen", "CHINA", "ASIA"),
+    ];
+    let line = |order, number, date, customer, ship_mode, quantity, price, discount, revenue, cost| Line {
+        order,
+        number,
+        date,
+        customer,
+        ship_mode,
+        quantity,
+        price,
+        discount,
+        revenue,
+        cost,
+    };
+    let lines = [
+        line(1, 1, 19_930_105, 1, "AIR", 10, 100.0, 2, 98.0, 60.0),
+        line(1, 2, 19_930_105, 1, "MAIL", 30, 300.0, 1, 297.0, 200.0),
+        line(2, 1, 19_930_610, 2, "AIR", 5, 50.0, 4, 48.0, 20.0),
+        line(3, 1, 19_940_301, 3, "SHIP", 20, 200.0, 3, 194.0, 150.0),
+        line(4, 1, 19_930_610, 3, "AIR", 24, 240.0, 3, 232.8, 100.0),
+        // An anonymous sale: the unknown customer, outside every region.
+        line(5, 1, 19_930_105, -1, "MAIL", 1, 10.0, 0, 10.0, 5.0),
+    ];
+    let deployment = dimgen::generate(&validated, "DEV").expect("generate");
+    let mut steps = Vec::new();
+    for (file, statement) in deployment.statements() {
+        if (file.starts_with("01_") || file.starts_with("02_")) && !NOT_EXECUTABLE.contains(&statement.kind()) {
+            steps.push(Step::exec(statement.to_string()));
+        }
+    }
+    let values: Vec<String> = dates
+        .iter()
+        .map(|(k, y, d)| format!("({k}, {y}, '{d}'::DATE)"))
+        .collect();
+    steps.push(Step::exec(format!(
+        "INSERT INTO LAB.DEV.DIM_DATE (D_DATEKEY, D_YEAR, D_DATE) VALUES {}",
+        values.join(", ")
+    )));
+    let values: Vec<String> = customers
+        .iter()
+        .map(|(k, n, nation, region)| format!("({k}, '{n}', '{nation}', '{region}')"))
+        .collect();
+    steps.push(Step::exec(format!(
+        "INSERT INTO LAB.DEV.DIM_CUSTOMER (C_CUSTKEY, C_NAME, C_NATION, C_REGION) VALUES {}",
+        values.join(", ")
+    )));
+    let values: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "({}, {}, {}, {}, '{}', {}, {:.2}, {}, {:.2}, {:.2})",
+                l.order, l.number, l.date, l.customer, l.ship_mode, l.quantity, l.price, l.discount, l.revenue, l.cost
+            )
+        })
+        .collect();
+    steps.push(Step::exec(format!(
+        "INSERT INTO LAB.DEV.FACT_LINEORDER (LO_ORDERKEY, LO_LINENUMBER, LO_ORDERDATE, LO_CUSTKEY, LO_SHIPMODE, \
+         LO_QUANTITY, LO_EXTENDEDPRICE, LO_DISCOUNT, LO_REVENUE, LO_SUPPLYCOST) VALUES {}",
+        values.join(", ")
+    )));
+    for (file, statement) in deployment.statements() {
+        if file.starts_with("03_") {
+            steps.push(Step::exec(statement.to_string()));
+        }
+    }
+    let first_query = steps.len();
+    steps.push(Step::query("SELECT DISCOUNTED FROM LAB.DEV.MART_Q1_1"));
+    steps.push(Step::query(
+        "SELECT NATION, LO_SHIPMODE, PROFIT, LO_REVENUE, LINES FROM LAB.DEV.MART_PROFIT",
+    ));
+    steps.push(Step::query(
+        "SELECT CUSTOMER_C_CUSTKEY, CUSTOMER_C_NAME, CUSTOMER_C_NATION, CUSTOMER_C_REGION, ORDER_YEAR, \
+         LO_ORDERKEY, LO_LINENUMBER, NET_PRICE FROM LAB.DEV.MART_LINES",
+    ));
+    let outcomes = emulator.run(&steps);
+    for (step, outcome) in steps.iter().zip(&outcomes) {
+        assert!(outcome.error.is_none(), "{}\n{:?}", step.sql, outcome.error);
+    }
+
+    // Expected rows, computed from the sample rows in Rust.
+    let year = |date: i64| dates.iter().find(|d| d.0 == date).map(|d| d.1).expect("a date");
+    let customer = |key: i64| customers.iter().find(|c| c.0 == key);
+    let q1 = lines
+        .iter()
+        .filter(|l| year(l.date) == 1993 && (1..=3).contains(&l.discount) && l.quantity < 25)
+        .map(|l| l.price * l.discount as f64)
+        .sum::<f64>();
+    let q1_expected = Expected {
+        columns: vec!["DISCOUNTED".into()],
+        key_len: 0,
+        multiset: true,
+        rows: vec![vec![Val::Num(q1)]],
+    };
+    let mut groups: std::collections::BTreeMap<(String, String), (f64, f64, f64)> = std::collections::BTreeMap::new();
+    for l in &lines {
+        let Some((_, name, nation, region)) = customer(l.customer) else {
+            continue; // the unknown member's region and name match neither test
+        };
+        if ["AMERICA", "EUROPE"].contains(region) || name.starts_with("Ch") {
+            let g = groups
+                .entry(((*nation).to_owned(), l.ship_mode.to_owned()))
+                .or_default();
+            g.0 += l.revenue - l.cost;
+            g.1 += l.revenue;
+            g.2 += 1.0;
+        }
+    }
+    let profit_expected = Expected {
+        columns: ["NATION", "LO_SHIPMODE", "PROFIT", "LO_REVENUE", "LINES"]
+            .map(String::from)
+            .to_vec(),
+        key_len: 2,
+        multiset: false,
+        rows: groups
+            .into_iter()
+            .map(|((nation, mode), (profit, revenue, n))| {
+                vec![
+                    Val::Text(nation),
+                    Val::Text(mode),
+                    Val::Num(profit),
+                    Val::Num(revenue),
+                    Val::Num(n),
+                ]
+            })
+            .collect(),
+    };
+    let star_rows: Vec<Vec<Val>> = lines
+        .iter()
+        .filter(|l| l.ship_mode != "MAIL" && dates.iter().any(|d| d.0 == l.date && d.2 >= "1993-06-01"))
+        .map(|l| {
+            let (key, name, nation, region) = customer(l.customer).expect("known customers only here");
+            vec![
+                Val::Num(*key as f64),
+                Val::Text((*name).to_owned()),
+                Val::Text((*nation).to_owned()),
+                Val::Text((*region).to_owned()),
+                Val::Num(f64::from(year(l.date))),
+                Val::Num(l.order as f64),
+                Val::Num(l.number as f64),
+                Val::Num((l.price * (100 - l.discount) as f64 / 100.0 * 100.0).round() / 100.0),
+            ]
+        })
+        .collect();
+    assert_eq!(star_rows.len(), 3, "the filter keeps lines 2/1, 3/1 and 4/1");
+    let star_expected = Expected {
+        columns: [
+            "CUSTOMER_C_CUSTKEY",
+            "CUSTOMER_C_NAME",
+            "CUSTOMER_C_NATION",
+            "CUSTOMER_C_REGION",
+            "ORDER_YEAR",
+            "LO_ORDERKEY",
+            "LO_LINENUMBER",
+            "NET_PRICE",
+        ]
+        .map(String::from)
+        .to_vec(),
+        key_len: 8,
+        multiset: true,
+        rows: star_rows,
+    };
+    let mut problems = Vec::new();
+    for (i, (label, expected)) in [
+        ("MART_Q1_1", q1_expected),
+        ("MART_PROFIT", profit_expected),
+        ("MART_LINES", star_expected),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        problems.extend(compare(label, &expected, &outcomes[first_query + i].rows));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!((q1 - 920.0).abs() < 1e-9, "the sample rows give Q1.1 = 100x2 + 240x3");
 }
