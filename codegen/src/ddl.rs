@@ -1,6 +1,6 @@
 //! Step 1 (database, schema, sequences) and step 2 (tables) of a deployment.
 
-use model_core::model::Dimension;
+use model_core::model::{DatePart, Dimension};
 use model_core::{
     DataType, DefaultValue, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate,
     naming,
@@ -106,7 +106,37 @@ pub(crate) fn tables_each(target: &Target<'_>, emit: &mut dyn FnMut(Statement)) 
         {
             emit(unknown_member(target, d, columns));
         }
+        if let TableRef::Dimension(d) = table
+            && let Some(fill) = calendar(target, d)
+        {
+            emit(fill);
+        }
     }
+}
+
+/// The days of a generated date dimension (validation checked the key, the
+/// range and every column's part).
+pub(crate) fn calendar(target: &Target<'_>, d: &Dimension) -> Option<Statement> {
+    let calendar = d.generate.as_ref()?;
+    let key = d.natural_key.first()?;
+    let columns = d
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let part = calendar
+                .part_of(&c.name)
+                .or((&c.name == key).then_some(DatePart::DateKey))?;
+            Some((c.name.clone(), part))
+        })
+        .collect();
+    Some(Statement::FillCalendar {
+        table: target.object(&d.name),
+        key: key.clone(),
+        columns,
+        from: calendar.from.clone(),
+        days: calendar.day_count()?,
+        fiscal_offset: calendar.fiscal_offset(),
+    })
 }
 
 /// The `CREATE TABLE` of `table` as laid out in `columns`.

@@ -32,6 +32,8 @@ pub enum Code {
     DuplicateTable,
     /// The `database` or an environment's `schema` is empty.
     EmptyName,
+    /// A generated date dimension (`generate`) without a smart integer key, with a `from` or `to` that is not a date or a `to` before its `from`, a column whose type cannot hold its part, a NOT NULL column no part fills, or a reference column.
+    GeneratedDimension,
     /// Environments share one storage integration name but resolve `aws_role_arn` to different roles.
     IntegrationConflict,
     /// A value outside its choices: `scd` not 0, 1 or 2; `key_generation` not `identity`/`sequence`/`natural` (dimensions) or `identity`/`sequence` (facts); an unknown `fact_type` or `measure`.
@@ -136,6 +138,7 @@ impl Code {
         Code::DuplicateRole,
         Code::DuplicateTable,
         Code::EmptyName,
+        Code::GeneratedDimension,
         Code::IntegrationConflict,
         Code::InvalidChoice,
         Code::InvalidDefault,
@@ -196,6 +199,7 @@ impl Code {
             Code::DuplicateRole => "dimgen::duplicate_role",
             Code::DuplicateTable => "dimgen::duplicate_table",
             Code::EmptyName => "dimgen::empty_name",
+            Code::GeneratedDimension => "dimgen::generated_dimension",
             Code::IntegrationConflict => "dimgen::integration_conflict",
             Code::InvalidChoice => "dimgen::invalid_choice",
             Code::InvalidName => "dimgen::invalid_name",

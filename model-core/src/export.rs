@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::model::{
-    Aggregate, Allocation, AsOf, Bridge, Column, ColumnKind, CopyMapping, DefaultValue, DerivedMeasure, Dimension,
-    EffectiveDating, Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart,
+    Aggregate, Allocation, AsOf, Bridge, Calendar, Column, ColumnKind, CopyMapping, DefaultValue, DerivedMeasure,
+    Dimension, EffectiveDating, Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart,
     MartAttribute, MartKind, Model, PiiClass, RefreshMode, Role, Scope, Stage, StorageIntegration, Through,
     default_landing, default_pipe,
 };
@@ -283,6 +283,7 @@ impl Document {
             columns,
             cluster_by,
             renamed_from,
+            generate,
         } = dimension;
         self.header("[[dimension]]");
         self.field("name", &string(name));
@@ -305,6 +306,26 @@ impl Document {
         }
         self.names("cluster_by", cluster_by);
         self.optional("renamed_from", renamed_from.as_deref());
+        if let Some(Calendar {
+            from,
+            to,
+            fiscal_year_start,
+            columns: parts,
+        }) = generate
+        {
+            let mut pairs = vec![("from", string(from)), ("to", string(to))];
+            if *fiscal_year_start != 1 {
+                pairs.push(("fiscal_year_start", fiscal_year_start.to_string()));
+            }
+            if !parts.is_empty() {
+                let parts: Vec<(String, String)> = parts
+                    .iter()
+                    .map(|(column, part)| (self::key(column), string(part.as_str())))
+                    .collect();
+                pairs.push(("columns", inline(&parts)));
+            }
+            self.field("generate", &inline(&pairs));
+        }
         self.columns(columns, natural_key);
     }
 

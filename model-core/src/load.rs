@@ -20,10 +20,10 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostics, Loc, Problem, SourceMap, TableId};
 use crate::lower::{self, BridgeDecl, ColumnDecl, DimensionDecl, FactDecl};
 use crate::model::{
-    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Column, CopyMapping, DefaultValue, DerivedMeasure,
-    Dimension, EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant, KeyGeneration,
-    Load, Mart, MartAttribute, MartKind, Mask, Model, OnError, PiiClass, RefreshMode, Role, ScdType, Scope, Stage,
-    StorageIntegration, TableKind, Through, default_landing, default_pipe,
+    Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Calendar, Column, CopyMapping, DatePart, DefaultValue,
+    DerivedMeasure, Dimension, EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant,
+    KeyGeneration, Load, Mart, MartAttribute, MartKind, Mask, Model, OnError, PiiClass, RefreshMode, Role, ScdType,
+    Scope, Stage, StorageIntegration, TableKind, Through, default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 use crate::validated::Validated;
@@ -58,7 +58,10 @@ pub const DIMENSION_KEYS: &[&str] = &[
     "columns",
     "cluster_by",
     "renamed_from",
+    "generate",
 ];
+/// Keys accepted in a dimension's `generate = { ... }`.
+pub const GENERATE_KEYS: &[&str] = &["from", "to", "fiscal_year_start", "columns"];
 /// Keys accepted in `[[fact]]`.
 pub const FACT_KEYS: &[&str] = &[
     "name",
@@ -445,6 +448,16 @@ struct RawDimension {
     columns: Vec<Spanned<RawColumn>>,
     cluster_by: Option<Spanned<Names>>,
     renamed_from: Option<Spanned<String>>,
+    generate: Option<Spanned<RawCalendar>>,
+}
+
+#[derive(Deserialize)]
+struct RawCalendar {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    fiscal_year_start: Option<Spanned<i64>>,
+    #[serde(default)]
+    columns: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -875,6 +888,7 @@ fn unknown_key_problem(root: &DeTable<'_>, path: &[Segment]) -> Problem {
         ["fact"] => ("a fact", FACT_KEYS),
         ["bridge"] => ("a bridge", BRIDGE_KEYS),
         ["bridge", "effective"] => ("`effective`", EFFECTIVE_KEYS),
+        ["dimension", "generate"] => ("`generate`", GENERATE_KEYS),
         ["mart"] => ("a mart", MART_KEYS),
         ["mart", "through"] => ("`through`", THROUGH_KEYS),
         ["mart", "count_distinct"] => ("a distinct count", &["name", "column"]),
@@ -1775,8 +1789,51 @@ impl Builder<'_> {
             columns: Vec::new(),
             cluster_by: self.names(table, "cluster_by", raw.cluster_by),
             renamed_from: self.opt_string(Loc::table(table, "renamed_from"), raw.renamed_from),
+            generate: raw.generate.map(|g| self.calendar(table, g)),
         };
         lower::dimension_with(decl, columns, &written, table, self.problems)
+    }
+
+    fn calendar(&mut self, table: TableId, raw: Spanned<RawCalendar>) -> Calendar {
+        self.source.insert(Loc::table(table, "generate"), raw.span());
+        let raw = raw.into_inner();
+        let from = self.string(Loc::table(table, "generate.from"), raw.from);
+        let to = self.string(Loc::table(table, "generate.to"), raw.to);
+        let fiscal_year_start = match raw.fiscal_year_start {
+            None => 1,
+            Some(month) => {
+                let at = Loc::table(table, "generate.fiscal_year_start");
+                self.source.insert(at.clone(), month.span());
+                let month = month.into_inner();
+                u8::try_from(month)
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .unwrap_or_else(|| {
+                        self.problems.push(
+                            Problem::new(
+                                Code::InvalidChoice,
+                                format!("`fiscal_year_start = {month}` is not a month"),
+                                at,
+                                "not 1 to 12",
+                            )
+                            .help("the month the fiscal year starts in: 1 (January, the calendar year) to 12"),
+                        );
+                        1
+                    })
+            }
+        };
+        let spellings = DatePart::ALL.map(DatePart::as_str);
+        let mut columns = Vec::new();
+        for (column, part) in raw.columns {
+            let index = self.choice(Loc::table(table, "generate.columns"), "part", Some(part), &spellings);
+            columns.push((column, DatePart::ALL[index]));
+        }
+        Calendar {
+            from,
+            to,
+            fiscal_year_start,
+            columns,
+        }
     }
 
     fn fact(&mut self, table: TableId, raw: Spanned<RawFact>) -> Fact {

@@ -75,6 +75,8 @@ pub struct DimensionDecl {
     pub cluster_by: Vec<String>,
     /// `renamed_from`: the table's name in the schema as deployed.
     pub renamed_from: Option<String>,
+    /// `generate`: a date dimension dimgen fills (TOML only for now).
+    pub generate: Option<crate::model::Calendar>,
 }
 
 /// A fact as declared.
@@ -376,6 +378,7 @@ pub fn dimension_with(
         columns,
         cluster_by: decl.cluster_by,
         renamed_from: decl.renamed_from,
+        generate: decl.generate,
     }
 }
 

@@ -440,6 +440,228 @@ pub struct Dimension {
     /// The name this table had in the schema as deployed: `dimgen plan`
     /// renames it instead of dropping one table and creating another.
     pub renamed_from: Option<String>,
+    /// A date dimension dimgen fills itself, one row per day of a range.
+    pub generate: Option<Calendar>,
+}
+
+/// A generated date dimension: one row per day from `from` to `to`, every
+/// column filled from the day by its [`DatePart`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD` (inclusive).
+    pub to: String,
+    /// The month the fiscal year starts in (1–12; 1 when the fiscal year is
+    /// the calendar year). A fiscal year is named after the calendar year it
+    /// ends in: with 7, July 2024 – June 2025 is fiscal 2025.
+    pub fiscal_year_start: u8,
+    /// Columns whose part is declared; any other column takes the part its
+    /// name spells (`YEAR`, `MONTH_NAME`, ...), the smart key is `yyyymmdd`.
+    pub columns: Vec<(String, DatePart)>,
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date, or `None` when it is not
+/// one (month 1–12, a day the month has, leap years counted).
+pub fn civil_day(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(r)?;
+        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[usize::try_from(m - 1).ok()?] {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+impl Calendar {
+    /// How many days the range holds (`to` included), or `None` when a
+    /// bound is not a date or `to` is before `from`.
+    pub fn day_count(&self) -> Option<u32> {
+        let (from, to) = (civil_day(&self.from)?, civil_day(&self.to)?);
+        u32::try_from(to - from + 1).ok().filter(|n| *n > 0)
+    }
+
+    /// The months the fiscal year is ahead of the calendar: 0 when it is
+    /// the calendar year, 6 when it starts in July.
+    pub fn fiscal_offset(&self) -> u8 {
+        (13 - self.fiscal_year_start.clamp(1, 12)) % 12
+    }
+
+    /// The part a column of the dimension is filled with: declared, or the
+    /// one its name spells (case-insensitive).
+    pub fn part_of(&self, column: &str) -> Option<DatePart> {
+        self.columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, p)| *p)
+            .or_else(|| {
+                DatePart::ALL
+                    .into_iter()
+                    .find(|p| p.as_str().eq_ignore_ascii_case(column))
+            })
+    }
+}
+
+/// What a column of a generated date dimension holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatePart {
+    /// The day itself (DATE).
+    FullDate,
+    /// `yyyymmdd` (the smart key's value).
+    DateKey,
+    /// Calendar year.
+    Year,
+    /// 1–4.
+    Quarter,
+    /// 1–12.
+    Month,
+    /// 1–31.
+    DayOfMonth,
+    /// 1–366.
+    DayOfYear,
+    /// ISO day of the week: 1 = Monday … 7 = Sunday.
+    DayOfWeek,
+    /// ISO week of the year, 1–53.
+    WeekOfYear,
+    /// The ISO week's year (the year a 30 December may belong to the next one of).
+    YearOfWeek,
+    /// `yyyymm`.
+    YearMonth,
+    /// `January` … `December`.
+    MonthName,
+    /// `Jan` … `Dec`.
+    MonthShort,
+    /// `Monday` … `Sunday`.
+    DayName,
+    /// `Mon` … `Sun`.
+    DayShort,
+    /// `Q1` … `Q4`.
+    QuarterName,
+    /// `Jan2024`: the short month name and the year.
+    YearMonthName,
+    /// Saturday or Sunday.
+    IsWeekend,
+    /// Monday to Friday.
+    IsWeekday,
+    /// The last day of its month.
+    IsMonthEnd,
+    /// The Monday of its ISO week (DATE).
+    WeekStart,
+    /// The first day of its month (DATE).
+    MonthStart,
+    /// The last day of its month (DATE).
+    MonthEnd,
+    /// The fiscal year, named after the calendar year it ends in.
+    FiscalYear,
+    /// 1–4 within the fiscal year.
+    FiscalQuarter,
+    /// 1–12 within the fiscal year.
+    FiscalMonth,
+}
+
+/// The kind of value a [`DatePart`] gives, to check a column can hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePartKind {
+    /// An integer.
+    Number,
+    /// Text of at most this many characters.
+    Text(u32),
+    /// A boolean.
+    Boolean,
+    /// A DATE.
+    Date,
+}
+
+impl DatePart {
+    /// Every part, in the order of the docs.
+    pub const ALL: [Self; 26] = [
+        Self::FullDate,
+        Self::DateKey,
+        Self::Year,
+        Self::Quarter,
+        Self::Month,
+        Self::DayOfMonth,
+        Self::DayOfYear,
+        Self::DayOfWeek,
+        Self::WeekOfYear,
+        Self::YearOfWeek,
+        Self::YearMonth,
+        Self::MonthName,
+        Self::MonthShort,
+        Self::DayName,
+        Self::DayShort,
+        Self::QuarterName,
+        Self::YearMonthName,
+        Self::IsWeekend,
+        Self::IsWeekday,
+        Self::IsMonthEnd,
+        Self::WeekStart,
+        Self::MonthStart,
+        Self::MonthEnd,
+        Self::FiscalYear,
+        Self::FiscalQuarter,
+        Self::FiscalMonth,
+    ];
+
+    /// The spelling used in TOML models (and the column name it is inferred from).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FullDate => "full_date",
+            Self::DateKey => "date_key",
+            Self::Year => "year",
+            Self::Quarter => "quarter",
+            Self::Month => "month",
+            Self::DayOfMonth => "day_of_month",
+            Self::DayOfYear => "day_of_year",
+            Self::DayOfWeek => "day_of_week",
+            Self::WeekOfYear => "week_of_year",
+            Self::YearOfWeek => "year_of_week",
+            Self::YearMonth => "year_month",
+            Self::MonthName => "month_name",
+            Self::MonthShort => "month_short",
+            Self::DayName => "day_name",
+            Self::DayShort => "day_short",
+            Self::QuarterName => "quarter_name",
+            Self::YearMonthName => "year_month_name",
+            Self::IsWeekend => "is_weekend",
+            Self::IsWeekday => "is_weekday",
+            Self::IsMonthEnd => "is_month_end",
+            Self::WeekStart => "week_start",
+            Self::MonthStart => "month_start",
+            Self::MonthEnd => "month_end",
+            Self::FiscalYear => "fiscal_year",
+            Self::FiscalQuarter => "fiscal_quarter",
+            Self::FiscalMonth => "fiscal_month",
+        }
+    }
+
+    /// What kind of value it gives.
+    pub fn kind(self) -> DatePartKind {
+        match self {
+            Self::FullDate | Self::WeekStart | Self::MonthStart | Self::MonthEnd => DatePartKind::Date,
+            Self::MonthName | Self::DayName => DatePartKind::Text(9),
+            Self::MonthShort | Self::DayShort => DatePartKind::Text(3),
+            Self::QuarterName => DatePartKind::Text(2),
+            Self::YearMonthName => DatePartKind::Text(7),
+            Self::IsWeekend | Self::IsWeekday | Self::IsMonthEnd => DatePartKind::Boolean,
+            _ => DatePartKind::Number,
+        }
+    }
 }
 
 impl Dimension {

@@ -725,7 +725,123 @@ impl<'m> Validator<'m> {
         }
     }
 
+    /// A generated date dimension: a smart key, a real range, and a part
+    /// that fits every column it fills.
+    fn calendar(&mut self, table: TableId) {
+        use crate::model::DatePartKind as K;
+        let d = &self.model.dimensions[table.index];
+        let Some(calendar) = &d.generate else { return };
+        let problem = |message: String, at: Loc, label: &str, help: &str| {
+            Problem::new(Code::GeneratedDimension, message, at, label).help(help.to_owned())
+        };
+        if d.key_generation != KeyGeneration::Natural || d.natural_key.len() != 1 {
+            self.push(problem(
+                format!("`{}` is generated, so its key is the day's smart key, but it has none", d.name),
+                Loc::table(table, "generate"),
+                "generated",
+                "declare one integer natural key with `key_generation = \"natural\"`, e.g. `natural_key = \"DATE_KEY\"`: it is filled with yyyymmdd",
+            ));
+        }
+        let mut dates_ok = true;
+        for (key, value) in [("generate.from", &calendar.from), ("generate.to", &calendar.to)] {
+            if crate::model::civil_day(value).is_none() {
+                dates_ok = false;
+                self.push(problem(
+                    format!("`{value}` is not a date"),
+                    Loc::table(table, key),
+                    "not YYYY-MM-DD",
+                    "write a day as `YYYY-MM-DD`, e.g. `\"2000-01-01\"`",
+                ));
+            }
+        }
+        if dates_ok && calendar.day_count().is_none() {
+            self.push(problem(
+                format!(
+                    "`{}` generates from {} to {}: the end is before the start",
+                    d.name, calendar.from, calendar.to
+                ),
+                Loc::table(table, "generate.to"),
+                "before `from`",
+                "swap `from` and `to`",
+            ));
+        }
+        for (column, _) in &calendar.columns {
+            if !d.columns.iter().any(|c| &c.name == column) {
+                self.push(
+                    Problem::new(
+                        Code::UnknownColumn,
+                        format!(
+                            "`generate.columns` names `{column}`, which is not a column of `{}`",
+                            d.name
+                        ),
+                        Loc::table(table, "generate.columns"),
+                        "no such column",
+                    )
+                    .help("name the dimension's columns, each with the part it holds"),
+                );
+            }
+        }
+        let parts = crate::model::DatePart::ALL
+            .map(crate::model::DatePart::as_str)
+            .join(", ");
+        for (i, column) in d.columns.iter().enumerate() {
+            let is_key = d.natural_key.first() == Some(&column.name);
+            let part = calendar
+                .part_of(&column.name)
+                .or(is_key.then_some(crate::model::DatePart::DateKey));
+            let ColumnKind::Attribute { sql_type, .. } = column.kind else {
+                self.push(problem(
+                    format!(
+                        "`{}.{}` is a reference, which a generated date dimension cannot fill",
+                        d.name, column.name
+                    ),
+                    Loc::column(table, i, "name"),
+                    "not a day's attribute",
+                    "a generated dimension holds the day's attributes only",
+                ));
+                continue;
+            };
+            let Some(part) = part else {
+                if !column.nullable {
+                    self.push(problem(
+                        format!("no part of the day fills `{}.{}`, which is NOT NULL", d.name, column.name),
+                        Loc::column(table, i, "name"),
+                        "unfilled",
+                        &format!("name its part in `generate.columns = {{ {} = \"...\" }}` (one of {parts}), or make it nullable to fill it yourself", column.name),
+                    ));
+                }
+                continue;
+            };
+            let fits = match (part.kind(), sql_type) {
+                (K::Number, t) => t.is_numeric(),
+                (K::Text(n), DataType::Varchar(length)) => length.is_none_or(|l| l >= n),
+                (K::Boolean, DataType::Boolean) | (K::Date, DataType::Date) => true,
+                _ => false,
+            };
+            if !fits {
+                let needs = match part.kind() {
+                    K::Number => "a number".to_owned(),
+                    K::Text(n) => format!("varchar({n}) or longer"),
+                    K::Boolean => "boolean".to_owned(),
+                    K::Date => "date".to_owned(),
+                };
+                self.push(problem(
+                    format!(
+                        "`{}.{}` is {sql_type}, which cannot hold `{}` ({needs})",
+                        d.name,
+                        column.name,
+                        part.as_str()
+                    ),
+                    Loc::column(table, i, "type"),
+                    "does not fit",
+                    &format!("make it {needs}, or fill it with another part"),
+                ));
+            }
+        }
+    }
+
     fn dimension(&mut self, table: TableId) {
+        self.calendar(table);
         let d = &self.model.dimensions[table.index];
         for (i, column) in d.columns.iter().enumerate() {
             let misplaced = match column.kind {

@@ -463,6 +463,7 @@ fn expand(derive: Derive, input: &DeriveInput, errors: &mut Errors) -> TokenStre
                     columns: ::model_core::__private::Vec::from([#(#columns),*]),
                     cluster_by: #cluster_by,
                     renamed_from: #table_renamed_from,
+                    generate: ::model_core::__private::None,
                 })
             }
         }

@@ -306,14 +306,19 @@ fn check_deployment(emulator: &Emulator, model: &Validated, stem: &str, env: &st
             }
         }
     }
-    // Unknown-member inserts report the rows they inserted: 1 the first time, 0 the second.
+    // Inserts report the rows they inserted: an unknown member 1 the first
+    // time, a generated date dimension its days; 0 the second time.
     for (i, statement) in executable.iter().enumerate() {
         if statement.kind() == "INSERT" {
+            let (what, want) = match statement {
+                Statement::FillCalendar { days, .. } => ("generated days", i64::from(*days)),
+                _ => ("unknown member", 1),
+            };
             let first = count(&outcomes[i]);
             let second = count(&outcomes[executable.len() + i]);
-            if (first, second) != (1, 0) {
+            if (first, second) != (want, 0) {
                 failures.push(format!(
-                    "unknown member inserted {first} then {second} rows (want 1, 0):\n{statement}"
+                    "{what}: inserted {first} then {second} rows (want {want}, 0):\n{statement}"
                 ));
             }
         }
@@ -444,4 +449,117 @@ fn check_deployment(emulator: &Emulator, model: &Validated, stem: &str, env: &st
         model.tables().count(),
         expected.len()
     );
+}
+
+/// A generated date dimension with every part and a fiscal year starting in
+/// July, filled over 2024 and into 2025, then extended: the values of days
+/// whose calendar facts are known (a leap day, ISO weeks across a year end,
+/// the fiscal year's edges) are checked against those facts, written out
+/// below, and a second fill adds only the new days.
+#[test]
+fn a_generated_date_dimension_holds_the_calendar() {
+    let parts = model_core::model::DatePart::ALL;
+    let column = |p: model_core::model::DatePart| {
+        let ty = match p.kind() {
+            model_core::model::DatePartKind::Number => "int".to_owned(),
+            model_core::model::DatePartKind::Text(n) => format!("varchar({n})"),
+            model_core::model::DatePartKind::Boolean => "boolean".to_owned(),
+            model_core::model::DatePartKind::Date => "date".to_owned(),
+        };
+        format!("  {{ name = \"{}\", type = \"{ty}\" }},\n", p.as_str().to_uppercase())
+    };
+    let model = |to: &str| {
+        let columns: String = parts.iter().map(|p| column(*p)).collect();
+        format!(
+            "name = \"calendar\"\ndatabase = \"CAL\"\n[environments.DEV]\nschema = \"DEV\"\n\
+             [[dimension]]\nname = \"DIM_DATE\"\nnatural_key = \"DATE_KEY\"\nkey_generation = \"natural\"\n\
+             generate = {{ from = \"2024-01-01\", to = \"{to}\", fiscal_year_start = 7 }}\ncolumns = [\n{columns}]\n"
+        )
+    };
+    let fill = |to: &str| -> Vec<Statement> {
+        let loaded = model_core::load_str("calendar.toml", &model(to))
+            .unwrap_or_else(|e| panic!("{}", e.diagnostics.render(100)))
+            .model;
+        dimgen::generate(&loaded, "DEV")
+            .expect("generate")
+            .statements()
+            .filter(|(file, s)| {
+                (file.starts_with("01_") || file.starts_with("02_")) && !NOT_EXECUTABLE.contains(&s.kind())
+            })
+            .map(|(_, s)| s.clone())
+            .collect()
+    };
+    let Some(emulator) = Emulator::locate() else { return };
+    let first = fill("2024-12-31");
+    let second = fill("2025-01-31");
+    // Each statement's rows: an INSERT's is the count it inserted.
+    let mut steps: Vec<Step> = first.iter().map(|s| Step::query(s.to_string())).collect();
+    let filled_first = steps.len() - 1;
+    steps.extend(second.iter().map(|s| Step::query(s.to_string())));
+    let filled_second = steps.len() - 1;
+    let names: Vec<String> = parts.iter().map(|p| p.as_str().to_uppercase()).collect();
+    steps.push(Step::query(format!(
+        "SELECT {} FROM CAL.DEV.DIM_DATE WHERE DATE_KEY IN (20240101, 20240229, 20240630, 20240701, 20241229, 20241230, 20250131) ORDER BY DATE_KEY",
+        names.join(", ")
+    )));
+    steps.push(Step::query(
+        "SELECT COUNT(*), COUNT(DISTINCT DATE_KEY) FROM CAL.DEV.DIM_DATE",
+    ));
+    let outcomes = emulator.run(&steps);
+    for (step, outcome) in steps.iter().zip(&outcomes) {
+        assert!(outcome.error.is_none(), "{}\n{:?}", step.sql, outcome.error);
+        assert!(
+            disallowed_warnings(outcome).is_empty(),
+            "{}\n{:?}",
+            step.sql,
+            outcome.warnings
+        );
+    }
+    assert!(
+        matches!(first.last(), Some(Statement::FillCalendar { days: 366, .. })),
+        "2024 is a leap year"
+    );
+    assert_eq!(count(&outcomes[filled_first]), 366, "the first fill inserts 2024");
+    assert_eq!(
+        count(&outcomes[filled_second]),
+        31,
+        "the second fill adds January 2025 only"
+    );
+    let totals = &outcomes[outcomes.len() - 1].rows[0];
+    // 366 + 31 days and the unknown member.
+    assert_eq!((totals[0].as_i64(), totals[1].as_i64()), (Some(398), Some(398)));
+
+    // The calendar facts, one line per day, in the order of DatePart::ALL:
+    // full_date, date_key, year, quarter, month, day_of_month, day_of_year,
+    // day_of_week (ISO), week_of_year (ISO), year_of_week (ISO), year_month,
+    // month_name, month_short, day_name, day_short, quarter_name,
+    // year_month_name, is_weekend, is_weekday, is_month_end, week_start,
+    // month_start, month_end, fiscal_year, fiscal_quarter, fiscal_month
+    // (fiscal years start in July and are named after the year they end in).
+    let expected = [
+        "2024-01-01|20240101|2024|1|1|1|1|1|1|2024|202401|January|Jan|Monday|Mon|Q1|Jan2024|false|true|false|2024-01-01|2024-01-01|2024-01-31|2024|3|7",
+        "2024-02-29|20240229|2024|1|2|29|60|4|9|2024|202402|February|Feb|Thursday|Thu|Q1|Feb2024|false|true|true|2024-02-26|2024-02-01|2024-02-29|2024|3|8",
+        "2024-06-30|20240630|2024|2|6|30|182|7|26|2024|202406|June|Jun|Sunday|Sun|Q2|Jun2024|true|false|true|2024-06-24|2024-06-01|2024-06-30|2024|4|12",
+        "2024-07-01|20240701|2024|3|7|1|183|1|27|2024|202407|July|Jul|Monday|Mon|Q3|Jul2024|false|true|false|2024-07-01|2024-07-01|2024-07-31|2025|1|1",
+        "2024-12-29|20241229|2024|4|12|29|364|7|52|2024|202412|December|Dec|Sunday|Sun|Q4|Dec2024|true|false|false|2024-12-23|2024-12-01|2024-12-31|2025|2|6",
+        "2024-12-30|20241230|2024|4|12|30|365|1|1|2025|202412|December|Dec|Monday|Mon|Q4|Dec2024|false|true|false|2024-12-30|2024-12-01|2024-12-31|2025|2|6",
+        "2025-01-31|20250131|2025|1|1|31|31|5|5|2025|202501|January|Jan|Friday|Fri|Q1|Jan2025|false|true|true|2025-01-27|2025-01-01|2025-01-31|2025|3|7",
+    ];
+    let rows = &outcomes[outcomes.len() - 2].rows;
+    let shown = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        // Dates and decimals come back tagged by the runner.
+        Value::Object(o) => o.values().next().map_or_else(String::new, |v| match v {
+            Value::String(s) => s.chars().take(10).collect(),
+            other => other.to_string(),
+        }),
+        other => other.to_string(),
+    };
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| r.iter().map(shown).collect::<Vec<_>>().join("|"))
+        .collect();
+    assert_eq!(got, expected, "columns: {}", names.join("|"));
 }

@@ -748,6 +748,7 @@ mod random {
             unknown_member: seed.unknown_member,
             cluster_by: picked(&columns, &seed.picks),
             renamed_from: None,
+            generate: None,
             columns,
         }
     }

@@ -8,7 +8,7 @@
 use std::fmt::{self, Display, Write as _};
 
 use model_core::DataType;
-use model_core::model::{FileMetadata, FileType, OnError, RefreshMode};
+use model_core::model::{DatePart, FileMetadata, FileType, OnError, RefreshMode};
 
 mod query;
 
@@ -633,6 +633,24 @@ pub enum Statement {
         key: String,
         /// Its value.
         key_value: Value,
+    },
+    /// Fills a generated date dimension: `INSERT INTO t (cols) SELECT ...`
+    /// one row per day from `from`, `days` days, each column computed from
+    /// the day, `WHERE NOT EXISTS` a row with that day's key: re-running it
+    /// adds only the days the table lacks.
+    FillCalendar {
+        /// Table.
+        table: ObjectName,
+        /// The smart key column (yyyymmdd).
+        key: String,
+        /// Every filled column with its part (the key among them).
+        columns: Vec<(String, DatePart)>,
+        /// First day, `YYYY-MM-DD`.
+        from: String,
+        /// How many days.
+        days: u32,
+        /// Months the fiscal year is ahead of the calendar year (0–11).
+        fiscal_offset: u8,
     },
     /// `CREATE OR REPLACE [SECURE] VIEW ... COPY GRANTS`: a view holds no
     /// data, and COPY GRANTS keeps the grants made on it.
@@ -1456,7 +1474,7 @@ impl Statement {
             Self::Update { .. } | Self::SetColumn { .. } | Self::Repoint { .. } => "UPDATE",
             Self::Delete { .. } => "DELETE",
             Self::DropTable { .. } => "DROP TABLE",
-            Self::InsertIfAbsent { .. } => "INSERT",
+            Self::InsertIfAbsent { .. } | Self::FillCalendar { .. } => "INSERT",
             Self::CreateView { secure: false, .. } => "CREATE VIEW",
             Self::CreateView { secure: true, .. } => "CREATE SECURE VIEW",
             Self::CreateDynamicTable(_) => "CREATE DYNAMIC TABLE",
@@ -1503,6 +1521,50 @@ impl Statement {
                 DropKind::Role => "DROP ROLE",
             },
         }
+    }
+}
+
+/// The SQL of one part of the day `d.D`. ISO weekdays and weeks, so the
+/// values do not depend on the session's `WEEK_START`; names spelled out with
+/// DECODE rather than a format (the emulator ignores `TO_CHAR`'s formats).
+fn date_part(part: DatePart, fiscal_offset: u8) -> String {
+    const DAY: &str = "d.D";
+    let fiscal = if fiscal_offset == 0 {
+        DAY.to_owned()
+    } else {
+        format!("ADD_MONTHS({DAY}, {fiscal_offset})")
+    };
+    match part {
+        DatePart::FullDate => DAY.to_owned(),
+        DatePart::DateKey => format!("YEAR({DAY}) * 10000 + MONTH({DAY}) * 100 + DAY({DAY})"),
+        DatePart::Year => format!("YEAR({DAY})"),
+        DatePart::Quarter => format!("QUARTER({DAY})"),
+        DatePart::Month => format!("MONTH({DAY})"),
+        DatePart::DayOfMonth => format!("DAY({DAY})"),
+        DatePart::DayOfYear => format!("DAYOFYEAR({DAY})"),
+        DatePart::DayOfWeek => format!("DAYOFWEEKISO({DAY})"),
+        DatePart::WeekOfYear => format!("WEEKISO({DAY})"),
+        DatePart::YearOfWeek => format!("YEAROFWEEKISO({DAY})"),
+        DatePart::YearMonth => format!("YEAR({DAY}) * 100 + MONTH({DAY})"),
+        DatePart::MonthName => format!(
+            "DECODE(MONTH({DAY}), 1, 'January', 2, 'February', 3, 'March', 4, 'April', 5, 'May', 6, 'June', 7, 'July', 8, 'August', 9, 'September', 10, 'October', 11, 'November', 12, 'December')"
+        ),
+        DatePart::MonthShort => format!("MONTHNAME({DAY})"),
+        DatePart::DayName => format!(
+            "DECODE(DAYOFWEEKISO({DAY}), 1, 'Monday', 2, 'Tuesday', 3, 'Wednesday', 4, 'Thursday', 5, 'Friday', 6, 'Saturday', 7, 'Sunday')"
+        ),
+        DatePart::DayShort => format!("DAYNAME({DAY})"),
+        DatePart::QuarterName => format!("'Q' || TO_VARCHAR(QUARTER({DAY}))"),
+        DatePart::YearMonthName => format!("MONTHNAME({DAY}) || TO_VARCHAR(YEAR({DAY}))"),
+        DatePart::IsWeekend => format!("DAYOFWEEKISO({DAY}) IN (6, 7)"),
+        DatePart::IsWeekday => format!("DAYOFWEEKISO({DAY}) <= 5"),
+        DatePart::IsMonthEnd => format!("{DAY} = LAST_DAY({DAY}, 'MONTH')"),
+        DatePart::WeekStart => format!("DATEADD(DAY, 1 - DAYOFWEEKISO({DAY}), {DAY})"),
+        DatePart::MonthStart => format!("DATE_FROM_PARTS(YEAR({DAY}), MONTH({DAY}), 1)"),
+        DatePart::MonthEnd => format!("LAST_DAY({DAY}, 'MONTH')"),
+        DatePart::FiscalYear => format!("YEAR({fiscal})"),
+        DatePart::FiscalQuarter => format!("QUARTER({fiscal})"),
+        DatePart::FiscalMonth => format!("MONTH({fiscal})"),
     }
 }
 
@@ -1681,6 +1743,39 @@ impl Display for Statement {
                 write!(
                     f,
                     "\nWHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {} = {key_value})",
+                    Ident(key)
+                )
+            }
+            Self::FillCalendar {
+                table,
+                key,
+                columns,
+                from,
+                days,
+                fiscal_offset,
+            } => {
+                write!(f, "INSERT INTO {table} (")?;
+                let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+                comma_idents(f, &names)?;
+                f.write_str(")\nSELECT ")?;
+                for (i, name) in names.iter().enumerate() {
+                    write!(f, "{}g.{}", if i > 0 { ", " } else { "" }, Ident(name))?;
+                }
+                f.write_str("\nFROM (\n    SELECT")?;
+                for (i, (name, part)) in columns.iter().enumerate() {
+                    write!(
+                        f,
+                        "{}\n        {} AS {}",
+                        if i > 0 { "," } else { "" },
+                        date_part(*part, *fiscal_offset),
+                        Ident(name)
+                    )?;
+                }
+                write!(
+                    f,
+                    "\n    FROM (\n        SELECT DATEADD(DAY, n.N, {}::DATE) AS D\n        FROM (SELECT ROW_NUMBER() OVER (ORDER BY SEQ4()) - 1 AS N FROM TABLE(GENERATOR(ROWCOUNT => {days}))) AS n\n    ) AS d\n) AS g\nWHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.{} = g.{})",
+                    Literal(from),
+                    Ident(key),
                     Ident(key)
                 )
             }
