@@ -971,8 +971,17 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
             changes.push(Change::AddTable { table: landing });
             continue;
         };
-        // A landing column carrying a renamed column of the table is renamed too.
+        // A landing column carrying a renamed column of the table is renamed
+        // too, and so is a reference's lookup column the files now name
+        // otherwise (`fields`).
         let renamed_from = |landing: &crate::ingest::LandingColumn| -> Option<String> {
+            if let crate::ingest::Landing::Lookup { .. } = landing.landing {
+                return was
+                    .columns
+                    .iter()
+                    .find(|c| c.landing == landing.landing && c.name != landing.name)
+                    .map(|c| c.name.clone());
+            }
             if landing.landing != crate::ingest::Landing::Value {
                 return None;
             }
@@ -1448,6 +1457,33 @@ columns = [
     /// Issue 11's example: `FACT_SALES`'s load copies by position, so its
     /// pipe gains the column and is recreated; the landing table gains it in
     /// place.
+    /// `fields` naming a reference's field the way the files do renames its
+    /// landing column (its rows kept) and recreates the pipe, whose COPY
+    /// reads the new name.
+    #[test]
+    fn a_field_named_by_the_files_renames_its_landing_column() {
+        let before = retail_model();
+        let after = before.replace(
+            "file_format = \"RECEIPTS_PARQUET\"\nprojection = true\n",
+            "file_format = \"RECEIPTS_PARQUET\"\nprojection = true\nfields = { STORE_KEY = \"store_number\" }\n",
+        );
+        assert_ne!(before, after);
+        let changes = diff(&load(&before), &load(&after));
+        let found: Vec<(Class, String)> = changes.iter().map(|c| (c.class(), c.object())).collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Careful, "FACT_SALES_LANDING.store_number".to_owned()),
+                (Class::Careful, "FACT_SALES_PIPE".to_owned()),
+            ]
+        );
+        assert!(
+            matches!(&changes[0], Change::RenameColumn { from, to, .. } if from == "STORE_NUMBER" && to == "store_number"),
+            "{:?}",
+            changes[0]
+        );
+    }
+
     #[test]
     fn a_positional_pipe_that_would_change_is_recreated() {
         let after = retail_model();

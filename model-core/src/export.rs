@@ -620,6 +620,7 @@ impl Document {
             landing,
             file_format,
             mapping,
+            fields,
             metadata,
             auto_ingest,
             aws_sns_topic,
@@ -650,6 +651,10 @@ impl Document {
             }
             CopyMapping::Projection { fields } if fields.is_empty() => self.field("projection", "true"),
             CopyMapping::Projection { fields } => self.field("projection", &projection(fields)),
+        }
+        if !fields.is_empty() {
+            let pairs: Vec<(String, String)> = fields.iter().map(|(c, f)| (self::key(c), string(f))).collect();
+            self.field("fields", &inline(&pairs));
         }
         let metadata: Vec<String> = metadata.iter().map(|m| FileMetadata::as_str(*m).to_owned()).collect();
         self.list("metadata", &metadata);
@@ -1061,6 +1066,65 @@ mod tests {
         assert_eq!(load(&exported), model, "{exported}");
         assert_eq!(to_toml(&load(&exported)), exported);
         exported
+    }
+
+    /// The keys of issue 13: a generated date dimension, a load's `fields`,
+    /// and a mart's named attributes, derived measures and filter.
+    #[test]
+    fn calendars_fields_and_mart_expressions_round_trip() {
+        let exported = round_trip(
+            r#"
+name = "m"
+database = "DB"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_DATE"
+natural_key = "DATE_KEY"
+key_generation = "natural"
+generate = { from = "2020-01-01", to = "2020-12-31", fiscal_year_start = 4, columns = { "day name" = "day_name" } }
+columns = [{ name = "DATE_KEY", type = "int" }, { name = "day name", type = "varchar(9)" }]
+[[dimension]]
+name = "DIM_CUSTOMER"
+natural_key = "C_CUSTKEY"
+columns = [{ name = "C_CUSTKEY", type = "int" }, { name = "C_NATION", type = "string" }]
+[[fact]]
+name = "FACT_LINEORDER"
+grain_columns = ["LO_ORDERKEY"]
+columns = [
+  { name = "LO_ORDERKEY", type = "int", degenerate = true },
+  { name = "LO_CUSTKEY", references = "DIM_CUSTOMER" },
+  { name = "LO_ORDERDATE", references = "DIM_DATE", role = "ORDER_DATE" },
+  { name = "LO_REVENUE", type = "number(12,2)", measure = "additive" },
+]
+[[file_format]]
+name = "PARQUET"
+type = "parquet"
+[[stage]]
+name = "FILES"
+file_format = "PARQUET"
+[[load]]
+table = "FACT_LINEORDER"
+stage = "FILES"
+fields = { LO_CUSTKEY = "lo_custkey" }
+warehouse = "WH"
+[[mart]]
+name = "MART_NATIONS"
+fact = "FACT_LINEORDER"
+attributes = [{ attribute = "LO_CUSTKEY.C_NATION", name = "NATION" }, "ORDER_DATE.*"]
+derived = [{ name = "HALF", expression = "LO_REVENUE / 2", measure = "additive" }]
+where = "LO_REVENUE > 0 AND ORDER_DATE.\"day name\" <> 'Sunday'"
+sum = ["HALF"]
+"#,
+        );
+        for line in [
+            r#"generate = { from = "2020-01-01", to = "2020-12-31", fiscal_year_start = 4, columns = { "day name" = "day_name" } }"#,
+            r#"fields = { LO_CUSTKEY = "lo_custkey" }"#,
+            r#"  { attribute = "LO_CUSTKEY.C_NATION", name = "NATION" },"#,
+            r#"derived = [{ name = "HALF", expression = "LO_REVENUE / 2", measure = "additive" }]"#,
+        ] {
+            assert!(exported.lines().any(|l| l == line), "{line}\n{exported}");
+        }
     }
 
     #[test]

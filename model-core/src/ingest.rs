@@ -371,6 +371,107 @@ pub(crate) fn plan_in(
             });
         }
     }
+    // The files' own names for their fields: the landing column takes the
+    // field's name, so matching by name, a derived projection and a CSV
+    // header all find it (dimgen's names for reference lookups, such as
+    // `CUSTOMER_C_CUSTKEY`, are what no source file calls its field).
+    let headerless = format.file_type == FileType::Csv && format.parse_header != Some(true);
+    if !load.fields.is_empty() && headerless {
+        problems.push(
+            Problem::new(
+                Code::CopyMappingConflict,
+                format!(
+                    "load of `{}` names the files' fields, but CSV without a header (file format `{}`) has no field names",
+                    load.table, format.name
+                ),
+                at("fields"),
+                "no header to name",
+            )
+            .help("give every landing column its position in `projection = { COLUMN = 1, ... }`, or read the header: `parse_header = true` on the file format"),
+        );
+    }
+    // (Not applied where refused above: the positions name dimgen's columns.)
+    for (key, field) in load.fields.iter().filter(|_| !headerless) {
+        let targets: Vec<usize> = match columns.iter().position(|c| &c.name == key) {
+            Some(i) => vec![i],
+            None => columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(&c.landing, Landing::Lookup { reference, .. } if reference == key))
+                .map(|(i, _)| i)
+                .collect(),
+        };
+        match targets.as_slice() {
+            // A column of the table lands under its own name, which matching
+            // by name finds case-insensitively; the MERGE copies it by name.
+            [i] if !matches!(columns[*i].landing, Landing::Lookup { .. }) => problems.push(
+                Problem::new(
+                    Code::CopyMappingConflict,
+                    format!(
+                        "`fields` names `{key}`, which {}: only the landing columns of references are dimgen's names",
+                        if matches!(columns[*i].landing, Landing::Metadata(_)) {
+                            "the COPY fills from file metadata"
+                        } else {
+                            "lands under its own name"
+                        }
+                    ),
+                    at("fields"),
+                    "not a reference's column",
+                )
+                .help("matching by column name ignores case; for a field named otherwise, map it with a `projection` override (Parquet, JSON) or a position (CSV)"),
+            ),
+            [_] if field.is_empty()
+                || field.contains('"')
+                || field.chars().any(char::is_control)
+                || field.chars().count() > crate::naming::MAX_IDENTIFIER_LEN =>
+            {
+                problems.push(
+                    Problem::new(
+                        Code::InvalidName,
+                        format!("`fields` gives `{key}` the field name `{field}`, which cannot name a column"),
+                        at("fields"),
+                        "not a field name",
+                    )
+                    .help("the field's name as the files spell it: not empty, no double quote or control character, at most 255 characters"),
+                );
+            }
+            [i] => field.clone_into(&mut columns[*i].name),
+            [] => {
+                let names: Vec<&str> = columns
+                    .iter()
+                    .filter(|c| !matches!(c.landing, Landing::Metadata(_)))
+                    .map(|c| c.name.as_str())
+                    .collect();
+                problems.push(
+                    Problem::new(
+                        Code::UnknownColumn,
+                        format!(
+                            "`fields` of the load of `{}` names `{key}`, which is neither a landing column nor a reference of the table",
+                            load.table
+                        ),
+                        at("fields"),
+                        "no such column",
+                    )
+                    .help(format!("landing columns: {}", names.join(", "))),
+                );
+            }
+            several => {
+                let names: Vec<&str> = several.iter().map(|i| columns[*i].name.as_str()).collect();
+                problems.push(
+                    Problem::new(
+                        Code::UnknownColumn,
+                        format!(
+                            "`fields` names the reference `{key}`, whose dimension's natural key lands as {} columns",
+                            several.len()
+                        ),
+                        at("fields"),
+                        "several landing columns",
+                    )
+                    .help(format!("name each of its landing columns: {}", names.join(", "))),
+                );
+            }
+        }
+    }
     // Two landing columns with one name (a declared `PATIENT_ID` beside the
     // natural key of `PATIENT_KEY`).
     let target_id = TableId {

@@ -1387,6 +1387,13 @@ pub struct Load {
     pub file_format: Option<String>,
     /// How staged fields map to landing columns.
     pub mapping: CopyMapping,
+    /// The names the files give their fields, where they differ from
+    /// dimgen's landing names: landing column (or a reference column whose
+    /// dimension has a one-column natural key) → the field's name, exactly
+    /// as the files spell it. The landing column takes that name, so
+    /// matching by column name, a derived projection and a CSV header all
+    /// find the field.
+    pub fields: BTreeMap<String, String>,
     /// File metadata recorded in the landing table.
     pub metadata: Vec<FileMetadata>,
     /// `AUTO_INGEST = TRUE` (S3 event notifications) or FALSE (Snowpipe REST API).
@@ -1423,6 +1430,7 @@ impl Load {
             landing: default_landing(table),
             file_format: None,
             mapping: CopyMapping::MatchByColumnName { case_sensitive: false },
+            fields: BTreeMap::new(),
             metadata: Vec::new(),
             auto_ingest: false,
             aws_sns_topic: None,

@@ -96,3 +96,6 @@ pub fn bridge_constraint(table: &str) -> String {
 pub fn foreign_key(table: &str, column: &str) -> String {
     format!("FK_{table}_{column}")
 }
+
+/// Longest identifier Snowflake accepts.
+pub const MAX_IDENTIFIER_LEN: usize = 255;

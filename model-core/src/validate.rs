@@ -19,8 +19,7 @@ use crate::model::{
 use crate::naming::default_role;
 use crate::types::DataType;
 
-/// Longest identifier Snowflake accepts.
-pub const MAX_IDENTIFIER_LEN: usize = 255;
+pub use crate::naming::MAX_IDENTIFIER_LEN;
 
 /// What validation computes besides its problems.
 #[derive(Debug, Clone, Default)]

@@ -1687,3 +1687,120 @@ fn stages_pipes_and_streams_are_never_replaced() {
     }
     eprintln!("{} models, every environment: {counts:?}, none replaced", models.len());
 }
+
+// ---------------------------------------------------------------------------
+// The files' own field names (`fields`)
+// ---------------------------------------------------------------------------
+
+/// Issue 13's first finding, as a new user met it: the files call a fact's
+/// reference field after the fact's column (`lo_custkey`), dimgen's landing
+/// column for its lookup is `LO_CUSTKEY_C_CUSTKEY`, and matching by column
+/// name finds nothing for it.
+const FIELDS_LAB: &str = r#"
+[environments.TEST]
+schema = "FIELDS"
+
+[[dimension]]
+name = "DIM_CUSTOMER"
+natural_key = "C_CUSTKEY"
+columns = [
+  { name = "C_CUSTKEY", type = "int" },
+  { name = "C_NAME", type = "string" },
+]
+
+[[fact]]
+name = "FACT_LINEORDER"
+grain_columns = ["LO_ORDERKEY"]
+columns = [
+  { name = "LO_ORDERKEY", type = "int", degenerate = true },
+  { name = "LO_CUSTKEY", references = "DIM_CUSTOMER" },
+  { name = "LO_REVENUE", type = "number(12,2)", measure = "additive" },
+]
+
+[[file_format]]
+name = "PARQUET_FILES"
+type = "parquet"
+
+[[stage]]
+name = "FILES"
+file_format = "PARQUET_FILES"
+
+[[load]]
+table = "FACT_LINEORDER"
+stage = "FILES"
+path = "lineorder/"
+warehouse = "LOAD_WH"
+"#;
+
+/// Stage a Parquet file whose fields are lower case (`lo_orderkey`,
+/// `lo_custkey`, `lo_revenue`), COPY it with the pipe's own COPY (matching
+/// by column name, case-insensitively) and MERGE it; the fact's customer
+/// keys, as the customers' business keys.
+fn load_lower_case_files(emulator: &Emulator, model: Validated, dir: &Path) -> Vec<String> {
+    let d = Deployed::new(model, "TEST");
+    let mut session = Session::default();
+    session.extend(d.setup());
+    session.exec(format!(
+        "INSERT INTO {} (C_CUSTKEY, C_NAME) VALUES (101, 'Alice'), (102, 'Bruno')",
+        d.object("DIM_CUSTOMER")
+    ));
+    let file = dir.join(format!("{}.parquet", d.schema.to_lowercase()));
+    session.push(Step::write_parquet(
+        &file,
+        json!([
+            { "name": "lo_orderkey", "type": "int64", "values": [1, 2, 3] },
+            { "name": "lo_custkey", "type": "int64", "values": [101, 102, 101] },
+            { "name": "lo_revenue", "type": "decimal(12,2)", "values": ["10.00", "20.00", "30.00"] },
+        ]),
+    ));
+    let copy = d.copies().pop().expect("one pipe");
+    let path = file.to_str().expect("UTF-8 temporary path");
+    session.exec(format!(
+        "PUT file://{path} {} AUTO_COMPRESS = FALSE",
+        StageLocation {
+            stage: copy.from.stage.clone(),
+            path: copy.from.path.clone(),
+        }
+    ));
+    let mut test_copy = copy.clone();
+    test_copy.pattern = None;
+    test_copy.on_error = None;
+    test_copy.include_metadata.clear();
+    session.query(test_copy.to_string());
+    let mut merge = d.merges().remove("FACT_LINEORDER").expect("a MERGE of the fact");
+    merge.source = d.landing("FACT_LINEORDER");
+    session.query(merge.to_string());
+    let read = session.query(format!(
+        "SELECT f.LO_ORDERKEY, COALESCE(TO_VARCHAR(c.C_CUSTKEY), 'unknown') FROM {} AS f LEFT JOIN {} AS c ON c.CUSTOMER_KEY = f.LO_CUSTKEY ORDER BY f.LO_ORDERKEY",
+        d.object("FACT_LINEORDER"),
+        d.object("DIM_CUSTOMER")
+    ));
+    let (outcomes, failures) = session.run(emulator);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    rows_text(&outcomes[read])
+}
+
+#[test]
+fn the_files_field_names_reach_the_landing_table() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // Without `fields`: the landing column is LO_CUSTKEY_C_CUSTKEY, which no
+    // field of the file matches, and every line falls to the unknown customer
+    // (C_CUSTKEY -1).
+    let without = lab_model_with("fields_without", "FIELDS_WITHOUT", FIELDS_LAB, "");
+    let plan = without.loads().next().expect("a load");
+    assert!(plan.data_columns().any(|c| c.name == "LO_CUSTKEY_C_CUSTKEY"));
+    let lost = load_lower_case_files(&emulator, without, dir.path());
+    assert_eq!(lost, ["1 | -1", "2 | -1", "3 | -1"], "the finding reproduced");
+    // With the files' name for the reference's field: every line finds its customer.
+    let with = lab_model_with(
+        "fields_with",
+        "FIELDS_WITH",
+        FIELDS_LAB,
+        "fields = { LO_CUSTKEY = \"lo_custkey\" }\n",
+    );
+    let plan = with.loads().next().expect("a load");
+    assert!(plan.data_columns().any(|c| c.name == "lo_custkey"));
+    let found = load_lower_case_files(&emulator, with, dir.path());
+    assert_eq!(found, ["1 | 101", "2 | 102", "3 | 101"]);
+}

@@ -1459,6 +1459,7 @@ mod random {
             mapping: CopyMapping::Projection {
                 fields: BTreeMap::new(),
             },
+            fields: BTreeMap::new(),
             metadata: choose(&FileMetadata::ALL, &seed.metadata),
             auto_ingest: seed.auto_ingest,
             aws_sns_topic: aws_sns_topic.filter(|_| seed.auto_ingest),
