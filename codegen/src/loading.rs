@@ -360,8 +360,85 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
             name: task,
             resume: true,
         });
+        if let Some(audit) = unknown_members(target, plan) {
+            out.push(audit);
+        }
     }
     out
+}
+
+/// The unknown-member audit of a load with references: per batch of its
+/// landing table (`_FILE_NAME`, else `_LOADED_AT`, else all rows), the rows
+/// landed and, per reference, those whose member the dimension does not
+/// have (or that name the unknown member): the rows the MERGE gives -1.
+/// Landed rows stay after the MERGE, so every batch keeps its count.
+fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement> {
+    let model = target.model;
+    let landing = alias("l");
+    let batch = [FileMetadata::FileName, FileMetadata::LoadTime]
+        .into_iter()
+        .find_map(|m| plan.metadata(m));
+    let mut items = Vec::new();
+    let mut group_by = Vec::new();
+    if let Some(b) = batch {
+        items.push(SelectItem::named(col("l", &b.name), "BATCH"));
+        group_by.push(col("l", &b.name));
+    }
+    items.push(SelectItem::named(Expr::CountAll, "ROWS_LANDED"));
+    let mut joins = Vec::new();
+    for column in plan.table.columns() {
+        let lookup = plan.lookup_columns(&column.name);
+        let Some(Landing::Lookup { dimension, .. }) = lookup.first().map(|l| &l.landing) else {
+            continue;
+        };
+        let dim = &model.dimensions[*dimension];
+        let a = format!("d{}", joins.len() + 1);
+        let mut on: Vec<Expr> = dim
+            .natural_key
+            .iter()
+            .zip(&lookup)
+            .map(|(nk, l)| col(&a, nk).eq(col("l", &l.name)))
+            .collect();
+        if dim.keeps_history() {
+            // One row per member: its current version.
+            on.push(col(&a, scd2::IS_CURRENT).eq(Expr::Bool(true)));
+        }
+        let key = col(&a, &dim.key);
+        let unknown = Expr::any([Expr::IsNull(Box::new(key.clone())), key.eq(Expr::Int(-1))])?;
+        // COUNT of a CASE without ELSE: an integer count, in Snowflake and the emulator alike.
+        items.push(SelectItem::named(
+            Expr::call(
+                Function::Count,
+                [Expr::Case {
+                    when: vec![(unknown, Expr::Int(1))],
+                    otherwise: None,
+                }],
+            ),
+            &naming::unknown_count(&column.name),
+        ));
+        joins.push(Join {
+            kind: JoinKind::Left,
+            relation: Relation::Table(target.object(&dim.name)),
+            alias: alias(&a),
+            on,
+        });
+    }
+    if joins.is_empty() {
+        return None;
+    }
+    let mut select = Select::new(items, Relation::Table(target.object(&plan.load.landing)), landing);
+    select.joins = joins;
+    select.group_by = group_by;
+    Some(Statement::CreateView {
+        name: target.object(&naming::unknown_members(plan.table.name())),
+        secure: false,
+        comment: Some(format!(
+            "Unknown-member audit of {}: per batch of {}, the rows landed and, per reference, the rows whose member its dimension lacks (the MERGE gives them -1).",
+            plan.table.name(),
+            plan.load.landing
+        )),
+        query: Query::Select(Box::new(select)),
+    })
 }
 
 /// The MERGE of a load, reading new rows from `source`.

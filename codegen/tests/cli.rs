@@ -79,10 +79,18 @@ fn generate_writes_every_file_and_is_byte_identical_twice() {
     assert!(!tables.contains("CREATE OR REPLACE"));
     // Stages and pipes are never replaced: recreating a stage stops its
     // pipes, recreating a pipe loses its load history.
+    // (A view holds no data: the unknown-member audits of 07 are replaced.)
     for file in ["05_stages.sql", "06_pipes.sql", "07_loading.sql"] {
         let text = std::fs::read_to_string(a.join(file)).unwrap();
-        assert!(!text.contains("CREATE OR REPLACE"), "{file}");
+        let replaced: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("CREATE OR REPLACE") && !l.starts_with("CREATE OR REPLACE VIEW "))
+            .collect();
+        assert!(replaced.is_empty(), "{file}: {replaced:?}");
     }
+    let loading = std::fs::read_to_string(a.join("07_loading.sql")).unwrap();
+    assert_eq!(loading.matches("CREATE OR REPLACE VIEW HEALTH_TECH.PROD.").count(), 14);
+    assert_eq!(loading.matches("_UNKNOWN_MEMBERS COPY GRANTS").count(), 14);
     let pipes = std::fs::read_to_string(a.join("06_pipes.sql")).unwrap();
     assert_eq!(
         pipes

@@ -97,5 +97,16 @@ pub fn foreign_key(table: &str, column: &str) -> String {
     format!("FK_{table}_{column}")
 }
 
+/// The view counting, per batch of a load, the rows whose references find
+/// no member (`FACT_SALES` → `FACT_SALES_UNKNOWN_MEMBERS`).
+pub fn unknown_members(table: &str) -> String {
+    format!("{table}_UNKNOWN_MEMBERS")
+}
+
+/// The column of that view counting the unknown members of one reference.
+pub fn unknown_count(reference: &str) -> String {
+    format!("{reference}_UNKNOWN")
+}
+
 /// Longest identifier Snowflake accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 255;

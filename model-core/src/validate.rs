@@ -1471,7 +1471,29 @@ impl Validator<'_> {
                 )
             }))
             .collect();
+        // A load whose table has references gets an unknown-member audit view.
+        let audits: Vec<(usize, String)> = model
+            .loads
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| {
+                model.loads[..*i].iter().all(|o| o.table != l.table)
+                    && model
+                        .dimension(&l.table)
+                        .map(|d| d.columns.as_slice())
+                        .or_else(|| model.fact(&l.table).map(|f| f.columns.as_slice()))
+                        .is_some_and(|columns| columns.iter().any(|c| matches!(c.kind, ColumnKind::Reference { .. })))
+            })
+            .map(|(i, l)| (i, crate::naming::unknown_members(&l.table)))
+            .collect();
         let mut objects: Vec<(&str, &str, Loc)> = Vec::new();
+        for (index, name) in &audits {
+            let id = TableId {
+                kind: TableKind::Load,
+                index: *index,
+            };
+            objects.push((name, "an unknown-member audit view", Loc::table(id, "table")));
+        }
         for (index, f) in model.file_formats.iter().enumerate() {
             objects.push((
                 &f.name,

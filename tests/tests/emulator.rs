@@ -380,6 +380,17 @@ fn check_deployment(emulator: &Emulator, model: &Validated, stem: &str, env: &st
                 .filter(|d| d.keeps_history())
                 .map(model_core::marts::current_view_name),
         )
+        // The unknown-member audit of every load with a reference.
+        .chain(
+            model
+                .loads()
+                .filter(|l| {
+                    l.columns
+                        .iter()
+                        .any(|c| matches!(c.landing, model_core::ingest::Landing::Lookup { .. }))
+                })
+                .map(|l| model_core::naming::unknown_members(l.table.name())),
+        )
         .collect();
     if actual_views != expected_views {
         failures.push(format!("views: expected {expected_views:?}, found {actual_views:?}"));

@@ -1735,7 +1735,8 @@ warehouse = "LOAD_WH"
 /// Stage a Parquet file whose fields are lower case (`lo_orderkey`,
 /// `lo_custkey`, `lo_revenue`), COPY it with the pipe's own COPY (matching
 /// by column name, case-insensitively) and MERGE it; the fact's customer
-/// keys, as the customers' business keys.
+/// keys, as the customers' business keys, then what the load's
+/// unknown-member audit view counts (rows landed, unknown customers).
 fn load_lower_case_files(emulator: &Emulator, model: Validated, dir: &Path) -> Vec<String> {
     let d = Deployed::new(model, "TEST");
     let mut session = Session::default();
@@ -1775,9 +1776,23 @@ fn load_lower_case_files(emulator: &Emulator, model: Validated, dir: &Path) -> V
         d.object("FACT_LINEORDER"),
         d.object("DIM_CUSTOMER")
     ));
+    // The unknown-member audit of 07_loading.sql, over the landed rows.
+    for view in d
+        .file("07_loading.sql")
+        .iter()
+        .filter(|s| matches!(s, Statement::CreateView { .. }))
+    {
+        session.exec(view.to_string());
+    }
+    let audit = session.query(format!(
+        "SELECT ROWS_LANDED, LO_CUSTKEY_UNKNOWN FROM {}",
+        d.object("FACT_LINEORDER_UNKNOWN_MEMBERS")
+    ));
     let (outcomes, failures) = session.run(emulator);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    rows_text(&outcomes[read])
+    let mut rows = rows_text(&outcomes[read]);
+    rows.extend(rows_text(&outcomes[audit]).into_iter().map(|r| format!("audit: {r}")));
+    rows
 }
 
 #[test]
@@ -1791,7 +1806,12 @@ fn the_files_field_names_reach_the_landing_table() {
     let plan = without.loads().next().expect("a load");
     assert!(plan.data_columns().any(|c| c.name == "LO_CUSTKEY_C_CUSTKEY"));
     let lost = load_lower_case_files(&emulator, without, dir.path());
-    assert_eq!(lost, ["1 | -1", "2 | -1", "3 | -1"], "the finding reproduced");
+    // The unknown-member audit shows it: 3 rows landed, all 3 unknown.
+    assert_eq!(
+        lost,
+        ["1 | -1", "2 | -1", "3 | -1", "audit: 3 | 3"],
+        "the finding reproduced, and the audit catches it"
+    );
     // With the files' name for the reference's field: every line finds its customer.
     let with = lab_model_with(
         "fields_with",
@@ -1802,5 +1822,5 @@ fn the_files_field_names_reach_the_landing_table() {
     let plan = with.loads().next().expect("a load");
     assert!(plan.data_columns().any(|c| c.name == "lo_custkey"));
     let found = load_lower_case_files(&emulator, with, dir.path());
-    assert_eq!(found, ["1 | 101", "2 | 102", "3 | 101"]);
+    assert_eq!(found, ["1 | 101", "2 | 102", "3 | 101", "audit: 3 | 0"]);
 }

@@ -110,6 +110,8 @@ pub enum Function {
     EqualNull,
     /// `SUM(e)`
     Sum,
+    /// `COUNT(e)`: the rows where `e` is not NULL.
+    Count,
     /// `AVG(e)`
     Avg,
     /// `MIN(e)`
@@ -172,6 +174,7 @@ impl Function {
             Self::NullIf => "NULLIF",
             Self::EqualNull => "EQUAL_NULL",
             Self::Sum => "SUM",
+            Self::Count => "COUNT",
             Self::Avg => "AVG",
             Self::Min => "MIN",
             Self::Max => "MAX",
