@@ -354,7 +354,21 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
                 plan.load.landing,
                 plan.table.name()
             )),
-            body: Statement::Merge(Box::new(merge(target, plan, stream))),
+            body: {
+                let merge = Box::new(merge(target, plan, stream.clone()));
+                match (
+                    plan.load.max_unknown_percent,
+                    unknown_counts(target, plan, stream, None, true),
+                ) {
+                    (Some(percent), Some(select)) => Statement::CheckedMerge {
+                        counts: Query::Select(Box::new(select)),
+                        percent,
+                        table: plan.table.name().to_owned(),
+                        merge,
+                    },
+                    _ => Statement::Merge(merge),
+                }
+            },
         })));
         out.push(Statement::AlterTask {
             name: task,
@@ -373,18 +387,48 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
 /// have (or that name the unknown member): the rows the MERGE gives -1.
 /// Landed rows stay after the MERGE, so every batch keeps its count.
 fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement> {
-    let model = target.model;
-    let landing = alias("l");
     let batch = [FileMetadata::FileName, FileMetadata::LoadTime]
         .into_iter()
         .find_map(|m| plan.metadata(m));
+    let select = unknown_counts(target, plan, target.object(&plan.load.landing), batch, false)?;
+    Some(Statement::CreateView {
+        name: target.object(&naming::unknown_members(plan.table.name())),
+        secure: false,
+        comment: Some(format!(
+            "Unknown-member audit of {}: per batch of {}, the rows landed and, per reference, the rows whose member its dimension lacks (the MERGE gives them -1).",
+            plan.table.name(),
+            plan.load.landing
+        )),
+        query: Query::Select(Box::new(select)),
+    })
+}
+
+/// Rows of `source` (landed rows, or a stream of them) and, per reference,
+/// those whose natural key finds no member or names the unknown one:
+/// `ROWS_LANDED` and a column per reference, grouped by `batch` (a `BATCH`
+/// column) when there is one; or, `worst`, one row of `LANDED` and
+/// `UNKNOWN`, the worst reference's count. `None` for a table without
+/// references.
+fn unknown_counts(
+    target: &Target<'_>,
+    plan: &Resolved<'_>,
+    source: ObjectName,
+    batch: Option<&LandingColumn>,
+    worst: bool,
+) -> Option<Select> {
+    let model = target.model;
+    let per_batch = !worst;
     let mut items = Vec::new();
     let mut group_by = Vec::new();
     if let Some(b) = batch {
         items.push(SelectItem::named(col("l", &b.name), "BATCH"));
         group_by.push(col("l", &b.name));
     }
-    items.push(SelectItem::named(Expr::CountAll, "ROWS_LANDED"));
+    items.push(SelectItem::named(
+        Expr::CountAll,
+        if per_batch { "ROWS_LANDED" } else { "LANDED" },
+    ));
+    let mut counts = Vec::new();
     let mut joins = Vec::new();
     for column in plan.table.columns() {
         let lookup = plan.lookup_columns(&column.name);
@@ -406,7 +450,7 @@ fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement
         let key = col(&a, &dim.key);
         let unknown = Expr::any([Expr::IsNull(Box::new(key.clone())), key.eq(Expr::Int(-1))])?;
         // COUNT of a CASE without ELSE: an integer count, in Snowflake and the emulator alike.
-        items.push(SelectItem::named(
+        counts.push((
             Expr::call(
                 Function::Count,
                 [Expr::Case {
@@ -414,7 +458,7 @@ fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement
                     otherwise: None,
                 }],
             ),
-            &naming::unknown_count(&column.name),
+            naming::unknown_count(&column.name),
         ));
         joins.push(Join {
             kind: JoinKind::Left,
@@ -426,19 +470,20 @@ fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement
     if joins.is_empty() {
         return None;
     }
-    let mut select = Select::new(items, Relation::Table(target.object(&plan.load.landing)), landing);
+    if per_batch {
+        items.extend(counts.into_iter().map(|(e, name)| SelectItem::named(e, &name)));
+    } else {
+        let worst = if counts.len() == 1 {
+            counts.remove(0).0
+        } else {
+            Expr::call(Function::Greatest, counts.into_iter().map(|(e, _)| e))
+        };
+        items.push(SelectItem::named(worst, "UNKNOWN"));
+    }
+    let mut select = Select::new(items, Relation::Table(source), alias("l"));
     select.joins = joins;
     select.group_by = group_by;
-    Some(Statement::CreateView {
-        name: target.object(&naming::unknown_members(plan.table.name())),
-        secure: false,
-        comment: Some(format!(
-            "Unknown-member audit of {}: per batch of {}, the rows landed and, per reference, the rows whose member its dimension lacks (the MERGE gives them -1).",
-            plan.table.name(),
-            plan.load.landing
-        )),
-        query: Query::Select(Box::new(select)),
-    })
+    Some(select)
 }
 
 /// The MERGE of a load, reading new rows from `source`.

@@ -68,7 +68,7 @@ pub enum Code {
     MartUnknownMeasure,
     /// A `factless` fact declares a measure.
     MeasureOnFactless,
-    /// A key used where it does not apply: `scd` on a reference, measure or degenerate column, or on any fact or bridge column; `measure` or `degenerate` on a dimension or bridge column; `over` on a column that is not a measure; `target_lag`, `warehouse` or `refresh_mode` on a mart that is not a dynamic table; a file-format option on a type it does not apply to; `aws_sns_topic` without `auto_ingest = true`; `event_time` on a dimension load; `storage_integration` on an internal stage (one without `url`), or `auto_ingest = true` on a load from one.
+    /// A key used where it does not apply: `scd` on a reference, measure or degenerate column, or on any fact or bridge column; `measure` or `degenerate` on a dimension or bridge column; `over` on a column that is not a measure; `target_lag`, `warehouse` or `refresh_mode` on a mart that is not a dynamic table; a file-format option on a type it does not apply to; `aws_sns_topic` without `auto_ingest = true`; `event_time` on a dimension load; `storage_integration` on an internal stage (one without `url`), or `auto_ingest = true` on a load from one; `max_unknown_percent` on a load of a table without references.
     MisplacedKey,
     /// The model has no `database`, an environment has no `schema`, a stage has no `storage_integration`, or a table lacks a key it needs (a stage's `url`, a load's `warehouse`, a column's `name`, ...).
     MissingKey,

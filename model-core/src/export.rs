@@ -630,6 +630,7 @@ impl Document {
             warehouse,
             schedule,
             event_time,
+            max_unknown_percent,
         } = load;
         self.header("[[load]]");
         self.field("table", &string(table));
@@ -668,6 +669,7 @@ impl Document {
         self.field("warehouse", &string(warehouse));
         self.optional("schedule", schedule.as_deref());
         self.optional("event_time", event_time.as_deref());
+        self.optional_with("max_unknown_percent", *max_unknown_percent, |p| p.to_string());
     }
 }
 

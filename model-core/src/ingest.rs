@@ -636,6 +636,17 @@ pub(crate) fn plan_in(
         }
     }
 
+    if load.max_unknown_percent.is_some() && !columns.iter().any(|c| matches!(c.landing, Landing::Lookup { .. })) {
+        problems.push(Problem::new(
+            Code::MisplacedKey,
+            format!(
+                "load of `{}` sets `max_unknown_percent`, but the table has no reference to fall to an unknown member",
+                load.table
+            ),
+            at("max_unknown_percent"),
+            "no reference",
+        ));
+    }
     // A fact's MERGE recognizes a reloaded row by its grain; without one, a
     // replayed row whose dimension member arrived in between would be
     // inserted a second time.

@@ -161,6 +161,7 @@ pub const LOAD_KEYS: &[&str] = &[
     "warehouse",
     "schedule",
     "event_time",
+    "max_unknown_percent",
 ];
 /// Keys accepted in a column.
 pub const COLUMN_KEYS: &[&str] = &[
@@ -263,6 +264,7 @@ struct RawLoad {
     warehouse: Spanned<String>,
     schedule: Option<Spanned<String>>,
     event_time: Option<Spanned<String>>,
+    max_unknown_percent: Option<Spanned<i64>>,
 }
 
 /// `projection = true` (derive every source field) or a table of overrides
@@ -1597,6 +1599,25 @@ impl Builder<'_> {
             warehouse: self.string(at("warehouse"), raw.warehouse),
             schedule: self.opt_string(at("schedule"), raw.schedule),
             event_time: self.opt_string(at("event_time"), raw.event_time),
+            max_unknown_percent: raw.max_unknown_percent.map(|p| {
+                let at = at("max_unknown_percent");
+                self.source.insert(at.clone(), p.span());
+                let p = p.into_inner();
+                u8::try_from(p).ok().filter(|p| *p <= 100).unwrap_or_else(|| {
+                    self.problems.push(
+                        Problem::new(
+                            Code::InvalidChoice,
+                            format!("`max_unknown_percent = {p}` is not a percentage"),
+                            at,
+                            "not 0 to 100",
+                        )
+                        .help(
+                            "the share of a batch's rows, 0 to 100, that may get the unknown member of one reference",
+                        ),
+                    );
+                    100
+                })
+            }),
             table: target,
         }
     }

@@ -1415,6 +1415,10 @@ pub struct Load {
     /// dimension (a date/timestamp, or a reference to a date dimension with
     /// `yyyymmdd` keys); without it the current version is used.
     pub event_time: Option<String>,
+    /// The task refuses a batch (raises, merging nothing; the rows stay on
+    /// the stream) when more than this percentage of its rows would get the
+    /// unknown member of one reference.
+    pub max_unknown_percent: Option<u8>,
 }
 
 impl Load {
@@ -1440,6 +1444,7 @@ impl Load {
             warehouse: warehouse.to_owned(),
             schedule: None,
             event_time: None,
+            max_unknown_percent: None,
         }
     }
 }

@@ -1472,6 +1472,7 @@ mod random {
                 .event_time
                 .filter(|_| !event_times.is_empty())
                 .map(|pick| event_times[pick % event_times.len()].clone()),
+            max_unknown_percent: None,
         };
         load.mapping = match seed.mapping {
             0 | 1 if !csv || format.parse_header == Some(true) => CopyMapping::MatchByColumnName {

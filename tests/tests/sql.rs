@@ -651,3 +651,39 @@ fn the_catalog_query_parses_as_its_selects() {
         }
     }
 }
+
+/// `max_unknown_percent`: the fact's task counts the batch on its stream and
+/// raises before the MERGE when more than the share of rows would get an
+/// unknown member; a load without it merges straight away.
+#[test]
+fn a_load_with_max_unknown_percent_checks_its_batch_before_merging() {
+    let model = dimgen_tests::load_model(&dimgen_tests::workspace_root().join("schemas/ssb.toml"));
+    let deployment = dimgen::generate(&model, "DEV").expect("generate");
+    let tasks: Vec<String> = deployment
+        .statements()
+        .filter(|(file, s)| file.starts_with("07_") && s.kind() == "CREATE OR ALTER TASK")
+        .map(|(_, s)| s.to_string())
+        .collect();
+    let fact = tasks
+        .iter()
+        .find(|t| t.contains("TASK SSB.SSB_DEV.FACT_LINEORDER_LOAD_TASK"))
+        .expect("the fact's task");
+    let check = fact.find("IF (unknown * 100 > 1 * landed) THEN").expect("the check");
+    let raise = fact.find("RAISE too_many_unknown;").expect("the raise");
+    let merge = fact
+        .find("MERGE INTO SSB.SSB_DEV.FACT_LINEORDER AS t")
+        .expect("the MERGE");
+    assert!(check < raise && raise < merge, "{fact}");
+    // The count reads the stream, which a SELECT does not consume.
+    assert!(
+        fact.contains("FROM SSB.SSB_DEV.FACT_LINEORDER_LANDING_STREAM AS l\nLEFT JOIN SSB.SSB_DEV.DIM_CUSTOMER AS d1"),
+        "{fact}"
+    );
+    assert!(fact.contains("ON d1.C_CUSTKEY = l.\"lo_custkey\""), "{fact}");
+    let customer = tasks
+        .iter()
+        .find(|t| t.contains("TASK SSB.SSB_DEV.DIM_CUSTOMER_LOAD_TASK"))
+        .expect("the customer task");
+    assert!(customer.contains("\nAS\nMERGE INTO"), "{customer}");
+    assert!(!customer.contains("RAISE"), "{customer}");
+}

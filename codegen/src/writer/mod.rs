@@ -766,6 +766,20 @@ pub enum Statement {
     Task(Box<Task>),
     /// A `MERGE` that maintains a dimension or fact from landed rows.
     Merge(Box<Merge>),
+    /// A task body that counts the batch's rows and its unknown members
+    /// first, and raises instead of merging when more than `percent` of the
+    /// rows would get the unknown member of one reference (the rows stay on
+    /// the stream); otherwise the `MERGE`.
+    CheckedMerge {
+        /// One row: `LANDED` (rows) and `UNKNOWN` (the worst reference's unknown rows).
+        counts: Query,
+        /// The highest share, in percent, the batch may have.
+        percent: u8,
+        /// The table, for the error's message.
+        table: String,
+        /// The MERGE.
+        merge: Box<Merge>,
+    },
     /// `REVOKE privileges ON object FROM ROLE role`: a migration taking back
     /// what the model no longer grants.
     Revoke {
@@ -1490,6 +1504,7 @@ impl Statement {
             Self::AlterTask { .. } => "ALTER TASK",
             Self::Task(_) => "CREATE OR ALTER TASK",
             Self::Merge(_) => "MERGE",
+            Self::CheckedMerge { .. } => "EXECUTE IMMEDIATE",
             Self::CreateTag { .. } => "CREATE TAG",
             Self::MaskingPolicy { alter: false, .. } => "CREATE MASKING POLICY",
             Self::MaskingPolicy { alter: true, .. } => "ALTER MASKING POLICY",
@@ -2035,6 +2050,22 @@ impl Display for Statement {
                 write!(f, "\nAS\n{}", task.body)
             }
             Self::Merge(merge) => write!(f, "{merge}"),
+            Self::CheckedMerge {
+                counts,
+                percent,
+                table,
+                merge,
+            } => {
+                let message = Literal(&format!(
+                    "more than {percent}% of a batch of {table} would get an unknown member: see the {} view",
+                    model_core::naming::unknown_members(table)
+                ))
+                .to_string();
+                let block = format!(
+                    "DECLARE\n    landed INTEGER DEFAULT 0;\n    unknown INTEGER DEFAULT 0;\n    too_many_unknown EXCEPTION (-20002, {message});\nBEGIN\n    -- Count the batch before merging it: a SELECT leaves the rows on the stream.\n    SELECT c.LANDED, c.UNKNOWN INTO :landed, :unknown FROM (\n{counts}\n    ) AS c;\n    IF (unknown * 100 > {percent} * landed) THEN\n        RAISE too_many_unknown;\n    END IF;\n{merge};\nEND;\n"
+                );
+                write!(f, "EXECUTE IMMEDIATE {}", DollarQuoted(&block))
+            }
             Self::CreateRole { name, comment } => {
                 write!(f, "CREATE ROLE IF NOT EXISTS {}", Ident(name))?;
                 comment_clause(f, comment.as_ref())

@@ -112,6 +112,8 @@ pub enum Function {
     Sum,
     /// `COUNT(e)`: the rows where `e` is not NULL.
     Count,
+    /// `GREATEST(a, b, ...)`
+    Greatest,
     /// `AVG(e)`
     Avg,
     /// `MIN(e)`
@@ -175,6 +177,7 @@ impl Function {
             Self::EqualNull => "EQUAL_NULL",
             Self::Sum => "SUM",
             Self::Count => "COUNT",
+            Self::Greatest => "GREATEST",
             Self::Avg => "AVG",
             Self::Min => "MIN",
             Self::Max => "MAX",
