@@ -172,8 +172,9 @@ fn steps(target: &ddl::Target<'_>) -> Vec<Step> {
             header: writer::comment_lines(&[
                 title("storage integrations, for the account administrator").as_str(),
                 "Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION) before the other files; not part of deploy.sql.",
-                "Then `DESC INTEGRATION <name>` and add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID",
-                "to the trust policy of the IAM role (docs/ingestion.md).",
+                "Then `DESC INTEGRATION <name>`: S3, add its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID",
+                "to the trust policy of the IAM role; GCS, give STORAGE_GCP_SERVICE_ACCOUNT read access to the buckets;",
+                "Azure, open AZURE_CONSENT_URL and give the app read access to the containers (docs/ingestion.md).",
             ]),
             in_deploy: false,
             build: |t, emit| each(loading::integrations(t), emit),

@@ -14,15 +14,15 @@
 use model_core::ingest::{EventTime, Landing, LandingColumn, Loaded, Resolved};
 use model_core::model::{
     ColumnKind, CopyMapping, Dimension, Fact, FactType, FileFormat, FileMetadata, FileType, KeyGeneration, ScdType,
-    scd2,
+    StorageProvider, scd2,
 };
 use model_core::{DataType, interpolate, naming};
 
 use crate::ddl::Target;
 use crate::writer::{
-    Alias, BinaryOp, ColumnDef, Copy, CopyField, CreateTable, Expr, FieldPath, FormatOption, Function, Join, JoinKind,
-    Merge, ObjectName, OptionValue, OrderBy, Pipe, Query, Relation, Select, SelectItem, StageLocation, Statement, Task,
-    When, file_type_keyword,
+    Alias, BinaryOp, ColumnDef, Copy, CopyField, CreateTable, Credentials, Expr, FieldPath, FormatOption, Function,
+    Join, JoinKind, Merge, ObjectName, OptionValue, OrderBy, Pipe, Query, Relation, Select, SelectItem, StageLocation,
+    Statement, Task, When, file_type_keyword,
 };
 
 /// Options of a file format, in Snowflake's documented order.
@@ -129,18 +129,26 @@ pub fn integrations(target: &Target<'_>) -> Vec<Statement> {
         if locations.is_empty() {
             continue;
         }
-        let arn = target.text(&integration.aws_role_arn);
+        let credentials = match integration.provider {
+            StorageProvider::S3 => Credentials::S3 {
+                role_arn: target.text(&integration.aws_role_arn),
+            },
+            StorageProvider::Gcs => Credentials::Gcs,
+            StorageProvider::Azure => Credentials::Azure {
+                tenant_id: target.text(integration.azure_tenant_id.as_deref().unwrap_or_default()),
+            },
+        };
         let comment = target.comment(integration.comment.as_deref());
         out.push(Statement::StorageIntegration {
             name: name.clone(),
-            aws_role_arn: arn.clone(),
+            credentials: credentials.clone(),
             locations: locations.clone(),
             comment,
             alter: false,
         });
         out.push(Statement::StorageIntegration {
             name: name.clone(),
-            aws_role_arn: arn,
+            credentials,
             locations,
             comment: None,
             alter: true,
@@ -300,6 +308,7 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
                 name: target.object(&target.text(&load.pipe)),
                 auto_ingest: load.auto_ingest,
                 aws_sns_topic: load.aws_sns_topic.as_deref().map(|t| target.text(t)),
+                integration: load.notification_integration.as_deref().map(|i| target.text(i)),
                 error_integration: load.error_integration.as_deref().map(|t| target.text(t)),
                 comment: Some(format!(
                     "Loads {} files from {} into {} ({}).",
@@ -307,7 +316,11 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
                     target.text(&plan.stage.name),
                     load.landing,
                     if load.auto_ingest {
-                        "triggered by S3 event notifications"
+                        if load.notification_integration.is_some() {
+                            "triggered by the bucket's notifications through its notification integration"
+                        } else {
+                            "triggered by S3 event notifications"
+                        }
                     } else {
                         "triggered through the Snowpipe REST API"
                     }

@@ -52,7 +52,7 @@ pub enum Code {
     NoUnmaskingRole,
     /// A `type` that is not a known spelling, or has invalid arguments (`number(39,0)`, `varchar(0)`, `boolean(1)`).
     InvalidType,
-    /// A stage `url` is not an `s3://bucket/folder/` URL, or an integration's `aws_role_arn` is not an IAM role ARN.
+    /// A stage `url` is not a folder URL of its integration's provider (`s3://bucket/folder/`, `gcs://bucket/folder/`, `azure://account.blob.core.windows.net/container/folder/`), or an integration's `aws_role_arn` is not an IAM role ARN.
     InvalidUrl,
     /// A loaded fact has no `grain_columns`, or a loaded dimension no `natural_key`: its MERGE could not tell a reloaded row from a new one.
     LoadWithoutGrain,
@@ -68,9 +68,9 @@ pub enum Code {
     MartUnknownMeasure,
     /// A `factless` fact declares a measure.
     MeasureOnFactless,
-    /// A key used where it does not apply: `scd` on a reference, measure or degenerate column, or on any fact or bridge column; `measure` or `degenerate` on a dimension or bridge column; `over` on a column that is not a measure; `target_lag`, `warehouse` or `refresh_mode` on a mart that is not a dynamic table; a file-format option on a type it does not apply to; `aws_sns_topic` without `auto_ingest = true`; `event_time` on a dimension load; `storage_integration` on an internal stage (one without `url`), or `auto_ingest = true` on a load from one; `max_unknown_percent` on a load of a table without references.
+    /// A key used where it does not apply: `scd` on a reference, measure or degenerate column, or on any fact or bridge column; `measure` or `degenerate` on a dimension or bridge column; `over` on a column that is not a measure; `target_lag`, `warehouse` or `refresh_mode` on a mart that is not a dynamic table; a file-format option on a type it does not apply to; `aws_sns_topic` without `auto_ingest = true`; `event_time` on a dimension load; `storage_integration` on an internal stage (one without `url`), or `auto_ingest = true` on a load from one; `max_unknown_percent` on a load of a table without references; `aws_role_arn` or `azure_tenant_id` on an integration of another provider; `notification_integration` on a load that does not auto-ingest from GCS or Azure, or `aws_sns_topic` on one from GCS or Azure.
     MisplacedKey,
-    /// The model has no `database`, an environment has no `schema`, a stage has no `storage_integration`, or a table lacks a key it needs (a stage's `url`, a load's `warehouse`, a column's `name`, ...).
+    /// The model has no `database`, an environment has no `schema`, a stage has no `storage_integration`, or a table lacks a key it needs (a stage's `url`, a load's `warehouse`, a column's `name`, ...), an S3 integration has no `aws_role_arn` or an Azure one no `azure_tenant_id`, or a load auto-ingests from a GCS or Azure stage without `notification_integration`.
     MissingKey,
     /// A column that is not a reference has no `type`.
     MissingType,

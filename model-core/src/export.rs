@@ -21,8 +21,8 @@ use std::fmt::Write as _;
 use crate::model::{
     Aggregate, Allocation, AsOf, Bridge, Calendar, Column, ColumnKind, CopyMapping, DefaultValue, DerivedMeasure,
     Dimension, EffectiveDating, Environment, Fact, FileFormat, FileMetadata, Grain, Grant, KeyGeneration, Load, Mart,
-    MartAttribute, MartKind, Model, PiiClass, RefreshMode, Role, Scope, Stage, StorageIntegration, Through,
-    default_landing, default_pipe,
+    MartAttribute, MartKind, Model, PiiClass, RefreshMode, Role, Scope, Stage, StorageIntegration, StorageProvider,
+    Through, default_landing, default_pipe,
 };
 
 /// The model name the loader assumes when `name` is absent.
@@ -577,13 +577,24 @@ impl Document {
         let StorageIntegration {
             name,
             comment,
+            provider,
             aws_role_arn,
+            azure_tenant_id,
             usage,
         } = integration;
         self.header("[[storage_integration]]");
         self.field("name", &string(name));
         self.optional("comment", comment.as_deref());
-        self.field("aws_role_arn", &string(aws_role_arn));
+        if *provider == StorageProvider::S3 {
+            // Required of S3, even when empty (the loader tells it from absent).
+            self.field("aws_role_arn", &string(aws_role_arn));
+        } else {
+            self.field("provider", &string(provider.as_str()));
+            if !aws_role_arn.is_empty() {
+                self.field("aws_role_arn", &string(aws_role_arn));
+            }
+        }
+        self.optional("azure_tenant_id", azure_tenant_id.as_deref());
         // Without `usage` the loader grants it to SYSADMIN; `usage = []`
         // grants it to no one.
         if *usage != DEFAULT_USAGE {
@@ -624,6 +635,7 @@ impl Document {
             metadata,
             auto_ingest,
             aws_sns_topic,
+            notification_integration,
             error_integration,
             pattern,
             on_error,
@@ -663,6 +675,7 @@ impl Document {
             self.field("auto_ingest", "true");
         }
         self.optional("aws_sns_topic", aws_sns_topic.as_deref());
+        self.optional("notification_integration", notification_integration.as_deref());
         self.optional("error_integration", error_integration.as_deref());
         self.optional("pattern", pattern.as_deref());
         self.optional_with("on_error", *on_error, |e| string(e.as_str()));

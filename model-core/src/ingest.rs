@@ -19,7 +19,7 @@ use crate::diagnostic::{Loc, Problem, TableId};
 use crate::layout::{Layouts, Origin, layout_of};
 use crate::model::{
     ColumnKind, CopyMapping, Dimension, FileFormat, FileMetadata, FileType, KeyGeneration, Load, Model, Stage,
-    TableKind, TableRef,
+    StorageProvider, TableKind, TableRef,
 };
 use crate::naming::default_role;
 use crate::types::DataType;
@@ -781,6 +781,63 @@ fn unknown_format(model: &Model, name: &str, at: Loc) -> Problem {
     })
 }
 
+/// The characters of `text` outside its `${...}` placeholders.
+fn outside_placeholders(text: &str) -> impl Iterator<Item = char> + '_ {
+    let mut depth = false;
+    let mut previous = '\0';
+    text.chars().filter(move |&c| {
+        let keep = !depth && c != '$';
+        if previous == '$' && c == '{' {
+            depth = true;
+        } else if depth && c == '}' {
+            depth = false;
+            previous = c;
+            return false;
+        }
+        previous = c;
+        keep && !depth
+    })
+}
+
+/// Whether `url` is a folder URL of `provider`'s storage; else what was
+/// expected. Parts carrying `${...}` placeholders are taken on trust (each
+/// environment resolves them).
+fn url_fits(url: &str, provider: StorageProvider) -> Result<(), &'static str> {
+    let expected = match provider {
+        StorageProvider::S3 => "s3://bucket/folder/",
+        StorageProvider::Gcs => "gcs://bucket/folder/",
+        StorageProvider::Azure => "azure://account.blob.core.windows.net/container/folder/",
+    };
+    let rest = url.strip_prefix(provider.scheme()).ok_or(expected)?;
+    if rest.is_empty() || !url.ends_with('/') || url.contains(char::is_whitespace) {
+        return Err(expected);
+    }
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.contains("${") {
+        return Ok(());
+    }
+    match provider {
+        StorageProvider::S3 => Ok(()),
+        // Bucket names: lower-case letters, digits, `-`, `_`, `.`; 3 to 222 characters.
+        StorageProvider::Gcs => (host.len() >= 3
+            && host.len() <= 222
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')))
+        .then_some(())
+        .ok_or(expected),
+        // A storage account (3 to 24 lower-case letters and digits) on the
+        // blob endpoint, then a container.
+        StorageProvider::Azure => {
+            let account = host.strip_suffix(".blob.core.windows.net").ok_or(expected)?;
+            let container = rest.split('/').nth(1).unwrap_or_default();
+            let account_ok = (3..=24).contains(&account.len())
+                && account.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            (account_ok && !container.is_empty()).then_some(()).ok_or(expected)
+        }
+    }
+}
+
 /// Problems of the stages, file formats and integrations (the loads are
 /// checked by [`plan`]).
 pub fn check_objects(model: &Model) -> Vec<Problem> {
@@ -915,17 +972,102 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             }
             continue;
         };
-        let scheme_ok = url.starts_with("s3://") && url.len() > "s3://".len();
-        if !scheme_ok || !url.ends_with('/') || url.contains(char::is_whitespace) {
+        // The integration's cloud decides the URL's form (S3 when unknown).
+        let provider = model
+            .storage_integrations
+            .iter()
+            .find(|i| i.name == stage.storage_integration)
+            .map_or(StorageProvider::S3, |i| i.provider);
+        if let Err(expected) = url_fits(url, provider) {
             problems.push(
                 Problem::new(
                     Code::InvalidUrl,
-                    format!("stage `{}`: `{url}` is not an S3 folder URL", stage.name),
+                    format!(
+                        "stage `{}`: `{url}` is not {} folder URL",
+                        stage.name,
+                        match provider {
+                            StorageProvider::S3 => "an S3",
+                            StorageProvider::Gcs => "a Google Cloud Storage",
+                            StorageProvider::Azure => "an Azure Blob Storage",
+                        }
+                    ),
                     Loc::table(id, "url"),
-                    "expected s3://bucket/folder/",
+                    format!("expected {expected}"),
                 )
-                .help("e.g. `url = \"s3://${bucket}/claims/model/fact/\"` (a folder: it ends with `/`)"),
+                .help(match provider {
+                    StorageProvider::S3 => "e.g. `url = \"s3://${bucket}/claims/model/fact/\"` (a folder: it ends with `/`)",
+                    StorageProvider::Gcs => "e.g. `url = \"gcs://${bucket}/claims/\"`: Snowflake reads `gcs://`, not `gs://` or `https://`; a folder ends with `/`",
+                    StorageProvider::Azure => "e.g. `url = \"azure://${account}.blob.core.windows.net/claims/fact/\"`: the blob endpoint (for Data Lake Storage Gen2 too), not `dfs`, `wasbs://` or `https://`; a folder ends with `/`",
+                }),
             );
+        }
+        // Auto-ingest: S3 notifies the pipe's own queue (or an SNS topic);
+        // GCS and Azure notify through a notification integration.
+        for (index, load) in model.loads.iter().enumerate() {
+            if load.stage != stage.name {
+                continue;
+            }
+            let at = |key| {
+                Loc::table(
+                    TableId {
+                        kind: TableKind::Load,
+                        index,
+                    },
+                    key,
+                )
+            };
+            let cloud = provider != StorageProvider::S3;
+            match (&load.notification_integration, load.auto_ingest, cloud) {
+                (None, true, true) => problems.push(
+                    Problem::new(
+                        Code::MissingKey,
+                        format!(
+                            "the load of `{}` auto-ingests from {} stage `{}`, which notifies through a notification integration",
+                            load.table,
+                            provider.as_str(),
+                            stage.name
+                        ),
+                        at("auto_ingest"),
+                        "no notification_integration",
+                    )
+                    .help("name it: `notification_integration = \"${env}_FILES_QUEUE\"` (a Pub/Sub subscription or a storage queue, created by the account administrator), or load through the REST API (`auto_ingest = false`)"),
+                ),
+                (Some(_), _, false) | (Some(_), false, _) => problems.push(
+                    Problem::new(
+                        Code::MisplacedKey,
+                        format!(
+                            "the load of `{}` sets `notification_integration`, which only auto-ingest from a GCS or Azure stage uses",
+                            load.table
+                        ),
+                        at("notification_integration"),
+                        "not used here",
+                    )
+                    .help("S3 notifies the pipe's own queue (or `aws_sns_topic`); without `auto_ingest` nothing is notified"),
+                ),
+                (Some(name), true, true) if outside_placeholders(name).any(char::is_lowercase) => problems.push(
+                    Problem::new(
+                        Code::InvalidName,
+                        format!("notification integration `{name}` is not in upper case"),
+                        at("notification_integration"),
+                        "lower case",
+                    )
+                    .help("Snowflake requires a pipe's `INTEGRATION` in upper case"),
+                ),
+                _ => {}
+            }
+            if cloud && load.aws_sns_topic.is_some() {
+                problems.push(Problem::new(
+                    Code::MisplacedKey,
+                    format!(
+                        "the load of `{}` sets `aws_sns_topic`, but stage `{}` is on {}",
+                        load.table,
+                        stage.name,
+                        provider.as_str()
+                    ),
+                    at("aws_sns_topic"),
+                    "not S3",
+                ));
+            }
         }
         if !stage.storage_integration.is_empty()
             && !model
@@ -960,12 +1102,17 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
             kind: TableKind::StorageIntegration,
             index,
         };
-        // One account-wide integration shared by environments must have one role.
+        // One account-wide integration shared by environments must have one
+        // role (S3) or tenant (Azure).
+        let credential = match integration.provider {
+            StorageProvider::Azure => integration.azure_tenant_id.clone().unwrap_or_default(),
+            _ => integration.aws_role_arn.clone(),
+        };
         let mut seen: Vec<(String, String, &str)> = Vec::new();
         for env in &model.environments {
             let resolve =
                 |t: &str| crate::interpolate::resolve(t, &env.name, &env.vars).unwrap_or_else(|_| t.to_owned());
-            let (name, arn) = (resolve(&integration.name), resolve(&integration.aws_role_arn));
+            let (name, arn) = (resolve(&integration.name), resolve(&credential));
             if let Some((_, other, other_env)) = seen.iter().find(|(n, a, _)| *n == name && *a != arn) {
                 problems.push(
                     Problem::new(
@@ -985,7 +1132,7 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         }
         let arn = integration.aws_role_arn.as_str();
         let looks_like_role = arn.starts_with("arn:aws") && arn.contains(":iam::") && arn.contains(":role/");
-        if !looks_like_role && !arn.contains("${") {
+        if integration.provider == StorageProvider::S3 && !looks_like_role && !arn.contains("${") {
             problems.push(
                 Problem::new(
                     Code::InvalidUrl,
@@ -1067,4 +1214,39 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_left_out_of_a_case_check() {
+        let shown = |t: &str| outside_placeholders(t).collect::<String>();
+        assert_eq!(shown("${env}_QUEUE"), "_QUEUE");
+        assert_eq!(shown("A${x}b${y}"), "Ab");
+        assert_eq!(shown("PLAIN"), "PLAIN");
+        assert_eq!(shown("lower"), "lower");
+    }
+
+    #[test]
+    fn stage_urls_follow_their_provider() {
+        use StorageProvider::{Azure, Gcs, S3};
+        assert!(url_fits("s3://bucket/in/", S3).is_ok());
+        assert!(url_fits("gcs://my-bucket.data/in/", Gcs).is_ok());
+        assert!(url_fits("gcs://${bucket}/in/", Gcs).is_ok());
+        assert!(url_fits("azure://acct01.blob.core.windows.net/container/in/", Azure).is_ok());
+        for (url, provider) in [
+            ("gs://bucket/in/", Gcs),
+            ("gcs://Bucket/in/", Gcs),
+            ("gcs://bucket/in", Gcs),
+            ("s3://bucket/in/", Gcs),
+            ("azure://acct01.dfs.core.windows.net/container/in/", Azure),
+            ("azure://Acct01.blob.core.windows.net/container/", Azure),
+            ("azure://acct01.blob.core.windows.net/", Azure),
+            ("https://acct01.blob.core.windows.net/container/", Azure),
+        ] {
+            assert!(url_fits(url, provider).is_err(), "{url}");
+        }
+    }
 }

@@ -23,7 +23,7 @@ use crate::model::{
     Access, Additivity, Aggregate, Allocation, AsOf, Bridge, Calendar, Column, CopyMapping, DatePart, DefaultValue,
     DerivedMeasure, Dimension, EffectiveDating, Environment, Fact, FactType, FileFormat, FileMetadata, FileType, Grant,
     KeyGeneration, Load, Mart, MartAttribute, MartKind, Mask, Model, OnError, PiiClass, RefreshMode, Role, ScdType,
-    Scope, Stage, StorageIntegration, TableKind, Through, default_landing, default_pipe,
+    Scope, Stage, StorageIntegration, StorageProvider, TableKind, Through, default_landing, default_pipe,
 };
 use crate::types::{DataType, TYPE_SPELLINGS};
 use crate::validated::Validated;
@@ -136,7 +136,14 @@ pub const FILE_FORMAT_KEYS: &[&str] = &[
     "strip_outer_array",
 ];
 /// Keys accepted in `[[storage_integration]]`.
-pub const STORAGE_INTEGRATION_KEYS: &[&str] = &["name", "comment", "aws_role_arn", "usage"];
+pub const STORAGE_INTEGRATION_KEYS: &[&str] = &[
+    "name",
+    "comment",
+    "provider",
+    "aws_role_arn",
+    "azure_tenant_id",
+    "usage",
+];
 /// Keys accepted in `[[stage]]`.
 pub const STAGE_KEYS: &[&str] = &["name", "comment", "url", "storage_integration", "file_format"];
 /// Keys that would put credentials into a stage: refused, integrations only.
@@ -155,6 +162,7 @@ pub const LOAD_KEYS: &[&str] = &[
     "metadata",
     "auto_ingest",
     "aws_sns_topic",
+    "notification_integration",
     "error_integration",
     "pattern",
     "on_error",
@@ -231,7 +239,9 @@ struct RawFileFormat {
 struct RawStorageIntegration {
     name: Spanned<String>,
     comment: Option<Spanned<String>>,
-    aws_role_arn: Spanned<String>,
+    provider: Option<Spanned<String>>,
+    aws_role_arn: Option<Spanned<String>>,
+    azure_tenant_id: Option<Spanned<String>>,
     usage: Option<Spanned<Names>>,
 }
 
@@ -258,6 +268,7 @@ struct RawLoad {
     metadata: Option<Spanned<Names>>,
     auto_ingest: Option<Spanned<bool>>,
     aws_sns_topic: Option<Spanned<String>>,
+    notification_integration: Option<Spanned<String>>,
     error_integration: Option<Spanned<String>>,
     pattern: Option<Spanned<String>>,
     on_error: Option<Spanned<String>>,
@@ -1444,10 +1455,62 @@ impl Builder<'_> {
         } else {
             vec!["SYSADMIN".to_owned()]
         };
+        let name = self.string(Loc::table(table, "name"), raw.name);
+        let provider = StorageProvider::ALL[self.choice(
+            Loc::table(table, "provider"),
+            "provider",
+            raw.provider,
+            &StorageProvider::ALL.map(StorageProvider::as_str),
+        )];
+        let aws_role_arn = self.opt_string(Loc::table(table, "aws_role_arn"), raw.aws_role_arn);
+        let azure_tenant_id = self.opt_string(Loc::table(table, "azure_tenant_id"), raw.azure_tenant_id);
+        // What each cloud authenticates with, and nothing of another's.
+        let needs = match provider {
+            StorageProvider::S3 => Some((
+                "aws_role_arn",
+                aws_role_arn.is_some(),
+                "the IAM role Snowflake assumes, e.g. `aws_role_arn = \"${aws_role_arn}\"`",
+            )),
+            StorageProvider::Azure => Some((
+                "azure_tenant_id",
+                azure_tenant_id.is_some(),
+                "the Active Directory tenant of the storage accounts, e.g. `azure_tenant_id = \"${azure_tenant_id}\"`",
+            )),
+            StorageProvider::Gcs => None,
+        };
+        if let Some((key, false, help)) = needs {
+            self.problems.push(
+                Problem::new(
+                    Code::MissingKey,
+                    format!("{} storage integration `{name}` needs `{key}`", provider.as_str()),
+                    Loc::table(table, "provider"),
+                    "here",
+                )
+                .help(help),
+            );
+        }
+        for (key, set, owner) in [
+            ("aws_role_arn", aws_role_arn.is_some(), StorageProvider::S3),
+            ("azure_tenant_id", azure_tenant_id.is_some(), StorageProvider::Azure),
+        ] {
+            if set && provider != owner {
+                self.problems.push(Problem::new(
+                    Code::MisplacedKey,
+                    format!(
+                        "storage integration `{name}` sets `{key}`, which only {} integrations take",
+                        owner.as_str()
+                    ),
+                    Loc::table(table, key),
+                    format!("not {}", provider.as_str()),
+                ));
+            }
+        }
         StorageIntegration {
-            name: self.string(Loc::table(table, "name"), raw.name),
+            name,
             comment: self.opt_string(Loc::table(table, "comment"), raw.comment),
-            aws_role_arn: self.string(Loc::table(table, "aws_role_arn"), raw.aws_role_arn),
+            provider,
+            aws_role_arn: aws_role_arn.unwrap_or_default(),
+            azure_tenant_id,
             usage,
         }
     }
@@ -1593,6 +1656,7 @@ impl Builder<'_> {
             metadata,
             auto_ingest: self.spanned(at("auto_ingest"), raw.auto_ingest).unwrap_or(false),
             aws_sns_topic: self.opt_string(at("aws_sns_topic"), raw.aws_sns_topic),
+            notification_integration: self.opt_string(at("notification_integration"), raw.notification_integration),
             error_integration: self.opt_string(at("error_integration"), raw.error_integration),
             pattern: self.opt_string(at("pattern"), raw.pattern),
             on_error,

@@ -1266,10 +1266,51 @@ pub struct StorageIntegration {
     pub name: String,
     /// What it is for.
     pub comment: Option<String>,
-    /// `STORAGE_AWS_ROLE_ARN`, usually a `${variable}` per environment.
+    /// The cloud the buckets are in.
+    pub provider: StorageProvider,
+    /// S3: `STORAGE_AWS_ROLE_ARN`, usually a `${variable}` per environment
+    /// (empty for GCS and Azure).
     pub aws_role_arn: String,
+    /// Azure: `AZURE_TENANT_ID`, the Active Directory tenant of the storage accounts.
+    pub azure_tenant_id: Option<String>,
     /// Roles given USAGE on the integration (those that create the stages).
     pub usage: Vec<String>,
+}
+
+/// The cloud storage a storage integration reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StorageProvider {
+    /// Amazon S3 (`s3://bucket/path/`), through an IAM role.
+    #[default]
+    S3,
+    /// Google Cloud Storage (`gcs://bucket/path/`), through Snowflake's service account.
+    Gcs,
+    /// Azure Blob Storage and Data Lake Storage Gen2
+    /// (`azure://account.blob.core.windows.net/container/path/`), through a tenant's consent.
+    Azure,
+}
+
+impl StorageProvider {
+    /// Every provider, in the order of their TOML spellings.
+    pub const ALL: [Self; 3] = [Self::S3, Self::Gcs, Self::Azure];
+
+    /// The spelling used in TOML models (`s3`, `gcs`, `azure`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::S3 => "s3",
+            Self::Gcs => "gcs",
+            Self::Azure => "azure",
+        }
+    }
+
+    /// The scheme of its URLs (`s3://`, `gcs://`, `azure://`).
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Self::S3 => "s3://",
+            Self::Gcs => "gcs://",
+            Self::Azure => "azure://",
+        }
+    }
 }
 
 /// An external stage on S3 (`CREATE STAGE IF NOT EXISTS`: recreating a stage
@@ -1400,6 +1441,9 @@ pub struct Load {
     pub auto_ingest: bool,
     /// `AWS_SNS_TOPIC` for auto-ingest through SNS.
     pub aws_sns_topic: Option<String>,
+    /// GCS and Azure auto-ingest: the notification integration (a Pub/Sub
+    /// subscription or a storage queue) the pipe listens to, `INTEGRATION = '...'`.
+    pub notification_integration: Option<String>,
     /// `ERROR_INTEGRATION` notified of load errors.
     pub error_integration: Option<String>,
     /// `PATTERN`, a regular expression on file paths.
@@ -1438,6 +1482,7 @@ impl Load {
             metadata: Vec::new(),
             auto_ingest: false,
             aws_sns_topic: None,
+            notification_integration: None,
             error_integration: None,
             pattern: None,
             on_error: None,

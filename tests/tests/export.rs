@@ -69,7 +69,7 @@ mod random {
     use model_core::model::{
         Access, Aggregate, Allocation, AsOf, Bridge, CopyMapping, DerivedMeasure, Dimension, Fact, FileFormat,
         FileMetadata, FileType, Grant, Load, Mart, MartAttribute, MartKind, OnError, PiiClass, RefreshMode, Role,
-        SYSTEM_ROLES, Scope, Stage, StorageIntegration, Through, default_landing, default_pipe,
+        SYSTEM_ROLES, Scope, Stage, StorageIntegration, StorageProvider, Through, default_landing, default_pipe,
     };
     use model_core::{
         Additivity, Column, ColumnKind, DataType, EffectiveDating, Environment, FactType, Grain, KeyGeneration, Model,
@@ -1364,7 +1364,9 @@ mod random {
         StorageIntegration {
             name: object_name(name, &format!("~i{i}")),
             comment: comment.clone(),
+            provider: StorageProvider::S3,
             aws_role_arn,
+            azure_tenant_id: None,
             usage: match usage {
                 0 => vec!["SYSADMIN".to_owned()],
                 1 => Vec::new(),
@@ -1463,6 +1465,7 @@ mod random {
             metadata: choose(&FileMetadata::ALL, &seed.metadata),
             auto_ingest: seed.auto_ingest,
             aws_sns_topic: aws_sns_topic.filter(|_| seed.auto_ingest),
+            notification_integration: None,
             error_integration,
             pattern,
             on_error: seed.on_error.map(|e| OnError::ALL[usize::from(e) % 3]),

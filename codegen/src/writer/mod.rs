@@ -697,13 +697,14 @@ pub enum Statement {
         /// ALTER ... SET rather than CREATE.
         alter: bool,
     },
-    /// `CREATE STORAGE INTEGRATION IF NOT EXISTS` (S3), or with `alter` the
-    /// `ALTER ... SET` of its role and allowed locations.
+    /// `CREATE STORAGE INTEGRATION IF NOT EXISTS` (S3, GCS or Azure), or
+    /// with `alter` the `ALTER ... SET` of its role or tenant and allowed
+    /// locations.
     StorageIntegration {
         /// Name (account-wide).
         name: String,
-        /// `STORAGE_AWS_ROLE_ARN`.
-        aws_role_arn: String,
+        /// The cloud, and what it authenticates with.
+        credentials: Credentials,
         /// `STORAGE_ALLOWED_LOCATIONS`.
         locations: Vec<String>,
         /// Comment.
@@ -1155,6 +1156,24 @@ impl Display for Copy {
     }
 }
 
+/// What a storage integration reads through, by cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// `STORAGE_PROVIDER = 'S3'` and the IAM role it assumes.
+    S3 {
+        /// `STORAGE_AWS_ROLE_ARN`.
+        role_arn: String,
+    },
+    /// `STORAGE_PROVIDER = 'GCS'`: Snowflake's own service account, given
+    /// access to the buckets.
+    Gcs,
+    /// `STORAGE_PROVIDER = 'AZURE'` and the tenant that consents.
+    Azure {
+        /// `AZURE_TENANT_ID`.
+        tenant_id: String,
+    },
+}
+
 /// A Snowpipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pipe {
@@ -1164,6 +1183,9 @@ pub struct Pipe {
     pub auto_ingest: bool,
     /// `AWS_SNS_TOPIC`.
     pub aws_sns_topic: Option<String>,
+    /// `INTEGRATION = '...'`: the notification integration of a GCS or
+    /// Azure auto-ingest pipe.
+    pub integration: Option<String>,
     /// `ERROR_INTEGRATION`.
     pub error_integration: Option<String>,
     /// Comment.
@@ -1853,7 +1875,7 @@ impl Display for Statement {
             }
             Self::StorageIntegration {
                 name,
-                aws_role_arn,
+                credentials,
                 locations,
                 comment,
                 alter,
@@ -1861,13 +1883,22 @@ impl Display for Statement {
                 if *alter {
                     write!(f, "ALTER STORAGE INTEGRATION IF EXISTS {} SET", Ident(name))?;
                 } else {
+                    let provider = match credentials {
+                        Credentials::S3 { .. } => "S3",
+                        Credentials::Gcs => "GCS",
+                        Credentials::Azure { .. } => "AZURE",
+                    };
                     write!(
                         f,
-                        "CREATE STORAGE INTEGRATION IF NOT EXISTS {}\n    TYPE = EXTERNAL_STAGE\n    STORAGE_PROVIDER = 'S3'\n    ENABLED = TRUE",
+                        "CREATE STORAGE INTEGRATION IF NOT EXISTS {}\n    TYPE = EXTERNAL_STAGE\n    STORAGE_PROVIDER = '{provider}'\n    ENABLED = TRUE",
                         Ident(name)
                     )?;
                 }
-                write!(f, "\n    STORAGE_AWS_ROLE_ARN = {}", Literal(aws_role_arn))?;
+                match credentials {
+                    Credentials::S3 { role_arn } => write!(f, "\n    STORAGE_AWS_ROLE_ARN = {}", Literal(role_arn))?,
+                    Credentials::Azure { tenant_id } => write!(f, "\n    AZURE_TENANT_ID = {}", Literal(tenant_id))?,
+                    Credentials::Gcs => {}
+                }
                 write!(
                     f,
                     "\n    STORAGE_ALLOWED_LOCATIONS = {}",
@@ -1935,6 +1966,9 @@ impl Display for Statement {
                 )?;
                 if let Some(topic) = &pipe.aws_sns_topic {
                     write!(f, "\n    AWS_SNS_TOPIC = {}", Literal(topic))?;
+                }
+                if let Some(integration) = &pipe.integration {
+                    write!(f, "\n    INTEGRATION = {}", Literal(integration))?;
                 }
                 if let Some(integration) = &pipe.error_integration {
                     write!(f, "\n    ERROR_INTEGRATION = {}", Ident(integration))?;

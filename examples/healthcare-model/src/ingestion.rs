@@ -4,7 +4,7 @@
 //! dimension and fact. Ingestion has no derive: these struct literals are its
 //! Rust declaration, field for field the TOML sections.
 
-use model_core::model::{FileFormat, FileMetadata, FileType, Load, Stage, StorageIntegration};
+use model_core::model::{FileFormat, FileMetadata, FileType, Load, Stage, StorageIntegration, StorageProvider};
 
 /// The file format of every stage.
 const FORMAT: &str = "PARQUET_FORMAT";
@@ -66,7 +66,9 @@ pub fn s3_integration() -> StorageIntegration {
     StorageIntegration {
         name: INTEGRATION.to_owned(),
         comment: Some("Reads the health-tech buckets; created by the account administrator.".to_owned()),
+        provider: StorageProvider::S3,
         aws_role_arn: "${aws_role_arn}".to_owned(),
+        azure_tenant_id: None,
         usage: vec!["SYSADMIN".to_owned()],
     }
 }
