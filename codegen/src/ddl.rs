@@ -1,6 +1,6 @@
 //! Step 1 (database, schema, sequences) and step 2 (tables) of a deployment.
 
-use model_core::model::{DatePart, Dimension};
+use model_core::model::Dimension;
 use model_core::{
     DataType, DefaultValue, Environment, KeyGeneration, Origin, PhysicalColumn, TableRef, Validated, interpolate,
     naming,
@@ -122,12 +122,7 @@ pub(crate) fn calendar(target: &Target<'_>, d: &Dimension) -> Option<Statement> 
     let columns = d
         .columns
         .iter()
-        .filter_map(|c| {
-            let part = calendar
-                .part_of(&c.name)
-                .or((&c.name == key).then_some(DatePart::DateKey))?;
-            Some((c.name.clone(), part))
-        })
+        .filter_map(|c| Some((c.name.clone(), calendar.part_in(d, &c.name)?)))
         .collect();
     Some(Statement::FillCalendar {
         table: target.object(&d.name),

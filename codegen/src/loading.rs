@@ -371,7 +371,7 @@ pub fn loading(target: &Target<'_>) -> Vec<Statement> {
                 let merge = Box::new(merge(target, plan, stream.clone()));
                 match (
                     plan.load.max_unknown_percent,
-                    unknown_counts(target, plan, stream, None, true),
+                    unknown_counts(target, plan, stream, Counted::Worst),
                 ) {
                     (Some(percent), Some(select)) => Statement::CheckedMerge {
                         counts: Query::Select(Box::new(select)),
@@ -403,7 +403,12 @@ fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement
     let batch = [FileMetadata::FileName, FileMetadata::LoadTime]
         .into_iter()
         .find_map(|m| plan.metadata(m));
-    let select = unknown_counts(target, plan, target.object(&plan.load.landing), batch, false)?;
+    let select = unknown_counts(
+        target,
+        plan,
+        target.object(&plan.load.landing),
+        Counted::PerBatch(batch),
+    )?;
     Some(Statement::CreateView {
         name: target.object(&naming::unknown_members(plan.table.name())),
         secure: false,
@@ -416,21 +421,31 @@ fn unknown_members(target: &Target<'_>, plan: &Resolved<'_>) -> Option<Statement
     })
 }
 
+/// How [`unknown_counts`] counts.
+#[derive(Clone, Copy)]
+enum Counted<'a> {
+    /// `ROWS_LANDED` and a column per reference, grouped by this batch
+    /// column (a `BATCH` column) when there is one: the audit view.
+    PerBatch(Option<&'a LandingColumn>),
+    /// One row of `LANDED` and `UNKNOWN`, the worst reference's count: the
+    /// task's check.
+    Worst,
+}
+
 /// Rows of `source` (landed rows, or a stream of them) and, per reference,
-/// those whose natural key finds no member or names the unknown one:
-/// `ROWS_LANDED` and a column per reference, grouped by `batch` (a `BATCH`
-/// column) when there is one; or, `worst`, one row of `LANDED` and
-/// `UNKNOWN`, the worst reference's count. `None` for a table without
-/// references.
+/// those whose natural key finds no member or names the unknown one.
+/// `None` for a table without references.
 fn unknown_counts(
     target: &Target<'_>,
     plan: &Resolved<'_>,
     source: ObjectName,
-    batch: Option<&LandingColumn>,
-    worst: bool,
+    counted: Counted<'_>,
 ) -> Option<Select> {
     let model = target.model;
-    let per_batch = !worst;
+    let (per_batch, batch) = match counted {
+        Counted::PerBatch(batch) => (true, batch),
+        Counted::Worst => (false, None),
+    };
     let mut items = Vec::new();
     let mut group_by = Vec::new();
     if let Some(b) = batch {

@@ -56,7 +56,7 @@ pub enum Code {
     InvalidUrl,
     /// A loaded fact has no `grain_columns`, or a loaded dimension no `natural_key`: its MERGE could not tell a reloaded row from a new one.
     LoadWithoutGrain,
-    /// A mart's `where` or a derived measure's `expression` does not parse, uses something outside the documented subset (a subquery, another function, a cast), names an unknown column, or mixes kinds (text in arithmetic, a number as a condition).
+    /// A mart's `where` or a derived measure's `expression` does not parse, uses something outside the documented subset (a subquery, another function, a cast), names an unknown column, mixes kinds (text in arithmetic, a number as a condition), or is longer than 200 tokens with the derived measures it uses.
     MartExpression,
     /// A mart selects nothing, aggregates and also groups by a measure in `columns`, names one output for `ROLE.*`, or derives a measure it never shows.
     MartShape,

@@ -16,7 +16,7 @@ use std::fmt;
 use sqlparser::ast as sql;
 use sqlparser::dialect::SnowflakeDialect;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::model::Additivity;
 use crate::types::DataType;
@@ -401,16 +401,9 @@ impl Number {
 pub struct DateLiteral(String);
 
 impl DateLiteral {
-    /// A `YYYY-MM-DD` date with a month 1–12 and a day 1–31, or `None`.
+    /// A `YYYY-MM-DD` day of the calendar (leap years counted), or `None`.
     pub fn parse(text: &str) -> Option<Self> {
-        let b = text.as_bytes();
-        let ok = b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit());
-        let month: u32 = text.get(5..7)?.parse().ok()?;
-        let day: u32 = text.get(8..10)?.parse().ok()?;
-        (ok && (1..=12).contains(&month) && (1..=31).contains(&day)).then(|| Self(text.to_owned()))
+        crate::model::civil_day(text).map(|_| Self(text.to_owned()))
     }
 
     /// The date as written.
@@ -428,6 +421,9 @@ pub struct Resolved {
     pub ty: Ty,
     /// For a measure (or a derived measure), its additivity and `over`.
     pub measure: Option<(Additivity, Option<String>)>,
+    /// How many tokens it stands for: 1 for a column, a derived measure's
+    /// whole size (its expression is put in its place).
+    pub size: usize,
 }
 
 /// How a derived measure may be aggregated, as far as its expression shows.
@@ -453,6 +449,8 @@ pub struct Typed {
     pub ty: Ty,
     /// What its expression shows of its additivity.
     pub additivity: Inferred,
+    /// Its tokens, counting those of the derived measures it uses.
+    pub size: usize,
 }
 
 /// Why an expression was refused: one sentence naming what is wrong.
@@ -470,6 +468,9 @@ type Result<T> = std::result::Result<T, ExpressionError>;
 fn fail<T>(message: impl Into<String>) -> Result<T> {
     Err(ExpressionError(message.into()))
 }
+
+/// The most words and symbols (tokens) one expression may have.
+pub const MAX_TOKENS: usize = 200;
 
 /// The functions a mart expression may call, for help texts.
 pub fn function_list() -> String {
@@ -490,9 +491,19 @@ pub type Resolver<'a> = dyn FnMut(Option<&str>, &str) -> std::result::Result<Res
 /// allow, with what is wrong.
 pub fn parse(text: &str, resolve: &mut Resolver<'_>) -> Result<Typed> {
     let dialect = SnowflakeDialect {};
-    let mut parser = Parser::new(&dialect)
-        .try_with_sql(text)
-        .map_err(|e| ExpressionError(format!("cannot read the expression: {}", parser_message(&e))))?;
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize()
+        .map_err(|e| ExpressionError(format!("cannot read the expression: {e}")))?;
+    // A chain of operators nests one level per operator, and every pass over
+    // the tree (checking, printing, dropping) recurses through it: a bound on
+    // its length keeps a hostile model from exhausting the stack.
+    let words = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).count();
+    if words > MAX_TOKENS {
+        return fail(format!(
+            "the expression has {words} words and symbols, more than the {MAX_TOKENS} a mart expression may have: split it into derived measures"
+        ));
+    }
+    let mut parser = Parser::new(&dialect).with_tokens(tokens);
     let parsed = parser
         .parse_expr()
         .map_err(|e| ExpressionError(format!("cannot read the expression: {}", parser_message(&e))))?;
@@ -503,7 +514,14 @@ pub fn parse(text: &str, resolve: &mut Resolver<'_>) -> Result<Typed> {
             rest.token
         ));
     }
-    Converter { resolve }.expr(&parsed)
+    let mut converter = Converter { resolve, size: words };
+    let Node { expr, ty, additivity } = converter.expr(&parsed)?;
+    Ok(Typed {
+        expr,
+        ty,
+        additivity,
+        size: converter.size,
+    })
 }
 
 fn parser_message(e: &sqlparser::parser::ParserError) -> String {
@@ -511,8 +529,17 @@ fn parser_message(e: &sqlparser::parser::ParserError) -> String {
     text.strip_prefix("sql parser error: ").unwrap_or(&text).to_owned()
 }
 
+/// A checked expression while it is built (its size is the converter's).
+struct Node {
+    expr: Expr,
+    ty: Ty,
+    additivity: Inferred,
+}
+
 struct Converter<'r> {
     resolve: &'r mut Resolver<'r>,
+    /// Tokens so far, the derived measures used counted whole.
+    size: usize,
 }
 
 fn name(ident: &sql::Ident) -> String {
@@ -528,7 +555,7 @@ fn boxed(e: Expr) -> Box<Expr> {
 }
 
 impl Converter<'_> {
-    fn expr(&mut self, e: &sql::Expr) -> Result<Typed> {
+    fn expr(&mut self, e: &sql::Expr) -> Result<Node> {
         match e {
             sql::Expr::Identifier(ident) => self.name(None, ident),
             sql::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
@@ -540,7 +567,7 @@ impl Converter<'_> {
             sql::Expr::Value(v) => literal(&v.value),
             sql::Expr::TypedString(t) => match (&t.data_type, &t.value.value) {
                 (sql::DataType::Date, sql::Value::SingleQuotedString(s)) => match DateLiteral::parse(s) {
-                    Some(d) => Ok(Typed {
+                    Some(d) => Ok(Node {
                         expr: Expr::Date(d),
                         ty: Ty::Temporal,
                         additivity: Inferred::Constant,
@@ -551,7 +578,7 @@ impl Converter<'_> {
             },
             sql::Expr::Nested(inner) => {
                 let t = self.expr(inner)?;
-                Ok(Typed {
+                Ok(Node {
                     expr: Expr::Nested(boxed(t.expr)),
                     ..t
                 })
@@ -659,29 +686,35 @@ impl Converter<'_> {
         }
     }
 
-    fn name(&mut self, role: Option<&sql::Ident>, column: &sql::Ident) -> Result<Typed> {
+    fn name(&mut self, role: Option<&sql::Ident>, column: &sql::Ident) -> Result<Node> {
         let role = role.map(name);
         let column = name(column);
         let resolved = (self.resolve)(role.as_deref(), &column).map_err(ExpressionError)?;
+        self.size += resolved.size.saturating_sub(1);
+        if self.size > MAX_TOKENS {
+            return fail(format!(
+                "with the derived measures it uses, the expression has more than the {MAX_TOKENS} words and symbols a mart expression may have"
+            ));
+        }
         let additivity = match resolved.measure {
             Some((a, over)) => Inferred::Measure(a, over),
             None => Inferred::Plain,
         };
-        Ok(Typed {
+        Ok(Node {
             expr: resolved.expr,
             ty: resolved.ty,
             additivity,
         })
     }
 
-    fn unary(&mut self, op: sql::UnaryOperator, inner: &sql::Expr) -> Result<Typed> {
+    fn unary(&mut self, op: sql::UnaryOperator, inner: &sql::Expr) -> Result<Node> {
         let t = self.expr(inner)?;
         match op {
             sql::UnaryOperator::Minus => {
                 if !t.ty.fits(Ty::Number) {
                     return fail(format!("`-{inner}` negates {}, not a number", t.ty.describe()));
                 }
-                Ok(Typed {
+                Ok(Node {
                     expr: Expr::Negate(boxed(t.expr)),
                     ty: Ty::Number,
                     additivity: t.additivity,
@@ -698,7 +731,7 @@ impl Converter<'_> {
         }
     }
 
-    fn binary(&mut self, left: &sql::Expr, op: &sql::BinaryOperator, right: &sql::Expr) -> Result<Typed> {
+    fn binary(&mut self, left: &sql::Expr, op: &sql::BinaryOperator, right: &sql::Expr) -> Result<Node> {
         use sql::BinaryOperator as B;
         let operator = match op {
             B::Plus => Operator::Plus,
@@ -773,14 +806,14 @@ impl Converter<'_> {
                 (Ty::Boolean, Inferred::Unknown)
             }
         };
-        Ok(Typed {
+        Ok(Node {
             expr: Expr::Binary(boxed(l.expr), operator, boxed(r.expr)),
             ty,
             additivity,
         })
     }
 
-    fn case(&mut self, conditions: &[sql::CaseWhen], otherwise: Option<&sql::Expr>) -> Result<Typed> {
+    fn case(&mut self, conditions: &[sql::CaseWhen], otherwise: Option<&sql::Expr>) -> Result<Node> {
         let mut when = Vec::with_capacity(conditions.len());
         let mut ty = Ty::Any;
         for c in conditions {
@@ -815,14 +848,14 @@ impl Converter<'_> {
             }
             None => None,
         };
-        Ok(Typed {
+        Ok(Node {
             expr: Expr::Case { when, otherwise },
             ty,
             additivity: Inferred::Unknown,
         })
     }
 
-    fn function(&mut self, whole: &sql::Expr, f: &sql::Function) -> Result<Typed> {
+    fn function(&mut self, whole: &sql::Expr, f: &sql::Function) -> Result<Node> {
         let spelled = f.name.to_string();
         let Some(function) = Function::ALL
             .into_iter()
@@ -906,7 +939,7 @@ impl Converter<'_> {
                     .ok_or_else(|| ExpressionError(format!("`{whole}`: the values of {spelled} differ in kind")))?
             }
         };
-        Ok(Typed {
+        Ok(Node {
             expr: Expr::Call(function, args),
             ty,
             additivity: Inferred::Unknown,
@@ -922,15 +955,15 @@ fn unify(a: Ty, b: Ty) -> Option<Ty> {
     }
 }
 
-fn boolean(expr: Expr) -> Typed {
-    Typed {
+fn boolean(expr: Expr) -> Node {
+    Node {
         expr,
         ty: Ty::Boolean,
         additivity: Inferred::Unknown,
     }
 }
 
-fn literal(v: &sql::Value) -> Result<Typed> {
+fn literal(v: &sql::Value) -> Result<Node> {
     let (expr, ty) = match v {
         sql::Value::Number(n, false) => match Number::parse(n) {
             Some(n) => (Expr::Number(n), Ty::Number),
@@ -945,7 +978,7 @@ fn literal(v: &sql::Value) -> Result<Typed> {
             ));
         }
     };
-    Ok(Typed {
+    Ok(Node {
         expr,
         ty,
         additivity: Inferred::Constant,
@@ -1017,6 +1050,7 @@ mod tests {
             expr: Expr::Column(alias, column.to_owned()),
             ty,
             measure: m,
+            size: 1,
         })
     }
 
@@ -1088,6 +1122,10 @@ mod tests {
         assert!(err("ROUND(REVENUE, 1, 2)").contains("1 to 2 arguments"));
         assert!(err("DATE '1997-13-01' = ORDER_DATE.FULL_DATE").contains("not a date"));
         assert!(err("REVENUE +").contains("cannot read"));
+        let long = vec!["REVENUE"; MAX_TOKENS].join(" + ");
+        assert!(err(&long).contains("more than the 200"), "{}", err(&long));
+        let longest = vec!["REVENUE"; MAX_TOKENS / 2].join(" + ");
+        assert!(check(&longest).is_ok());
     }
 
     #[test]

@@ -781,24 +781,6 @@ fn unknown_format(model: &Model, name: &str, at: Loc) -> Problem {
     })
 }
 
-/// The characters of `text` outside its `${...}` placeholders.
-fn outside_placeholders(text: &str) -> impl Iterator<Item = char> + '_ {
-    let mut depth = false;
-    let mut previous = '\0';
-    text.chars().filter(move |&c| {
-        let keep = !depth && c != '$';
-        if previous == '$' && c == '{' {
-            depth = true;
-        } else if depth && c == '}' {
-            depth = false;
-            previous = c;
-            return false;
-        }
-        previous = c;
-        keep && !depth
-    })
-}
-
 /// Whether `url` is a folder URL of `provider`'s storage; else what was
 /// expected. Parts carrying `${...}` placeholders are taken on trust (each
 /// environment resolves them).
@@ -1044,7 +1026,14 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                     )
                     .help("S3 notifies the pipe's own queue (or `aws_sns_topic`); without `auto_ingest` nothing is notified"),
                 ),
-                (Some(name), true, true) if outside_placeholders(name).any(char::is_lowercase) => problems.push(
+                // Checked as each environment spells it.
+                (Some(name), true, true)
+                    if model.environments.iter().any(|env| {
+                        crate::interpolate::resolve(name, &env.name, &env.vars)
+                            .is_ok_and(|resolved| resolved.chars().any(char::is_lowercase))
+                    }) =>
+                {
+                    problems.push(
                     Problem::new(
                         Code::InvalidName,
                         format!("notification integration `{name}` is not in upper case"),
@@ -1052,7 +1041,8 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
                         "lower case",
                     )
                     .help("Snowflake requires a pipe's `INTEGRATION` in upper case"),
-                ),
+                    );
+                }
                 _ => {}
             }
             if cloud && load.aws_sns_topic.is_some() {
@@ -1219,15 +1209,6 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_are_left_out_of_a_case_check() {
-        let shown = |t: &str| outside_placeholders(t).collect::<String>();
-        assert_eq!(shown("${env}_QUEUE"), "_QUEUE");
-        assert_eq!(shown("A${x}b${y}"), "Ab");
-        assert_eq!(shown("PLAIN"), "PLAIN");
-        assert_eq!(shown("lower"), "lower");
-    }
 
     #[test]
     fn stage_urls_follow_their_provider() {

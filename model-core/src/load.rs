@@ -331,7 +331,7 @@ struct RawDerived {
 
 /// A mart's `attributes`: one `"ROLE.COLUMN"`, or an array of them and of
 /// `{ attribute = "ROLE.COLUMN", name = "OUTPUT" }` tables.
-struct RawAttributes(Vec<Spanned<RawAttribute>>);
+type RawAttributes = OneOrMany<RawAttribute>;
 
 /// One attribute: its path and, when written as a table, its output name.
 struct RawAttribute {
@@ -370,36 +370,6 @@ impl<'de> Deserialize<'de> for RawAttribute {
             }
         }
         deserializer.deserialize_any(AttributeVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawAttributes {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AttributesVisitor;
-        impl<'de> Visitor<'de> for AttributesVisitor {
-            type Value = RawAttributes;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an attribute `ROLE.ATTRIBUTE` or an array of them")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawAttributes, E> {
-                // The caller re-spans a single attribute with the value's span.
-                Ok(RawAttributes(vec![Spanned::new(
-                    0..0,
-                    RawAttribute {
-                        path: v.to_owned(),
-                        name: None,
-                    },
-                )]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawAttributes, A::Error> {
-                let mut out = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<RawAttribute>>()? {
-                    out.push(item);
-                }
-                Ok(RawAttributes(out))
-            }
-        }
-        deserializer.deserialize_any(AttributesVisitor)
     }
 }
 
@@ -556,29 +526,46 @@ enum RawDefault {
 }
 
 /// A column list written either as one string or as an array of strings.
-struct Names(Vec<Spanned<String>>);
+struct OneOrMany<T>(Vec<Spanned<T>>);
 
-impl<'de> Deserialize<'de> for Names {
+/// Column or table names: one, or an array.
+type Names = OneOrMany<String>;
+
+/// What a [`OneOrMany`] expects, for serde's messages.
+trait Listed {
+    const EXPECTING: &'static str;
+}
+
+impl Listed for String {
+    const EXPECTING: &'static str = "a column name or an array of column names";
+}
+
+impl Listed for RawAttribute {
+    const EXPECTING: &'static str = "an attribute `ROLE.ATTRIBUTE` or an array of them";
+}
+
+impl<'de, T: Deserialize<'de> + Listed> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NamesVisitor;
-        impl<'de> Visitor<'de> for NamesVisitor {
-            type Value = Names;
+        struct OneOrManyVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Listed> Visitor<'de> for OneOrManyVisitor<T> {
+            type Value = OneOrMany<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a column name or an array of column names")
+                f.write_str(T::EXPECTING)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Names, E> {
-                // The caller re-spans a single name with the value's span.
-                Ok(Names(vec![Spanned::new(0..0, v.to_owned())]))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany<T>, E> {
+                // The caller re-spans a single value with the value's span.
+                let one = T::deserialize(de::value::StrDeserializer::<E>::new(v))?;
+                Ok(OneOrMany(vec![Spanned::new(0..0, one)]))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Names, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany<T>, A::Error> {
                 let mut out = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<String>>()? {
+                while let Some(item) = seq.next_element::<Spanned<T>>()? {
                     out.push(item);
                 }
-                Ok(Names(out))
+                Ok(OneOrMany(out))
             }
         }
-        deserializer.deserialize_any(NamesVisitor)
+        deserializer.deserialize_any(OneOrManyVisitor(std::marker::PhantomData))
     }
 }
 
@@ -995,10 +982,15 @@ impl Builder<'_> {
     }
 
     fn names(&mut self, table: TableId, key: &'static str, value: Option<Spanned<Names>>) -> Vec<String> {
+        self.listed(table, key, value)
+    }
+
+    /// The items of a one-or-many key, each located (a single value at the key's value).
+    fn listed<T>(&mut self, table: TableId, key: &'static str, value: Option<Spanned<OneOrMany<T>>>) -> Vec<T> {
         let Some(value) = value else { return Vec::new() };
         let whole = value.span();
         self.source.insert(Loc::table(table, key), whole.clone());
-        let Names(items) = value.into_inner();
+        let OneOrMany(items) = value.into_inner();
         items
             .into_iter()
             .enumerate()
@@ -1360,23 +1352,9 @@ impl Builder<'_> {
     }
 
     fn attributes(&mut self, table: TableId, value: Option<Spanned<RawAttributes>>) -> Vec<MartAttribute> {
-        let Some(value) = value else { return Vec::new() };
-        let whole = value.span();
-        self.source.insert(Loc::table(table, "attributes"), whole.clone());
-        let RawAttributes(items) = value.into_inner();
-        items
+        self.listed(table, "attributes", value)
             .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let span = if item.span() == (0..0) {
-                    whole.clone()
-                } else {
-                    item.span()
-                };
-                self.source.insert(Loc::table_item(table, "attributes", i), span);
-                let RawAttribute { path, name } = item.into_inner();
-                MartAttribute { path, name }
-            })
+            .map(|RawAttribute { path, name }| MartAttribute { path, name })
             .collect()
     }
 

@@ -237,10 +237,7 @@ pub(crate) fn plan_in(
     for (i, derived) in mart.derived.iter().enumerate() {
         let at = Loc::table_item(id, "derived.expression", i);
         if fact.columns.iter().any(|c| c.name.eq_ignore_ascii_case(&derived.name))
-            || scope
-                .derived
-                .iter()
-                .any(|(n, ..)| n.eq_ignore_ascii_case(&derived.name))
+            || scope.derived.iter().any(|d| d.name.eq_ignore_ascii_case(&derived.name))
         {
             problems.push(
                 Problem::new(
@@ -276,7 +273,13 @@ pub(crate) fn plan_in(
             continue;
         }
         match derived_additivity(fact, derived, &typed.additivity) {
-            Ok((additivity, over)) => scope.derived.push((derived.name.clone(), typed.expr, additivity, over)),
+            Ok((additivity, over)) => scope.derived.push(Derived {
+                name: derived.name.clone(),
+                expr: typed.expr,
+                additivity,
+                over,
+                size: typed.size,
+            }),
             Err((message, help)) => problems.push(
                 Problem::new(
                     Code::DerivedAdditivity,
@@ -330,7 +333,7 @@ pub(crate) fn plan_in(
         .derived
         .iter()
         .map(|d| d.name.as_str())
-        .filter(|n| !derived.iter().any(|(m, ..)| m == n))
+        .filter(|n| !derived.iter().any(|d| d.name == *n))
         .collect();
     let unknown = |problems: &mut Vec<Problem>, name: &str, at: Loc, what: &str| {
         if !refused.contains(&name) {
@@ -340,10 +343,10 @@ pub(crate) fn plan_in(
     let mut used = vec![false; derived.len()];
     // A measure of the fact, or a derived measure: its additivity, `over`, and how it is read.
     let mut measure = |name: &str| -> Option<(Additivity, Option<String>, Expr)> {
-        if let Some(i) = derived.iter().position(|(n, ..)| n == name) {
+        if let Some(i) = derived.iter().position(|d| d.name == name) {
             used[i] = true;
-            let (_, expr, additivity, over) = &derived[i];
-            return Some((*additivity, over.clone(), expr.clone()));
+            let d = &derived[i];
+            return Some((d.additivity, d.over.clone(), d.expr.clone()));
         }
         fact.columns
             .iter()
@@ -555,7 +558,7 @@ pub(crate) fn plan_in(
     }
     for (i, was_used) in used.iter().enumerate() {
         if !was_used && i < mart.derived.len() {
-            let name = &scope.derived[i].0;
+            let name = &scope.derived[i].name;
             let Some(at) = mart.derived.iter().position(|d| &d.name == name) else {
                 continue;
             };
@@ -618,8 +621,19 @@ struct Scope<'m> {
     roles: HashMap<String, (String, usize)>,
     through: Option<&'m BridgeJoin>,
     joins: Vec<Join>,
-    /// Name, expression, additivity and `over` of each derived measure.
-    derived: Vec<(String, Expr, Additivity, Option<String>)>,
+    /// The derived measures planned so far.
+    derived: Vec<Derived>,
+}
+
+/// A derived measure as planned.
+struct Derived {
+    name: String,
+    expr: Expr,
+    additivity: Additivity,
+    over: Option<String>,
+    /// Its tokens, counting the derived measures it uses (its expression
+    /// replaces its name wherever it is used).
+    size: usize,
 }
 
 impl Scope<'_> {
@@ -682,20 +696,23 @@ impl Scope<'_> {
                     expr,
                     ty: Ty::of(sql_type),
                     measure: None,
+                    size: 1,
                 }),
                 // The bridge did not resolve: any type, so that one problem is reported once.
                 None => Ok(Resolved {
                     expr: Expr::Null,
                     ty: Ty::Any,
                     measure: None,
+                    size: 1,
                 }),
             };
         }
-        if let Some((_, expr, additivity, over)) = self.derived.iter().find(|(n, ..)| n == column) {
+        if let Some(d) = self.derived.iter().find(|d| d.name == column) {
             return Ok(Resolved {
-                expr: expr.clone().operand(),
+                expr: d.expr.clone().operand(),
                 ty: Ty::Number,
-                measure: Some((*additivity, over.clone())),
+                measure: Some((d.additivity, d.over.clone())),
+                size: d.size,
             });
         }
         let Some(c) = self.fact.columns.iter().find(|c| c.name == column) else {
@@ -719,6 +736,7 @@ impl Scope<'_> {
             expr: col(Alias::Fact, column),
             ty,
             measure,
+            size: 1,
         })
     }
 

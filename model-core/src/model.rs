@@ -502,6 +502,14 @@ impl Calendar {
         (13 - self.fiscal_year_start.clamp(1, 12)) % 12
     }
 
+    /// The part column `column` of `dimension` is filled with: declared, the
+    /// one its name spells, or, for the smart key, `date_key`.
+    pub fn part_in(&self, dimension: &Dimension, column: &str) -> Option<DatePart> {
+        self.part_of(column).or_else(|| {
+            (dimension.natural_key.first().map(String::as_str) == Some(column)).then_some(DatePart::DateKey)
+        })
+    }
+
     /// The part a column of the dimension is filled with: declared, or the
     /// one its name spells (case-insensitive).
     pub fn part_of(&self, column: &str) -> Option<DatePart> {

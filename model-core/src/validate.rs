@@ -784,10 +784,7 @@ impl<'m> Validator<'m> {
             .map(crate::model::DatePart::as_str)
             .join(", ");
         for (i, column) in d.columns.iter().enumerate() {
-            let is_key = d.natural_key.first() == Some(&column.name);
-            let part = calendar
-                .part_of(&column.name)
-                .or(is_key.then_some(crate::model::DatePart::DateKey));
+            let part = calendar.part_in(d, &column.name);
             let ColumnKind::Attribute { sql_type, .. } = column.kind else {
                 self.push(problem(
                     format!(
