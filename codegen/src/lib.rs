@@ -33,6 +33,7 @@
 //! ```
 
 pub mod ddl;
+pub mod docs;
 pub mod governance;
 pub mod grants;
 pub mod loading;

@@ -30,6 +30,23 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Validate MODEL and write its documentation for one environment into DIR.
+    ///
+    /// Writes `model.md` (Mermaid ER diagrams and the data dictionary),
+    /// `index.html` (one self-contained page: the diagram, a searchable table
+    /// list, a page per table and mart) and `dbt/sources.yml` (dbt sources
+    /// with tests derived from the keys). On any error nothing is written and
+    /// the exit code is 1.
+    Docs {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Environment whose names (database, schema, roles) the docs show.
+        #[arg(long)]
+        env: String,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Validate MODEL and report every problem; exit 0 when clean, 1 otherwise.
     Check {
         /// The model file (TOML).
@@ -167,6 +184,14 @@ fn run(command: Command) -> Result<(), String> {
             let mut query = dimgen::migrate::catalog_query(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
             query.pipes = !no_pipes;
             println!("{query}");
+            Ok(())
+        }
+        Command::Docs { model, env, out } => {
+            let loaded = load(&model)?;
+            let docs = dimgen::docs::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
+            for path in docs.write_to(&out).map_err(|e| format!("error: {e}"))? {
+                println!("wrote {}", path.display());
+            }
             Ok(())
         }
         Command::Generate { model, env, out } => {

@@ -196,50 +196,91 @@ impl Staging {
         } = self;
         let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
         names.push(DEPLOY_FILE);
-        let written = names.iter().map(|n| dir.join(n)).collect();
-        match fs::symlink_metadata(dir) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::rename(&fresh, dir).map_err(at(dir))?;
-                return Ok(written);
-            }
-            Err(e) => {
+        move_in(&staging, &fresh, &names, dir)
+    }
+}
+
+/// Write `files` (name below `dir`, `/`-separated, and text) into `dir`,
+/// all or nothing, as [`Deployment::write_to`] does. Returns the paths written.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<Vec<PathBuf>, WriteError> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(at(&parent))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".dimgen-")
+        .tempdir_in(&parent)
+        .map_err(at(&parent))?;
+    let fresh = staging.path().join("new");
+    fs::create_dir(&fresh).map_err(at(&fresh))?;
+    for (name, text) in files {
+        let path = fresh.join(name);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(at(folder))?;
+        }
+        fs::write(&path, text).map_err(at(&path))?;
+    }
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    move_in(&staging, &fresh, &names, dir)
+}
+
+/// Move the files `names` of `fresh` (inside `staging`) into `dir`: the
+/// whole folder when `dir` does not exist yet, else file by file, undoing
+/// every move on the first failure.
+fn move_in(staging: &tempfile::TempDir, fresh: &Path, names: &[&str], dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+    let written = names.iter().map(|n| dir.join(n)).collect();
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::rename(fresh, dir).map_err(at(dir))?;
+            return Ok(written);
+        }
+        Err(e) => {
+            return Err(WriteError {
+                path: dir.to_path_buf(),
+                source: e,
+            });
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(WriteError {
+                path: dir.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory"),
+            });
+        }
+        Ok(_) => {}
+    }
+    for name in names {
+        let target = dir.join(name);
+        match fs::symlink_metadata(&target) {
+            Ok(m) if m.is_dir() => {
                 return Err(WriteError {
-                    path: dir.to_path_buf(),
-                    source: e,
-                });
-            }
-            Ok(m) if !m.is_dir() => {
-                return Err(WriteError {
-                    path: dir.to_path_buf(),
-                    source: io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory"),
+                    path: target,
+                    source: io::Error::new(io::ErrorKind::AlreadyExists, "a directory is in the way"),
                 });
             }
             Ok(_) => {}
-        }
-        for name in &names {
-            let target = dir.join(name);
-            match fs::symlink_metadata(&target) {
-                Ok(m) if m.is_dir() => {
-                    return Err(WriteError {
-                        path: target,
-                        source: io::Error::new(io::ErrorKind::AlreadyExists, "a directory is in the way"),
-                    });
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(WriteError {
-                        path: target,
-                        source: e,
-                    });
-                }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(WriteError {
+                    path: target,
+                    source: e,
+                });
             }
         }
-        let aside = staging.path().join("old");
-        fs::create_dir(&aside).map_err(at(&aside))?;
-        swap_in(dir, &fresh, &aside, &names, &mut |from, to| fs::rename(from, to))?;
-        Ok(written)
     }
+    let aside = staging.path().join("old");
+    fs::create_dir(&aside).map_err(at(&aside))?;
+    // Files in subfolders (`dbt/sources.yml`): the folders, in place and aside.
+    for name in names {
+        if let Some(folder) = Path::new(name).parent().filter(|p| !p.as_os_str().is_empty()) {
+            for base in [dir, aside.as_path()] {
+                let path = base.join(folder);
+                fs::create_dir_all(&path).map_err(at(&path))?;
+            }
+        }
+    }
+    swap_in(dir, fresh, &aside, names, &mut |from, to| fs::rename(from, to))?;
+    Ok(written)
 }
 
 impl StagedFile<'_> {
