@@ -781,3 +781,84 @@ fn the_migration_docs_show_real_output() {
         );
     }
 }
+
+/// `dimgen docs`: the three files, byte-identical twice; a broken model or
+/// an unknown environment writes nothing; a file that cannot be replaced
+/// (a folder named `dbt/sources.yml`) leaves the earlier docs as they were.
+#[test]
+fn docs_writes_three_files_or_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("nested/b");
+    for out in [&a, &b] {
+        let o = dimgen(&[
+            "docs",
+            "schemas/healthcare.toml",
+            "--env",
+            "PROD",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
+    }
+    assert_eq!(files_in(&a), ["dbt", "index.html", "model.md"]);
+    assert_eq!(files_in(&a.join("dbt")), ["sources.yml"]);
+    for name in ["model.md", "index.html", "dbt/sources.yml"] {
+        let (x, y) = (
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+        );
+        assert!(x.len() > 1000, "{name} is {} bytes", x.len());
+        assert_eq!(x, y, "{name} differs between two runs");
+    }
+
+    let none = tmp.path().join("none");
+    let o = dimgen(&[
+        "docs",
+        "schemas/healthcare.toml",
+        "--env",
+        "QA",
+        "--out",
+        none.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("environment `QA` is not declared"),
+        "{}",
+        stderr(&o)
+    );
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(&broken, "name = \"m\"\ndatabase = \"D\"\n[environments.DEV]\nschema = \"DEV\"\n[[fact]]\nname = \"F\"\ncolumns = [{ name = \"X\", references = \"DIM_NOPE\" }]\n").unwrap();
+    let o = dimgen(&[
+        "docs",
+        broken.to_str().unwrap(),
+        "--env",
+        "DEV",
+        "--out",
+        none.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("DIM_NOPE"), "{}", stderr(&o));
+    assert!(!none.exists(), "a failed run wrote {}", none.display());
+
+    std::fs::write(a.join("model.md"), "last week's docs\n").unwrap();
+    std::fs::remove_file(a.join("dbt/sources.yml")).unwrap();
+    std::fs::create_dir(a.join("dbt/sources.yml")).unwrap();
+    let before = snapshot_of(&a);
+    let o = dimgen(&[
+        "docs",
+        "schemas/retail.toml",
+        "--env",
+        "PROD",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("sources.yml"), "{}", stderr(&o));
+    assert_eq!(snapshot_of(&a), before);
+    assert_eq!(
+        std::fs::read_to_string(a.join("model.md")).unwrap(),
+        "last week's docs\n"
+    );
+}

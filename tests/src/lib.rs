@@ -7,6 +7,7 @@
 pub mod check;
 pub mod emulator;
 pub mod marts_oracle;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 
@@ -63,4 +64,29 @@ pub fn model_stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Every reference of a model as (dimension, table, role, nullable): each
+/// declared reference column (its role declared, or the column name without
+/// `_KEY`/`_ID`/`_SK`), and both ends of every bridge (role: the
+/// dimension's key column).
+pub fn model_references(model: &model_core::Model) -> Vec<(String, String, String, bool)> {
+    use model_core::TableRef;
+    use model_core::model::ColumnKind;
+    let mut out = Vec::new();
+    for table in model.tables() {
+        if let TableRef::Bridge(b) = table {
+            for dim in &b.dimensions {
+                let key = model.dimension(dim).map(|d| d.key.clone()).unwrap_or_default();
+                out.push((dim.clone(), b.name.clone(), key, false));
+            }
+        }
+        for c in table.columns() {
+            if let ColumnKind::Reference { dimension, role } = &c.kind {
+                let role = role.clone().unwrap_or_else(|| model_core::default_role(&c.name));
+                out.push((dimension.clone(), table.name().to_owned(), role, c.nullable));
+            }
+        }
+    }
+    out
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use model_core::TableRef;
-use model_core::model::{ColumnKind, Dimension, FactType, Scope};
+use model_core::model::{Dimension, FactType, Scope};
 
 use super::describe::{ColumnDoc, ColumnRole, Described, Table};
 
@@ -43,10 +43,14 @@ fn links<'a>(names: impl IntoIterator<Item = &'a str>) -> Cell {
 }
 
 fn list(cells: impl IntoIterator<Item = Cell>) -> Cell {
+    list_with(", ", cells)
+}
+
+fn list_with(separator: &str, cells: impl IntoIterator<Item = Cell>) -> Cell {
     let mut out = Cell::new();
     for (i, c) in cells.into_iter().enumerate() {
         if i > 0 {
-            out.push(Inline::Text(", ".into()));
+            out.push(Inline::Text(separator.into()));
         }
         out.extend(c);
     }
@@ -214,7 +218,7 @@ pub(crate) fn dimension_kind(dim: &Dimension) -> String {
     let mut types: Vec<u8> = dim
         .columns
         .iter()
-        .filter(|c| !dim.natural_key.contains(&c.name) && !matches!(c.kind, ColumnKind::Reference { .. }))
+        .filter(|c| !dim.natural_key.contains(&c.name))
         .map(|c| dim.scd_of(c).number())
         .collect();
     types.sort_unstable();
@@ -403,16 +407,19 @@ pub(crate) fn roles(d: &Described<'_>) -> (&'static [&'static str], Vec<Vec<Cell
         .roles
         .iter()
         .map(|r| {
-            let grants = list(r.grants.iter().map(|g| {
-                let mut cell = text(format!("{} on ", g.access.as_str()));
-                match &g.scope {
-                    Scope::Schema => cell.push(Inline::Text("the schema".into())),
-                    Scope::Marts => cell.push(Inline::Text("every mart".into())),
-                    Scope::Objects(names) => cell.extend(links(names.iter().map(String::as_str))),
-                    _ => {}
-                }
-                cell
-            }));
+            let grants = list_with(
+                "; ",
+                r.grants.iter().map(|g| {
+                    let mut cell = text(format!("{} on ", g.access.as_str()));
+                    match &g.scope {
+                        Scope::Schema => cell.push(Inline::Text("the schema".into())),
+                        Scope::Marts => cell.push(Inline::Text("every mart".into())),
+                        Scope::Objects(names) => cell.extend(links(names.iter().map(String::as_str))),
+                        _ => {}
+                    }
+                    cell
+                }),
+            );
             vec![
                 code(d.target.text(&r.name)),
                 code(d.target.text(&r.parent)),

@@ -9,7 +9,7 @@ use model_core::expression::Alias;
 use model_core::ingest::{Landing, Loaded, Resolved};
 use model_core::marts::{AsOfJoin, Expr, MartPlan};
 use model_core::model::{
-    Access, Additivity, Aggregate, Allocation, ColumnKind, DatePart, Dimension, Mart, MartKind, Role, Scope,
+    Access, Additivity, Aggregate, Allocation, ColumnKind, DatePart, Dimension, Grant, Mart, MartKind, Role, Scope,
 };
 use model_core::{Origin, PhysicalColumn, TableRef, default_role};
 
@@ -305,7 +305,8 @@ fn column_doc<'m>(target: &Target<'m>, table: TableRef<'m>, physical: &'m Physic
             if let TableRef::Dimension(d) = table {
                 if d.natural_key.contains(&column.name) {
                     doc.role = ColumnRole::NaturalKey;
-                } else if !matches!(column.kind, ColumnKind::Reference { .. }) {
+                } else {
+                    // An outrigger's reference is versioned like any attribute.
                     doc.scd = Some(d.scd_of(column).number());
                 }
                 doc.accepted = accepted_values(d, physical);
@@ -380,22 +381,20 @@ fn accepted_values(d: &Dimension, physical: &PhysicalColumn) -> Option<Vec<Accep
 
 /// The roles whose grants reach `object` (a table, or a mart when `mart`).
 fn readers(target: &Target<'_>, object: &str, mart: bool) -> Vec<(String, &'static str)> {
-    let reaches = |role: &Role| {
-        role.grants.iter().any(|g| match &g.scope {
-            Scope::Schema => true,
-            Scope::Marts => mart,
-            Scope::Objects(names) => names.iter().any(|n| n == object),
-            _ => false,
-        })
+    let reaches = |g: &&Grant| match &g.scope {
+        Scope::Schema => true,
+        Scope::Marts => mart,
+        Scope::Objects(names) => names.iter().any(|n| n == object),
+        _ => false,
     };
     target
         .model
         .roles
         .iter()
-        .filter(|r| reaches(r))
-        .map(|r| {
-            let access = r.grants.iter().map(|g| g.access).max().unwrap_or(Access::Read);
-            (target.text(&r.name), access.as_str())
+        .filter_map(|r: &Role| {
+            // The widest access among the grants that reach the object.
+            let access: Access = r.grants.iter().filter(reaches).map(|g| g.access).max()?;
+            Some((target.text(&r.name), access.as_str()))
         })
         .collect()
 }
