@@ -1,6 +1,7 @@
 //! The real tools some tests run besides the emulator: dbt (from its venv,
-//! made by `scripts/setup-emulator`) and headless Chromium (Debian's
-//! `chromium`, which `.ci/run` installs). A missing tool is a failure under
+//! made by `scripts/setup-emulator`), Mermaid's bundle (fetched by the same
+//! script) and headless Chromium (Debian's `chromium`, which `.ci/run`
+//! installs). A missing tool is a failure under
 //! CI or `DIMGEN_REQUIRE_EMULATOR` (see [`emulator_required`]), else a
 //! printed skip.
 
@@ -56,4 +57,24 @@ pub fn chromium() -> Option<PathBuf> {
         "browser",
         "no chromium on PATH (Debian: apt-get install chromium; or set DIMGEN_CHROMIUM)",
     )
+}
+
+/// Mermaid's one-file bundle (`DIMGEN_MERMAID_JS`, default
+/// `.tools/mermaid-11.12.2/mermaid.min.js`, from `scripts/setup-emulator`).
+pub fn mermaid_js() -> Option<PathBuf> {
+    let path = std::env::var_os("DIMGEN_MERMAID_JS").map_or_else(
+        || workspace_root().join(".tools/mermaid-11.12.2/mermaid.min.js"),
+        PathBuf::from,
+    );
+    if path.is_file() {
+        Some(path)
+    } else {
+        missing(
+            "mermaid",
+            &format!(
+                "Mermaid is not installed ({} missing); run scripts/setup-emulator",
+                path.display()
+            ),
+        )
+    }
 }

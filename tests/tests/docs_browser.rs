@@ -158,3 +158,108 @@ fn the_healthcare_page_renders_every_table_and_relationship_and_finds_columns() 
     assert!(png.len() > 100_000, "screenshot of {} bytes", png.len());
     eprintln!("screenshot: {}", shot.display());
 }
+
+/// Every ```mermaid block of every model's model.md, drawn by Mermaid
+/// itself (the library GitHub renders them with) in the browser: each one
+/// parses, renders, and has a box per table it names — the whole model in
+/// the overview, the fact and the dimensions it reaches in a star.
+#[test]
+fn mermaid_draws_every_diagram_of_model_md() {
+    let Some(browser) = dimgen_tests::tools::chromium() else {
+        return;
+    };
+    let Some(mermaid) = dimgen_tests::tools::mermaid_js() else {
+        return;
+    };
+    let mut diagrams: Vec<(String, String, usize)> = Vec::new();
+    for path in dimgen_tests::model_files() {
+        let model = load_model(&path);
+        let env = model.environment("PROD").unwrap_or(&model.environments[0]).name.clone();
+        let md = dimgen::docs::generate(&model, &env)
+            .unwrap()
+            .file("model.md")
+            .unwrap()
+            .to_owned();
+        let blocks: Vec<&str> = md
+            .split("```mermaid\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap())
+            .collect();
+        assert_eq!(blocks.len(), 1 + model.facts.len(), "{}", path.display());
+        // The overview: every table; a star: the fact and what it reaches.
+        diagrams.push((
+            format!("{} overview", path.display()),
+            blocks[0].to_owned(),
+            model.tables().count(),
+        ));
+        for (f, block) in model.facts.iter().zip(&blocks[1..]) {
+            let mut reached = std::collections::BTreeSet::from([f.name.clone()]);
+            let mut todo = vec![f.name.clone()];
+            while let Some(table) = todo.pop() {
+                let columns = model.tables().find(|t| t.name() == table).unwrap().columns();
+                for c in columns {
+                    if let model_core::model::ColumnKind::Reference { dimension, .. } = &c.kind
+                        && reached.insert(dimension.clone())
+                    {
+                        todo.push(dimension.clone());
+                    }
+                }
+            }
+            diagrams.push((
+                format!("{} star of {}", path.display(), f.name),
+                (*block).to_owned(),
+                reached.len(),
+            ));
+        }
+    }
+    let data: Vec<(&str, &str)> = diagrams.iter().map(|(n, t, _)| (n.as_str(), t.as_str())).collect();
+    // Test page only: the diagrams as JSON, `<` escaped so no text closes the script.
+    let data = serde_json::to_string(&data).unwrap().replace('<', "\\u003c");
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><pre id=\"result\">pending</pre><div id=\"out\"></div>\n\
+<script>{}</script>\n<script>\nconst diagrams = {data};\n{}\n</script></body></html>\n",
+        std::fs::read_to_string(&mermaid).unwrap(),
+        r#"mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+(async () => {
+  const lines = [];
+  for (let i = 0; i < diagrams.length; i++) {
+    const [name, text] = diagrams[i];
+    try {
+      await mermaid.parse(text);
+      const { svg } = await mermaid.render('m' + i, text);
+      const div = document.createElement('div');
+      div.innerHTML = svg;
+      document.getElementById('out').appendChild(div);
+      lines.push('ok ' + div.querySelectorAll('g[id^="entity-"]').length + ' ' + name);
+    } catch (e) {
+      lines.push('error ' + name + ': ' + ((e && e.message) || e));
+    }
+  }
+  document.getElementById('result').textContent = lines.join('\n');
+})();"#
+    );
+    let dir = workspace_root().join("target/docs-browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mermaid-check.html");
+    std::fs::write(&file, page).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, _) = chromium(
+        &browser,
+        profile.path(),
+        &format!("file://{}", file.display()),
+        &["--virtual-time-budget=60000", "--dump-dom"],
+    );
+    let result = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap()
+        .replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&amp;", "&");
+    let lines: Vec<&str> = result.lines().collect();
+    assert_eq!(lines.len(), diagrams.len(), "Mermaid did not finish:\n{result}");
+    for ((name, _, tables), line) in diagrams.iter().zip(&lines) {
+        assert_eq!(*line, format!("ok {tables} {name}"), "Mermaid on {name}");
+    }
+}
