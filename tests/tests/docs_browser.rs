@@ -159,7 +159,7 @@ fn the_healthcare_page_renders_every_table_and_relationship_and_finds_columns() 
     eprintln!("screenshot: {}", shot.display());
 }
 
-/// Every ```mermaid block of every model's model.md, drawn by Mermaid
+/// Every `mermaid` block of every model's model.md, drawn by Mermaid
 /// itself (the library GitHub renders them with) in the browser: each one
 /// parses, renders, and has a box per table it names — the whole model in
 /// the overview, the fact and the dimensions it reaches in a star.

@@ -211,3 +211,31 @@ fn hostile_comments_stay_text() {
     let yml = docs.file("dbt/sources.yml").unwrap();
     assert!(yml.contains("\"It's a test'; DROP DATABASE prod; -- with \\\\ backslash and a newline </script><img src=x onerror=alert(1)> | *bold* [link](http://x)\""), "{yml}");
 }
+
+/// The README shows the healthcare model's diagram as `dimgen docs` draws
+/// it today (regenerate it into the README when the model changes).
+#[test]
+fn the_readme_shows_the_healthcare_diagram_as_drawn_today() {
+    let root = dimgen_tests::workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let shown = readme
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a mermaid block in the README");
+    let model = load_model(&root.join("schemas/healthcare.toml"));
+    let docs = dimgen::docs::generate(&model, "PROD").unwrap();
+    let md = docs.file("model.md").unwrap();
+    let drawn = md
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    assert!(
+        shown == drawn,
+        "README.md's diagram is not model.md's overview; copy it from `dimgen docs schemas/healthcare.toml --env PROD`"
+    );
+    // Near the top: before the first line of TOML or Rust.
+    let at = readme.find("```mermaid").unwrap();
+    assert!(at < readme.find("```rust").unwrap() && at < readme.find("```toml").unwrap());
+}

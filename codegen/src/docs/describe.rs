@@ -4,6 +4,7 @@
 //! roles read what. Names are resolved for the environment.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use model_core::expression::Alias;
 use model_core::ingest::{Landing, Loaded, Resolved};
@@ -17,6 +18,7 @@ use crate::ddl::{Target, unknown_value};
 use crate::writer::Value;
 
 /// One table of the model as the documents show it.
+#[allow(clippy::struct_field_names)] // `table.table`: the model's table behind the description
 pub(crate) struct Table<'m> {
     pub table: TableRef<'m>,
     pub columns: Vec<ColumnDoc<'m>>,
@@ -324,33 +326,34 @@ fn column_doc<'m>(target: &Target<'m>, table: TableRef<'m>, physical: &'m Physic
     doc
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 /// The names a generated calendar's column takes, with the unknown member's.
 fn accepted_values(d: &Dimension, physical: &PhysicalColumn) -> Option<Vec<Accepted>> {
     let calendar = d.generate.as_ref()?;
     let part = calendar.part_in(d, &physical.name)?;
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const DAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
     let text = |names: &mut dyn Iterator<Item = String>| names.map(Accepted::Text).collect::<Vec<_>>();
     let numbers = |range: std::ops::RangeInclusive<i64>| range.map(Accepted::Number).collect::<Vec<_>>();
     let mut values = match part {
@@ -446,7 +449,6 @@ fn mart_doc<'m>(target: &Target<'m>, plan: &MartPlan, mart: &'m Mart) -> MartDoc
     let model = target.model;
     let fact = &model.facts[plan.fact];
     let kind = match &mart.kind {
-        MartKind::View => "view".to_owned(),
         MartKind::SecureView => "secure view".to_owned(),
         MartKind::DynamicTable {
             target_lag,
@@ -645,10 +647,11 @@ fn load_doc<'m>(target: &Target<'m>, r: &Resolved<'m>) -> LoadDoc<'m> {
                 )
             };
             if !lookups.is_empty() {
-                text.push_str(&format!(
+                let _ = write!(
+                    text,
                     "; {} looked up by natural key (a key with no member gets the unknown member, -1)",
                     lookups.join(", ")
-                ));
+                );
             }
             text
         }

@@ -118,6 +118,11 @@ fn section(out: &mut String, s: &Sheet, id: &str, ids: &Ids) {
     out.push_str("</section>\n");
 }
 
+/// A count as a coordinate (a diagram never has 2^32 of anything).
+fn float(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// Where a box of the diagram is.
 struct Place {
     x: f64,
@@ -130,7 +135,7 @@ const BOX_H: f64 = 40.0;
 const V_GAP: f64 = 18.0;
 const H_GAP: f64 = 150.0;
 const MARGIN: f64 = 24.0;
-const CHAR_W: f64 = 7.4;
+const CHAR_W: f64 = 8.0;
 
 /// The overview diagram: tables in columns by depth (a table is one column
 /// right of the deepest table it references, so every line runs right to
@@ -170,7 +175,7 @@ fn diagram(d: &Described<'_>, ids: &Ids) -> String {
     let set_ranks = |layers: &Vec<Vec<usize>>, rank: &mut Vec<f64>| {
         for layer in layers {
             for (pos, &i) in layer.iter().enumerate() {
-                rank[i] = pos as f64 / layer.len().max(1) as f64;
+                rank[i] = float(pos) / float(layer.len().max(1));
             }
         }
     };
@@ -193,7 +198,7 @@ fn diagram(d: &Described<'_>, ids: &Ids) -> String {
                 if near.is_empty() {
                     rank[i]
                 } else {
-                    near.iter().sum::<f64>() / near.len() as f64
+                    near.iter().sum::<f64>() / float(near.len())
                 }
             };
             let mut keyed: Vec<(f64, usize)> = layer.iter().map(|&i| (mean(i), i)).collect();
@@ -207,9 +212,9 @@ fn diagram(d: &Described<'_>, ids: &Ids) -> String {
     let width = |i: usize| {
         let t = &d.tables[i];
         let chars = t.table.name().chars().count().max(kind_caption(t.table).len());
-        (chars as f64).mul_add(CHAR_W, 24.0)
+        float(chars).mul_add(CHAR_W, 24.0)
     };
-    let height = |i: usize| BOX_H.max(out_degree(i) as f64 * 13.0 + 8.0);
+    let height = |i: usize| BOX_H.max(float(out_degree(i)).mul_add(13.0, 8.0));
     let mut places: Vec<Place> = (0..n)
         .map(|_| Place {
             x: 0.0,
@@ -262,10 +267,10 @@ fn diagram(d: &Described<'_>, ids: &Ids) -> String {
     for (i, place) in places.iter().enumerate() {
         let mut mine: Vec<&(usize, usize, usize)> = edges.iter().filter(|e| e.0 == i).collect();
         mine.sort_by(|a, b| places[a.1].y.total_cmp(&places[b.1].y).then(a.2.cmp(&b.2)));
-        let count = mine.len() as f64;
+        let count = float(mine.len());
         for (slot, &&(from, to, k)) in mine.iter().enumerate() {
             let r = &d.relationships[k];
-            let (x1, y1) = (place.x, place.y + place.h * (slot as f64 + 1.0) / (count + 1.0));
+            let (x1, y1) = (place.x, place.y + place.h * (float(slot) + 1.0) / (count + 1.0));
             let target = &places[to];
             let (x2, y2) = (target.x + target.w, target.y + target.h / 2.0);
             let bend = ((x1 - x2).abs() / 2.0).max(40.0);
@@ -338,7 +343,7 @@ fn kind_caption(t: TableRef<'_>) -> String {
 const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;display:flex;min-height:100vh}
-nav{width:300px;flex:none;border-right:1px solid #d0d7de;padding:12px;position:sticky;top:0;height:100vh;overflow:auto;background:#f6f8fa}
+nav{width:340px;flex:none;border-right:1px solid #d0d7de;padding:12px;position:sticky;top:0;height:100vh;overflow:auto;background:#f6f8fa}
 nav h1{font-size:16px;margin:0 0 4px}
 nav .where{color:#57606a;font-size:12px;margin-bottom:10px}
 #search{width:100%;padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;font:inherit}
@@ -375,7 +380,7 @@ svg .edge:hover path{stroke:#cf222e;stroke-width:2}
 
 /// Filters the list and finds columns by name; `?q=` runs a search on load,
 /// the fragment picks the section shown.
-const SCRIPT: &str = r#"
+const SCRIPT: &str = r"
 (function(){
   var input=document.getElementById('search');
   var results=document.getElementById('results');
@@ -414,7 +419,7 @@ const SCRIPT: &str = r#"
   if(q){input.value=q;search(q);}
   show();
 })();
-"#;
+";
 
 /// The whole `index.html`.
 pub(super) fn index_html(d: &Described<'_>) -> String {
