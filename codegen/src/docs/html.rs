@@ -135,7 +135,7 @@ const BOX_H: f64 = 40.0;
 const V_GAP: f64 = 18.0;
 const H_GAP: f64 = 150.0;
 const MARGIN: f64 = 24.0;
-const CHAR_W: f64 = 8.0;
+const CHAR_W: f64 = 9.0;
 
 /// The overview diagram: tables in columns by depth (a table is one column
 /// right of the deepest table it references, so every line runs right to
@@ -348,7 +348,7 @@ nav h1{font-size:16px;margin:0 0 4px}
 nav .where{color:#57606a;font-size:12px;margin-bottom:10px}
 #search{width:100%;padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;font:inherit}
 #results{list-style:none;padding:0;margin:8px 0;font-size:13px}
-#results li{padding:2px 0}
+#results li{padding:2px 0;overflow-wrap:anywhere}
 nav h3{font-size:12px;text-transform:uppercase;color:#57606a;margin:14px 0 4px}
 nav ul.tables{list-style:none;padding:0;margin:0}
 nav ul.tables li{padding:1px 0}
