@@ -134,17 +134,7 @@ pub(crate) struct StagedFile<'s> {
 
 impl Staging {
     pub(crate) fn new(dir: &Path) -> Result<Self, WriteError> {
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(at(&parent))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".dimgen-")
-            .tempdir_in(&parent)
-            .map_err(at(&parent))?;
-        let fresh = staging.path().join("new");
-        fs::create_dir(&fresh).map_err(at(&fresh))?;
+        let (staging, fresh) = staging_beside(dir)?;
         let deploy_path = fresh.join(DEPLOY_FILE);
         let mut deploy = io::BufWriter::new(fs::File::create(&deploy_path).map_err(at(&deploy_path))?);
         let deploy_result = deploy.write_all(deploy_header().as_bytes());
@@ -203,6 +193,22 @@ impl Staging {
 /// Write `files` (name below `dir`, `/`-separated, and text) into `dir`,
 /// all or nothing, as [`Deployment::write_to`] does. Returns the paths written.
 pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<Vec<PathBuf>, WriteError> {
+    let (staging, fresh) = staging_beside(dir)?;
+    for (name, text) in files {
+        let path = fresh.join(name);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(at(folder))?;
+        }
+        fs::write(&path, text).map_err(at(&path))?;
+    }
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    move_in(&staging, &fresh, &names, dir)
+}
+
+/// A temporary folder beside `dir` (on the same file system, so its files
+/// move in by rename) and the empty folder `new` inside it, where the
+/// files are written first.
+fn staging_beside(dir: &Path) -> Result<(tempfile::TempDir, PathBuf), WriteError> {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -214,15 +220,7 @@ pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<Vec<Path
         .map_err(at(&parent))?;
     let fresh = staging.path().join("new");
     fs::create_dir(&fresh).map_err(at(&fresh))?;
-    for (name, text) in files {
-        let path = fresh.join(name);
-        if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(at(folder))?;
-        }
-        fs::write(&path, text).map_err(at(&path))?;
-    }
-    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
-    move_in(&staging, &fresh, &names, dir)
+    Ok((staging, fresh))
 }
 
 /// Move the files `names` of `fresh` (inside `staging`) into `dir`: the

@@ -205,27 +205,13 @@ pub(crate) fn table_sheet(d: &Described<'_>, t: &Table<'_>) -> Sheet {
     }
 }
 
-pub(crate) fn fact_type(t: FactType) -> &'static str {
-    match t {
-        FactType::Transaction => "transaction",
-        FactType::PeriodicSnapshot => "periodic snapshot",
-        FactType::AccumulatingSnapshot => "accumulating snapshot",
-        _ => "factless",
-    }
+/// `transaction`, `periodic snapshot`, ...: the model's word, in prose.
+pub(crate) fn fact_type(t: FactType) -> String {
+    t.as_str().replace('_', " ")
 }
 
 pub(crate) fn dimension_kind(dim: &Dimension) -> String {
-    let mut types: Vec<u8> = dim
-        .columns
-        .iter()
-        .filter(|c| !dim.natural_key.contains(&c.name))
-        .map(|c| dim.scd_of(c).number())
-        .collect();
-    types.sort_unstable();
-    types.dedup();
-    if types.is_empty() {
-        types.push(dim.scd.number());
-    }
+    let types = super::describe::scd_types(dim);
     let types: Vec<String> = types.iter().map(u8::to_string).collect();
     format!(
         "dimension, SCD type {}{}",

@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 
 use model_core::TableRef;
-use model_core::model::FactType;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,14 +26,7 @@ fn q(s: &str) -> String {
 /// names into Jinja and SQL without escaping them; the real name is the
 /// table's `identifier`).
 fn dbt_name(name: &str) -> String {
-    let mut out: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-        .collect();
-    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        out.insert(0, '_');
-    }
-    out
+    super::word(name)
 }
 
 /// Each table's dbt name, unique: a second table whose name maps to the
@@ -140,13 +132,7 @@ fn table(out: &mut String, d: &Described<'_>, names: &Names, t: &Table<'_>) {
             let _ = writeln!(out, "            dimgen_scd: {}", dim.scd.number());
         }
         TableRef::Fact(f) => {
-            let kind = match f.fact_type {
-                FactType::Transaction => "transaction",
-                FactType::PeriodicSnapshot => "periodic_snapshot",
-                FactType::AccumulatingSnapshot => "accumulating_snapshot",
-                _ => "factless",
-            };
-            let _ = writeln!(out, "            dimgen_fact_type: {}", q(kind));
+            let _ = writeln!(out, "            dimgen_fact_type: {}", q(f.fact_type.as_str()));
             if let Some(g) = &f.grain.description {
                 let _ = writeln!(out, "            dimgen_grain: {}", q(&one_line(g)));
             }

@@ -350,6 +350,22 @@ const DAYS: [&str; 7] = [
     "Sunday",
 ];
 
+/// The SCD types in effect among a dimension's columns outside its natural
+/// key, in order (the dimension's own when it has no other column).
+pub(crate) fn scd_types(dim: &Dimension) -> Vec<u8> {
+    let types: BTreeSet<u8> = dim
+        .columns
+        .iter()
+        .filter(|c| !dim.natural_key.contains(&c.name))
+        .map(|c| dim.scd_of(c).number())
+        .collect();
+    if types.is_empty() {
+        vec![dim.scd.number()]
+    } else {
+        types.into_iter().collect()
+    }
+}
+
 /// The names a generated calendar's column takes, with the unknown member's.
 fn accepted_values(d: &Dimension, physical: &PhysicalColumn) -> Option<Vec<Accepted>> {
     let calendar = d.generate.as_ref()?;
@@ -615,15 +631,7 @@ fn load_doc<'m>(target: &Target<'m>, r: &Resolved<'m>) -> LoadDoc<'m> {
         .collect::<Vec<_>>();
     let merge = match r.table {
         Loaded::Dimension(d) => {
-            let mut types: BTreeSet<u8> = d
-                .columns
-                .iter()
-                .filter(|c| !d.natural_key.contains(&c.name))
-                .map(|c| d.scd_of(c).number())
-                .collect();
-            if types.is_empty() {
-                types.insert(d.scd.number());
-            }
+            let types = scd_types(d);
             let types: Vec<String> = types.iter().map(|t| format!("SCD{t}")).collect();
             let mut text = format!(
                 "MERGE on the natural key ({}): new keys are inserted; {}",

@@ -45,14 +45,7 @@ pub(super) fn code(s: &str) -> String {
 /// A name as a Mermaid identifier: letters, digits and `_`, not starting
 /// with a digit (anything else becomes `_`).
 pub(super) fn mermaid_id(name: &str) -> String {
-    let mut out: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-        .collect();
-    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        out.insert(0, '_');
-    }
-    out
+    super::word(name)
 }
 
 /// A Mermaid label (inside `"…"`): one line, no double quote.

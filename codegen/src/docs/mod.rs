@@ -97,6 +97,20 @@ pub fn generate(model: &Validated, env: &str) -> Result<Docs, GenerateError> {
     })
 }
 
+/// A name as a plain word for tools that take nothing else (Mermaid's
+/// identifiers, dbt's source and table names): ASCII letters, digits and
+/// `_`, anything else as `_`, and a leading `_` before a digit.
+fn word(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
 /// User text on one line: every run of whitespace (newlines included) is one space.
 fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
