@@ -586,7 +586,7 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
     let mut items: Vec<SelectItem> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut joins: Vec<Join> = Vec::new();
-    let event = plan.event_time.as_ref().map(event_expr);
+    let event = plan.event_time.as_ref().map(|e| event_expr(plan, e));
     for column in table.columns() {
         if let ColumnKind::Reference { .. } = &column.kind {
             // The plan names the dimension of every reference it lands (all
@@ -629,7 +629,8 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
             });
             names.push(column.name.clone());
         } else {
-            items.push(SelectItem::named(col("b", &column.name), &column.name));
+            // The landing column may carry the files' name (`fields`).
+            items.push(SelectItem::named(col("b", landed(plan, &column.name)), &column.name));
             names.push(column.name.clone());
         }
     }
@@ -638,7 +639,7 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
         && d.key_generation == KeyGeneration::Natural
         && !names.contains(&d.key)
     {
-        items.insert(0, SelectItem::named(col("b", &d.key), &d.key));
+        items.insert(0, SelectItem::named(col("b", landed(plan, &d.key)), &d.key));
         names.insert(0, d.key.clone());
     }
     let changed = match plan.metadata(FileMetadata::LoadTime) {
@@ -658,16 +659,31 @@ fn looked_up(target: &Target<'_>, plan: &Resolved<'_>, partition: &[&str]) -> (S
 /// The column of a MERGE's source recording when the row changed.
 const CHANGED_AT: &str = "_CHANGED_AT";
 
+/// The landing column that carries the table's column `column` as it is:
+/// its own name, or the files' name for the field (`fields`).
+fn landed<'p>(plan: &'p Resolved<'_>, column: &'p str) -> &'p str {
+    plan.value_column(column).map_or(column, |c| c.name.as_str())
+}
+
 /// The expression of a fact's event time in the batch (`b`).
-fn event_expr(event: &EventTime) -> Expr {
+fn event_expr(plan: &Resolved<'_>, event: &EventTime) -> Expr {
     match event {
-        EventTime::Instant(column) => col("b", column),
+        EventTime::Instant(column) => col("b", landed(plan, column)),
         // A smart date key: yyyymmdd. TRY_: the unknown date (-1) gives NULL,
         // and so the unknown member, instead of failing the whole batch.
         EventTime::DateKey(column) => Expr::call(
             Function::TryToDate,
             [
-                Expr::call(Function::ToVarchar, [col("b", column)]),
+                Expr::call(
+                    Function::ToVarchar,
+                    // The smart key lands as the reference's one lookup column.
+                    [col(
+                        "b",
+                        plan.lookup_columns(column)
+                            .first()
+                            .map_or(column.as_str(), |l| l.name.as_str()),
+                    )],
+                ),
                 Expr::Str("YYYYMMDD".into()),
             ],
         ),
@@ -680,7 +696,7 @@ fn landing_of(plan: &Resolved<'_>, columns: &[String]) -> Vec<String> {
     for c in columns {
         let lookups = plan.lookup_columns(c);
         if lookups.is_empty() {
-            out.push(c.clone());
+            out.push(landed(plan, c).to_owned());
         } else {
             out.extend(lookups.iter().map(|l| l.name.clone()));
         }

@@ -975,19 +975,26 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
         // too, and so is a reference's lookup column the files now name
         // otherwise (`fields`).
         let renamed_from = |landing: &crate::ingest::LandingColumn| -> Option<String> {
-            if let crate::ingest::Landing::Lookup { .. } = landing.landing {
-                return was
-                    .columns
-                    .iter()
-                    .find(|c| c.landing == landing.landing && c.name != landing.name)
-                    .map(|c| c.name.clone());
+            use crate::ingest::Landing;
+            // The same column under another landing name (`fields` changed).
+            let same = was
+                .columns
+                .iter()
+                .find(|c| c.landing == landing.landing && c.name != landing.name)
+                .map(|c| c.name.clone());
+            match &landing.landing {
+                Landing::Lookup { .. } => same,
+                Landing::Value { column } => same.or_else(|| {
+                    // The table's column renamed (`renamed_from`): its old landing column.
+                    let declared = new.table.columns().iter().find(|c| &c.name == column)?;
+                    let from = declared.renamed_from.clone()?;
+                    was.columns
+                        .iter()
+                        .find(|c| c.landing == Landing::Value { column: from.clone() })
+                        .map(|c| c.name.clone())
+                }),
+                Landing::Metadata(_) => None,
             }
-            if landing.landing != crate::ingest::Landing::Value {
-                return None;
-            }
-            let declared = new.table.columns().iter().find(|c| c.name == landing.name)?;
-            let from = declared.renamed_from.clone()?;
-            was.columns.iter().any(|c| c.name == from).then_some(from)
         };
         let mut renamed: Vec<String> = Vec::new();
         for (i, column) in new.columns.iter().enumerate() {
@@ -1479,6 +1486,32 @@ columns = [
         );
         assert!(
             matches!(&changes[0], Change::RenameColumn { from, to, .. } if from == "STORE_NUMBER" && to == "store_number"),
+            "{:?}",
+            changes[0]
+        );
+    }
+
+    /// The same for a column of the table itself (the files' `qty`): one
+    /// landing rename, never a drop and an add.
+    #[test]
+    fn a_plain_column_named_by_the_files_renames_its_landing_column() {
+        let before = retail_model();
+        let after = before.replace(
+            "file_format = \"RECEIPTS_PARQUET\"\nprojection = true\n",
+            "file_format = \"RECEIPTS_PARQUET\"\nprojection = true\nfields = { QUANTITY = \"qty\" }\n",
+        );
+        assert_ne!(before, after);
+        let changes = diff(&load(&before), &load(&after));
+        let found: Vec<(Class, String)> = changes.iter().map(|c| (c.class(), c.object())).collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Careful, "FACT_SALES_LANDING.qty".to_owned()),
+                (Class::Careful, "FACT_SALES_PIPE".to_owned()),
+            ]
+        );
+        assert!(
+            matches!(&changes[0], Change::RenameColumn { from, to, .. } if from == "QUANTITY" && to == "qty"),
             "{:?}",
             changes[0]
         );

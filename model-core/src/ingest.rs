@@ -27,8 +27,12 @@ use crate::types::DataType;
 /// Where a landing column's value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Landing {
-    /// Copied into the target column of the same name.
-    Value,
+    /// Copied into the table's column `column`: the landing column has its
+    /// name, or the files' name for the field (`fields`).
+    Value {
+        /// The table's column.
+        column: String,
+    },
     /// Part `part` of the natural key of `dimension`, looked up to fill the
     /// target's reference column `reference` with the dimension's key.
     Lookup {
@@ -175,6 +179,14 @@ impl LoadPlan {
     /// The landing column recording `metadata`, if the load asks for it.
     pub fn metadata(&self, metadata: FileMetadata) -> Option<&LandingColumn> {
         self.columns.iter().find(|c| c.landing == Landing::Metadata(metadata))
+    }
+
+    /// The landing column that carries the table's column `column` as it is
+    /// (not a reference's lookup), if the load lands it.
+    pub fn value_column(&self, column: &str) -> Option<&LandingColumn> {
+        self.columns
+            .iter()
+            .find(|c| matches!(&c.landing, Landing::Value { column: target } if target == column))
     }
 
     /// The landing columns that feed reference `reference`, in natural-key order.
@@ -354,7 +366,9 @@ pub(crate) fn plan_in(
             _ => columns.push(LandingColumn {
                 name: column.name.clone(),
                 sql_type: column.sql_type,
-                landing: Landing::Value,
+                landing: Landing::Value {
+                    column: column.name.clone(),
+                },
             }),
         }
     }
@@ -391,8 +405,10 @@ pub(crate) fn plan_in(
         );
     }
     // (Not applied where refused above: the positions name dimgen's columns.)
+    // Keys name the columns as dimgen named them, whatever an earlier key renamed.
+    let dimgen_names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     for (key, field) in load.fields.iter().filter(|_| !headerless) {
-        let targets: Vec<usize> = match columns.iter().position(|c| &c.name == key) {
+        let targets: Vec<usize> = match dimgen_names.iter().position(|name| name == key) {
             Some(i) => vec![i],
             None => columns
                 .iter()
@@ -402,23 +418,15 @@ pub(crate) fn plan_in(
                 .collect(),
         };
         match targets.as_slice() {
-            // A column of the table lands under its own name, which matching
-            // by name finds case-insensitively; the MERGE copies it by name.
-            [i] if !matches!(columns[*i].landing, Landing::Lookup { .. }) => problems.push(
+            // File metadata is not a field of the files.
+            [i] if matches!(columns[*i].landing, Landing::Metadata(_)) => problems.push(
                 Problem::new(
                     Code::CopyMappingConflict,
-                    format!(
-                        "`fields` names `{key}`, which {}: only the landing columns of references are dimgen's names",
-                        if matches!(columns[*i].landing, Landing::Metadata(_)) {
-                            "the COPY fills from file metadata"
-                        } else {
-                            "lands under its own name"
-                        }
-                    ),
+                    format!("`fields` names `{key}`, which the COPY fills from file metadata, not from a field"),
                     at("fields"),
-                    "not a reference's column",
+                    "file metadata",
                 )
-                .help("matching by column name ignores case; for a field named otherwise, map it with a `projection` override (Parquet, JSON) or a position (CSV)"),
+                .help("name the data columns only: the table's columns and its references' lookup columns"),
             ),
             [_] if field.is_empty()
                 || field.contains('"')
@@ -753,7 +761,7 @@ pub(crate) fn plan_in(
 
 fn describe(model: &Model, landing: &Landing) -> String {
     match landing {
-        Landing::Value => "a column of the table".to_owned(),
+        Landing::Value { .. } => "a column of the table".to_owned(),
         Landing::Lookup {
             reference, dimension, ..
         } => {

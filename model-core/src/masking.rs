@@ -216,8 +216,8 @@ pub(crate) fn plan(model: &Model, layouts: &Layouts, marts: &[MartPlan], loads: 
         };
         let landing = &model.loads[load.load].landing;
         for column in &load.columns {
-            if column.landing == Landing::Value
-                && let Some(pii) = table.column(&column.name).and_then(|c| c.pii)
+            if let Landing::Value { column: target } = &column.landing
+                && let Some(pii) = table.column(target).and_then(|c| c.pii)
             {
                 mask(&mut plan, landing, Holder::Landing, &column.name, pii, column.sql_type);
             }

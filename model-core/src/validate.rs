@@ -1399,8 +1399,8 @@ impl Validator<'_> {
                 crate::ingest::LoadTarget::Fact(i) => TableRef::Fact(&model.facts[i]),
             };
             for column in &load.columns {
-                if column.landing == crate::ingest::Landing::Value {
-                    stored(&mut found, table, &column.name, "loaded");
+                if let crate::ingest::Landing::Value { column: target } = &column.landing {
+                    stored(&mut found, table, target, "loaded");
                 }
             }
         }

@@ -1738,6 +1738,11 @@ warehouse = "LOAD_WH"
 /// keys, as the customers' business keys, then what the load's
 /// unknown-member audit view counts (rows landed, unknown customers).
 fn load_lower_case_files(emulator: &Emulator, model: Validated, dir: &Path) -> Vec<String> {
+    load_files_with_fields(emulator, model, dir, ["lo_orderkey", "lo_custkey", "lo_revenue"])
+}
+
+/// The same with the file's three fields named `fields` (order key, customer, revenue).
+fn load_files_with_fields(emulator: &Emulator, model: Validated, dir: &Path, fields: [&str; 3]) -> Vec<String> {
     let d = Deployed::new(model, "TEST");
     let mut session = Session::default();
     session.extend(d.setup());
@@ -1749,9 +1754,9 @@ fn load_lower_case_files(emulator: &Emulator, model: Validated, dir: &Path) -> V
     session.push(Step::write_parquet(
         &file,
         json!([
-            { "name": "lo_orderkey", "type": "int64", "values": [1, 2, 3] },
-            { "name": "lo_custkey", "type": "int64", "values": [101, 102, 101] },
-            { "name": "lo_revenue", "type": "decimal(12,2)", "values": ["10.00", "20.00", "30.00"] },
+            { "name": fields[0], "type": "int64", "values": [1, 2, 3] },
+            { "name": fields[1], "type": "int64", "values": [101, 102, 101] },
+            { "name": fields[2], "type": "decimal(12,2)", "values": ["10.00", "20.00", "30.00"] },
         ]),
     ));
     let copy = d.copies().pop().expect("one pipe");
@@ -1772,7 +1777,7 @@ fn load_lower_case_files(emulator: &Emulator, model: Validated, dir: &Path) -> V
     merge.source = d.landing("FACT_LINEORDER");
     session.query(merge.to_string());
     let read = session.query(format!(
-        "SELECT f.LO_ORDERKEY, COALESCE(TO_VARCHAR(c.C_CUSTKEY), 'unknown') FROM {} AS f LEFT JOIN {} AS c ON c.CUSTOMER_KEY = f.LO_CUSTKEY ORDER BY f.LO_ORDERKEY",
+        "SELECT f.LO_ORDERKEY, COALESCE(TO_VARCHAR(c.C_CUSTKEY), 'unknown'), CAST(f.LO_REVENUE * 100 AS INT) FROM {} AS f LEFT JOIN {} AS c ON c.CUSTOMER_KEY = f.LO_CUSTKEY ORDER BY f.LO_ORDERKEY",
         d.object("FACT_LINEORDER"),
         d.object("DIM_CUSTOMER")
     ));
@@ -1809,7 +1814,7 @@ fn the_files_field_names_reach_the_landing_table() {
     // The unknown-member audit shows it: 3 rows landed, all 3 unknown.
     assert_eq!(
         lost,
-        ["1 | -1", "2 | -1", "3 | -1", "audit: 3 | 3"],
+        ["1 | -1 | 1000", "2 | -1 | 2000", "3 | -1 | 3000", "audit: 3 | 3"],
         "the finding reproduced, and the audit catches it"
     );
     // With the files' name for the reference's field: every line finds its customer.
@@ -1822,5 +1827,33 @@ fn the_files_field_names_reach_the_landing_table() {
     let plan = with.loads().next().expect("a load");
     assert!(plan.data_columns().any(|c| c.name == "lo_custkey"));
     let found = load_lower_case_files(&emulator, with, dir.path());
-    assert_eq!(found, ["1 | 101", "2 | 102", "3 | 101", "audit: 3 | 0"]);
+    assert_eq!(
+        found,
+        ["1 | 101 | 1000", "2 | 102 | 2000", "3 | 101 | 3000", "audit: 3 | 0"]
+    );
+}
+
+/// Issue 13, item 1, for a table's own columns: a file whose grain column,
+/// reference and measure all have names of their own. `fields` gives each
+/// landing column the file's name; the COPY matches them by name, and the
+/// MERGE reads them into the fact's columns (the grain deduplicating the
+/// batch, the customer looked up, the revenue copied).
+#[test]
+fn plain_columns_land_under_the_files_names() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let model = lab_model_with(
+        "fields_plain",
+        "FIELDS_PLAIN",
+        FIELDS_LAB,
+        "fields = { LO_ORDERKEY = \"order_number\", LO_CUSTKEY = \"cust\", LO_REVENUE = \"revenue_usd\" }\n",
+    );
+    let plan = model.loads().next().expect("a load");
+    let landed: Vec<&str> = plan.data_columns().map(|c| c.name.as_str()).collect();
+    assert_eq!(landed, ["order_number", "cust", "revenue_usd"]);
+    let found = load_files_with_fields(&emulator, model, dir.path(), ["order_number", "cust", "revenue_usd"]);
+    assert_eq!(
+        found,
+        ["1 | 101 | 1000", "2 | 102 | 2000", "3 | 101 | 3000", "audit: 3 | 0"]
+    );
 }
