@@ -1440,6 +1440,26 @@ impl Validator<'_> {
                     }
                 }
             }
+            // A refresh filters on what its owner reads, in clear: which rows
+            // the table keeps would tell what the masked values are.
+            if let Some(filter) = &plan.filter {
+                for (table, column, _) in crate::masking::pii_read(model, plan, filter) {
+                    found.push(
+                        Problem::new(
+                            Code::MaskedComputation,
+                            format!(
+                                "dynamic table `{}` keeps its rows by `{}.{}`, which is `pii`",
+                                mart.name,
+                                table.name(),
+                                column.name
+                            ),
+                            Loc::table(id, "where"),
+                            "filters on personal data in clear",
+                        )
+                        .help("a dynamic table's refresh reads the column in clear, so which rows it keeps reveals the values every reader of the mart is meant to see masked: make the mart a view (its `where` then reads the masked value), or filter on another column"),
+                    );
+                }
+            }
         }
         self.problems.append(&mut found);
     }
