@@ -40,6 +40,7 @@ pub mod loading;
 pub mod marts;
 pub mod migrate;
 mod output;
+pub mod platform;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -47,6 +47,22 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    // `--help` shows these lines as they are: no Markdown backticks.
+    #[allow(clippy::doc_markdown)]
+    /// Validate MODEL and write the AWS side of its ingestion into DIR: per AWS
+    /// account, a CloudFormation template (the storage integrations' IAM roles,
+    /// the stage buckets, each auto-ingest pipe's event notification) and each
+    /// role's permissions policy.
+    ///
+    /// On any error (an invalid model, overlapping notifications on one
+    /// bucket) nothing is written and the exit code is 1.
+    Aws {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Validate MODEL and report every problem; exit 0 when clean, 1 otherwise.
     Check {
         /// The model file (TOML).
@@ -184,6 +200,30 @@ fn run(command: Command) -> Result<(), String> {
             let mut query = dimgen::migrate::catalog_query(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
             query.pipes = !no_pipes;
             println!("{query}");
+            Ok(())
+        }
+        Command::Aws { model, out } => {
+            let loaded = load(&model)?;
+            let files = dimgen::platform::aws::generate(&loaded.model).map_err(|e| format!("error: {e}"))?;
+            if files.is_empty() {
+                return Err(format!(
+                    "error: {} has no S3 storage integration: there is no AWS side to write",
+                    model.display()
+                ));
+            }
+            let files: Vec<dimgen::docs::DocFile> = files
+                .into_iter()
+                .map(|f| dimgen::docs::DocFile {
+                    name: f.name,
+                    text: f.text,
+                })
+                .collect();
+            let written = dimgen::docs::Docs { files }
+                .write_to(&out)
+                .map_err(|e| format!("error: {e}"))?;
+            for path in written {
+                println!("wrote {}", path.display());
+            }
             Ok(())
         }
         Command::Docs { model, env, out } => {

