@@ -63,6 +63,34 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write the model's CI/CD workflow into DIR (e.g. `.github/workflows`).
+    ///
+    /// On pull requests: check, the snapshot test of `generated/<ENV>/`, and
+    /// the plan into the target branch's environment (`--check` against
+    /// `migrations/<ENV>/`) as the job summary. On pushes to an environment's
+    /// branch (its name in lower case): that environment's deployment (AWS
+    /// through OIDC, then the migration and the step files with `snow sql -f`,
+    /// each as its role). See docs/deploy.md.
+    Ci {
+        /// The CI system (only `github`).
+        #[arg(value_enum)]
+        system: CiSystem,
+        /// The model file (TOML), as the repository names it.
+        model: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The dimgen release the workflow installs (a tag of dimgen's repository).
+        #[arg(long, default_value = concat!("v", env!("CARGO_PKG_VERSION")))]
+        dimgen_tag: String,
+        /// The role that runs every step file but the roles' (SECURITYADMIN)
+        /// and the storage integrations' (ACCOUNTADMIN).
+        #[arg(long, default_value = "SYSADMIN")]
+        deploy_role: String,
+        /// Leave the AWS deployment (`dimgen aws`'s templates, through OIDC) out.
+        #[arg(long)]
+        no_aws: bool,
+    },
     /// Validate MODEL and report every problem; exit 0 when clean, 1 otherwise.
     Check {
         /// The model file (TOML).
@@ -124,6 +152,13 @@ enum Command {
         #[arg(long, requires = "out")]
         check: bool,
     },
+}
+
+/// The CI systems `dimgen ci` writes for.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CiSystem {
+    /// GitHub Actions.
+    Github,
 }
 
 /// Loading and generating are allocation-bound: see the `mimalloc` feature
@@ -218,6 +253,34 @@ fn run(command: Command) -> Result<(), String> {
                     text: f.text,
                 })
                 .collect();
+            let written = dimgen::docs::Docs { files }
+                .write_to(&out)
+                .map_err(|e| format!("error: {e}"))?;
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        Command::Ci {
+            system: CiSystem::Github,
+            model,
+            out,
+            dimgen_tag,
+            deploy_role,
+            no_aws,
+        } => {
+            let loaded = load(&model)?;
+            let options = dimgen::platform::github::Options {
+                model_path: model.display().to_string(),
+                dimgen_tag,
+                deploy_role,
+                aws: !no_aws && !loaded.model.storage_integrations.is_empty(),
+            };
+            let text = dimgen::platform::github::workflow(&loaded.model, &options);
+            let files = vec![dimgen::docs::DocFile {
+                name: dimgen::platform::github::file_name(&loaded.model),
+                text,
+            }];
             let written = dimgen::docs::Docs { files }
                 .write_to(&out)
                 .map_err(|e| format!("error: {e}"))?;

