@@ -213,11 +213,7 @@ fn moto_delivers_each_load_s_files_to_its_own_pipe_s_queue() {
         heard, expected,
         "every auto-ingest pipe hears of its own files, and only of them"
     );
-    assert!(
-        expected.len() > 40,
-        "{} auto-ingest pipes across the environments",
-        expected.len()
-    );
+    assert_eq!(expected.len(), 60, "20 auto-ingest pipes in each of the 3 environments");
     for key in silent {
         assert!(!heard.values().flatten().any(|k| *k == key), "{key} reached a queue");
     }
