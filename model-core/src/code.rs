@@ -46,7 +46,7 @@ pub enum Code {
     MaskedKey,
     /// A `pii` column's mask cannot take its type: `partial` on anything but text, `year` on anything but a date or timestamp.
     MaskType,
-    /// A dynamic-table mart computes a value from a `pii` column (a SUM, an AVG, a product or ratio): a dynamic table stores what its owner reads, in clear, and no masking policy fits a computed value.
+    /// A dynamic-table mart computes a value from a `pii` column (a SUM, an AVG, a product or ratio), or filters on one (`where`): a dynamic table stores what its owner reads, in clear, so no masking policy fits a computed value, and the rows a filter keeps reveal the masked values.
     MaskedComputation,
     /// A `pii` column is loaded, or stored by a dynamic-table mart, but no role unmasks its class: the load's task and the dynamic table's refresh read as their owner, and would store the mask instead of the value.
     NoUnmaskingRole,
@@ -86,6 +86,10 @@ pub enum Code {
     NonNumericWeight,
     /// `references` or `between` names a fact or a bridge.
     NotADimension,
+    /// Two auto-ingest loads notify on overlapping folders of one S3 bucket
+    /// (one folder inside the other, and file suffixes that do not tell them
+    /// apart) in some environment: S3 refuses overlapping event notifications.
+    OverlappingNotifications,
     /// Dimensions reference each other in a cycle (outriggers must form a hierarchy; a dimension referencing itself is allowed). The first cycle found is reported.
     ReferenceCycle,
     /// Roles inherit from each other in a cycle.
@@ -165,6 +169,7 @@ impl Code {
         Code::NonNumericMeasure,
         Code::NonNumericWeight,
         Code::NotADimension,
+        Code::OverlappingNotifications,
         Code::ReferenceCycle,
         Code::RoleCycle,
         Code::RoleWithoutReference,
@@ -226,6 +231,7 @@ impl Code {
             Code::NonNumericMeasure => "dimgen::non_numeric_measure",
             Code::NonNumericWeight => "dimgen::non_numeric_weight",
             Code::NotADimension => "dimgen::not_a_dimension",
+            Code::OverlappingNotifications => "dimgen::overlapping_notifications",
             Code::ReferenceCycle => "dimgen::reference_cycle",
             Code::RoleCycle => "dimgen::role_cycle",
             Code::RoleWithoutReference => "dimgen::role_without_reference",

@@ -828,10 +828,113 @@ fn url_fits(url: &str, provider: StorageProvider) -> Result<(), &'static str> {
     }
 }
 
-/// Problems of the stages, file formats and integrations (the loads are
-/// checked by [`plan`]).
+/// The file suffix a load's `pattern` implies when it ends in a literal
+/// extension (`.*[.]parquet`, `.*\.csv$`): what S3's suffix filter of its
+/// event notification can say.
+pub fn implied_suffix(pattern: &str) -> Option<String> {
+    let p = pattern.strip_suffix('$').unwrap_or(pattern);
+    let (before, ext) = p.rsplit_once("[.]").or_else(|| p.rsplit_once("\\."))?;
+    let literal = !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (literal && !before.ends_with('\\')).then(|| format!(".{ext}"))
+}
+
+/// Which new objects an auto-ingest load's S3 event notification is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationFilter {
+    /// The bucket.
+    pub bucket: String,
+    /// The key prefix: the stage's folder and the load's `path`.
+    pub prefix: String,
+    /// The key suffix its `pattern` implies, if any.
+    pub suffix: Option<String>,
+}
+
+impl NotificationFilter {
+    /// Whether S3 would refuse the two together: one bucket, one prefix
+    /// beginning the other, and suffixes that do not tell the files apart.
+    pub fn overlaps(&self, other: &Self) -> bool {
+        let prefixes = self.prefix.starts_with(&other.prefix) || other.prefix.starts_with(&self.prefix);
+        let suffixes = match (&self.suffix, &other.suffix) {
+            (Some(x), Some(y)) => x.ends_with(y.as_str()) || y.ends_with(x.as_str()),
+            _ => true,
+        };
+        self.bucket == other.bucket && prefixes && suffixes
+    }
+}
+
+/// Where an auto-ingest load from S3 is notified, in one environment
+/// (`None` for any other load, or a name that does not resolve).
+pub fn notification_filter(model: &Model, load: &Load, env: &crate::model::Environment) -> Option<NotificationFilter> {
+    let resolve = |t: &str| crate::interpolate::resolve(t, &env.name, &env.vars).ok();
+    let stage = model.stages.iter().find(|s| s.name == load.stage)?;
+    let integration = model
+        .storage_integrations
+        .iter()
+        .find(|i| i.name == stage.storage_integration)?;
+    if !load.auto_ingest || integration.provider != StorageProvider::S3 {
+        return None;
+    }
+    let url = resolve(stage.url.as_deref()?)?;
+    let rest = url.strip_prefix("s3://")?;
+    let (bucket, folder) = rest.split_once('/').unwrap_or((rest, ""));
+    let suffix = match &load.pattern {
+        Some(p) => implied_suffix(&resolve(p)?),
+        None => None,
+    };
+    Some(NotificationFilter {
+        bucket: bucket.to_owned(),
+        prefix: format!("{folder}{}", resolve(&load.path)?),
+        suffix,
+    })
+}
+
+/// Two auto-ingest loads whose notifications S3 would refuse together: one
+/// folder inside the other on one bucket, and suffixes that do not tell
+/// their files apart (one ends the other, or either is absent).
+fn overlapping_notifications(model: &Model, problems: &mut Vec<Problem>) {
+    let mut reported = std::collections::HashSet::new();
+    for env in &model.environments {
+        let filters: Vec<(usize, NotificationFilter)> = model
+            .loads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, load)| Some((i, notification_filter(model, load, env)?)))
+            .collect();
+        for (k, (i, a)) in filters.iter().enumerate() {
+            for (j, b) in &filters[k + 1..] {
+                if !a.overlaps(b) || !reported.insert((*i, *j)) {
+                    continue;
+                }
+                let (first, second) = (&model.loads[*i], &model.loads[*j]);
+                problems.push(
+                    Problem::new(
+                        Code::OverlappingNotifications,
+                        format!(
+                            "the auto-ingest loads of `{}` and `{}` notify under overlapping folders of bucket `{}` in environment `{}`: `{}` and `{}`",
+                            first.table, second.table, a.bucket, env.name, a.prefix, b.prefix
+                        ),
+                        Loc::table(
+                            TableId {
+                                kind: TableKind::Load,
+                                index: *j,
+                            },
+                            "path",
+                        ),
+                        "overlaps another load's folder",
+                    )
+                    .help("S3 refuses two event notifications whose prefixes and suffixes overlap: give each load a folder of its own (`path`), or file suffixes that tell them apart (`pattern = \".*[.]csv\"`)"),
+                );
+            }
+        }
+    }
+}
+
+/// Problems of the stages, file formats and integrations, and of the
+/// auto-ingest loads' notifications together (each load is checked by
+/// [`plan`]).
 pub fn check_objects(model: &Model) -> Vec<Problem> {
     let mut problems = Vec::new();
+    overlapping_notifications(model, &mut problems);
     for (index, format) in model.file_formats.iter().enumerate() {
         let id = TableId {
             kind: TableKind::FileFormat,
@@ -1216,6 +1319,21 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_pattern_s_literal_extension_is_the_suffix() {
+        assert_eq!(implied_suffix(".*[.]parquet").as_deref(), Some(".parquet"));
+        assert_eq!(implied_suffix(".*\\.csv$").as_deref(), Some(".csv"));
+        assert_eq!(implied_suffix("claims_[0-9]+[.]json").as_deref(), Some(".json"));
+        assert_eq!(implied_suffix(".*[.](csv|tsv)"), None);
+        assert_eq!(implied_suffix(".*"), None);
+        assert_eq!(
+            implied_suffix(".*\\\\.csv"),
+            None,
+            "an escaped backslash, then any character"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -96,15 +96,26 @@ fn the_role_reads_exactly_the_stage_folders() {
 fn overlapping_notifications_on_one_bucket_are_refused() {
     let path = workspace_root().join("schemas/healthcare.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    // Two auto-ingest loads of one stage, one folder inside the other's.
+    // Two auto-ingest loads of one stage, one folder inside the other.
     let text = text.replacen("path = \"patient/\"", "path = \"date/more/\"", 1);
-    let model = model_core::load_str("overlap.toml", &text).unwrap().model;
-    let err = dimgen::platform::aws::generate(&model).unwrap_err().to_string();
+    let problems = model_core::load_str("overlap.toml", &text).unwrap_err().diagnostics;
+    let rendered = problems.render(100);
+    assert!(rendered.contains("dimgen::overlapping_notifications"), "{rendered}");
+    assert!(rendered.contains("`DIM_DATE` and `DIM_PATIENT`"), "{rendered}");
+    // Suffixes that tell the files apart make two notifications S3 accepts.
+    let text = text
+        .replacen("path = \"date/\"", "path = \"date/\"\npattern = \".*[.]parquet\"", 1)
+        .replacen(
+            "path = \"date/more/\"",
+            "path = \"date/more/\"\npattern = \".*[.]csv\"",
+            1,
+        );
+    let model = model_core::load_str("apart.toml", &text).unwrap().model;
+    let files = dimgen::platform::aws::generate(&model).unwrap();
     assert!(
-        err.contains("DIM_DATE_PIPE") && err.contains("DIM_PATIENT_PIPE"),
-        "{err}"
+        files[0].text.contains("\"Value\": \".csv\""),
+        "the suffix filter is written"
     );
-    assert!(err.contains("overlapping"), "{err}");
 }
 
 #[test]

@@ -16,11 +16,14 @@
 //!
 //! Grouped by account, not by environment: a role or a bucket several
 //! environments share (the healthcare model's one role) is declared once.
-//! Overlapping notifications on one bucket, which S3 rejects, are refused.
+//! Overlapping notifications on one bucket, which S3 rejects, are refused
+//! (validation refuses them first, `dimgen::overlapping_notifications`;
+//! this is the second line of defence).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use model_core::Validated;
+use model_core::ingest::{NotificationFilter, implied_suffix};
 use model_core::model::{Load, StorageProvider};
 use serde_json::{Value, json};
 
@@ -105,15 +108,6 @@ fn split_url(url: &str) -> Option<Folder> {
     })
 }
 
-/// The file suffix a load's `pattern` implies when it ends in a literal
-/// extension (`.*[.]parquet`, `.*\.csv$`): S3's suffix filter.
-pub fn implied_suffix(pattern: &str) -> Option<String> {
-    let p = pattern.strip_suffix('$').unwrap_or(pattern);
-    let (before, ext) = p.rsplit_once("[.]").or_else(|| p.rsplit_once("\\."))?;
-    let literal = !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    (literal && !before.ends_with('\\')).then(|| format!(".{ext}"))
-}
-
 /// A `CloudFormation` logical ID: letters and digits of `name`, words capitalised.
 fn logical(name: &str) -> String {
     let mut out = String::new();
@@ -136,15 +130,14 @@ fn logical(name: &str) -> String {
     out
 }
 
-/// Whether two notifications overlap as S3 sees it: prefixes where one
-/// begins the other, and suffixes where one ends the other (or either absent).
+/// Whether S3 would refuse the two notifications together.
 fn overlap(a: &Notification, b: &Notification) -> bool {
-    let prefixes = a.prefix.starts_with(&b.prefix) || b.prefix.starts_with(&a.prefix);
-    let suffixes = match (&a.suffix, &b.suffix) {
-        (Some(x), Some(y)) => x.ends_with(y.as_str()) || y.ends_with(x.as_str()),
-        _ => true,
+    let filter = |n: &Notification| NotificationFilter {
+        bucket: n.bucket.clone(),
+        prefix: n.prefix.clone(),
+        suffix: n.suffix.clone(),
     };
-    a.bucket == b.bucket && prefixes && suffixes
+    filter(a).overlaps(&filter(b))
 }
 
 /// The AWS artifacts of a validated model: per account, `aws/<account>.template.json`
@@ -447,20 +440,6 @@ fn template(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_pattern_s_literal_extension_is_the_suffix() {
-        assert_eq!(implied_suffix(".*[.]parquet").as_deref(), Some(".parquet"));
-        assert_eq!(implied_suffix(".*\\.csv$").as_deref(), Some(".csv"));
-        assert_eq!(implied_suffix("claims_[0-9]+[.]json").as_deref(), Some(".json"));
-        assert_eq!(implied_suffix(".*[.](csv|tsv)"), None);
-        assert_eq!(implied_suffix(".*"), None);
-        assert_eq!(
-            implied_suffix(".*\\\\.csv"),
-            None,
-            "an escaped backslash, then any character"
-        );
-    }
 
     #[test]
     fn role_arns_give_account_path_and_name() {
