@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 
 use model_core::{Validated, interpolate};
 
-pub use output::{Deployment, OutputFile, WriteError};
+pub use output::{Deployment, OutputFile, TextFile, WriteError, write_text_files};
 
 /// Why a deployment could not be generated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -246,20 +246,7 @@ fn run(command: Command) -> Result<(), String> {
                     model.display()
                 ));
             }
-            let files: Vec<dimgen::docs::DocFile> = files
-                .into_iter()
-                .map(|f| dimgen::docs::DocFile {
-                    name: f.name,
-                    text: f.text,
-                })
-                .collect();
-            let written = dimgen::docs::Docs { files }
-                .write_to(&out)
-                .map_err(|e| format!("error: {e}"))?;
-            for path in written {
-                println!("wrote {}", path.display());
-            }
-            Ok(())
+            write_out(&out, &files)
         }
         Command::Ci {
             system: CiSystem::Github,
@@ -276,26 +263,16 @@ fn run(command: Command) -> Result<(), String> {
                 deploy_role,
                 aws: !no_aws && !loaded.model.storage_integrations.is_empty(),
             };
-            let text = dimgen::platform::github::workflow(&loaded.model, &options);
-            let files = vec![dimgen::docs::DocFile {
+            let file = dimgen::TextFile {
                 name: dimgen::platform::github::file_name(&loaded.model),
-                text,
-            }];
-            let written = dimgen::docs::Docs { files }
-                .write_to(&out)
-                .map_err(|e| format!("error: {e}"))?;
-            for path in written {
-                println!("wrote {}", path.display());
-            }
-            Ok(())
+                text: dimgen::platform::github::workflow(&loaded.model, &options),
+            };
+            write_out(&out, &[file])
         }
         Command::Docs { model, env, out } => {
             let loaded = load(&model)?;
             let docs = dimgen::docs::generate(&loaded.model, &env).map_err(|e| format!("error: {e}"))?;
-            for path in docs.write_to(&out).map_err(|e| format!("error: {e}"))? {
-                println!("wrote {}", path.display());
-            }
-            Ok(())
+            write_out(&out, &docs.files)
         }
         Command::Generate { model, env, out } => {
             let model_core::Loaded { model, source } = load(&model)?;
@@ -314,6 +291,15 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Write `files` into `out`, all or nothing, and say what was written.
+fn write_out(out: &Path, files: &[dimgen::TextFile]) -> Result<(), String> {
+    let written = dimgen::write_text_files(out, files).map_err(|e| format!("error: {e}"))?;
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// How `dimgen plan` runs.

@@ -190,18 +190,29 @@ impl Staging {
     }
 }
 
-/// Write `files` (name below `dir`, `/`-separated, and text) into `dir`,
-/// all or nothing, as [`Deployment::write_to`] does. Returns the paths written.
-pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<Vec<PathBuf>, WriteError> {
+/// A file of text to write: its path below the output folder
+/// (`/`-separated, `dbt/sources.yml`) and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextFile {
+    /// Its path below the output folder.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// Write `files` into `dir` (created if missing), all or nothing as
+/// [`Deployment::write_to`] does: written beside it first and moved in
+/// together; on an error `dir` is left as it was. Returns the paths written.
+pub fn write_text_files(dir: &Path, files: &[TextFile]) -> Result<Vec<PathBuf>, WriteError> {
     let (staging, fresh) = staging_beside(dir)?;
-    for (name, text) in files {
+    for TextFile { name, text } in files {
         let path = fresh.join(name);
         if let Some(folder) = path.parent() {
             fs::create_dir_all(folder).map_err(at(folder))?;
         }
         fs::write(&path, text).map_err(at(&path))?;
     }
-    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     move_in(&staging, &fresh, &names, dir)
 }
 

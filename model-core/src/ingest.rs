@@ -838,6 +838,13 @@ pub fn implied_suffix(pattern: &str) -> Option<String> {
     (literal && !before.ends_with('\\')).then(|| format!(".{ext}"))
 }
 
+/// `s3://bucket/pre/fix/` → the bucket and the folder (`pre/fix/`, empty
+/// for the bucket's root); `None` for any other URL.
+pub fn s3_location(url: &str) -> Option<(&str, &str)> {
+    let rest = url.strip_prefix("s3://")?;
+    Some(rest.split_once('/').unwrap_or((rest, "")))
+}
+
 /// Which new objects an auto-ingest load's S3 event notification is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationFilter {
@@ -875,8 +882,7 @@ pub fn notification_filter(model: &Model, load: &Load, env: &crate::model::Envir
         return None;
     }
     let url = resolve(stage.url.as_deref()?)?;
-    let rest = url.strip_prefix("s3://")?;
-    let (bucket, folder) = rest.split_once('/').unwrap_or((rest, ""));
+    let (bucket, folder) = s3_location(&url)?;
     let suffix = match &load.pattern {
         Some(p) => implied_suffix(&resolve(p)?),
         None => None,
@@ -1319,6 +1325,20 @@ pub fn check_objects(model: &Model) -> Vec<Problem> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn notifications_overlap_as_s3_sees_it() {
+        let n = |prefix: &str, suffix: Option<&str>| NotificationFilter {
+            bucket: "b".into(),
+            prefix: prefix.into(),
+            suffix: suffix.map(str::to_owned),
+        };
+        assert!(n("a/", None).overlaps(&n("a/b/", None)));
+        assert!(!n("a/", None).overlaps(&n("b/", None)));
+        assert!(!n("a/", Some(".csv")).overlaps(&n("a/", Some(".json"))));
+        assert!(n("a/", Some(".csv")).overlaps(&n("a/", Some("s.csv"))));
+        assert!(n("a/", Some(".csv")).overlaps(&n("a/b/", None)));
+    }
 
     #[test]
     fn a_pattern_s_literal_extension_is_the_suffix() {

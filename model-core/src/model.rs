@@ -525,6 +525,35 @@ impl Calendar {
     }
 }
 
+/// The names of the months, January first, as a generated date dimension
+/// spells them (`month_name`; `month_short` is their first three letters).
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The names of the ISO weekdays, Monday first (`day_name`; `day_short` is
+/// their first three letters).
+pub const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 /// What a column of a generated date dimension holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DatePart {

@@ -20,7 +20,7 @@ fn folder(url: &str) -> (String, String) {
     (bucket.to_owned(), prefix.to_owned())
 }
 
-fn write(files: &[dimgen::platform::aws::AwsFile]) -> tempfile::TempDir {
+fn write(files: &[dimgen::TextFile]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in files {
         std::fs::write(dir.path().join(&f.name), &f.text).unwrap();

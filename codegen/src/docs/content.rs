@@ -9,6 +9,7 @@ use model_core::TableRef;
 use model_core::model::{Dimension, FactType, Scope};
 
 use super::describe::{ColumnDoc, ColumnRole, Described, Table};
+use super::one_line;
 
 /// A piece of a cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,7 +316,7 @@ pub(crate) fn mart_sheets(d: &Described<'_>) -> Vec<Sheet> {
                 p.push(("Through", text(t.clone())));
             }
             if let Some(f) = &m.mart.filter {
-                p.push(("Where", code(one_line_of(f))));
+                p.push(("Where", code(one_line(f))));
             }
             p.push(("Readable by", readers(&m.readers)));
             Sheet {
@@ -337,7 +338,7 @@ pub(crate) fn mart_sheets(d: &Described<'_>) -> Vec<Sheet> {
                                 if c.from.is_empty() {
                                     Cell::new()
                                 } else {
-                                    code(one_line_of(&c.from))
+                                    code(one_line(&c.from))
                                 },
                             ],
                         )
@@ -346,10 +347,6 @@ pub(crate) fn mart_sheets(d: &Described<'_>) -> Vec<Sheet> {
             }
         })
         .collect()
-}
-
-fn one_line_of(s: &str) -> String {
-    super::one_line(s)
 }
 
 /// The sheets of the loads.

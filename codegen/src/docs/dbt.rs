@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::describe::{Accepted, ColumnDoc, ColumnRole, Described, Table};
 use super::one_line;
-use crate::writer::is_plain_identifier;
+use crate::writer::{Ident, is_plain_identifier};
 
 /// A YAML double-quoted scalar.
 fn q(s: &str) -> String {
@@ -142,16 +142,7 @@ fn table(out: &mut String, d: &Described<'_>, names: &Names, t: &Table<'_>) {
     // Uniqueness over several columns: dbt's `unique` takes an expression,
     // the columns joined with a separator no key value holds unescaped.
     let composite = |columns: &[String]| -> String {
-        let quoted: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                if is_plain_identifier(c) {
-                    c.clone()
-                } else {
-                    format!("\"{}\"", c.replace('"', "\"\""))
-                }
-            })
-            .collect();
+        let quoted: Vec<String> = columns.iter().map(|c| Ident(c).to_string()).collect();
         quoted.join(" || '|' || ")
     };
     let mut table_tests = Vec::new();
@@ -264,10 +255,8 @@ fn column(out: &mut String, d: &Described<'_>, names: &Names, t: &Table<'_>, c: 
             .iter()
             .find(|k| matches!(k.role, ColumnRole::SurrogateKey | ColumnRole::SmartKey))
             .map_or(name.as_str(), |k| k.physical.name.as_str());
-        let mut field = field.to_owned();
-        if !is_plain_identifier(&field) {
-            field = format!("\"{}\"", field.replace('"', "\"\""));
-        }
+        // As Snowflake reads it: quoted by the writer's rule when it must be.
+        let field = Ident(field).to_string();
         // The unknown member (-1) is a row of the dimension, so a reference
         // that found no member still passes.
         tests.push(format!(

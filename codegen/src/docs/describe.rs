@@ -10,7 +10,8 @@ use model_core::expression::Alias;
 use model_core::ingest::{Landing, Loaded, Resolved};
 use model_core::marts::{AsOfJoin, Expr, MartPlan};
 use model_core::model::{
-    Access, Additivity, Aggregate, Allocation, ColumnKind, DatePart, Dimension, Grant, Mart, MartKind, Role, Scope,
+    Access, Additivity, Aggregate, Allocation, ColumnKind, DAY_NAMES, DatePart, Dimension, Grant, MONTH_NAMES, Mart,
+    MartKind, Role, Scope,
 };
 use model_core::{Origin, PhysicalColumn, TableRef, default_role};
 
@@ -326,30 +327,6 @@ fn column_doc<'m>(target: &Target<'m>, table: TableRef<'m>, physical: &'m Physic
     doc
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
 /// The SCD types in effect among a dimension's columns outside its natural
 /// key, in order (the dimension's own when it has no other column).
 pub(crate) fn scd_types(dim: &Dimension) -> Vec<u8> {
@@ -373,10 +350,10 @@ fn accepted_values(d: &Dimension, physical: &PhysicalColumn) -> Option<Vec<Accep
     let text = |names: &mut dyn Iterator<Item = String>| names.map(Accepted::Text).collect::<Vec<_>>();
     let numbers = |range: std::ops::RangeInclusive<i64>| range.map(Accepted::Number).collect::<Vec<_>>();
     let mut values = match part {
-        DatePart::MonthName => text(&mut MONTHS.iter().map(|m| (*m).to_owned())),
-        DatePart::MonthShort => text(&mut MONTHS.iter().map(|m| m[..3].to_owned())),
-        DatePart::DayName => text(&mut DAYS.iter().map(|d| (*d).to_owned())),
-        DatePart::DayShort => text(&mut DAYS.iter().map(|d| d[..3].to_owned())),
+        DatePart::MonthName => text(&mut MONTH_NAMES.iter().map(|m| (*m).to_owned())),
+        DatePart::MonthShort => text(&mut MONTH_NAMES.iter().map(|m| m[..3].to_owned())),
+        DatePart::DayName => text(&mut DAY_NAMES.iter().map(|d| (*d).to_owned())),
+        DatePart::DayShort => text(&mut DAY_NAMES.iter().map(|d| d[..3].to_owned())),
         DatePart::QuarterName => text(&mut (1..=4).map(|q| format!("Q{q}"))),
         DatePart::Quarter | DatePart::FiscalQuarter => numbers(1..=4),
         DatePart::Month | DatePart::FiscalMonth => numbers(1..=12),

@@ -268,7 +268,7 @@ fn diagram(d: &Described<'_>, ids: &Ids) -> String {
         let mut mine: Vec<&(usize, usize, usize)> = edges.iter().filter(|e| e.0 == i).collect();
         mine.sort_by(|a, b| places[a.1].y.total_cmp(&places[b.1].y).then(a.2.cmp(&b.2)));
         let count = float(mine.len());
-        for (slot, &&(from, to, k)) in mine.iter().enumerate() {
+        for (slot, &&(_, to, k)) in mine.iter().enumerate() {
             let r = &d.relationships[k];
             let (x1, y1) = (place.x, place.y + place.h * (float(slot) + 1.0) / (count + 1.0));
             let target = &places[to];
@@ -295,7 +295,6 @@ fn diagram(d: &Described<'_>, ids: &Ids) -> String {
                 y1 - 3.0,
                 esc(&r.role)
             );
-            let _ = from;
         }
     }
     for (i, t) in d.tables.iter().enumerate() {

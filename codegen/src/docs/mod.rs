@@ -40,23 +40,14 @@ use std::path::{Path, PathBuf};
 
 use model_core::Validated;
 
-use crate::output::{WriteError, write_files};
+use crate::output::{TextFile, WriteError, write_text_files};
 use crate::{GenerateError, target};
-
-/// One file of the documentation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocFile {
-    /// Its path below the output folder, `/`-separated (`dbt/sources.yml`).
-    pub name: String,
-    /// Its text.
-    pub text: String,
-}
 
 /// The documentation of a model for one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Docs {
     /// `model.md`, `index.html`, `dbt/sources.yml`, in that order.
-    pub files: Vec<DocFile>,
+    pub files: Vec<TextFile>,
 }
 
 impl Docs {
@@ -69,8 +60,7 @@ impl Docs {
     /// files are written beside it first and moved in together; on an error
     /// `dir` is left as it was. Returns the paths written.
     pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
-        let files: Vec<(&str, &str)> = self.files.iter().map(|f| (f.name.as_str(), f.text.as_str())).collect();
-        write_files(dir, &files)
+        write_text_files(dir, &self.files)
     }
 }
 
@@ -81,15 +71,15 @@ pub fn generate(model: &Validated, env: &str) -> Result<Docs, GenerateError> {
     let described = describe::Described::of(&target);
     Ok(Docs {
         files: vec![
-            DocFile {
+            TextFile {
                 name: "model.md".to_owned(),
                 text: markdown::model_md(&described),
             },
-            DocFile {
+            TextFile {
                 name: "index.html".to_owned(),
                 text: html::index_html(&described),
             },
-            DocFile {
+            TextFile {
                 name: "dbt/sources.yml".to_owned(),
                 text: dbt::sources_yml(&described),
             },

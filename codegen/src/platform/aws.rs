@@ -23,10 +23,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use model_core::Validated;
-use model_core::ingest::{NotificationFilter, implied_suffix};
-use model_core::model::{Load, StorageProvider};
+use model_core::ingest::{NotificationFilter, notification_filter, s3_location};
+use model_core::model::StorageProvider;
 use serde_json::{Value, json};
 
+use crate::TextFile;
 use crate::ddl::Target;
 
 /// Why the AWS artifacts could not be written.
@@ -62,27 +63,10 @@ pub enum AwsError {
     },
 }
 
-/// One file of the AWS artifacts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsFile {
-    /// Its name below the output folder.
-    pub name: String,
-    /// Its text (JSON).
-    pub text: String,
-}
-
-/// An S3 folder a stage reads, in one environment.
-struct Folder {
-    bucket: String,
-    prefix: String,
-}
-
 /// An auto-ingest notification.
 struct Notification {
     pipe: String,
-    bucket: String,
-    prefix: String,
-    suffix: Option<String>,
+    filter: NotificationFilter,
     /// The SNS topic, when the load goes through one; else the pipe's queue.
     topic: Option<String>,
 }
@@ -96,16 +80,6 @@ struct RoleNeeds {
     integrations: BTreeSet<String>,
     /// bucket → folders.
     folders: BTreeMap<String, BTreeSet<String>>,
-}
-
-/// `s3://bucket/pre/fix/` → bucket and `pre/fix/`.
-fn split_url(url: &str) -> Option<Folder> {
-    let rest = url.strip_prefix("s3://")?;
-    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    Some(Folder {
-        bucket: bucket.to_owned(),
-        prefix: prefix.to_owned(),
-    })
 }
 
 /// A `CloudFormation` logical ID: letters and digits of `name`, words capitalised.
@@ -130,26 +104,16 @@ fn logical(name: &str) -> String {
     out
 }
 
-/// Whether S3 would refuse the two notifications together.
-fn overlap(a: &Notification, b: &Notification) -> bool {
-    let filter = |n: &Notification| NotificationFilter {
-        bucket: n.bucket.clone(),
-        prefix: n.prefix.clone(),
-        suffix: n.suffix.clone(),
-    };
-    filter(a).overlaps(&filter(b))
-}
-
 /// The AWS artifacts of a validated model: per account, `aws/<account>.template.json`
 /// and each role's permissions policy, `aws/<role>.policy.json`.
-pub fn generate(model: &Validated) -> Result<Vec<AwsFile>, AwsError> {
+pub fn generate(model: &Validated) -> Result<Vec<TextFile>, AwsError> {
     // account → role ARN → needs; account → notifications.
     let mut roles: BTreeMap<String, BTreeMap<String, RoleNeeds>> = BTreeMap::new();
     let mut notifications: BTreeMap<String, Vec<Notification>> = BTreeMap::new();
     let mut bucket_account: BTreeMap<String, String> = BTreeMap::new();
     for env in &model.environments {
         let target: Target<'_> = crate::target(model, &env.name)?;
-        let mut stage_account: BTreeMap<&str, (String, Folder)> = BTreeMap::new();
+        let mut stage_account: BTreeMap<&str, String> = BTreeMap::new();
         for stage in &model.stages {
             let (Some(url), Some(integration)) = (
                 stage.url.as_deref(),
@@ -170,7 +134,8 @@ pub fn generate(model: &Validated) -> Result<Vec<AwsFile>, AwsError> {
                     arn,
                 });
             };
-            let Some(folder) = split_url(&target.text(url)) else {
+            let url = target.text(url);
+            let Some((bucket, folder)) = s3_location(&url) else {
                 continue;
             };
             let needs = roles
@@ -183,33 +148,38 @@ pub fn generate(model: &Validated) -> Result<Vec<AwsFile>, AwsError> {
             needs.integrations.insert(target.text(&integration.name));
             needs
                 .folders
-                .entry(folder.bucket.clone())
+                .entry(bucket.to_owned())
                 .or_default()
-                .insert(folder.prefix.clone());
+                .insert(folder.to_owned());
             bucket_account
-                .entry(folder.bucket.clone())
+                .entry(bucket.to_owned())
                 .or_insert_with(|| account.clone());
-            stage_account.insert(&stage.name, (account, folder));
+            stage_account.insert(&stage.name, account);
         }
-        for load in model.loads.iter().filter(|l| l.auto_ingest) {
-            let Some((account, folder)) = stage_account.get(load.stage.as_str()) else {
+        for load in &model.loads {
+            // Validation checked these filters against each other already.
+            let (Some(account), Some(filter)) = (
+                stage_account.get(load.stage.as_str()),
+                notification_filter(model, load, env),
+            ) else {
                 continue;
             };
-            notifications
-                .entry(account.clone())
-                .or_default()
-                .push(notification(&target, load, folder));
+            notifications.entry(account.clone()).or_default().push(Notification {
+                pipe: target.text(&load.pipe),
+                filter,
+                topic: load.aws_sns_topic.as_ref().map(|t| target.text(t)),
+            });
         }
     }
     for list in notifications.values() {
         for (i, a) in list.iter().enumerate() {
-            if let Some(b) = list[i + 1..].iter().find(|b| overlap(a, b)) {
+            if let Some(b) = list[i + 1..].iter().find(|b| a.filter.overlaps(&b.filter)) {
                 return Err(AwsError::OverlappingNotifications {
-                    bucket: a.bucket.clone(),
+                    bucket: a.filter.bucket.clone(),
                     first: a.pipe.clone(),
-                    first_prefix: a.prefix.clone(),
+                    first_prefix: a.filter.prefix.clone(),
                     second: b.pipe.clone(),
-                    second_prefix: b.prefix.clone(),
+                    second_prefix: b.filter.prefix.clone(),
                 });
             }
         }
@@ -223,12 +193,12 @@ pub fn generate(model: &Validated) -> Result<Vec<AwsFile>, AwsError> {
             .filter(|(_, a)| *a == account)
             .map(|(b, _)| b.as_str())
             .collect();
-        files.push(AwsFile {
+        files.push(TextFile {
             name: format!("{account}.template.json"),
             text: pretty(&template(model, account, roles, &buckets, notes)),
         });
         for needs in roles.values() {
-            files.push(AwsFile {
+            files.push(TextFile {
                 name: format!("{}.policy.json", needs.name),
                 text: pretty(&permissions(needs)),
             });
@@ -257,16 +227,6 @@ fn parse_role_arn(arn: &str) -> Option<(String, String, String)> {
         && !name.is_empty()
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     valid.then(|| (account.to_owned(), name.to_owned(), path))
-}
-
-fn notification(target: &Target<'_>, load: &Load, folder: &Folder) -> Notification {
-    Notification {
-        pipe: target.text(&load.pipe),
-        bucket: folder.bucket.clone(),
-        prefix: format!("{}{}", folder.prefix, target.text(&load.path)),
-        suffix: load.pattern.as_deref().and_then(|p| implied_suffix(&target.text(p))),
-        topic: load.aws_sns_topic.as_ref().map(|t| target.text(t)),
-    }
 }
 
 /// The role's permissions: read the stage folders, list only under them.
@@ -373,9 +333,9 @@ fn template(
     for bucket in buckets {
         let mut queues = Vec::new();
         let mut topics = Vec::new();
-        for n in notes.iter().filter(|n| n.bucket == *bucket) {
-            let mut key_rules = vec![json!({ "Name": "prefix", "Value": n.prefix })];
-            if let Some(s) = &n.suffix {
+        for n in notes.iter().filter(|n| n.filter.bucket == *bucket) {
+            let mut key_rules = vec![json!({ "Name": "prefix", "Value": n.filter.prefix })];
+            if let Some(s) = &n.filter.suffix {
                 key_rules.push(json!({ "Name": "suffix", "Value": s }));
             }
             let filter = json!({ "S3Key": { "Rules": key_rules } });
@@ -449,21 +409,5 @@ mod tests {
         );
         assert_eq!(parse_role_arn("arn:aws:iam::123:role/x"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:user/x"), None);
-    }
-
-    #[test]
-    fn overlapping_prefixes_and_suffixes() {
-        let n = |prefix: &str, suffix: Option<&str>| Notification {
-            pipe: String::new(),
-            bucket: "b".into(),
-            prefix: prefix.into(),
-            suffix: suffix.map(str::to_owned),
-            topic: None,
-        };
-        assert!(overlap(&n("a/", None), &n("a/b/", None)));
-        assert!(!overlap(&n("a/", None), &n("b/", None)));
-        assert!(!overlap(&n("a/", Some(".csv")), &n("a/", Some(".json"))));
-        assert!(overlap(&n("a/", Some(".csv")), &n("a/", Some("s.csv"))));
-        assert!(overlap(&n("a/", Some(".csv")), &n("a/b/", None)));
     }
 }

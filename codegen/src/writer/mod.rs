@@ -1564,6 +1564,24 @@ impl Statement {
 /// The SQL of one part of the day `d.D`. ISO weekdays and weeks, so the
 /// values do not depend on the session's `WEEK_START`; names spelled out with
 /// DECODE rather than a format (the emulator ignores `TO_CHAR`'s formats).
+/// `INSERT INTO <table> (<columns>)\nSELECT `: the head of an INSERT ... SELECT.
+fn insert_select(f: &mut fmt::Formatter<'_>, table: &ObjectName, columns: &[String]) -> fmt::Result {
+    write!(f, "INSERT INTO {table} (")?;
+    comma_idents(f, columns)?;
+    f.write_str(")\nSELECT ")
+}
+
+/// `1, 'January', 2, 'February', ...`: DECODE's pairs for names numbered from 1
+/// (the names are dimgen's own words, without quotes to escape).
+fn numbered(names: &[&str]) -> String {
+    let pairs: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("{}, {}", i + 1, Literal(name)))
+        .collect();
+    pairs.join(", ")
+}
+
 fn date_part(part: DatePart, fiscal_offset: u8) -> String {
     const DAY: &str = "d.D";
     let fiscal = if fiscal_offset == 0 {
@@ -1583,12 +1601,11 @@ fn date_part(part: DatePart, fiscal_offset: u8) -> String {
         DatePart::WeekOfYear => format!("WEEKISO({DAY})"),
         DatePart::YearOfWeek => format!("YEAROFWEEKISO({DAY})"),
         DatePart::YearMonth => format!("YEAR({DAY}) * 100 + MONTH({DAY})"),
-        DatePart::MonthName => format!(
-            "DECODE(MONTH({DAY}), 1, 'January', 2, 'February', 3, 'March', 4, 'April', 5, 'May', 6, 'June', 7, 'July', 8, 'August', 9, 'September', 10, 'October', 11, 'November', 12, 'December')"
-        ),
+        DatePart::MonthName => format!("DECODE(MONTH({DAY}), {})", numbered(&model_core::model::MONTH_NAMES)),
         DatePart::MonthShort => format!("MONTHNAME({DAY})"),
         DatePart::DayName => format!(
-            "DECODE(DAYOFWEEKISO({DAY}), 1, 'Monday', 2, 'Tuesday', 3, 'Wednesday', 4, 'Thursday', 5, 'Friday', 6, 'Saturday', 7, 'Sunday')"
+            "DECODE(DAYOFWEEKISO({DAY}), {})",
+            numbered(&model_core::model::DAY_NAMES)
         ),
         DatePart::DayShort => format!("DAYNAME({DAY})"),
         DatePart::QuarterName => format!("'Q' || TO_VARCHAR(QUARTER({DAY}))"),
@@ -1767,10 +1784,8 @@ impl Display for Statement {
                 key,
                 key_value,
             } => {
-                write!(f, "INSERT INTO {table} (")?;
                 let names: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
-                comma_idents(f, &names)?;
-                f.write_str(")\nSELECT ")?;
+                insert_select(f, table, &names)?;
                 for (i, (_, v)) in values.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
@@ -1791,10 +1806,8 @@ impl Display for Statement {
                 days,
                 fiscal_offset,
             } => {
-                write!(f, "INSERT INTO {table} (")?;
                 let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
-                comma_idents(f, &names)?;
-                f.write_str(")\nSELECT ")?;
+                insert_select(f, table, &names)?;
                 for (i, name) in names.iter().enumerate() {
                     write!(f, "{}g.{}", if i > 0 { ", " } else { "" }, Ident(name))?;
                 }
