@@ -15,8 +15,8 @@ use model_core::{TableRef, Validated, naming};
 
 use crate::ddl::{self, Target};
 use crate::writer::{
-    self, AlterTable, ColumnDef, ColumnDefault, Constraint, DropKind, Expr, GrantOn, ObjectName, Privilege, Statement,
-    Value,
+    self, AlterTable, ColumnDef, ColumnDefault, Constraint, DropKind, Expr, GrantOn, ObjectName, Privilege, RenameKind,
+    Statement, Value,
 };
 use crate::{GenerateError, target};
 
@@ -362,6 +362,7 @@ fn pipe_drift(pipes: &[model_core::evolve::CatalogPipe], target: &Target<'_>) ->
                 from: load.load.pipe.clone(),
                 pipe: load.load.pipe.clone(),
                 reasons,
+                landing: None,
             });
         }
     }
@@ -563,7 +564,12 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             }
             out
         }
-        Change::RenameTable { from, to } => rename_table(before, target, from, to),
+        Change::RenameTable {
+            from,
+            to,
+            loaded,
+            sequence,
+        } => rename_table(before, target, from, to, *loaded, *sequence),
         Change::DropLoad { table, pipe, landing } => {
             let landing = target.text(landing);
             vec![
@@ -635,7 +641,21 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             table,
             AlterTable::Comment(column.clone(), target.comment(comment.as_deref())),
         )],
-        Change::RecreatePipe { from, pipe, .. } => recreate_pipe(before, target, from, pipe),
+        Change::RecreatePipe {
+            from, pipe, landing, ..
+        } => recreate_pipes(before, target, &[(from, pipe, landing.as_ref())], Vec::new()),
+        Change::ChangeStage { stage, pipes, .. } => {
+            let alter: Vec<Statement> = alter_stage(target, stage).into_iter().collect();
+            if pipes.is_empty() {
+                alter
+            } else {
+                let swaps: Vec<Swap<'_>> = pipes
+                    .iter()
+                    .map(|p| (p.from.as_str(), p.pipe.as_str(), p.landing.as_ref()))
+                    .collect();
+                recreate_pipes(before, target, &swaps, alter)
+            }
+        }
         Change::AddUnknownMember { table, references } => {
             let Some(d) = target.model.dimension(table) else {
                 return Vec::new();
@@ -852,80 +872,211 @@ fn drop_history(
     out
 }
 
-/// A changed pipe's runbook, preceded by the statements creating what the
-/// new pipe reads and the deployed model did not have (its storage
+/// One deployed pipe a runbook recreates: its name as deployed, its name
+/// now, and its landing table renamed (as deployed, now).
+type Swap<'c> = (&'c str, &'c str, Option<&'c (String, String)>);
+
+/// The runbook recreating the pipes of `swaps`, with `first` (a stage
+/// altered) and the landing tables renamed in between, preceded by what
+/// the new pipes read that the deployed model did not have (their storage
 /// integration, file format or stage: `deploy.sql`, which creates them too,
-/// runs after the migration). Each is `IF NOT EXISTS`, as in `deploy.sql`.
-fn recreate_pipe(before: Option<&Validated>, target: &Target<'_>, from: &str, pipe: &str) -> Vec<Statement> {
-    let name = target.object(&target.text(pipe));
-    let Some(Statement::CreatePipe(new)) = crate::loading::pipes(target)
-        .into_iter()
-        .find(|s| matches!(s, Statement::CreatePipe(p) if p.name == name))
-    else {
-        unreachable!("evolve names the pipe of a load of the new model")
-    };
-    let mut out = Vec::new();
-    if let Some(load) = target.model.loads().find(|l| l.load.pipe == pipe) {
-        // Without a deployed model (a catalog baseline) each is created if it does not exist.
-        let stage_is_new = before.is_none_or(|b| !b.stages.iter().any(|s| s.name == load.stage.name));
-        let format_is_new = before.is_none_or(|b| !b.file_formats.iter().any(|f| f.name == load.format.name));
-        let integration_is_new = before.is_none_or(|b| {
-            !b.storage_integrations
-                .iter()
-                .any(|i| i.name == load.stage.storage_integration)
-        });
-        if integration_is_new {
-            let integration = target.text(&load.stage.storage_integration);
-            out.extend(crate::loading::integrations(target).into_iter().filter(|s| match s {
-                Statement::StorageIntegration { name, .. }
-                | Statement::Grant {
-                    on: crate::writer::GrantOn::Integration(name),
-                    ..
-                } => *name == integration,
-                _ => false,
-            }));
+/// runs after the migration; each is `IF NOT EXISTS`, as in `deploy.sql`)
+/// and by suspending the task of each load whose landing table is renamed
+/// (its body reads the stream by its old name until `deploy.sql` alters it).
+fn recreate_pipes(
+    before: Option<&Validated>,
+    target: &Target<'_>,
+    swaps: &[Swap<'_>],
+    first: Vec<Statement>,
+) -> Vec<Statement> {
+    let created = crate::loading::pipes(target);
+    let mut out: Vec<Statement> = Vec::new();
+    let mut between = first;
+    let mut pipes = Vec::new();
+    for &(from, pipe, landing) in swaps {
+        let name = target.object(&target.text(pipe));
+        let Some(Statement::CreatePipe(new)) = created
+            .iter()
+            .find(|s| matches!(s, Statement::CreatePipe(p) if p.name == name))
+        else {
+            unreachable!("evolve names the pipe of a load of the new model")
+        };
+        if let Some(load) = target.model.loads().find(|l| l.load.pipe == pipe) {
+            for statement in prerequisites(before, target, &load) {
+                if !out.contains(&statement) {
+                    out.push(statement);
+                }
+            }
+            if let Some((was, now)) = landing {
+                out.push(Statement::AlterTask {
+                    name: target.object(&naming::load_task(load.table.name())),
+                    resume: false,
+                });
+                between.push(Statement::AlterTable {
+                    table: target.object(was),
+                    action: AlterTable::RenameTo(target.object(now)),
+                });
+                between.push(Statement::Rename {
+                    kind: RenameKind::Stream,
+                    from: target.object(&naming::stream(was)),
+                    to: target.object(&naming::stream(now)),
+                });
+            }
         }
-        if format_is_new {
-            let format = target.object(&load.format.name);
-            out.extend(
-                crate::loading::file_formats(target)
-                    .into_iter()
-                    .filter(|s| matches!(s, Statement::FileFormat { name, .. } if *name == format)),
-            );
-        }
-        if stage_is_new {
-            let stage = target.object(&target.text(&load.stage.name));
-            out.extend(
-                crate::loading::stages(target)
-                    .into_iter()
-                    .filter(|s| matches!(s, Statement::Stage { name, .. } if *name == stage)),
-            );
-        }
+        pipes.push((target.object(&target.text(from)), new.clone()));
     }
     out.push(Statement::RecreatePipe {
-        from: target.object(&target.text(from)),
-        pipe: new,
+        pipes,
+        between,
         polls: PIPE_DRAIN_POLLS,
     });
     out
 }
 
-/// `ALTER TABLE old RENAME TO new`, then each constraint named after the
-/// table (its primary key, unique constraint and foreign keys) renamed as
-/// the new model names it, so that `deploy.sql`'s RELY statements find them.
-/// The constraints are the ones `CREATE TABLE` declares, paired by kind
-/// (foreign keys by their column).
-fn rename_table(before: Option<&Validated>, target: &Target<'_>, from: &str, to: &str) -> Vec<Statement> {
-    let mut out = vec![Statement::AlterTable {
+/// What the pipe of `load` reads that the deployed model did not have (all
+/// of it without a deployed model: a catalog baseline).
+fn prerequisites(
+    before: Option<&Validated>,
+    target: &Target<'_>,
+    load: &model_core::ingest::Resolved<'_>,
+) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let stage_is_new = before.is_none_or(|b| !b.stages.iter().any(|s| s.name == load.stage.name));
+    let format_is_new = before.is_none_or(|b| !b.file_formats.iter().any(|f| f.name == load.format.name));
+    let integration_is_new = before.is_none_or(|b| {
+        !b.storage_integrations
+            .iter()
+            .any(|i| i.name == load.stage.storage_integration)
+    });
+    if integration_is_new {
+        let integration = target.text(&load.stage.storage_integration);
+        out.extend(crate::loading::integrations(target).into_iter().filter(|s| match s {
+            Statement::StorageIntegration { name, .. }
+            | Statement::Grant {
+                on: crate::writer::GrantOn::Integration(name),
+                ..
+            } => *name == integration,
+            _ => false,
+        }));
+    }
+    if format_is_new {
+        let format = target.object(&load.format.name);
+        out.extend(
+            crate::loading::file_formats(target)
+                .into_iter()
+                .filter(|s| matches!(s, Statement::FileFormat { name, .. } if *name == format)),
+        );
+    }
+    if stage_is_new {
+        let stage = target.object(&target.text(&load.stage.name));
+        out.extend(
+            crate::loading::stages(target)
+                .into_iter()
+                .filter(|s| matches!(s, Statement::Stage { name, .. } if *name == stage)),
+        );
+    }
+    out
+}
+
+/// A stage as the model now declares it, altered in place
+/// (`ALTER STAGE ... SET`): what `CREATE STAGE` in `deploy.sql` would make.
+fn alter_stage(target: &Target<'_>, stage: &str) -> Option<Statement> {
+    let name = target.object(&target.text(stage));
+    crate::loading::stages(target).into_iter().find_map(|s| match s {
+        Statement::Stage {
+            name: n,
+            url,
+            storage_integration,
+            file_format,
+            ..
+        } if n == name => Some(Statement::AlterStage {
+            name: n,
+            url,
+            storage_integration,
+            file_format,
+        }),
+        _ => None,
+    })
+}
+
+/// A table renamed. First what is named after it and `deploy.sql` makes
+/// again under the new name: its load's task (suspended, then dropped; the
+/// rows its stream holds wait for the new task) and its views (the
+/// `_CURRENT` view of a dimension keeping history, a load's unknown-member
+/// audit). Then `ALTER TABLE old RENAME TO new`, and each constraint named
+/// after the table (its primary key, unique constraint and foreign keys)
+/// renamed as the new model names it, so that `deploy.sql`'s RELY
+/// statements find them (the constraints are the ones `CREATE TABLE`
+/// declares, paired by kind, foreign keys by their column). Last, a key's
+/// sequence renamed, and the key's default set to it again (Snowflake
+/// changes a default from one sequence to another, and only that).
+fn rename_table(
+    before: Option<&Validated>,
+    target: &Target<'_>,
+    from: &str,
+    to: &str,
+    loaded: bool,
+    sequence: bool,
+) -> Vec<Statement> {
+    let new = target.model.tables().find(|t| t.name() == to);
+    let deployed = before.and_then(|b| b.tables().find(|t| t.name() == from).map(|t| (b, t)));
+    let mut out = Vec::new();
+    if loaded {
+        let task = target.object(&naming::load_task(from));
+        out.push(Statement::AlterTask {
+            name: task.clone(),
+            resume: false,
+        });
+        out.push(Statement::Drop {
+            kind: DropKind::Task,
+            name: task,
+        });
+    }
+    // The table as deployed (without a deployed model, as it is now).
+    let kept_history = match deployed.map(|(_, t)| t).or(new) {
+        Some(TableRef::Dimension(d)) => d.keeps_history(),
+        _ => false,
+    };
+    if kept_history {
+        out.push(Statement::Drop {
+            kind: DropKind::View,
+            name: target.object(&naming::current_view(from)),
+        });
+    }
+    if loaded {
+        out.push(Statement::Drop {
+            kind: DropKind::View,
+            name: target.object(&naming::unknown_members(from)),
+        });
+    }
+    out.push(Statement::AlterTable {
         table: target.object(from),
         action: AlterTable::RenameTo(target.object(to)),
-    }];
-    let Some(new) = target.model.tables().find(|t| t.name() == to) else {
+    });
+    let Some(new) = new else {
         return out;
     };
+    if sequence {
+        // The key as deployed: a renamed key column is renamed after this.
+        let key = deployed
+            .map_or_else(|| target.model.layout(new), |(b, t)| b.layout(t))
+            .iter()
+            .find(|c| matches!(c.origin, model_core::Origin::SurrogateKey(_)))
+            .map(|c| c.name.clone());
+        out.push(Statement::Rename {
+            kind: RenameKind::Sequence,
+            from: target.object(&naming::sequence(from)),
+            to: target.object(&naming::sequence(to)),
+        });
+        if let Some(key) = key {
+            out.push(Statement::AlterTable {
+                table: target.object(to),
+                action: AlterTable::SetDefaultSequence(key, target.object(&naming::sequence(to))),
+            });
+        }
+    }
     let new_columns = target.model.layout(new);
     let new_constraints = ddl::create_table(target, new, new_columns).constraints;
-    let deployed = before.and_then(|b| b.tables().find(|t| t.name() == from).map(|t| (b, t)));
     let old_constraints = if let Some((before, old)) = deployed {
         ddl::create_table(target, old, before.layout(old)).constraints
     } else {
@@ -1287,6 +1438,235 @@ columns = [
                 "{constraint} is not renamed into place"
             );
         }
+    }
+
+    /// The position of each of `steps` in `sql`, in order (each after the
+    /// one before), or a panic naming the first one missing.
+    fn in_order(sql: &str, steps: &[String]) {
+        let mut at = 0;
+        for step in steps {
+            let found = sql[at..]
+                .find(step.as_str())
+                .unwrap_or_else(|| panic!("{step:?} after byte {at} of\n{sql}"));
+            at += found + step.len();
+        }
+    }
+
+    /// A loaded table renamed: its task goes first (deploy.sql creates the
+    /// new one), then the table; its landing table and stream are renamed
+    /// inside the pipe's runbook, after the drain and before the new pipe,
+    /// so that the rows landed and not yet merged wait for the new task.
+    #[test]
+    fn a_renamed_loaded_table_takes_its_landing_table_and_stream_along() {
+        let before = retail();
+        let after = before
+            .replace(
+                "[[fact]]\nname = \"FACT_SALES\"",
+                "[[fact]]\nname = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+            )
+            .replace("table = \"FACT_SALES\"", "table = \"FACT_RECEIPTS\"")
+            .replace("fact = \"FACT_SALES\"", "fact = \"FACT_RECEIPTS\"");
+        let plan = Plan::new(&load(&before), &load(&after), "DEV").unwrap();
+        assert_eq!(plan.count(Class::Unsupported), 0, "{}", plan.render());
+        assert_eq!(plan.count(Class::Destructive), 0, "{}", plan.render());
+        let sql: String = plan.statements().map(|s| s.to_string() + ";\n").collect();
+        let at = |name: &str| format!("RETAIL.SALES_DEV.{name}");
+        in_order(
+            &sql,
+            &[
+                format!("ALTER TASK IF EXISTS {} SUSPEND;", at("FACT_SALES_LOAD_TASK")),
+                format!("DROP TASK IF EXISTS {};", at("FACT_SALES_LOAD_TASK")),
+                format!("DROP VIEW IF EXISTS {};", at("FACT_SALES_UNKNOWN_MEMBERS")),
+                format!("ALTER TABLE {} RENAME TO {};", at("FACT_SALES"), at("FACT_RECEIPTS")),
+                format!("ALTER TASK IF EXISTS {} SUSPEND;", at("FACT_RECEIPTS_LOAD_TASK")),
+                format!(
+                    "ALTER PIPE IF EXISTS {} SET PIPE_EXECUTION_PAUSED = TRUE;",
+                    at("FACT_SALES_PIPE")
+                ),
+                format!("DROP PIPE IF EXISTS {};", at("FACT_SALES_PIPE")),
+                format!(
+                    "    ALTER TABLE {} RENAME TO {}\n    ;",
+                    at("FACT_SALES_LANDING"),
+                    at("FACT_RECEIPTS_LANDING")
+                ),
+                format!(
+                    "    ALTER STREAM IF EXISTS {} RENAME TO {}\n    ;",
+                    at("FACT_SALES_LANDING_STREAM"),
+                    at("FACT_RECEIPTS_LANDING_STREAM")
+                ),
+                format!("CREATE PIPE IF NOT EXISTS {}\n", at("FACT_RECEIPTS_PIPE")),
+                format!("COPY INTO {}", at("FACT_RECEIPTS_LANDING")),
+                format!("'ALTER PIPE {} REFRESH MODIFIED_AFTER = '''", at("FACT_RECEIPTS_PIPE")),
+            ],
+        );
+        // Nothing of the load is dropped or created empty beside it.
+        for kind in ["DROP TABLE", "DROP STREAM", "DROP PIPE", "CREATE TABLE"] {
+            assert!(plan.statements().all(|s| s.kind() != kind), "{kind} in\n{sql}");
+        }
+        let renamed = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s.change, Change::RecreatePipe { .. }))
+            .expect("the pipe's runbook");
+        assert!(
+            renamed
+                .change
+                .describe()
+                .contains("its landing table FACT_SALES_LANDING renamed FACT_RECEIPTS_LANDING with its stream"),
+            "{}",
+            renamed.change.describe()
+        );
+    }
+
+    /// A key drawn from a sequence: the sequence is renamed with its table
+    /// and set as the key's default again.
+    #[test]
+    fn a_renamed_table_takes_its_key_sequence_along() {
+        let sequence = SHOP.replace(
+            "grain_columns = [\"RECEIPT\"]",
+            "grain_columns = [\"RECEIPT\"]\nkey_generation = \"sequence\"",
+        );
+        let after = sequence.replace(
+            "name = \"FACT_SALES\"",
+            "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+        );
+        let plan = Plan::new(&load(&sequence), &load(&after), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        let from = sql
+            .iter()
+            .position(|s| s == "ALTER TABLE SHOP.DEV.FACT_SALES RENAME TO SHOP.DEV.FACT_RECEIPTS")
+            .expect("the rename");
+        assert_eq!(
+            sql[from + 1..from + 3],
+            [
+                "ALTER SEQUENCE IF EXISTS SHOP.DEV.FACT_SALES_SEQ RENAME TO SHOP.DEV.FACT_RECEIPTS_SEQ",
+                "ALTER TABLE SHOP.DEV.FACT_RECEIPTS ALTER COLUMN SALES_KEY SET DEFAULT SHOP.DEV.FACT_RECEIPTS_SEQ.NEXTVAL",
+            ],
+            "{sql:#?}"
+        );
+        // The key column named after the table is renamed after that.
+        assert!(
+            sql[from + 3..]
+                .iter()
+                .any(|s| s == "ALTER TABLE SHOP.DEV.FACT_RECEIPTS RENAME COLUMN SALES_KEY TO RECEIPTS_KEY"),
+            "{sql:#?}"
+        );
+        // deploy.sql's CREATE SEQUENCE IF NOT EXISTS finds the renamed one.
+        let deployment = crate::generate(&load(&after), "DEV").unwrap();
+        assert!(deployment.statements().any(|(_, s)| {
+            s.to_string()
+                .starts_with("CREATE SEQUENCE IF NOT EXISTS SHOP.DEV.FACT_RECEIPTS_SEQ ")
+        }));
+    }
+
+    /// A stage that moves: its pipes are paused and drained, the stage is
+    /// altered while none runs, the pipes recreated and refreshed; a pipe
+    /// that also copies differently is recreated once, in that runbook. A
+    /// file format alone is altered in place.
+    #[test]
+    fn a_moved_stage_is_altered_between_its_pipes_drain_and_their_recreation() {
+        let before = retail();
+        let moved = before.replace(
+            "url = \"s3://${landing_bucket}/pos/\"",
+            "url = \"s3://${landing_bucket}/pos-v2/\"",
+        );
+        assert_ne!(moved, before);
+        let plan = Plan::new(&load(&before), &load(&moved), "DEV").unwrap();
+        assert_eq!(plan.steps.len(), 1, "{}", plan.render());
+        assert_eq!(plan.steps[0].change.class(), Class::Careful);
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        assert_eq!(sql.len(), 1, "{sql:#?}");
+        let pipes = ["DIM_PRODUCT_PIPE", "DIM_STORE_PIPE", "FACT_SALES_PIPE"];
+        let mut steps: Vec<String> = pipes
+            .iter()
+            .map(|p| format!("ALTER PIPE IF EXISTS RETAIL.SALES_DEV.{p} SET PIPE_EXECUTION_PAUSED = TRUE;"))
+            .collect();
+        steps.push("FOR i IN 1 TO".to_owned());
+        steps.extend(
+            pipes
+                .iter()
+                .map(|p| format!("SYSTEM$PIPE_STATUS('RETAIL.SALES_DEV.{p}')")),
+        );
+        steps.extend(
+            pipes
+                .iter()
+                .map(|p| format!("ALTER PIPE RETAIL.SALES_DEV.{p} SET PIPE_EXECUTION_PAUSED = FALSE;")),
+        );
+        steps.push("RAISE still_loading;".to_owned());
+        steps.extend(
+            pipes
+                .iter()
+                .map(|p| format!("DROP PIPE IF EXISTS RETAIL.SALES_DEV.{p};")),
+        );
+        steps.push(
+            "    ALTER STAGE IF EXISTS RETAIL.SALES_DEV.POS_STAGE SET\n        URL = 's3://retail-landing-dev/pos-v2/'"
+                .to_owned(),
+        );
+        steps.extend(
+            pipes
+                .iter()
+                .map(|p| format!("CREATE PIPE IF NOT EXISTS RETAIL.SALES_DEV.{p}\n")),
+        );
+        steps.extend(
+            pipes
+                .iter()
+                .map(|p| format!("'ALTER PIPE RETAIL.SALES_DEV.{p} REFRESH MODIFIED_AFTER = '''")),
+        );
+        in_order(&sql[0], &steps);
+
+        // The same move with a pipe that copies differently: one runbook,
+        // which names why each pipe is recreated.
+        let plan = Plan::new(&load(&without_cost(&before)), &load(&moved), "DEV").unwrap();
+        let kinds: Vec<&str> = plan.statements().map(Statement::kind).collect();
+        assert_eq!(
+            kinds,
+            ["ALTER TABLE ADD COLUMN", "ALTER TABLE ADD COLUMN", "RECREATE PIPE"],
+            "{}",
+            plan.render()
+        );
+        let stage = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s.change, Change::ChangeStage { .. }))
+            .expect("the stage's change");
+        assert!(
+            stage
+                .change
+                .describe()
+                .contains("FACT_SALES_PIPE (its COPY projects new columns (COST_AMOUNT))"),
+            "{}",
+            stage.change.describe()
+        );
+
+        // A new file format alone, with every load naming its own: ALTER
+        // STAGE in place, no runbook, safe.
+        let own_format = |text: &str| {
+            text.replace(
+                "path = \"products/\"",
+                "path = \"products/\"\nfile_format = \"POS_CSV\"",
+            )
+            .replace("path = \"stores/\"", "path = \"stores/\"\nfile_format = \"POS_CSV\"")
+        };
+        let reformatted = own_format(&before).replacen(
+            "storage_integration = \"RETAIL_${env}_S3\"\nfile_format = \"POS_CSV\"",
+            "storage_integration = \"RETAIL_${env}_S3\"\nfile_format = \"RECEIPTS_PARQUET\"",
+            1,
+        );
+        assert!(
+            reformatted.contains("file_format = \"RECEIPTS_PARQUET\"\n\n"),
+            "{reformatted}"
+        );
+        let plan = Plan::new(&load(&before), &load(&reformatted), "DEV").unwrap();
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER STAGE IF EXISTS RETAIL.SALES_DEV.POS_STAGE SET\n    URL = 's3://retail-landing-dev/pos/'\n    STORAGE_INTEGRATION = RETAIL_DEV_S3\n    FILE_FORMAT = (FORMAT_NAME = 'RETAIL.SALES_DEV.RECEIPTS_PARQUET')"
+            ],
+            "{}",
+            plan.render()
+        );
+        assert_eq!(plan.steps[0].change.class(), Class::Safe);
     }
 
     /// What deploy.sql never takes back: a removed role is dropped (and its

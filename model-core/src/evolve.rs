@@ -113,12 +113,18 @@ pub enum Change {
         references: Vec<(String, String)>,
     },
     /// A table renamed (`renamed_from`): its rows, grants and constraints
-    /// move with it (the constraints named after it are renamed too).
+    /// move with it (the constraints named after it are renamed too), and
+    /// so does its key's sequence. Its load's task and the views named after
+    /// it are dropped: `deploy.sql` creates them under the new name.
     RenameTable {
         /// The name as deployed.
         from: String,
         /// The name now.
         to: String,
+        /// It had a load (its task is named after it).
+        loaded: bool,
+        /// Its key is drawn from a sequence (named after it).
+        sequence: bool,
     },
     /// A column renamed (`renamed_from`): its values move with it.
     RenameColumn {
@@ -217,6 +223,22 @@ pub enum Change {
         pipe: String,
         /// What differs.
         reasons: Vec<String>,
+        /// Its landing table renamed, as deployed and now (renamed, with its
+        /// stream, while no pipe runs: the landed rows not yet merged stay).
+        landing: Option<(String, String)>,
+    },
+    /// A stage whose URL or storage integration changed: altered while the
+    /// pipes reading it are paused and drained, then the pipes are recreated
+    /// and refreshed from the pause (an auto-ingest pipe does not follow a
+    /// stage whose location changed). A change of its file format alone is
+    /// altered in place (a pipe's COPY names its own format).
+    ChangeStage {
+        /// The stage.
+        stage: String,
+        /// What differs.
+        reasons: Vec<String>,
+        /// The deployed loads' pipes reading it, recreated around the change.
+        pipes: Vec<PipeSwap>,
     },
     /// A load the model no longer has: its task, pipe, stream and landing
     /// table are dropped (rows landed and not yet merged are lost).
@@ -298,6 +320,21 @@ pub enum Change {
     },
 }
 
+/// A deployed pipe recreated by a [`Change::ChangeStage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipeSwap {
+    /// The table its load maintains.
+    pub table: String,
+    /// The pipe's name as deployed (as the model writes it).
+    pub from: String,
+    /// Its name now.
+    pub pipe: String,
+    /// Its landing table renamed, as deployed and now.
+    pub landing: Option<(String, String)>,
+    /// What else differs in its COPY.
+    pub reasons: Vec<String>,
+}
+
 impl Change {
     /// The class of this change.
     pub fn class(&self) -> Class {
@@ -307,6 +344,8 @@ impl Change {
             | Self::DropNotNull { .. }
             | Self::DropDefault { .. }
             | Self::ColumnComment { .. } => Class::Safe,
+            // Altered in place: no deployed pipe reads it.
+            Self::ChangeStage { pipes, .. } if pipes.is_empty() => Class::Safe,
             Self::AddColumn { column, .. } if column.nullable => Class::Safe,
             // A NOT NULL reference is backfilled with the unknown member (-1),
             // another NOT NULL column with its declared default.
@@ -318,6 +357,7 @@ impl Change {
             | Self::RenameColumn { .. }
             | Self::ClusterBy { .. }
             | Self::RecreatePipe { .. }
+            | Self::ChangeStage { .. }
             | Self::DropMart { .. }
             | Self::RefreshDynamicTable { .. }
             | Self::IdentityColumns { .. }
@@ -358,6 +398,7 @@ impl Change {
             | Self::SetNotNull { table, column }
             | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
             Self::RecreatePipe { pipe, .. } => pipe.clone(),
+            Self::ChangeStage { stage, .. } => stage.clone(),
             Self::DropLoad { landing, .. } => landing.clone(),
             Self::DropMart { mart, .. } | Self::RefreshDynamicTable { mart } => mart.clone(),
             Self::DropRole { role } => role.clone(),
@@ -405,8 +446,21 @@ impl Change {
                 "new column {} NOT NULL: existing rows have no value for it; declare a `default` for them, or make it nullable",
                 column.sql_type
             ),
-            Self::RenameTable { from, .. } => format!(
-                "renamed from {from} (`renamed_from`): renamed in place with its rows, grants and constraints; views and marts are recreated by deploy.sql, and a view named after {from} (its _CURRENT view) is left as it was"
+            Self::RenameTable {
+                from, loaded, sequence, ..
+            } => format!(
+                "renamed from {from} (`renamed_from`): renamed in place with its rows, grants and constraints{}{}; the views named after {from} are dropped, and deploy.sql creates them, the marts{} under the new name",
+                if *sequence {
+                    "; its key's sequence is renamed and stays the key's default, so keys go on from where they were"
+                } else {
+                    ""
+                },
+                if *loaded {
+                    "; its load's task is suspended and dropped first (the rows its stream holds wait for the new task)"
+                } else {
+                    ""
+                },
+                if *loaded { " and the new task" } else { "" }
             ),
             Self::RenameColumn { from, .. } => format!(
                 "renamed from {from} (`renamed_from`): renamed in place, its values kept; queries and files that name {from} must follow"
@@ -458,11 +512,49 @@ impl Change {
                 )
             }
             Self::RecreatePipe {
-                table, from, reasons, ..
+                table,
+                from,
+                reasons,
+                landing,
+                ..
             } => format!(
-                "the pipe of the load of {table}{} would copy differently ({}): paused, its queued files waited for, recreated, then refreshed with MODIFIED_AFTER the pause (no file lost or loaded twice)",
+                "the pipe of the load of {table}{} would copy differently ({}): paused, its queued files waited for, {}recreated, then refreshed with MODIFIED_AFTER the pause (no file lost or loaded twice)",
                 if from == &self.object() { String::new() } else { format!(", formerly {from},") },
+                reasons.join(", "),
+                match landing {
+                    Some((was, now)) => format!(
+                        "its landing table {was} renamed {now} with its stream (the rows landed and not yet merged stay for the task), then "
+                    ),
+                    None => String::new(),
+                }
+            ),
+            Self::ChangeStage { reasons, pipes, .. } if pipes.is_empty() => format!(
+                "the stage changed ({}): altered in place; no deployed pipe reads it",
                 reasons.join(", ")
+            ),
+            Self::ChangeStage { reasons, pipes, .. } => format!(
+                "the stage changed ({}): its pipes {} are paused and their queued files waited for, the stage is altered{}, the pipes recreated and refreshed with MODIFIED_AFTER the pause (files at the new location staged before the pause are not loaded: load them with COPY if they are needed)",
+                reasons.join(", "),
+                pipes
+                    .iter()
+                    .map(|p| if p.reasons.is_empty() {
+                        p.from.clone()
+                    } else {
+                        format!("{} ({})", p.from, p.reasons.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                {
+                    let landings: Vec<String> = pipes
+                        .iter()
+                        .filter_map(|p| p.landing.as_ref().map(|(was, now)| format!("{was} renamed {now}")))
+                        .collect();
+                    if landings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and the landing tables {} with their streams", landings.join(", "))
+                    }
+                }
             ),
             Self::DropLoad { table, pipe, .. } => format!(
                 "the load of {table} is removed: its task is suspended and dropped, then its pipe {pipe}, its stream and this landing table (rows landed and not yet merged are lost; UNDROP TABLE within Time Travel brings the table back)"
@@ -572,8 +664,9 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
             changes.push(Change::RenameTable {
                 from: from.to_owned(),
                 to: table.name().to_owned(),
+                loaded: before.loads.iter().any(|l| l.table == from),
+                sequence: sequence_key(old.0),
             });
-            rename_limits(before, after, old.0, table, &mut changes);
             Some(old)
         });
         let Some((old, old_columns)) = found else {
@@ -628,6 +721,16 @@ pub fn diff(before: &Validated, after: &Validated) -> Vec<Change> {
     }
     load_changes(before, after, &mut changes);
     stage_changes(before, after, &mut changes);
+    // A pipe recreated around its stage's change is not recreated again.
+    let swapped: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::ChangeStage { pipes, .. } => Some(pipes.iter().map(|p| p.pipe.clone())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    changes.retain(|c| !matches!(c, Change::RecreatePipe { pipe, .. } if swapped.contains(pipe)));
     access_changes(before, after, &mut changes);
     masking_changes(before, after, &mut changes);
     let new_names: Vec<&str> = after.tables().map(TableRef::name).collect();
@@ -959,18 +1062,36 @@ fn declared<'m>(table: TableRef<'m>, column: &PhysicalColumn) -> Option<&'m crat
     }
 }
 
+/// The deployed load that `new` continues: the load of the same table, or
+/// of the table it was renamed from (a table has one load at most).
+fn deployed_load<'a, 'm>(
+    old: &'a [crate::ingest::Resolved<'m>],
+    new: &crate::ingest::Resolved<'_>,
+) -> Option<&'a crate::ingest::Resolved<'m>> {
+    old.iter().find(|o| o.load.table == new.load.table).or_else(|| {
+        let from = new.table.table().renamed_from()?;
+        old.iter().find(|o| o.load.table == from)
+    })
+}
+
 /// The landing tables and pipes of the loads. A new load is created by
-/// `deploy.sql`; a landing table gains new columns in place; a pipe whose
-/// COPY would change is recreated (pause, wait, recreate, refresh with
-/// `MODIFIED_AFTER`); a removed load's pipe, stream and task are not dropped yet.
+/// `deploy.sql`; a landing table gains new columns in place (under its name
+/// as deployed); a pipe whose COPY would change is recreated (pause, wait,
+/// recreate, refresh with `MODIFIED_AFTER`), its landing table renamed in
+/// between if its name changed; a removed load's task, pipe, stream and
+/// landing table are dropped.
 fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
     let old: Vec<crate::ingest::Resolved<'_>> = before.loads().collect();
     for new in after.loads() {
-        let landing = new.load.landing.clone();
-        let Some(was) = old.iter().find(|o| o.load.landing == landing) else {
-            changes.push(Change::AddTable { table: landing });
+        let Some(was) = deployed_load(&old, &new) else {
+            changes.push(Change::AddTable {
+                table: new.load.landing.clone(),
+            });
             continue;
         };
+        // Column changes apply to the landing table as deployed: a new name
+        // comes with the pipe's runbook, after them.
+        let landing = was.load.landing.clone();
         // A landing column carrying a renamed column of the table is renamed
         // too, and so is a reference's lookup column the files now name
         // otherwise (`fields`).
@@ -1061,11 +1182,16 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
                 from: was.load.pipe.clone(),
                 pipe: new.load.pipe.clone(),
                 reasons,
+                landing: landing_renamed(was, &new),
             });
         }
     }
+    let continued: Vec<&str> = after
+        .loads()
+        .filter_map(|new| deployed_load(&old, &new).map(|was| was.load.table.as_str()))
+        .collect();
     for was in &old {
-        if !after.loads().any(|n| n.load.landing == was.load.landing) {
+        if !continued.contains(&was.load.table.as_str()) {
             changes.push(Change::DropLoad {
                 table: was.load.table.clone(),
                 pipe: was.load.pipe.clone(),
@@ -1100,56 +1226,86 @@ fn access_changes(before: &Validated, after: &Validated, changes: &mut Vec<Chang
     }
 }
 
-/// What a table rename does not carry yet: a key drawn from a sequence
-/// (named after the table) and a load (its landing table, stream, pipe and
-/// task are named after it).
-fn rename_limits(
-    before: &Validated,
-    after: &Validated,
-    old: TableRef<'_>,
-    new: TableRef<'_>,
-    changes: &mut Vec<Change>,
-) {
-    let sequence = |t: TableRef<'_>| match t {
+/// Whether a table's key is drawn from a sequence (named after the table).
+fn sequence_key(table: TableRef<'_>) -> bool {
+    match table {
         TableRef::Dimension(d) => d.key_generation == KeyGeneration::Sequence,
         TableRef::Fact(f) => f.key_generation == KeyGeneration::Sequence,
         TableRef::Bridge(_) => false,
-    };
-    if sequence(old) || sequence(new) {
-        changes.push(Change::Unsupported {
-            object: new.name().to_owned(),
-            what: format!(
-                "renamed from {}: its key's sequence is named after the table, and renaming it is not migrated yet",
-                old.name()
-            ),
-        });
-    }
-    if before.loads.iter().any(|l| l.table == old.name()) || after.loads.iter().any(|l| l.table == new.name()) {
-        changes.push(Change::Unsupported {
-            object: new.name().to_owned(),
-            what: format!(
-                "renamed from {}: renaming a loaded table (its landing table, stream, pipe and task) is not migrated yet",
-                old.name()
-            ),
-        });
     }
 }
 
-/// Stages are created once and never altered by `deploy.sql` (`ALTER STAGE
-/// ... SET URL` stops the stage's auto-ingest pipes): a changed stage is a
-/// migration dimgen does not generate yet.
+/// The landing table of a continued load under another name: (as deployed, now).
+fn landing_renamed(was: &crate::ingest::Resolved<'_>, new: &crate::ingest::Resolved<'_>) -> Option<(String, String)> {
+    (was.load.landing != new.load.landing).then(|| (was.load.landing.clone(), new.load.landing.clone()))
+}
+
+/// Stages are created once and never altered by `deploy.sql`. A stage whose
+/// URL or storage integration changed is altered while the pipes reading it
+/// are paused and drained, and the pipes are recreated (`ALTER STAGE ... SET
+/// URL` stops a stage's auto-ingest pipes); a file format alone is altered
+/// in place. An internal stage cannot become external, nor the reverse.
 fn stage_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>) {
+    let old: Vec<crate::ingest::Resolved<'_>> = before.loads().collect();
     for stage in &after.stages {
-        if let Some(was) = before.stages.iter().find(|s| s.name == stage.name)
-            && (was.url != stage.url
-                || was.storage_integration != stage.storage_integration
-                || was.file_format != stage.file_format)
-        {
+        let Some(was) = before.stages.iter().find(|s| s.name == stage.name) else {
+            continue;
+        };
+        if was.url.is_some() != stage.url.is_some() {
             changes.push(Change::Unsupported {
                 object: stage.name.clone(),
-                what: "the stage's URL, storage integration or file format changed: ALTER STAGE (and recreating its auto-ingest pipes) is not generated yet".to_owned(),
+                what: format!(
+                    "the stage was {}, is {}: Snowflake cannot alter one into the other; give the new stage another name (the loads then move to it through their pipes' runbooks)",
+                    if was.url.is_some() { "external" } else { "internal" },
+                    if stage.url.is_some() { "external" } else { "internal" },
+                ),
             });
+            continue;
         }
+        let mut reasons = Vec::new();
+        if was.url != stage.url {
+            reasons.push(format!(
+                "URL {} -> {}",
+                was.url.as_deref().unwrap_or_default(),
+                stage.url.as_deref().unwrap_or_default()
+            ));
+        }
+        if was.storage_integration != stage.storage_integration {
+            reasons.push(format!(
+                "storage integration {} -> {}",
+                was.storage_integration, stage.storage_integration
+            ));
+        }
+        let moved = !reasons.is_empty();
+        if was.file_format != stage.file_format {
+            reasons.push(format!("file format {} -> {}", was.file_format, stage.file_format));
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let pipes = if moved {
+            after
+                .loads()
+                .filter(|new| new.load.stage == stage.name)
+                .filter_map(|new| {
+                    let was = deployed_load(&old, &new)?;
+                    Some(PipeSwap {
+                        table: new.load.table.clone(),
+                        from: was.load.pipe.clone(),
+                        pipe: new.load.pipe.clone(),
+                        landing: landing_renamed(was, &new),
+                        reasons: pipe_differences(was, &new),
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        changes.push(Change::ChangeStage {
+            stage: stage.name.clone(),
+            reasons,
+            pipes,
+        });
     }
 }
 
@@ -1164,6 +1320,7 @@ fn pipe_differences(was: &crate::ingest::Resolved<'_>, new: &crate::ingest::Reso
         }
     };
     differs("its name", a.pipe != b.pipe);
+    differs("its landing table", a.landing != b.landing);
     differs("its stage", a.stage != b.stage);
     differs("its path", a.path != b.path);
     differs("its file format", was.format.name != new.format.name);
@@ -1322,6 +1479,8 @@ pub fn diff_catalog(
     };
     let mut changes = Vec::new();
     let mut known: Vec<String> = Vec::new();
+    // The tables found under the name they were renamed from.
+    let mut renamed: Vec<String> = Vec::new();
     for (table, columns) in after.tables_in_order() {
         let resolved: Vec<PhysicalColumn> = columns
             .iter()
@@ -1336,7 +1495,10 @@ pub fn diff_catalog(
             changes.push(Change::RenameTable {
                 from: from.to_owned(),
                 to: table.name().to_owned(),
+                loaded: after.loads.iter().any(|l| l.table == table.name()),
+                sequence: sequence_key(table),
             });
+            renamed.push(table.name().to_owned());
             Some(old)
         });
         let Some(old) = found else {
@@ -1351,7 +1513,18 @@ pub fn diff_catalog(
     for load in after.loads() {
         let landing = resolve(&load.load.landing);
         let Some(old) = catalog.table(&landing) else {
-            changes.push(Change::AddTable { table: landing });
+            changes.push(if renamed.contains(&load.load.table) {
+                // Its landing table may be there under the old name, holding rows not merged yet.
+                Change::Unsupported {
+                    object: landing,
+                    what: format!(
+                        "{} was renamed, and a catalog cannot tell which of the schema's tables was its landing table: plan from the model as deployed (--from deployed.toml), which knows it",
+                        load.load.table
+                    ),
+                }
+            } else {
+                Change::AddTable { table: landing }
+            });
             continue;
         };
         known.push(old.name.clone());
@@ -1643,7 +1816,7 @@ columns = [
         );
         let err = crate::load_str("m.toml", &ambiguous).unwrap_err();
         assert!(err.diagnostics.render(100).contains("ambiguous rename"));
-        // A key drawn from a sequence named after the table: not migrated yet.
+        // A key drawn from a sequence named after the table: the sequence follows.
         let sequence = renamed.replace(
             "grain_columns = [\"RECEIPT\"]",
             "grain_columns = [\"RECEIPT\"]\nkey_generation = \"sequence\"",
@@ -1652,11 +1825,18 @@ columns = [
             "grain_columns = [\"RECEIPT\"]",
             "grain_columns = [\"RECEIPT\"]\nkey_generation = \"sequence\"",
         );
-        let found: Vec<Class> = diff(&load(&v1_sequence), &load(&sequence))
-            .iter()
-            .map(Change::class)
-            .collect();
-        assert!(found.contains(&Class::Unsupported), "{found:?}");
+        let changes = diff(&load(&v1_sequence), &load(&sequence));
+        assert!(changes.iter().all(|c| c.class() != Class::Unsupported), "{changes:?}");
+        assert!(
+            changes.contains(&Change::RenameTable {
+                from: "FACT_SALES".to_owned(),
+                to: "FACT_RECEIPTS".to_owned(),
+                loaded: false,
+                sequence: true,
+            }),
+            "{changes:?}"
+        );
+        assert!(changes[0].describe().contains("its key's sequence is renamed"));
     }
 
     #[test]

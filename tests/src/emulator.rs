@@ -60,6 +60,15 @@ pub const NOT_EXECUTABLE: &[&str] = &[
     // around ALTER PIPE, SYSTEM$PIPE_STATUS, DROP and CREATE PIPE): checked
     // by codegen's unit tests (dimgen::migrate).
     "RECREATE PIPE",
+    // What a migration renames or alters beside a table that fakesnow lacks
+    // (streams) or cannot alter (DuckDB has no ALTER SEQUENCE ... RENAME, no
+    // sequence defaults fakesnow translates back, no ALTER STAGE): checked by
+    // dimgen::migrate's unit tests and parsed where sqlparser can
+    // (tests/tests/sql.rs).
+    "ALTER STREAM RENAME",
+    "ALTER SEQUENCE RENAME",
+    "ALTER TABLE ALTER COLUMN SET DEFAULT",
+    "ALTER STAGE",
     "CREATE STREAM",
     "ALTER TASK",
     "CREATE OR ALTER TASK",
@@ -82,6 +91,19 @@ pub const NOT_EXECUTABLE: &[&str] = &[
     "ALTER TABLE UNSET TAG",
     "ALTER DYNAMIC TABLE UNSET TAG",
 ];
+
+/// What the emulator runs of one statement of a migration: the statement,
+/// or nothing when its kind is [`NOT_EXECUTABLE`]; of a pipes' runbook
+/// (whose pipe steps it cannot run), the statements the runbook runs
+/// between the drain and the new pipes (a landing table renamed), in its
+/// place and the same way.
+pub fn executable(statement: &dimgen::writer::Statement) -> Vec<dimgen::writer::Statement> {
+    match statement {
+        dimgen::writer::Statement::RecreatePipe { between, .. } => between.iter().flat_map(executable).collect(),
+        s if NOT_EXECUTABLE.contains(&s.kind()) => Vec::new(),
+        s => vec![s.clone()],
+    }
+}
 
 /// Kinds of [`NOT_EXECUTABLE`] that the emulator accepts and ignores
 /// rather than refuses: they must run without error (and do nothing).

@@ -8,7 +8,7 @@
 //! means something.
 
 use dimgen::writer::{Ident, Literal, ObjectName, Statement};
-use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Outcome, Step};
+use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Outcome, Step, executable};
 use dimgen_tests::workspace_root;
 use model_core::{DataType, Origin, Validated};
 
@@ -130,7 +130,7 @@ fn run_case(emulator: &Emulator, case: &Case) {
     let migration_at = steps.len();
     steps.extend(
         plan.statements()
-            .filter(|s: &&Statement| !NOT_EXECUTABLE.contains(&s.kind()))
+            .flat_map(executable)
             .map(|s| Step::exec(s.to_string())),
     );
     let v2_at = steps.len();
@@ -367,6 +367,126 @@ sum = ["AMOUNT"]
         ],
     };
     run_case(&emulator, &case);
+}
+
+/// A loaded table renamed (issue 11's last refusal): the table, its
+/// landing table and its stream follow it. A row landed and not yet merged
+/// when the migration runs stays in the renamed landing table, and the new
+/// deploy.sql's MERGE (the new task's body, read from the landing table as
+/// the emulator has no streams) brings it into the renamed fact next to the
+/// rows that were there. The pipe's runbook and the stream rename cannot
+/// run in the emulator; the landing table's rename, which the runbook runs
+/// between the drain and the new pipe, runs in its place.
+#[test]
+fn a_renamed_loaded_table_keeps_its_rows_and_its_landed_rows() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+[[file_format]]
+name = "SHOP_PARQUET"
+type = "parquet"
+[[stage]]
+name = "SHOP_STAGE"
+file_format = "SHOP_PARQUET"
+[[load]]
+table = "FACT_SALES"
+stage = "SHOP_STAGE"
+path = "sales/"
+metadata = ["file_name", "load_time"]
+warehouse = "LOAD_WH"
+"#;
+    let after_text = before_text
+        .replace(
+            "name = \"FACT_SALES\"",
+            "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+        )
+        .replace("table = \"FACT_SALES\"", "table = \"FACT_RECEIPTS\"");
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    assert_eq!(
+        (
+            plan.count(model_core::evolve::Class::Unsupported),
+            plan.count(model_core::evolve::Class::Destructive)
+        ),
+        (0, 0),
+        "{}",
+        plan.render()
+    );
+    let landed = "INSERT INTO SHOP.DEV.FACT_SALES_LANDING (RECEIPT, STORE_ID, AMOUNT, _FILE_NAME, _LOADED_AT) VALUES (3, NULL, 3.25, 'sales/3.parquet', '2024-01-02 00:00:00')";
+    let mut merge = dimgen::generate(&after, "DEV")
+        .expect("generate")
+        .statements()
+        .find_map(|(_, s)| match s {
+            Statement::Task(task) => match &task.body {
+                Statement::Merge(merge) => Some((**merge).clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("the new task's MERGE");
+    merge.source = ObjectName::qualified("SHOP", "DEV", "FACT_RECEIPTS_LANDING");
+    let object = ObjectName::qualified("SHOP", "DEV", "FACT_SALES");
+    let mut steps = deploy_steps(&before, "DEV");
+    steps.push(insert_row(&before, &object, "FACT_SALES", 1));
+    steps.push(insert_row(&before, &object, "FACT_SALES", 2));
+    steps.push(Step::exec(landed));
+    let migration_at = steps.len();
+    steps.extend(
+        plan.statements()
+            .flat_map(executable)
+            .map(|s| Step::exec(s.to_string())),
+    );
+    let v2_at = steps.len();
+    steps.extend(deploy_steps(&after, "DEV"));
+    steps.push(Step::exec(merge.to_string()));
+    let checks_at = steps.len();
+    let checks = [
+        (
+            "SELECT RECEIPT, AMOUNT FROM SHOP.DEV.FACT_RECEIPTS ORDER BY 1",
+            serde_json::json!([[1, {"decimal": "1.25"}], [2, {"decimal": "2.25"}], [3, {"decimal": "3.25"}]]),
+        ),
+        (
+            "SELECT RECEIPT, _FILE_NAME FROM SHOP.DEV.FACT_RECEIPTS_LANDING",
+            serde_json::json!([[3, "sales/3.parquet"]]),
+        ),
+        (
+            "SELECT TABLE_NAME FROM SHOP.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'DEV' AND TABLE_NAME LIKE 'FACT%' ORDER BY 1",
+            serde_json::json!([["FACT_RECEIPTS"], ["FACT_RECEIPTS_LANDING"]]),
+        ),
+    ];
+    steps.extend(checks.iter().map(|(q, _)| Step::query(*q)));
+    let outcomes = emulator.run(&steps);
+    let failed = failures(&steps, &outcomes, 0..checks_at);
+    assert!(failed.is_empty(), "with the migration:\n{}", failed.join("\n"));
+    for (i, (query, expected)) in checks.iter().enumerate() {
+        let outcome = &outcomes[checks_at + i];
+        assert_eq!(outcome.error, None, "{query}");
+        assert_eq!(serde_json::json!(outcome.rows), *expected, "{query}");
+    }
+    let ran: Vec<&str> = steps[migration_at..v2_at].iter().map(|s| s.sql.as_str()).collect();
+    assert!(
+        ran.contains(&"ALTER TABLE SHOP.DEV.FACT_SALES_LANDING RENAME TO SHOP.DEV.FACT_RECEIPTS_LANDING"),
+        "{ran:#?}"
+    );
 }
 
 /// The healthcare sprint change BILLED_AMOUNT: a measure added to

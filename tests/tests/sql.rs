@@ -508,6 +508,9 @@ fn every_migration_statement_parses_back() {
         "ALTER TABLE DROP CLUSTERING KEY",
         // No ALTER COLUMN c COMMENT '...' (Snowflake's form of a column comment change).
         "ALTER TABLE ALTER COLUMN COMMENT",
+        // No ALTER SEQUENCE, ALTER STAGE (the latter only inside a runbook's block, above).
+        "ALTER SEQUENCE RENAME",
+        "ALTER STAGE",
     ];
     let shop = r#"
 name = "shop"
@@ -598,6 +601,27 @@ sum = ["AMOUNT"]
             ),
         ),
     ];
+    // A loaded table renamed (landing table and stream in the runbook), a
+    // moved stage, a key's sequence renamed.
+    let renamed_loaded = retail
+        .replace(
+            "[[fact]]\nname = \"FACT_SALES\"",
+            "[[fact]]\nname = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+        )
+        .replace("table = \"FACT_SALES\"", "table = \"FACT_RECEIPTS\"")
+        .replace("fact = \"FACT_SALES\"", "fact = \"FACT_RECEIPTS\"");
+    let moved = retail.replace("/pos/\"", "/pos-v2/\"");
+    let sequence = |text: &str| {
+        text.replace(
+            "grain_columns = [\"RECEIPT\"]",
+            "grain_columns = [\"RECEIPT\"]\nkey_generation = \"sequence\"",
+        )
+    };
+    let pairs = pairs.into_iter().chain([
+        (retail.clone(), renamed_loaded),
+        (retail.clone(), moved),
+        (sequence(shop), sequence(&changed)),
+    ]);
     let mut kinds = std::collections::BTreeSet::new();
     for (before, after) in pairs {
         let plan = dimgen::migrate::Plan::new(&load(&before), &load(&after), "DEV").unwrap();
@@ -623,6 +647,8 @@ sum = ["AMOUNT"]
         "REVOKE",
         "DROP ROLE",
         "RECREATE PIPE",
+        "ALTER SEQUENCE RENAME",
+        "ALTER TABLE ALTER COLUMN SET DEFAULT",
     ] {
         assert!(kinds.contains(kind), "no {kind} among {kinds:?}");
     }

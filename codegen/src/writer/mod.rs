@@ -731,19 +731,43 @@ pub enum Statement {
     /// `CREATE PIPE IF NOT EXISTS ... AS COPY INTO ...` (never OR REPLACE:
     /// that throws away the pipe's load history).
     CreatePipe(Box<Pipe>),
-    /// A migration's runbook for a pipe whose COPY changed (a pipe's COPY
-    /// cannot be altered), as one Snowflake Scripting block: pause the pipe
-    /// as deployed, note the time, wait for the files it has queued (if they
-    /// do not drain in time, resume it and stop, having changed nothing),
-    /// drop it, create the new one, and refresh it with `MODIFIED_AFTER` the
-    /// pause, so that no file is lost or loaded twice.
+    /// A migration's runbook for pipes that must be recreated (a pipe's COPY
+    /// cannot be altered), as one Snowflake Scripting block: pause the pipes
+    /// as deployed, note the time, wait for the files they have queued (if
+    /// they do not drain in time, resume them and stop, having changed
+    /// nothing), drop them, run `between` (what the new pipes read changes
+    /// while no pipe runs: a landing table renamed, a stage altered), create
+    /// the new ones, and refresh each with `MODIFIED_AFTER` the pause, so
+    /// that no file is lost or loaded twice.
     RecreatePipe {
-        /// The pipe as deployed.
-        from: ObjectName,
-        /// The pipe now.
-        pipe: Box<Pipe>,
+        /// Each pipe as deployed, and the pipe that replaces it.
+        pipes: Vec<(ObjectName, Box<Pipe>)>,
+        /// What runs after the drop and before the create.
+        between: Vec<Statement>,
         /// How long to wait for the queued files, in 10-second polls.
         polls: u32,
+    },
+    /// `ALTER SEQUENCE IF EXISTS a RENAME TO b`, `ALTER STREAM IF EXISTS a
+    /// RENAME TO b` (a stream renamed keeps its offset).
+    Rename {
+        /// What is renamed.
+        kind: RenameKind,
+        /// Its name now.
+        from: ObjectName,
+        /// Its new name.
+        to: ObjectName,
+    },
+    /// `ALTER STAGE IF EXISTS ... SET URL = ... STORAGE_INTEGRATION = ...
+    /// FILE_FORMAT = (...)`: a stage as the model now declares it.
+    AlterStage {
+        /// Qualified name.
+        name: ObjectName,
+        /// `URL` (`None`: an internal stage, which has none).
+        url: Option<String>,
+        /// `STORAGE_INTEGRATION`.
+        storage_integration: Option<String>,
+        /// `FILE_FORMAT = (FORMAT_NAME = ...)`.
+        file_format: ObjectName,
     },
     /// `CREATE STREAM IF NOT EXISTS ... ON TABLE ... APPEND_ONLY = TRUE`
     /// (recreating a stream loses its offset).
@@ -1229,6 +1253,9 @@ pub enum AlterTable {
     DropNotNull(String),
     /// `ALTER COLUMN c DROP DEFAULT`
     DropDefault(String),
+    /// `ALTER COLUMN c SET DEFAULT seq.NEXTVAL` (Snowflake changes a
+    /// column's default only from one sequence to another).
+    SetDefaultSequence(String, ObjectName),
     /// `ALTER COLUMN c COMMENT '...'`, or `UNSET COMMENT`.
     Comment(String, Option<String>),
     /// `RENAME TO <new name>`
@@ -1255,6 +1282,9 @@ impl Display for AlterTable {
             Self::SetNotNull(c) => write!(f, "ALTER COLUMN {} SET NOT NULL", Ident(c)),
             Self::DropNotNull(c) => write!(f, "ALTER COLUMN {} DROP NOT NULL", Ident(c)),
             Self::DropDefault(c) => write!(f, "ALTER COLUMN {} DROP DEFAULT", Ident(c)),
+            Self::SetDefaultSequence(c, sequence) => {
+                write!(f, "ALTER COLUMN {} SET DEFAULT {sequence}.NEXTVAL", Ident(c))
+            }
             Self::Comment(c, Some(text)) => write!(f, "ALTER COLUMN {} COMMENT {}", Ident(c), Literal(text)),
             Self::Comment(c, None) => write!(f, "ALTER COLUMN {} UNSET COMMENT", Ident(c)),
             Self::RenameTo(name) => write!(f, "RENAME TO {name}"),
@@ -1268,6 +1298,24 @@ impl Display for AlterTable {
                 comma_idents(f, columns)?;
                 f.write_str(")")
             }
+        }
+    }
+}
+
+/// What a migration's `ALTER ... RENAME TO` renames (tables have `AlterTable::RenameTo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RenameKind {
+    /// A sequence.
+    Sequence,
+    /// A stream.
+    Stream,
+}
+
+impl RenameKind {
+    fn keyword(self) -> &'static str {
+        match self {
+            Self::Sequence => "SEQUENCE",
+            Self::Stream => "STREAM",
         }
     }
 }
@@ -1505,6 +1553,7 @@ impl Statement {
                 AlterTable::SetNotNull(_) => "ALTER TABLE ALTER COLUMN SET NOT NULL",
                 AlterTable::DropNotNull(_) => "ALTER TABLE ALTER COLUMN DROP NOT NULL",
                 AlterTable::DropDefault(_) => "ALTER TABLE ALTER COLUMN DROP DEFAULT",
+                AlterTable::SetDefaultSequence(..) => "ALTER TABLE ALTER COLUMN SET DEFAULT",
                 AlterTable::Comment(..) => "ALTER TABLE ALTER COLUMN COMMENT",
             },
             Self::Update { .. } | Self::SetColumn { .. } | Self::Repoint { .. } => "UPDATE",
@@ -1522,6 +1571,15 @@ impl Statement {
             Self::Stage { .. } => "CREATE STAGE",
             Self::CreatePipe(_) => "CREATE PIPE",
             Self::RecreatePipe { .. } => "RECREATE PIPE",
+            Self::Rename {
+                kind: RenameKind::Sequence,
+                ..
+            } => "ALTER SEQUENCE RENAME",
+            Self::Rename {
+                kind: RenameKind::Stream,
+                ..
+            } => "ALTER STREAM RENAME",
+            Self::AlterStage { .. } => "ALTER STAGE",
             Self::CreateStream { .. } => "CREATE STREAM",
             Self::AlterTask { .. } => "ALTER TASK",
             Self::Task(_) => "CREATE OR ALTER TASK",
@@ -1946,29 +2004,110 @@ impl Display for Statement {
                 }
                 Ok(())
             }
-            Self::RecreatePipe { from, pipe, polls } => {
-                let from_text = from.to_string();
+            Self::RecreatePipe { pipes, between, polls } => {
+                let names: Vec<String> = pipes.iter().map(|(from, _)| from.to_string()).collect();
+                let one = names.len() == 1;
+                let (pronoun, subject, plural) = if one {
+                    ("it", "it", "pipe")
+                } else {
+                    ("them", "they", "pipes")
+                };
                 let message = format!(
-                    "{from_text} still had files to load after {} seconds: it was resumed and nothing was changed; run the migration again later",
-                    u64::from(*polls) * 10
+                    "{} still had files to load after {} seconds: {subject} {} resumed and nothing was changed; run the migration again later",
+                    names.join(", "),
+                    u64::from(*polls) * 10,
+                    if one { "was" } else { "were" }
                 );
                 let mut block = format!(
-                    "DECLARE\n    pending INTEGER DEFAULT 0;\n    paused_at VARCHAR;\n    refresh_sql VARCHAR;\n    still_loading EXCEPTION (-20001, {message});\nBEGIN\n    -- 1. Pause the pipe as deployed and note the time: the files staged from now on are left to step 4.\n    ALTER PIPE IF EXISTS {from} SET PIPE_EXECUTION_PAUSED = TRUE;\n    paused_at := TO_VARCHAR(CURRENT_TIMESTAMP(), 'YYYY-MM-DD\"T\"HH24:MI:SS.FF3TZH:TZM');\n    -- 2. Wait for the files it had queued.\n    FOR i IN 1 TO {polls} DO\n        SELECT COALESCE(PARSE_JSON(SYSTEM$PIPE_STATUS({status})):pendingFileCount::INTEGER, 0) INTO :pending;\n        IF (pending = 0) THEN\n            BREAK;\n        END IF;\n        SELECT SYSTEM$WAIT(10);\n    END FOR;\n    IF (pending > 0) THEN\n        ALTER PIPE {from} SET PIPE_EXECUTION_PAUSED = FALSE;\n        RAISE still_loading;\n    END IF;\n    -- 3. Recreate it: a pipe's COPY cannot be altered.\n    DROP PIPE IF EXISTS {from};\n",
+                    "DECLARE\n    pending INTEGER DEFAULT 0;\n    paused_at VARCHAR;\n    refresh_sql VARCHAR;\n    still_loading EXCEPTION (-20001, {message});\nBEGIN\n    -- 1. Pause the {plural} as deployed and note the time: the files staged from now on are left to the last step.\n",
                     message = Literal(&message),
-                    status = Literal(&from_text),
                 );
-                for line in Self::CreatePipe(pipe.clone()).to_string().lines() {
-                    block.push_str("    ");
-                    block.push_str(line);
-                    block.push('\n');
+                for name in &names {
+                    let _ = writeln!(
+                        block,
+                        "    ALTER PIPE IF EXISTS {name} SET PIPE_EXECUTION_PAUSED = TRUE;"
+                    );
                 }
-                block.push_str("    ;\n");
+                let status: Vec<String> = names
+                    .iter()
+                    .map(|name| {
+                        format!(
+                            "COALESCE(PARSE_JSON(SYSTEM$PIPE_STATUS({})):pendingFileCount::INTEGER, 0)",
+                            Literal(name)
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    block,
+                    "    paused_at := TO_VARCHAR(CURRENT_TIMESTAMP(), 'YYYY-MM-DD\"T\"HH24:MI:SS.FF3TZH:TZM');\n    -- 2. Wait for the files {subject} had queued.\n    FOR i IN 1 TO {polls} DO\n        SELECT {} INTO :pending;\n        IF (pending = 0) THEN\n            BREAK;\n        END IF;\n        SELECT SYSTEM$WAIT(10);\n    END FOR;\n    IF (pending > 0) THEN\n",
+                    status.join("\n            + ")
+                );
+                for name in &names {
+                    let _ = writeln!(block, "        ALTER PIPE {name} SET PIPE_EXECUTION_PAUSED = FALSE;");
+                }
                 let _ = writeln!(
                     block,
-                    "    -- 4. Queue the files staged since the pause (the new pipe has no load history).\n    refresh_sql := {} || paused_at || '''';\n    EXECUTE IMMEDIATE :refresh_sql;\nEND;",
-                    Literal(&format!("ALTER PIPE {} REFRESH MODIFIED_AFTER = '", pipe.name))
+                    "        RAISE still_loading;\n    END IF;\n    -- 3. Drop {pronoun}: a pipe's COPY cannot be altered."
                 );
+                for name in &names {
+                    let _ = writeln!(block, "    DROP PIPE IF EXISTS {name};");
+                }
+                let indented = |block: &mut String, statement: &Statement| {
+                    for line in statement.to_string().lines() {
+                        block.push_str("    ");
+                        block.push_str(line);
+                        block.push('\n');
+                    }
+                    block.push_str("    ;\n");
+                };
+                let mut step = 4;
+                if !between.is_empty() {
+                    block.push_str("    -- 4. Change what the new pipes read, while no pipe runs.\n");
+                    for statement in between {
+                        indented(&mut block, statement);
+                    }
+                    step += 1;
+                }
+                let _ = writeln!(block, "    -- {step}. Create the new {plural}.");
+                for (_, pipe) in pipes {
+                    indented(&mut block, &Self::CreatePipe(pipe.clone()));
+                }
+                let _ = writeln!(
+                    block,
+                    "    -- {}. Queue the files staged since the pause (a new pipe has no load history).",
+                    step + 1
+                );
+                for (_, pipe) in pipes {
+                    let _ = writeln!(
+                        block,
+                        "    refresh_sql := {} || paused_at || '''';\n    EXECUTE IMMEDIATE :refresh_sql;",
+                        Literal(&format!("ALTER PIPE {} REFRESH MODIFIED_AFTER = '", pipe.name))
+                    );
+                }
+                block.push_str("END;\n");
                 write!(f, "EXECUTE IMMEDIATE {}", DollarQuoted(&block))
+            }
+            Self::Rename { kind, from, to } => {
+                write!(f, "ALTER {} IF EXISTS {from} RENAME TO {to}", kind.keyword())
+            }
+            Self::AlterStage {
+                name,
+                url,
+                storage_integration,
+                file_format,
+            } => {
+                write!(f, "ALTER STAGE IF EXISTS {name} SET")?;
+                if let Some(url) = url {
+                    write!(f, "\n    URL = {}", Literal(url))?;
+                }
+                if let Some(integration) = storage_integration {
+                    write!(f, "\n    STORAGE_INTEGRATION = {}", Ident(integration))?;
+                }
+                write!(
+                    f,
+                    "\n    FILE_FORMAT = (FORMAT_NAME = {})",
+                    Literal(&file_format.to_string())
+                )
             }
             Self::CreatePipe(pipe) => {
                 write!(
