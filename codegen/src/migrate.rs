@@ -634,7 +634,15 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             rebuild: true,
             ..
         } => rebuild_column(target, table, column, *to),
-        Change::DropDefault { table, column } => vec![alter(table, AlterTable::DropDefault(column.clone()))],
+        Change::ChangeDefault { table, column, .. } => {
+            let sql_type = target
+                .model
+                .tables()
+                .find(|t| t.name() == table)
+                .and_then(|t| target.model.layout(t).iter().find(|c| c.name == *column))
+                .map(|c| c.sql_type);
+            sql_type.map_or_else(Vec::new, |ty| rebuild_column(target, table, column, ty))
+        }
         // Snowflake refuses SET NOT NULL while a row holds NULL: the statement is its own check.
         Change::SetNotNull { table, column } => vec![alter(table, AlterTable::SetNotNull(column.clone()))],
         Change::ColumnComment { table, column, comment } => vec![alter(
@@ -712,30 +720,47 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
     }
 }
 
-/// A type that cannot change in place, for a column no constraint names:
-/// a new column filled with `CAST` (which fails on a value that does not fit,
+/// A column rebuilt: for a type that cannot change in place, or a default
+/// Snowflake cannot alter. A new column with the new type and the declared
+/// default is filled with `CAST` (which fails on a value that does not fit,
 /// before anything is dropped), the old one dropped, the new one renamed,
 /// the unknown member's value set as a fresh deployment's, then NOT NULL
-/// again if the column has it. Grants and the table's other
-/// columns are untouched; the column moves to the end of the table.
+/// again if the column has it. A natural key or grain column's unique
+/// constraint is dropped first and declared again last. Grants and the
+/// table's other columns are untouched; the column moves to the end of the
+/// table.
 fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core::DataType) -> Vec<Statement> {
     let alter = |action: AlterTable| Statement::AlterTable {
         table: target.object(table),
         action,
     };
-    let layout = target
-        .model
-        .tables()
-        .find(|t| t.name() == table)
-        .map(|t| target.model.layout(t));
+    let new = target.model.tables().find(|t| t.name() == table);
+    let layout = new.map(|t| target.model.layout(t));
     let declared = layout.and_then(|l| l.iter().find(|c| c.name == column));
+    let default = new
+        .zip(declared)
+        .and_then(|(t, c)| match c.origin {
+            model_core::Origin::Declared(i) => t.columns().get(i).and_then(|d| d.default.as_ref()),
+            _ => None,
+        })
+        .map(|d| ColumnDefault::Value(ddl::default_value(to, d)));
+    let identifies = match new {
+        Some(TableRef::Dimension(d)) => d.natural_key.iter().any(|c| c == column),
+        Some(TableRef::Fact(f)) => f.grain.columns.iter().any(|c| c == column),
+        _ => false,
+    };
+    let unique = identifies.then(|| natural_key_unique(target, table)).flatten();
     let temporary = naming::rebuilt_column(column);
-    let mut out = vec![
+    let mut out: Vec<Statement> = unique
+        .iter()
+        .map(|name| alter(AlterTable::DropConstraint(name.clone())))
+        .collect();
+    out.extend([
         alter(AlterTable::AddColumn(ColumnDef {
             name: temporary.clone(),
             sql_type: to,
             nullable: true,
-            default: None,
+            default,
             comment: declared.and_then(|c| target.comment(c.comment.as_deref())),
         })),
         Statement::SetColumn {
@@ -745,7 +770,7 @@ fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core
         },
         alter(AlterTable::DropColumn(column.to_owned())),
         alter(AlterTable::RenameColumn(temporary, column.to_owned())),
-    ];
+    ]);
     // The unknown member holds the new type's unknown value, as a fresh deployment's does.
     let dimension = target.model.dimension(table).filter(|d| d.unknown_member);
     if let (Some(d), Some(c)) = (dimension, declared) {
@@ -760,6 +785,9 @@ fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core
     }
     if declared.is_some_and(|c| !c.nullable) {
         out.push(alter(AlterTable::SetNotNull(column.to_owned())));
+    }
+    if unique.is_some() {
+        out.extend(redeclare_unique(target, table, None));
     }
     out
 }

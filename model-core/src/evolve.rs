@@ -167,8 +167,9 @@ pub enum Change {
         /// Type after.
         to: DataType,
         /// Whether the column can be rebuilt (a new column filled with a
-        /// cast, the old one dropped): not a key, a reference or a column
-        /// that identifies rows (natural key, grain, bridge end).
+        /// cast, the old one dropped): not a key or a reference, which link
+        /// tables (a natural key or grain column is rebuilt with its unique
+        /// constraint declared again).
         rebuild: bool,
     },
     /// NOT NULL dropped.
@@ -185,12 +186,19 @@ pub enum Change {
         /// The column.
         column: String,
     },
-    /// A column's declared `default` removed (`ALTER COLUMN ... DROP DEFAULT`).
-    DropDefault {
+    /// A column's declared `default` set, changed or removed. Snowflake
+    /// cannot set or change a constant default on a column that exists, nor
+    /// drop one that `ALTER TABLE ... ADD COLUMN` declared (as an earlier
+    /// migration does): the column is rebuilt with its values.
+    ChangeDefault {
         /// The table.
         table: String,
         /// The column.
         column: String,
+        /// The default as deployed.
+        from: Option<DefaultValue>,
+        /// The default now.
+        to: Option<DefaultValue>,
     },
     /// A column's comment changed.
     ColumnComment {
@@ -339,11 +347,9 @@ impl Change {
     /// The class of this change.
     pub fn class(&self) -> Class {
         match self {
-            Self::AddTable { .. }
-            | Self::Widen { .. }
-            | Self::DropNotNull { .. }
-            | Self::DropDefault { .. }
-            | Self::ColumnComment { .. } => Class::Safe,
+            Self::AddTable { .. } | Self::Widen { .. } | Self::DropNotNull { .. } | Self::ColumnComment { .. } => {
+                Class::Safe
+            }
             // Altered in place: no deployed pipe reads it.
             Self::ChangeStage { pipes, .. } if pipes.is_empty() => Class::Safe,
             Self::AddColumn { column, .. } if column.nullable => Class::Safe,
@@ -352,6 +358,7 @@ impl Change {
             Self::AddColumn { column, .. } if column.references.is_some() => Class::Careful,
             Self::AddColumn { default: Some(_), .. }
             | Self::SetNotNull { .. }
+            | Self::ChangeDefault { .. }
             | Self::RenameTable { .. }
             | Self::AddHistory { .. }
             | Self::RenameColumn { .. }
@@ -394,7 +401,7 @@ impl Change {
             | Self::Widen { table, column, .. }
             | Self::ChangeType { table, column, .. }
             | Self::DropNotNull { table, column }
-            | Self::DropDefault { table, column }
+            | Self::ChangeDefault { table, column, .. }
             | Self::SetNotNull { table, column }
             | Self::ColumnComment { table, column, .. } => format!("{table}.{column}"),
             Self::RecreatePipe { pipe, .. } => pipe.clone(),
@@ -472,13 +479,17 @@ impl Change {
             Self::ChangeType {
                 from, to, rebuild: true, ..
             } => format!(
-                "{from} -> {to}: cannot change in place (narrower, another scale or type family): rebuilt as a new column filled with CAST, then the old one dropped and the new one renamed (a value that does not fit fails the UPDATE before anything is dropped, but fewer decimal places round; the column moves to the end of the table; Time Travel keeps the old column's values)"
+                "{from} -> {to}: cannot change in place (narrower, another scale or type family): rebuilt as a new column filled with CAST, then the old one dropped and the new one renamed (a value that does not fit fails the UPDATE before anything is dropped, but fewer decimal places round; the column moves to the end of the table; a natural key or grain column's unique constraint is dropped first and declared again after; Time Travel keeps the old column's values)"
             ),
             Self::ChangeType { from, to, .. } => format!(
-                "{from} -> {to}: cannot change in place (narrower, another scale or type family), and the column identifies rows (a key, a reference, natural key, grain or bridge end): rebuilding the table is not generated yet"
+                "{from} -> {to}: cannot change in place (narrower, another scale or type family), and the column links tables (a key, a reference or a bridge end, whose type the references to that key share): rebuilding every table it links is not generated yet; keep the type, or add a new key column beside it"
             ),
             Self::DropNotNull { .. } => "NOT NULL -> nullable".to_owned(),
-            Self::DropDefault { .. } => "default removed: new rows without a value hold NULL".to_owned(),
+            Self::ChangeDefault { from, to, .. } => format!(
+                "default {} -> {}: Snowflake cannot alter a constant default in place, so the column is rebuilt with its values (a new column with the new default filled from the old one, the old one dropped and the new one renamed; the column moves to the end of the table); rows already there keep their values",
+                from.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string),
+                to.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string)
+            ),
             Self::SetNotNull { .. } => "nullable -> NOT NULL: fails if a row holds NULL (checked first)".to_owned(),
             Self::ColumnComment { comment, .. } => match comment {
                 Some(_) => "comment changed".to_owned(),
@@ -889,10 +900,6 @@ fn column_changes(
     changes: &mut Vec<Change>,
 ) {
     let name = name.to_owned();
-    let unsupported = |what: String| Change::Unsupported {
-        object: name.clone(),
-        what,
-    };
     let renamed_from = |c: &PhysicalColumn| match c.origin {
         crate::layout::Origin::Declared(i) => new.columns().get(i).and_then(|d| d.renamed_from.clone()),
         _ => None,
@@ -930,21 +937,19 @@ fn column_changes(
             });
             continue;
         };
-        let now = declared(new, column).and_then(|d| d.default.as_ref());
+        let now = declared(new, column).and_then(|d| d.default.clone());
         let was = old_default.map(|f| f(before));
+        // A column rebuilt for its type gets its new default with it.
+        let rebuilt = before.sql_type != column.sql_type && !widens(before.sql_type, column.sql_type);
         if let Some(was) = was
-            && was.as_ref() != now
+            && was != now
+            && !rebuilt
         {
-            changes.push(match now {
-                None => Change::DropDefault {
-                    table: name.clone(),
-                    column: column.name.clone(),
-                },
-                Some(now) => unsupported(format!(
-                    "column {}: default {} -> {now}: Snowflake cannot set a constant DEFAULT on a column that exists",
-                    column.name,
-                    was.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string)
-                )),
+            changes.push(Change::ChangeDefault {
+                table: name.clone(),
+                column: column.name.clone(),
+                from: was,
+                to: now,
             });
         }
         let at = |c: &PhysicalColumn| (name.clone(), c.name.clone());
@@ -963,7 +968,7 @@ fn column_changes(
                     column: column_name,
                     from: before.sql_type,
                     to: column.sql_type,
-                    rebuild: !identifies(new, column),
+                    rebuild: !links(new, column),
                 }
             });
         }
@@ -1034,16 +1039,16 @@ fn masking_changes(before: &Validated, after: &Validated, changes: &mut Vec<Chan
     }
 }
 
-/// Whether `column` of `table` identifies rows or links tables: a key, a
-/// reference, a natural key, grain or bridge-end column. Those are in
-/// constraints; a type change of one is a rebuild of the table.
-fn identifies(table: TableRef<'_>, column: &PhysicalColumn) -> bool {
-    let listed = match table {
-        TableRef::Dimension(d) => d.natural_key.contains(&column.name),
-        TableRef::Fact(f) => f.grain.columns.contains(&column.name),
-        TableRef::Bridge(_) => false,
-    };
-    listed
+/// Whether `column` of `table` links tables: a key (a surrogate key, a
+/// smart key, a bridge's end) or a reference. Foreign keys of other tables
+/// name it, or it names another table's key, and its type is that key's:
+/// a type change of one is a rebuild of every table it links. (A natural
+/// key or grain column is only in its own table's unique constraint: its
+/// type change rebuilds the column with the constraint declared again.)
+fn links(table: TableRef<'_>, column: &PhysicalColumn) -> bool {
+    let smart_key =
+        matches!(table, TableRef::Dimension(d) if d.key_generation == KeyGeneration::Natural && d.key == column.name);
+    smart_key
         || column.references.is_some()
         || !matches!(
             column.origin,
@@ -1853,10 +1858,11 @@ columns = [
         assert!(back[0].describe().starts_with("clustering key (CITY) -> none"));
     }
 
-    /// A new NOT NULL column takes its declared default; a default can be
-    /// dropped in place but not set on a column that exists.
+    /// A new NOT NULL column takes its declared default; a default set,
+    /// changed or dropped later rebuilds the column (Snowflake alters none in
+    /// place once `ALTER TABLE ... ADD COLUMN` declared it).
     #[test]
-    fn defaults_backfill_new_columns_and_cannot_be_set_later() {
+    fn defaults_backfill_new_columns_and_rebuild_them_later() {
         let with_default = V1.replace(
             "{ name = \"OLD\", type = \"string\" },",
             "{ name = \"OLD\", type = \"string\" },\n  { name = \"OPEN\", type = \"boolean\", nullable = false, default = true },",
@@ -1875,15 +1881,39 @@ columns = [
         let without = with_default.replace(", default = true", ", default = false");
         let set_later = diff(&load(&with_default), &load(&without));
         assert_eq!(
-            set_later.iter().map(Change::class).collect::<Vec<_>>(),
-            [Class::Unsupported]
+            set_later,
+            [Change::ChangeDefault {
+                table: "DIM_STORE".to_owned(),
+                column: "OPEN".to_owned(),
+                from: Some(DefaultValue::Bool(true)),
+                to: Some(DefaultValue::Bool(false)),
+            }]
         );
+        assert_eq!(set_later[0].class(), Class::Careful);
+        assert!(set_later[0].describe().starts_with("default true -> false: "));
         let dropped = with_default.replace(", nullable = false, default = true", "");
-        let found: Vec<Class> = diff(&load(&with_default), &load(&dropped))
+        let found: Vec<(Class, String)> = diff(&load(&with_default), &load(&dropped))
+            .iter()
+            .map(|c| (c.class(), c.describe()[..12].to_owned()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Class::Careful, "default true".to_owned()),
+                (Class::Safe, "NOT NULL -> ".to_owned())
+            ],
+            "the default's rebuild, then DROP NOT NULL"
+        );
+        // A type change that rebuilds the column brings the new default along.
+        let retyped = with_default.replace(
+            "{ name = \"OPEN\", type = \"boolean\", nullable = false, default = true }",
+            "{ name = \"OPEN\", type = \"varchar(5)\", nullable = false, default = \"yes\" }",
+        );
+        let found: Vec<Class> = diff(&load(&with_default), &load(&retyped))
             .iter()
             .map(Change::class)
             .collect();
-        assert_eq!(found, [Class::Safe, Class::Safe], "DROP NOT NULL and DROP DEFAULT");
+        assert_eq!(found, [Class::Destructive], "one rebuild for the type and the default");
     }
 
     #[test]
@@ -2048,6 +2078,60 @@ columns = [
                 (Class::Safe, "FACT_ORDERS".to_owned()),
                 (Class::Destructive, "FACT_SALES".to_owned()),
             ]
+        );
+    }
+
+    /// A smart key and the references to it share one type: a type change
+    /// that cannot happen in place would rebuild every table they link, which
+    /// is refused with the reason; the same change on a natural key of a
+    /// surrogate-keyed dimension is a rebuild of one column.
+    #[test]
+    fn a_retyped_smart_key_is_refused_and_a_retyped_natural_key_rebuilt() {
+        let smart = V1.replace(
+            "natural_key = \"STORE_ID\"",
+            "natural_key = \"STORE_ID\"\nkey_generation = \"natural\"\nkey = \"STORE_ID\"",
+        );
+        let retyped = smart.replace(
+            "{ name = \"STORE_ID\", type = \"int\" }",
+            "{ name = \"STORE_ID\", type = \"number(10,0)\" }",
+        );
+        let changes = diff(&load(&smart), &load(&retyped));
+        let refused: Vec<String> = changes
+            .iter()
+            .filter(|c| c.class() == Class::Unsupported)
+            .map(Change::object)
+            .collect();
+        assert_eq!(refused, ["DIM_STORE.STORE_ID", "FACT_SALES.STORE_KEY"], "{changes:?}");
+        assert!(
+            changes[0].describe().contains("links tables"),
+            "{}",
+            changes[0].describe()
+        );
+        let natural = V1.replace(
+            "{ name = \"STORE_ID\", type = \"int\" }",
+            "{ name = \"STORE_ID\", type = \"varchar(10)\" }",
+        );
+        let changes = diff(&load(V1), &load(&natural));
+        assert!(
+            matches!(&changes[..], [Change::ChangeType { rebuild: true, .. }]),
+            "{changes:?}"
+        );
+    }
+
+    /// An internal stage cannot be altered into an external one.
+    #[test]
+    fn a_stage_that_turns_external_is_refused() {
+        let internal = format!(
+            "{V1}[[file_format]]\nname = \"F\"\ntype = \"parquet\"\n[[stage]]\nname = \"S\"\nfile_format = \"F\"\n"
+        );
+        let external = internal.replace(
+            "name = \"S\"\n",
+            "name = \"S\"\nurl = \"s3://b/x/\"\nstorage_integration = \"I\"\n",
+        ) + "[[storage_integration]]\nname = \"I\"\naws_role_arn = \"arn:aws:iam::123456789012:role/r\"\n";
+        let changes = diff(&load(&internal), &load(&external));
+        assert!(
+            matches!(&changes[..], [Change::Unsupported { object, what }] if object == "S" && what.starts_with("the stage was internal, is external")),
+            "{changes:?}"
         );
     }
 }

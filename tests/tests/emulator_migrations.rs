@@ -26,13 +26,28 @@ fn model_text(file: &str) -> String {
 /// The deployment of `model` as the emulator runs it (plain views for
 /// secure views and dynamic tables).
 fn deploy_steps(model: &Validated, env: &str) -> Vec<Step> {
+    deploy_steps_with(model, env, true)
+}
+
+/// [`deploy_steps`], the tables without their unique constraints unless
+/// `unique_constraints`.
+fn deploy_steps_with(model: &Validated, env: &str, unique_constraints: bool) -> Vec<Step> {
     let deployment = dimgen::generate(model, env).expect("generate");
     deployment
         .statements()
         .filter_map(|(_, s)| match s.as_plain_view() {
             Some(view) => Some(view),
             None if NOT_EXECUTABLE.contains(&s.kind()) => None,
-            None => Some(s.clone()),
+            None => match s {
+                Statement::CreateTable(table) if !unique_constraints => {
+                    let mut table = table.clone();
+                    table
+                        .constraints
+                        .retain(|c| !matches!(c, dimgen::writer::Constraint::Unique { .. }));
+                    Some(Statement::CreateTable(table))
+                }
+                s => Some(s.clone()),
+            },
         })
         .map(|s| Step::exec(s.to_string()))
         .collect()
@@ -88,6 +103,9 @@ struct Case {
     database: &'static str,
     schema: &'static str,
     table: &'static str,
+    /// Whether the emulator's tables get their unique constraints (DuckDB
+    /// cannot drop one, nor a column one names).
+    unique_constraints: bool,
     /// Queries and the rows they must return after migrating; the first
     /// must fail without the migration (the control).
     checks: Vec<(String, serde_json::Value)>,
@@ -105,11 +123,11 @@ fn run_case(emulator: &Emulator, case: &Case) {
     let object = ObjectName::qualified(case.database, case.schema, case.table);
 
     // Session 1: without the migration, the new deploy.sql does not bring the schema along.
-    let mut steps = deploy_steps(&case.before, case.env);
+    let mut steps = deploy_steps_with(&case.before, case.env, case.unique_constraints);
     steps.push(insert_row(&case.before, &object, case.table, 1));
     steps.push(insert_row(&case.before, &object, case.table, 2));
     let v2_at = steps.len();
-    steps.extend(deploy_steps(&case.after, case.env));
+    steps.extend(deploy_steps_with(&case.after, case.env, case.unique_constraints));
     steps.push(Step::query(case.checks[0].0.clone()));
     let outcomes = emulator.run(&steps);
     assert_eq!(
@@ -124,7 +142,7 @@ fn run_case(emulator: &Emulator, case: &Case) {
     }
 
     // Session 2: v1, rows, the migration, v2's deploy.sql, the checks.
-    let mut steps = deploy_steps(&case.before, case.env);
+    let mut steps = deploy_steps_with(&case.before, case.env, case.unique_constraints);
     steps.push(insert_row(&case.before, &object, case.table, 1));
     steps.push(insert_row(&case.before, &object, case.table, 2));
     let migration_at = steps.len();
@@ -134,7 +152,7 @@ fn run_case(emulator: &Emulator, case: &Case) {
             .map(|s| Step::exec(s.to_string())),
     );
     let v2_at = steps.len();
-    steps.extend(deploy_steps(&case.after, case.env));
+    steps.extend(deploy_steps_with(&case.after, case.env, case.unique_constraints));
     let checks_at = steps.len();
     steps.extend(case.checks.iter().map(|(q, _)| Step::query(q.clone())));
     let outcomes = emulator.run(&steps);
@@ -192,6 +210,7 @@ fn a_new_measure_reaches_a_deployed_fact_and_its_mart() {
         database: "RETAIL",
         schema: "SALES_DEV",
         table: "FACT_SALES",
+        unique_constraints: true,
         checks: vec![
             (
                 "SELECT COUNT(*) FROM RETAIL.SALES_DEV.MART_SALES_BY_FORMAT".to_owned(),
@@ -232,6 +251,7 @@ fn a_new_attribute_reaches_a_deployed_dimension_and_its_unknown_member() {
         database: leak(database),
         schema: leak(schema),
         table: "DIM_CONTACT",
+        unique_constraints: true,
         checks: vec![
             (
                 format!("SELECT CONTACT_KEY, ENTITY_TYPE FROM {table} WHERE CONTACT_KEY = -1"),
@@ -301,6 +321,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
+        unique_constraints: true,
         checks: vec![(
             "SELECT STORE_ID, TOWN FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
             serde_json::json!([[-1, "Unknown"], [1, "R1"], [2, "R2"]]),
@@ -355,6 +376,7 @@ sum = ["AMOUNT"]
         database: "SHOP",
         schema: "DEV",
         table: "FACT_SALES",
+        unique_constraints: true,
         checks: vec![
             (
                 "SELECT RECEIPTS_KEY, RECEIPT, AMOUNT FROM SHOP.DEV.FACT_RECEIPTS ORDER BY 2".to_owned(),
@@ -489,6 +511,92 @@ warehouse = "LOAD_WH"
     );
 }
 
+/// A default changed and a grain column's type changed on a deployed fact:
+/// each column is rebuilt with its values (Snowflake alters neither in
+/// place), the grain's unique constraint dropped around the rebuild and
+/// declared again; a row inserted without the column then takes the new
+/// default. DuckDB, under the emulator, can neither drop a constraint nor
+/// a column a unique constraint names: the emulator's tables are created
+/// without their unique constraints (which Snowflake does not enforce
+/// either), and the constraint statements are checked as text here.
+#[test]
+fn a_changed_default_and_a_retyped_grain_column_are_rebuilt_with_their_values() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+  { name = "CHANNEL", type = "varchar(8)", degenerate = true, default = "store" },
+]
+"#;
+    let after_text = before_text
+        .replace(
+            "{ name = \"RECEIPT\", type = \"int\", degenerate = true }",
+            "{ name = \"RECEIPT\", type = \"varchar(12)\", degenerate = true }",
+        )
+        .replace("default = \"store\"", "default = \"web\"");
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE SHOP.DEV.FACT_SALES DROP CONSTRAINT UQ_FACT_SALES_GRAIN",
+            "ALTER TABLE SHOP.DEV.FACT_SALES ADD COLUMN IF NOT EXISTS RECEIPT__DIMGEN_REBUILD VARCHAR(12)",
+            "UPDATE SHOP.DEV.FACT_SALES SET RECEIPT__DIMGEN_REBUILD = RECEIPT::VARCHAR(12)",
+            "ALTER TABLE SHOP.DEV.FACT_SALES DROP COLUMN IF EXISTS RECEIPT",
+            "ALTER TABLE SHOP.DEV.FACT_SALES RENAME COLUMN RECEIPT__DIMGEN_REBUILD TO RECEIPT",
+            "ALTER TABLE SHOP.DEV.FACT_SALES ALTER COLUMN RECEIPT SET NOT NULL",
+            "ALTER TABLE SHOP.DEV.FACT_SALES ADD CONSTRAINT UQ_FACT_SALES_GRAIN UNIQUE (RECEIPT)",
+            "ALTER TABLE SHOP.DEV.FACT_SALES ADD COLUMN IF NOT EXISTS CHANNEL__DIMGEN_REBUILD VARCHAR(8) DEFAULT 'web'",
+            "UPDATE SHOP.DEV.FACT_SALES SET CHANNEL__DIMGEN_REBUILD = CHANNEL::VARCHAR(8)",
+            "ALTER TABLE SHOP.DEV.FACT_SALES DROP COLUMN IF EXISTS CHANNEL",
+            "ALTER TABLE SHOP.DEV.FACT_SALES RENAME COLUMN CHANNEL__DIMGEN_REBUILD TO CHANNEL",
+        ],
+        "{}",
+        plan.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "FACT_SALES",
+        unique_constraints: false,
+        checks: vec![
+            (
+                "SELECT RECEIPT, AMOUNT, CHANNEL FROM SHOP.DEV.FACT_SALES ORDER BY 1".to_owned(),
+                serde_json::json!([["1", {"decimal": "1.25"}, "R1"], ["2", {"decimal": "2.25"}, "R2"]]),
+            ),
+            (
+                "INSERT INTO SHOP.DEV.FACT_SALES (RECEIPT, AMOUNT) VALUES ('W-3', 3.5)".to_owned(),
+                serde_json::json!([[1]]),
+            ),
+            (
+                "SELECT CHANNEL FROM SHOP.DEV.FACT_SALES WHERE RECEIPT = 'W-3'".to_owned(),
+                serde_json::json!([["web"]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}
+
 /// The healthcare sprint change BILLED_AMOUNT: a measure added to
 /// FACT_CLAIMS (whose load matches columns by name, so its pipe stays) and
 /// to the finance and operations marts' sums and ratios.
@@ -531,6 +639,7 @@ fn the_billed_amount_sprint_change_keeps_every_claim() {
         database: leak(database.clone()),
         schema: leak(schema.clone()),
         table: "FACT_CLAIMS",
+        unique_constraints: true,
         checks: vec![
             (
                 format!(
@@ -627,6 +736,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "FACT_SALES",
+        unique_constraints: true,
         checks: vec![
             (
                 "SELECT RECEIPT, TAX_RATE, CHANNEL FROM SHOP.DEV.FACT_SALES ORDER BY 1".to_owned(),
@@ -692,6 +802,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
+        unique_constraints: true,
         checks: vec![
             (
                 "SELECT STORE_ID, CITY, VALID_FROM::VARCHAR, VALID_TO::VARCHAR, IS_CURRENT FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
@@ -761,7 +872,8 @@ columns = [
             format!("ALTER TABLE {t} ALTER COLUMN FLOOR SET NOT NULL"),
         ]
     );
-    // A natural key's type is in its constraints: refused, not rebuilt.
+    // A natural key's type: rebuilt the same way, its unique constraint
+    // dropped first and declared again last.
     let key = load(
         "shop_v2.toml",
         &before_text.replace(
@@ -769,12 +881,21 @@ columns = [
             "{ name = \"STORE_ID\", type = \"varchar(10)\" }",
         ),
     );
-    let refused = dimgen::migrate::Plan::new(&before, &key, "DEV").expect("plan");
+    let rebuilt = dimgen::migrate::Plan::new(&before, &key, "DEV").expect("plan");
+    let kinds: Vec<&str> = rebuilt.statements().map(Statement::kind).collect();
     assert_eq!(
-        refused.count(model_core::evolve::Class::Unsupported),
-        1,
+        (
+            kinds.first(),
+            kinds.last(),
+            rebuilt.count(model_core::evolve::Class::Unsupported)
+        ),
+        (
+            Some(&"ALTER TABLE DROP CONSTRAINT"),
+            Some(&"ALTER TABLE ADD CONSTRAINT"),
+            0
+        ),
         "{}",
-        refused.render()
+        rebuilt.render()
     );
     let case = Case {
         before,
@@ -783,6 +904,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
+        unique_constraints: true,
         checks: vec![(
             "SELECT STORE_ID, FLOOR, CITY FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
             serde_json::json!([[-1, "Unknown", "Unknown"], [1, "1", "R1"], [2, "2", "R2"]]),
@@ -860,6 +982,7 @@ columns = [{ name = "OLD_ID", type = "int" }]
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
+        unique_constraints: true,
         checks: vec![
             (
                 "SELECT COUNT(*) FROM SHOP.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DIM_OLD'".to_owned(),
@@ -914,6 +1037,7 @@ fn a_removed_mart_and_load_are_dropped() {
         database: "RETAIL",
         schema: "SALES_DEV",
         table: "DIM_STORE",
+        unique_constraints: true,
         checks: vec![
             (
                 "SELECT COUNT(*) FROM RETAIL.INFORMATION_SCHEMA.VIEWS WHERE TABLE_NAME = 'MART_SALES_BY_FORMAT'"
