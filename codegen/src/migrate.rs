@@ -631,9 +631,16 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
             table,
             column,
             to,
-            rebuild: true,
+            links: false,
             ..
         } => rebuild_column(target, table, column, *to),
+        Change::ChangeType { table, column, to, .. } => rebuild_link(before, target, table, column, *to),
+        Change::Repoint { table, column, .. } => {
+            vec![alter(
+                table,
+                AlterTable::DropConstraint(naming::foreign_key(table, column)),
+            )]
+        }
         Change::ChangeDefault { table, column, .. } => {
             let sql_type = target
                 .model
@@ -789,6 +796,64 @@ fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core
     if unique.is_some() {
         out.extend(redeclare_unique(target, table, None));
     }
+    out
+}
+
+/// A column that links tables rebuilt for its type (see [`rebuild_column`]).
+/// A dimension's smart key: the foreign keys to it that exist (as the
+/// deployed model had them; without one, every reference of the new model)
+/// are dropped, then its primary key, and the primary key is declared again
+/// after the rebuild. A reference, which shares that key's type and is
+/// rebuilt after it: its foreign key, dropped with the key's, is declared
+/// again after its rebuild.
+fn rebuild_link(
+    before: Option<&Validated>,
+    target: &Target<'_>,
+    table: &str,
+    column: &str,
+    to: model_core::DataType,
+) -> Vec<Statement> {
+    let Some(new) = target.model.tables().find(|t| t.name() == table) else {
+        return Vec::new();
+    };
+    let constraints = ddl::create_table(target, new, target.model.layout(new)).constraints;
+    let is_key = matches!(new, TableRef::Dimension(d) if d.key == column);
+    let mut out = Vec::new();
+    let mut after = Vec::new();
+    if is_key {
+        for (t, c, _) in model_core::evolve::references_to(target.model, table) {
+            let existed = before.is_none_or(|b| {
+                b.tables()
+                    .find(|o| o.name() == t)
+                    .is_some_and(|o| b.layout(o).iter().any(|p| p.name == c && p.references.is_some()))
+            });
+            if existed {
+                out.push(Statement::AlterTable {
+                    table: target.object(&t),
+                    action: AlterTable::DropConstraint(naming::foreign_key(&t, &c)),
+                });
+            }
+        }
+        if let Some(pk) = constraints.iter().find(|c| matches!(c, Constraint::PrimaryKey { .. })) {
+            out.push(Statement::AlterTable {
+                table: target.object(table),
+                action: AlterTable::DropConstraint(pk.name().to_owned()),
+            });
+            after.push(pk.clone());
+        }
+    } else {
+        after.extend(
+            constraints
+                .iter()
+                .filter(|c| matches!(c, Constraint::ForeignKey { columns, .. } if columns.iter().any(|k| k == column)))
+                .cloned(),
+        );
+    }
+    out.extend(rebuild_column(target, table, column, to));
+    out.extend(after.into_iter().map(|c| Statement::AlterTable {
+        table: target.object(table),
+        action: AlterTable::AddConstraint(c),
+    }));
     out
 }
 

@@ -156,7 +156,10 @@ pub enum Change {
         /// Type after.
         to: DataType,
     },
-    /// A type that cannot change in place (narrower, another scale or family).
+    /// A type that cannot change in place (narrower, another scale or
+    /// family): the column is rebuilt (a new column filled with a cast, the
+    /// old one dropped and the new one renamed). A natural key or grain
+    /// column's unique constraint is declared again around it.
     ChangeType {
         /// The table.
         table: String,
@@ -166,11 +169,23 @@ pub enum Change {
         from: DataType,
         /// Type after.
         to: DataType,
-        /// Whether the column can be rebuilt (a new column filled with a
-        /// cast, the old one dropped): not a key or a reference, which link
-        /// tables (a natural key or grain column is rebuilt with its unique
-        /// constraint declared again).
-        rebuild: bool,
+        /// The column links tables: a smart key (the foreign keys to it and
+        /// its primary key are dropped before its rebuild, the primary key
+        /// declared again after) or a reference sharing that key's type (its
+        /// foreign key declared again after its rebuild).
+        links: bool,
+    },
+    /// A reference that points at another dimension than deployed, or a
+    /// column that stops being a reference.
+    Repoint {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The dimension it referenced as deployed.
+        from: String,
+        /// The dimension it references now (`None`: none).
+        to: Option<String>,
     },
     /// NOT NULL dropped.
     DropNotNull {
@@ -371,15 +386,17 @@ impl Change {
             | Self::Unmask { .. }
             | Self::AddUnknownMember { .. }
             | Self::DropUnknownMember { .. }
+            | Self::Repoint { to: None, .. }
             | Self::Revoke { .. } => Class::Careful,
             Self::DropTable { .. }
             | Self::DropColumn { .. }
-            | Self::ChangeType { rebuild: true, .. }
+            | Self::ChangeType { .. }
             | Self::DropLoad { .. }
             | Self::DropHistory { .. }
             | Self::DropRole { .. } => Class::Destructive,
-            // Any other new NOT NULL column has no value for the existing rows.
-            Self::AddColumn { .. } | Self::ChangeType { .. } | Self::Unsupported { .. } => Class::Unsupported,
+            // Any other new NOT NULL column has no value for the existing
+            // rows; a repointed reference's values are keys of another dimension.
+            Self::AddColumn { .. } | Self::Repoint { .. } | Self::Unsupported { .. } => Class::Unsupported,
         }
     }
 
@@ -400,6 +417,7 @@ impl Change {
             Self::DropColumn { table, column, .. }
             | Self::Widen { table, column, .. }
             | Self::ChangeType { table, column, .. }
+            | Self::Repoint { table, column, .. }
             | Self::DropNotNull { table, column }
             | Self::ChangeDefault { table, column, .. }
             | Self::SetNotNull { table, column }
@@ -476,13 +494,19 @@ impl Change {
                 "column {sql_type} is not in the model: dropping it loses its values (a rename? write `renamed_from = \"OLD\"` on the new column)"
             ),
             Self::Widen { from, to, .. } => format!("{from} -> {to}: grows in place"),
-            Self::ChangeType {
-                from, to, rebuild: true, ..
-            } => format!(
-                "{from} -> {to}: cannot change in place (narrower, another scale or type family): rebuilt as a new column filled with CAST, then the old one dropped and the new one renamed (a value that does not fit fails the UPDATE before anything is dropped, but fewer decimal places round; the column moves to the end of the table; a natural key or grain column's unique constraint is dropped first and declared again after; Time Travel keeps the old column's values)"
+            Self::ChangeType { from, to, links, .. } => format!(
+                "{from} -> {to}: cannot change in place (narrower, another scale or type family): rebuilt as a new column filled with CAST, then the old one dropped and the new one renamed (a value that does not fit fails the UPDATE before anything is dropped, but fewer decimal places round; the column moves to the end of the table; a natural key or grain column's unique constraint is dropped first and declared again after{}; Time Travel keeps the old column's values)",
+                if *links {
+                    "; a key's primary key and the foreign keys to it are dropped first, and each declared again once its column is rebuilt (the references to a key share its type, so each is rebuilt too, after it)"
+                } else {
+                    ""
+                }
             ),
-            Self::ChangeType { from, to, .. } => format!(
-                "{from} -> {to}: cannot change in place (narrower, another scale or type family), and the column links tables (a key, a reference or a bridge end, whose type the references to that key share): rebuilding every table it links is not generated yet; keep the type, or add a new key column beside it"
+            Self::Repoint { from, to: Some(to), .. } => format!(
+                "references {to}, was {from}: its values are keys of {from}, which mean nothing in {to}; add a new reference column for {to} (and drop this one), or keep it pointing at {from}"
+            ),
+            Self::Repoint { from, to: None, .. } => format!(
+                "no longer references {from}: its foreign key is dropped, its values stay"
             ),
             Self::DropNotNull { .. } => "NOT NULL -> nullable".to_owned(),
             Self::ChangeDefault { from, to, .. } => format!(
@@ -627,8 +651,8 @@ fn listed(columns: &[(String, String)]) -> String {
 }
 
 /// Every column of `model` that references `dimension`: its table, name and
-/// whether it is nullable.
-fn references_to(model: &Validated, dimension: &str) -> Vec<(String, String, bool)> {
+/// whether it is nullable, in creation order.
+pub fn references_to(model: &Validated, dimension: &str) -> Vec<(String, String, bool)> {
     model
         .tables_in_order()
         .flat_map(|(t, layout)| {
@@ -881,11 +905,25 @@ fn table_changes(
         .filter(|c| !(history_added && is_history(c)))
         .cloned()
         .collect();
-    column_changes(&name, new, old_columns, &columns, Some(&old_default), changes);
+    // A dimension is the same one under its new name.
+    let same_dimension =
+        |was: &str, now: &str| was == now || after.dimension(now).and_then(|d| d.renamed_from.as_deref()) == Some(was);
+    column_changes(
+        &name,
+        new,
+        old_columns,
+        &columns,
+        Some(&old_default),
+        Some(&same_dimension),
+        changes,
+    );
 }
 
 /// A deployed column's declared default.
 type OldDefault<'a> = dyn Fn(&PhysicalColumn) -> Option<DefaultValue> + 'a;
+
+/// Whether a dimension as deployed (first) is the one a reference names now.
+type SameDimension<'a> = dyn Fn(&str, &str) -> bool + 'a;
 
 /// The changes of one table's columns (`old_columns` as deployed, `columns`
 /// now): renames, additions, type, nullability, default and comment changes,
@@ -897,6 +935,7 @@ fn column_changes(
     old_columns: &[PhysicalColumn],
     columns: &[PhysicalColumn],
     old_default: Option<&OldDefault<'_>>,
+    same_dimension: Option<&SameDimension<'_>>,
     changes: &mut Vec<Change>,
 ) {
     let name = name.to_owned();
@@ -953,6 +992,27 @@ fn column_changes(
             });
         }
         let at = |c: &PhysicalColumn| (name.clone(), c.name.clone());
+        if let (Some(same), Some(was)) = (same_dimension, &before.references)
+            && column.references.as_ref().is_none_or(|now| !same(was, now))
+        {
+            let (table, column_name) = at(column);
+            changes.push(Change::Repoint {
+                table,
+                column: column_name,
+                from: was.clone(),
+                to: column.references.clone(),
+            });
+        } else if same_dimension.is_some()
+            && before.references.is_none()
+            && let Some(now) = &column.references
+        {
+            changes.push(Change::Unsupported {
+                object: format!("{name}.{}", column.name),
+                what: format!(
+                    "becomes a reference to {now}: its values are not keys of {now}; add a new reference column (its load looks the keys up) and drop this one"
+                ),
+            });
+        }
         if before.sql_type != column.sql_type {
             let (table, column_name) = at(column);
             changes.push(if widens(before.sql_type, column.sql_type) {
@@ -968,7 +1028,7 @@ fn column_changes(
                     column: column_name,
                     from: before.sql_type,
                     to: column.sql_type,
-                    rebuild: !links(new, column),
+                    links: links(new, column),
                 }
             });
         }
@@ -1165,7 +1225,7 @@ fn load_changes(before: &Validated, after: &Validated, changes: &mut Vec<Change>
                         column: column.name.clone(),
                         from: c.sql_type,
                         to: column.sql_type,
-                        rebuild: true,
+                        links: false,
                     }
                 }),
                 Some(_) => {}
@@ -1513,7 +1573,7 @@ pub fn diff_catalog(
             continue;
         };
         known.push(old.name.clone());
-        column_changes(table.name(), table, &physical(old), &resolved, None, &mut changes);
+        column_changes(table.name(), table, &physical(old), &resolved, None, None, &mut changes);
     }
     for load in after.loads() {
         let landing = resolve(&load.load.landing);
@@ -1550,6 +1610,7 @@ pub fn diff_catalog(
             load.table.table(),
             &physical(old),
             &columns,
+            None,
             None,
             &mut changes,
         );
@@ -2082,11 +2143,13 @@ columns = [
     }
 
     /// A smart key and the references to it share one type: a type change
-    /// that cannot happen in place would rebuild every table they link, which
-    /// is refused with the reason; the same change on a natural key of a
-    /// surrogate-keyed dimension is a rebuild of one column.
+    /// that cannot happen in place rebuilds the key, then each reference
+    /// (both marked as linking tables); the same change on a natural key of
+    /// a surrogate-keyed dimension is a rebuild of one column. A reference
+    /// that points at another dimension is refused; one that stops being a
+    /// reference loses its foreign key.
     #[test]
-    fn a_retyped_smart_key_is_refused_and_a_retyped_natural_key_rebuilt() {
+    fn retyped_keys_rebuild_what_they_link_and_repointed_references_are_refused() {
         let smart = V1.replace(
             "natural_key = \"STORE_ID\"",
             "natural_key = \"STORE_ID\"\nkey_generation = \"natural\"\nkey = \"STORE_ID\"",
@@ -2095,17 +2158,19 @@ columns = [
             "{ name = \"STORE_ID\", type = \"int\" }",
             "{ name = \"STORE_ID\", type = \"number(10,0)\" }",
         );
-        let changes = diff(&load(&smart), &load(&retyped));
-        let refused: Vec<String> = changes
+        let found: Vec<(String, bool)> = diff(&load(&smart), &load(&retyped))
             .iter()
-            .filter(|c| c.class() == Class::Unsupported)
-            .map(Change::object)
+            .map(|c| match c {
+                Change::ChangeType { links, .. } => (c.object(), *links),
+                other => panic!("{other:?}"),
+            })
             .collect();
-        assert_eq!(refused, ["DIM_STORE.STORE_ID", "FACT_SALES.STORE_KEY"], "{changes:?}");
-        assert!(
-            changes[0].describe().contains("links tables"),
-            "{}",
-            changes[0].describe()
+        assert_eq!(
+            found,
+            [
+                ("DIM_STORE.STORE_ID".to_owned(), true),
+                ("FACT_SALES.STORE_KEY".to_owned(), true)
+            ]
         );
         let natural = V1.replace(
             "{ name = \"STORE_ID\", type = \"int\" }",
@@ -2113,7 +2178,48 @@ columns = [
         );
         let changes = diff(&load(V1), &load(&natural));
         assert!(
-            matches!(&changes[..], [Change::ChangeType { rebuild: true, .. }]),
+            matches!(&changes[..], [Change::ChangeType { links: false, .. }]),
+            "{changes:?}"
+        );
+        // Another dimension of the same key type: the values would mean nothing.
+        let two = V1.replace(
+            "[[fact]]",
+            "[[dimension]]\nname = \"DIM_WAREHOUSE\"\nnatural_key = \"WH_ID\"\ncolumns = [{ name = \"WH_ID\", type = \"int\" }]\n[[fact]]",
+        );
+        let repointed = two.replace(
+            "{ name = \"STORE_KEY\", references = \"DIM_STORE\" }",
+            "{ name = \"STORE_KEY\", references = \"DIM_WAREHOUSE\", role = \"STORE\" }",
+        );
+        let changes = diff(&load(&two), &load(&repointed));
+        assert!(
+            matches!(&changes[..], [c @ Change::Repoint { to: Some(_), .. }] if c.class() == Class::Unsupported),
+            "{changes:?}"
+        );
+        // The same dimension renamed is no repoint.
+        let renamed = V1
+            .replace(
+                "name = \"DIM_STORE\"",
+                "name = \"DIM_SHOP\"\nrenamed_from = \"DIM_STORE\"",
+            )
+            .replace(
+                "references = \"DIM_STORE\"",
+                "references = \"DIM_SHOP\", role = \"STORE\"",
+            );
+        let changes = diff(&load(V1), &load(&renamed));
+        assert!(
+            changes.iter().all(|c| !matches!(c, Change::Repoint { .. })),
+            "{changes:?}"
+        );
+        // A reference that becomes a plain column: its foreign key goes.
+        let plain = V1.replace(
+            "{ name = \"STORE_KEY\", references = \"DIM_STORE\" }",
+            "{ name = \"STORE_KEY\", type = \"int\", degenerate = true }",
+        );
+        let changes = diff(&load(V1), &load(&plain));
+        assert!(
+            changes
+                .iter()
+                .any(|c| matches!(c, Change::Repoint { to: None, .. }) && c.class() == Class::Careful),
             "{changes:?}"
         );
     }

@@ -29,9 +29,9 @@ fn deploy_steps(model: &Validated, env: &str) -> Vec<Step> {
     deploy_steps_with(model, env, true)
 }
 
-/// [`deploy_steps`], the tables without their unique constraints unless
-/// `unique_constraints`.
-fn deploy_steps_with(model: &Validated, env: &str, unique_constraints: bool) -> Vec<Step> {
+/// [`deploy_steps`], the tables without their constraints unless
+/// `constraints`.
+fn deploy_steps_with(model: &Validated, env: &str, constraints: bool) -> Vec<Step> {
     let deployment = dimgen::generate(model, env).expect("generate");
     deployment
         .statements()
@@ -39,11 +39,9 @@ fn deploy_steps_with(model: &Validated, env: &str, unique_constraints: bool) -> 
             Some(view) => Some(view),
             None if NOT_EXECUTABLE.contains(&s.kind()) => None,
             None => match s {
-                Statement::CreateTable(table) if !unique_constraints => {
+                Statement::CreateTable(table) if !constraints => {
                     let mut table = table.clone();
-                    table
-                        .constraints
-                        .retain(|c| !matches!(c, dimgen::writer::Constraint::Unique { .. }));
+                    table.constraints.clear();
                     Some(Statement::CreateTable(table))
                 }
                 s => Some(s.clone()),
@@ -103,9 +101,9 @@ struct Case {
     database: &'static str,
     schema: &'static str,
     table: &'static str,
-    /// Whether the emulator's tables get their unique constraints (DuckDB
-    /// cannot drop one, nor a column one names).
-    unique_constraints: bool,
+    /// Whether the emulator's tables get their constraints (DuckDB cannot
+    /// drop one, nor a column one names).
+    constraints: bool,
     /// Queries and the rows they must return after migrating; the first
     /// must fail without the migration (the control).
     checks: Vec<(String, serde_json::Value)>,
@@ -123,11 +121,11 @@ fn run_case(emulator: &Emulator, case: &Case) {
     let object = ObjectName::qualified(case.database, case.schema, case.table);
 
     // Session 1: without the migration, the new deploy.sql does not bring the schema along.
-    let mut steps = deploy_steps_with(&case.before, case.env, case.unique_constraints);
+    let mut steps = deploy_steps_with(&case.before, case.env, case.constraints);
     steps.push(insert_row(&case.before, &object, case.table, 1));
     steps.push(insert_row(&case.before, &object, case.table, 2));
     let v2_at = steps.len();
-    steps.extend(deploy_steps_with(&case.after, case.env, case.unique_constraints));
+    steps.extend(deploy_steps_with(&case.after, case.env, case.constraints));
     steps.push(Step::query(case.checks[0].0.clone()));
     let outcomes = emulator.run(&steps);
     assert_eq!(
@@ -142,7 +140,7 @@ fn run_case(emulator: &Emulator, case: &Case) {
     }
 
     // Session 2: v1, rows, the migration, v2's deploy.sql, the checks.
-    let mut steps = deploy_steps_with(&case.before, case.env, case.unique_constraints);
+    let mut steps = deploy_steps_with(&case.before, case.env, case.constraints);
     steps.push(insert_row(&case.before, &object, case.table, 1));
     steps.push(insert_row(&case.before, &object, case.table, 2));
     let migration_at = steps.len();
@@ -152,7 +150,7 @@ fn run_case(emulator: &Emulator, case: &Case) {
             .map(|s| Step::exec(s.to_string())),
     );
     let v2_at = steps.len();
-    steps.extend(deploy_steps_with(&case.after, case.env, case.unique_constraints));
+    steps.extend(deploy_steps_with(&case.after, case.env, case.constraints));
     let checks_at = steps.len();
     steps.extend(case.checks.iter().map(|(q, _)| Step::query(q.clone())));
     let outcomes = emulator.run(&steps);
@@ -210,7 +208,7 @@ fn a_new_measure_reaches_a_deployed_fact_and_its_mart() {
         database: "RETAIL",
         schema: "SALES_DEV",
         table: "FACT_SALES",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 "SELECT COUNT(*) FROM RETAIL.SALES_DEV.MART_SALES_BY_FORMAT".to_owned(),
@@ -251,7 +249,7 @@ fn a_new_attribute_reaches_a_deployed_dimension_and_its_unknown_member() {
         database: leak(database),
         schema: leak(schema),
         table: "DIM_CONTACT",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 format!("SELECT CONTACT_KEY, ENTITY_TYPE FROM {table} WHERE CONTACT_KEY = -1"),
@@ -321,7 +319,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![(
             "SELECT STORE_ID, TOWN FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
             serde_json::json!([[-1, "Unknown"], [1, "R1"], [2, "R2"]]),
@@ -376,7 +374,7 @@ sum = ["AMOUNT"]
         database: "SHOP",
         schema: "DEV",
         table: "FACT_SALES",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 "SELECT RECEIPTS_KEY, RECEIPT, AMOUNT FROM SHOP.DEV.FACT_RECEIPTS ORDER BY 2".to_owned(),
@@ -516,9 +514,9 @@ warehouse = "LOAD_WH"
 /// place), the grain's unique constraint dropped around the rebuild and
 /// declared again; a row inserted without the column then takes the new
 /// default. DuckDB, under the emulator, can neither drop a constraint nor
-/// a column a unique constraint names: the emulator's tables are created
-/// without their unique constraints (which Snowflake does not enforce
-/// either), and the constraint statements are checked as text here.
+/// a column a constraint names: the emulator's tables are created without
+/// their constraints (which Snowflake does not enforce either), and the
+/// constraint statements are checked as text here.
 #[test]
 fn a_changed_default_and_a_retyped_grain_column_are_rebuilt_with_their_values() {
     let Some(emulator) = Emulator::locate() else { return };
@@ -578,7 +576,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "FACT_SALES",
-        unique_constraints: false,
+        constraints: false,
         checks: vec![
             (
                 "SELECT RECEIPT, AMOUNT, CHANNEL FROM SHOP.DEV.FACT_SALES ORDER BY 1".to_owned(),
@@ -591,6 +589,100 @@ columns = [
             (
                 "SELECT CHANNEL FROM SHOP.DEV.FACT_SALES WHERE RECEIPT = 'W-3'".to_owned(),
                 serde_json::json!([["web"]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}
+
+/// A smart key narrowed (NUMBER(38,0) -> NUMBER(10,0)), which cannot happen
+/// in place: the foreign key to it and its primary key (a smart key is its
+/// own natural key: no unique constraint beside it) are dropped, the key
+/// rebuilt, its primary key declared again, then the reference, which
+/// shares its type, rebuilt and its foreign key declared again. Every key
+/// and reference keeps its value and the mart still joins them. (Tables
+/// without constraints in the emulator, as above; the constraint
+/// statements are checked as text.)
+#[test]
+fn a_narrowed_smart_key_rebuilds_the_references_to_it() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+key_generation = "natural"
+key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+[[mart]]
+name = "MART_SALES_BY_CITY"
+fact = "FACT_SALES"
+attributes = ["STORE.CITY"]
+sum = ["AMOUNT"]
+"#;
+    let after_text = before_text.replace(
+        "{ name = \"STORE_ID\", type = \"int\" }",
+        "{ name = \"STORE_ID\", type = \"number(10,0)\" }",
+    );
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    let constraint_steps: Vec<&str> = sql
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.contains(" CONSTRAINT "))
+        .collect();
+    assert_eq!(
+        constraint_steps,
+        [
+            "ALTER TABLE SHOP.DEV.FACT_SALES DROP CONSTRAINT FK_FACT_SALES_STORE_KEY",
+            "ALTER TABLE SHOP.DEV.DIM_STORE DROP CONSTRAINT PK_DIM_STORE",
+            "ALTER TABLE SHOP.DEV.DIM_STORE ADD CONSTRAINT PK_DIM_STORE PRIMARY KEY (STORE_ID)",
+            "ALTER TABLE SHOP.DEV.FACT_SALES ADD CONSTRAINT FK_FACT_SALES_STORE_KEY FOREIGN KEY (STORE_KEY) REFERENCES SHOP.DEV.DIM_STORE (STORE_ID)",
+        ],
+        "{}",
+        plan.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "FACT_SALES",
+        constraints: false,
+        checks: vec![
+            (
+                "SELECT COLUMN_NAME, NUMERIC_PRECISION FROM SHOP.INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = 'DEV' AND COLUMN_NAME IN ('STORE_ID', 'STORE_KEY') ORDER BY 1".to_owned(),
+                serde_json::json!([["STORE_ID", 10], ["STORE_KEY", 10]]),
+            ),
+            (
+                "SELECT RECEIPT, STORE_KEY, AMOUNT FROM SHOP.DEV.FACT_SALES ORDER BY 1".to_owned(),
+                // NUMBER(10,0) reads back as a decimal in the emulator.
+                serde_json::json!([[1, {"decimal": "-1"}, {"decimal": "1.25"}], [2, {"decimal": "-1"}, {"decimal": "2.25"}]]),
+            ),
+            (
+                "SELECT STORE_ID, CITY FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
+                serde_json::json!([[{"decimal": "-1"}, "Unknown"]]),
+            ),
+            (
+                "SELECT STORE_CITY, AMOUNT FROM SHOP.DEV.MART_SALES_BY_CITY".to_owned(),
+                serde_json::json!([["Unknown", 3.5]]),
             ),
         ],
     };
@@ -639,7 +731,7 @@ fn the_billed_amount_sprint_change_keeps_every_claim() {
         database: leak(database.clone()),
         schema: leak(schema.clone()),
         table: "FACT_CLAIMS",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 format!(
@@ -736,7 +828,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "FACT_SALES",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 "SELECT RECEIPT, TAX_RATE, CHANNEL FROM SHOP.DEV.FACT_SALES ORDER BY 1".to_owned(),
@@ -802,7 +894,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 "SELECT STORE_ID, CITY, VALID_FROM::VARCHAR, VALID_TO::VARCHAR, IS_CURRENT FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
@@ -904,7 +996,7 @@ columns = [
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![(
             "SELECT STORE_ID, FLOOR, CITY FROM SHOP.DEV.DIM_STORE ORDER BY 1".to_owned(),
             serde_json::json!([[-1, "Unknown", "Unknown"], [1, "1", "R1"], [2, "2", "R2"]]),
@@ -982,7 +1074,7 @@ columns = [{ name = "OLD_ID", type = "int" }]
         database: "SHOP",
         schema: "DEV",
         table: "DIM_STORE",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 "SELECT COUNT(*) FROM SHOP.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DIM_OLD'".to_owned(),
@@ -1037,7 +1129,7 @@ fn a_removed_mart_and_load_are_dropped() {
         database: "RETAIL",
         schema: "SALES_DEV",
         table: "DIM_STORE",
-        unique_constraints: true,
+        constraints: true,
         checks: vec![
             (
                 "SELECT COUNT(*) FROM RETAIL.INFORMATION_SCHEMA.VIEWS WHERE TABLE_NAME = 'MART_SALES_BY_FORMAT'"
