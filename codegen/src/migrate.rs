@@ -609,12 +609,10 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
         Change::AddHistory { table, columns } => add_history(target, table, columns),
         Change::IdentityColumns { table, what, from, .. } => {
             // The constraint as deployed, if there was one (its name is the table's).
-            let old = (!from.is_empty()).then(|| {
-                if *what == "grain" {
-                    naming::grain_constraint(table)
-                } else {
-                    naming::natural_key_constraint(table)
-                }
+            let old = (!from.is_empty()).then(|| match *what {
+                "grain" => naming::grain_constraint(table),
+                "bridge key" => naming::bridge_constraint(table),
+                _ => naming::natural_key_constraint(table),
             });
             redeclare_unique(target, table, old)
         }
@@ -1897,6 +1895,57 @@ columns = [
             sql.iter()
                 .any(|s| s.ends_with("ADD CONSTRAINT UQ_FACT_SALES_GRAIN UNIQUE (RECEIPT)")),
             "{sql:?}"
+        );
+    }
+
+    /// A bridge that starts dating its rows: its new columns arrive with
+    /// their defaults (every existing row valid since its default), and its
+    /// unique constraint is declared again with the start of validity. A
+    /// bridge that joins other dimensions is refused.
+    #[test]
+    fn a_bridge_that_starts_dating_its_rows_redeclares_its_key() {
+        let bridge = format!(
+            "{SHOP}[[dimension]]\nname = \"DIM_TAG\"\nnatural_key = \"TAG\"\ncolumns = [{{ name = \"TAG\", type = \"varchar(20)\" }}]\n[[bridge]]\nname = \"BRIDGE_STORE_TAG\"\nbetween = [\"DIM_STORE\", \"DIM_TAG\"]\ncolumns = [\n]\n"
+        );
+        let dated = bridge
+            .replace(
+                "between = [\"DIM_STORE\", \"DIM_TAG\"]\n",
+                "between = [\"DIM_STORE\", \"DIM_TAG\"]\neffective = { from = \"VALID_SINCE\", to = \"VALID_UNTIL\" }\n",
+            )
+            .replace(
+                "columns = [\n]",
+                "columns = [\n  { name = \"VALID_SINCE\", type = \"date\", nullable = false, default = \"1900-01-01\" },\n  { name = \"VALID_UNTIL\", type = \"date\", nullable = false, default = \"9999-12-31\" },\n]",
+            );
+        let plan = Plan::new(&load(&bridge), &load(&dated), "DEV").unwrap();
+        assert_eq!(plan.count(Class::Unsupported), 0, "{}", plan.render());
+        let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+        let t = "SHOP.DEV.BRIDGE_STORE_TAG";
+        // The columns first, then the constraint that names one of them.
+        assert_eq!(
+            sql,
+            [
+                format!("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS VALID_SINCE DATE DEFAULT '1900-01-01'::DATE"),
+                format!("UPDATE {t} SET VALID_SINCE = '1900-01-01'::DATE WHERE VALID_SINCE IS NULL"),
+                format!("ALTER TABLE {t} ALTER COLUMN VALID_SINCE SET NOT NULL"),
+                format!("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS VALID_UNTIL DATE DEFAULT '9999-12-31'::DATE"),
+                format!("UPDATE {t} SET VALID_UNTIL = '9999-12-31'::DATE WHERE VALID_UNTIL IS NULL"),
+                format!("ALTER TABLE {t} ALTER COLUMN VALID_UNTIL SET NOT NULL"),
+                format!("ALTER TABLE {t} DROP CONSTRAINT UQ_BRIDGE_STORE_TAG"),
+                format!("ALTER TABLE {t} ADD CONSTRAINT UQ_BRIDGE_STORE_TAG UNIQUE (STORE_KEY, TAG_KEY, VALID_SINCE)"),
+            ],
+        );
+        let other = bridge
+            .replace(
+                "between = [\"DIM_STORE\", \"DIM_TAG\"]",
+                "between = [\"DIM_STORE\", \"DIM_COLOUR\"]",
+            )
+            .replace("name = \"DIM_TAG\"", "name = \"DIM_COLOUR\"");
+        let plan = Plan::new(&load(&bridge), &load(&other), "DEV").unwrap();
+        assert!(
+            plan.render()
+                .contains("the bridge joined DIM_STORE and DIM_TAG, joins DIM_STORE and DIM_COLOUR"),
+            "{}",
+            plan.render()
         );
     }
 }

@@ -800,6 +800,9 @@ fn table_changes(
     };
     let mut history_added = false;
     let mut history_dropped = false;
+    // A unique constraint declared again on new columns: after the columns
+    // are added (below).
+    let mut identity = Vec::new();
     // Keys, constraints and history are the table's identity.
     match (old, new) {
         (TableRef::Dimension(a), TableRef::Dimension(b)) => {
@@ -835,7 +838,7 @@ fn table_changes(
             }
             // A smart key is the natural key: changing it changes the key (refused above).
             if a.natural_key != b.natural_key && b.key_generation != KeyGeneration::Natural {
-                changes.push(Change::IdentityColumns {
+                identity.push(Change::IdentityColumns {
                     table: name.clone(),
                     what: "natural key",
                     from: a.natural_key.clone(),
@@ -861,7 +864,7 @@ fn table_changes(
                 )));
             }
             if a.grain.columns != b.grain.columns {
-                changes.push(Change::IdentityColumns {
+                identity.push(Change::IdentityColumns {
                     table: name.clone(),
                     what: "grain",
                     from: a.grain.columns.clone(),
@@ -870,10 +873,33 @@ fn table_changes(
             }
         }
         (TableRef::Bridge(a), TableRef::Bridge(b)) => {
-            if a.dimensions != b.dimensions || a.effective != b.effective {
-                changes.push(unsupported(
-                    "the bridge's dimensions or effective dating changed: not migrated yet".to_owned(),
-                ));
+            // The same dimensions under new names are the same bridge.
+            let same = a.dimensions.len() == b.dimensions.len()
+                && a.dimensions.iter().zip(&b.dimensions).all(|(was, now)| {
+                    was == now || after.dimension(now).and_then(|d| d.renamed_from.as_deref()) == Some(was.as_str())
+                });
+            if !same {
+                changes.push(unsupported(format!(
+                    "the bridge joined {}, joins {}: its rows relate other members; create a new bridge (another name) and load it",
+                    a.dimensions.join(" and "),
+                    b.dimensions.join(" and ")
+                )));
+            } else if a.effective.as_ref().map(|e| &e.from) != b.effective.as_ref().map(|e| &e.from) {
+                // Its key: its two ends, and where validity starts.
+                let key = |layout: &[PhysicalColumn], effective: Option<&crate::model::EffectiveDating>| {
+                    layout
+                        .iter()
+                        .filter(|c| matches!(c.origin, crate::layout::Origin::BridgeEnd(_)))
+                        .map(|c| c.name.clone())
+                        .chain(effective.map(|e| e.from.clone()))
+                        .collect::<Vec<_>>()
+                };
+                identity.push(Change::IdentityColumns {
+                    table: name.clone(),
+                    what: "bridge key",
+                    from: key(old_columns, a.effective.as_ref()),
+                    to: key(columns, b.effective.as_ref()),
+                });
             }
         }
         (a, b) => {
@@ -917,6 +943,7 @@ fn table_changes(
         Some(&same_dimension),
         changes,
     );
+    changes.extend(identity);
 }
 
 /// A deployed column's declared default.
