@@ -541,12 +541,12 @@ fn plan_refuses_to_lose_data_unless_allowed() {
 #[test]
 fn plan_refuses_what_it_cannot_migrate_yet() {
     let tmp = tempfile::tempdir().unwrap();
-    // Another type for a natural key column (in its constraints): a table rebuild, not generated yet.
-    let narrower = PLAN_MODEL.replace(
-        "{ name = \"STORE_ID\", type = \"int\" }",
-        "{ name = \"STORE_ID\", type = \"varchar(10)\" }",
+    // Another key generation: every row would be re-keyed.
+    let rekeyed = PLAN_MODEL.replace(
+        "natural_key = \"STORE_ID\"",
+        "natural_key = \"STORE_ID\"\nkey_generation = \"sequence\"",
     );
-    let (before, now) = plan_files(tmp.path(), &narrower);
+    let (before, now) = plan_files(tmp.path(), &rekeyed);
     let out = tmp.path().join("migrations");
     let o = dimgen(&[
         "plan",
@@ -561,7 +561,9 @@ fn plan_refuses_what_it_cannot_migrate_yet() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("unsupported  DIM_STORE.STORE_ID: NUMBER(38,0) -> VARCHAR(10): cannot change in place"),
+        stdout(&o).contains(
+            "unsupported  DIM_STORE: key STORE_KEY (identity) -> STORE_KEY (sequence): Snowflake cannot switch"
+        ),
         "{}",
         stdout(&o)
     );

@@ -829,7 +829,7 @@ fn table_changes(
             let renamed_key = a.key_generation != KeyGeneration::Natural;
             if a.key_generation != b.key_generation || (a.key != b.key && !renamed_key) {
                 changes.push(unsupported(format!(
-                    "key {} ({}) -> {} ({}): a new surrogate key is a rebuild, not generated yet",
+                    "key {} ({}) -> {} ({}): Snowflake cannot switch a column between IDENTITY, a sequence and none, and a new key would re-key every row and every reference to it; dimgen does not generate that: keep the generation, or build the new table beside this one",
                     a.key,
                     generation(a.key_generation),
                     b.key,
@@ -846,7 +846,7 @@ fn table_changes(
                 });
             } else if a.natural_key != b.natural_key {
                 changes.push(unsupported(format!(
-                    "natural key [{}] -> [{}] of a smart key: a new key is a rebuild, not generated yet",
+                    "natural key [{}] -> [{}] of a smart key: the key is the natural key, so every row and every reference to it would be re-keyed; dimgen does not generate that: keep the natural key, or build the new table beside this one",
                     a.natural_key.join(", "),
                     b.natural_key.join(", ")
                 )));
@@ -856,7 +856,7 @@ fn table_changes(
         (TableRef::Fact(a), TableRef::Fact(b)) => {
             if a.key_generation != b.key_generation {
                 changes.push(unsupported(format!(
-                    "key {} ({}) -> {} ({}): a new surrogate key is a rebuild, not generated yet",
+                    "key {} ({}) -> {} ({}): Snowflake cannot switch a column between IDENTITY, a sequence and none, and a new key would re-key every row and every reference to it; dimgen does not generate that: keep the generation, or build the new table beside this one",
                     a.key,
                     generation(a.key_generation),
                     b.key,
