@@ -86,6 +86,9 @@ fn mutate(u: &mut Unstructured<'_>, model: &mut Model) -> Result<()> {
                 if let Some(env) = model.environments.first_mut() {
                     env.name = t;
                 }
+                // Environments are kept in name order, as a TOML file's
+                // table and `ModelBuilder` keep them (a renamed one moves).
+                model.environments.sort_by(|a, b| a.name.cmp(&b.name));
             }
             3 => {
                 if let Some(env) = model.environments.last_mut() {
