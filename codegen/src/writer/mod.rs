@@ -1302,6 +1302,27 @@ impl Display for AlterTable {
     }
 }
 
+/// A stage's `URL`, `STORAGE_INTEGRATION` and `FILE_FORMAT`, one a line, as
+/// `CREATE STAGE` and `ALTER STAGE ... SET` write them.
+fn stage_parameters(
+    f: &mut fmt::Formatter<'_>,
+    url: Option<&str>,
+    storage_integration: Option<&str>,
+    file_format: &ObjectName,
+) -> fmt::Result {
+    if let Some(url) = url {
+        write!(f, "\n    URL = {}", Literal(url))?;
+    }
+    if let Some(integration) = storage_integration {
+        write!(f, "\n    STORAGE_INTEGRATION = {}", Ident(integration))?;
+    }
+    write!(
+        f,
+        "\n    FILE_FORMAT = (FORMAT_NAME = {})",
+        Literal(&file_format.to_string())
+    )
+}
+
 /// What a migration's `ALTER ... RENAME TO` renames (tables have `AlterTable::RenameTo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RenameKind {
@@ -1988,17 +2009,7 @@ impl Display for Statement {
                 comment,
             } => {
                 write!(f, "CREATE STAGE IF NOT EXISTS {name}")?;
-                if let Some(url) = url {
-                    write!(f, "\n    URL = {}", Literal(url))?;
-                }
-                if let Some(integration) = storage_integration {
-                    write!(f, "\n    STORAGE_INTEGRATION = {}", Ident(integration))?;
-                }
-                write!(
-                    f,
-                    "\n    FILE_FORMAT = (FORMAT_NAME = {})",
-                    Literal(&file_format.to_string())
-                )?;
+                stage_parameters(f, url.as_deref(), storage_integration.as_deref(), file_format)?;
                 if let Some(c) = comment {
                     write!(f, "\n    COMMENT = {}", Literal(c))?;
                 }
@@ -2062,7 +2073,11 @@ impl Display for Statement {
                 };
                 let mut step = 4;
                 if !between.is_empty() {
-                    block.push_str("    -- 4. Change what the new pipes read, while no pipe runs.\n");
+                    let _ = writeln!(
+                        block,
+                        "    -- 4. Change what the new {plural} {}, while no pipe runs.",
+                        if one { "reads" } else { "read" }
+                    );
                     for statement in between {
                         indented(&mut block, statement);
                     }
@@ -2097,17 +2112,7 @@ impl Display for Statement {
                 file_format,
             } => {
                 write!(f, "ALTER STAGE IF EXISTS {name} SET")?;
-                if let Some(url) = url {
-                    write!(f, "\n    URL = {}", Literal(url))?;
-                }
-                if let Some(integration) = storage_integration {
-                    write!(f, "\n    STORAGE_INTEGRATION = {}", Ident(integration))?;
-                }
-                write!(
-                    f,
-                    "\n    FILE_FORMAT = (FORMAT_NAME = {})",
-                    Literal(&file_format.to_string())
-                )
+                stage_parameters(f, url.as_deref(), storage_integration.as_deref(), file_format)
             }
             Self::CreatePipe(pipe) => {
                 write!(
