@@ -444,9 +444,38 @@ fn revokes(
             _ => false,
         })
     };
+    // Objects renamed in place keep their grants: a grant on the old name
+    // that the model makes on the new one is no revoke.
+    let renamed: Vec<(ObjectName, ObjectName)> = changes
+        .iter()
+        .flat_map(|c| match c {
+            Change::RenameTable { from, to, .. }
+            | Change::RecreatePipe {
+                landing: Some((from, to)),
+                ..
+            } => vec![(from.clone(), to.clone())],
+            Change::ChangeStage { pipes, .. } => pipes.iter().filter_map(|p| p.landing.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .map(|(from, to)| (before_target.object(&from), before_target.object(&to)))
+        .collect();
+    let carried = |grant: &Granted| {
+        let (privilege, Some(GrantOn::Object(kind, name)), role, child) = grant else {
+            return false;
+        };
+        renamed.iter().any(|(from, to)| {
+            from == name
+                && now.contains(&(
+                    *privilege,
+                    Some(GrantOn::Object(*kind, to.clone())),
+                    role.clone(),
+                    child.clone(),
+                ))
+        })
+    };
     let mut steps = Vec::new();
     for grant in granted(deployed) {
-        if now.contains(&grant) {
+        if now.contains(&grant) || carried(&grant) {
             continue;
         }
         let (privilege, on, role, child) = grant;
@@ -1944,6 +1973,39 @@ columns = [
         assert!(
             plan.render()
                 .contains("the bridge joined DIM_STORE and DIM_TAG, joins DIM_STORE and DIM_COLOUR"),
+            "{}",
+            plan.render()
+        );
+    }
+
+    /// A renamed table keeps its grants (Snowflake moves them with it): the
+    /// grant the model now makes on the new name is no revoke of the old.
+    #[test]
+    fn a_renamed_table_keeps_its_grants_without_a_revoke() {
+        let granted = format!(
+            "{SHOP}[[role]]\nname = \"READER\"\ngrants = [{{ access = \"read\", objects = [\"FACT_SALES\"] }}]\n"
+        );
+        let renamed = granted
+            .replace(
+                "name = \"FACT_SALES\"",
+                "name = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+            )
+            .replace("objects = [\"FACT_SALES\"]", "objects = [\"FACT_RECEIPTS\"]");
+        let plan = Plan::new(&load(&granted), &load(&renamed), "DEV").unwrap();
+        assert!(
+            plan.steps.iter().all(|s| !matches!(s.change, Change::Revoke { .. })),
+            "{}",
+            plan.render()
+        );
+        // A grant the model stops making on the renamed table is still revoked.
+        let ungranted = renamed.replace("objects = [\"FACT_RECEIPTS\"]", "objects = [\"DIM_STORE\"]");
+        let plan = Plan::new(&load(&granted), &load(&ungranted), "DEV").unwrap();
+        assert_eq!(
+            plan.steps
+                .iter()
+                .filter(|s| matches!(s.change, Change::Revoke { .. }))
+                .count(),
+            1,
             "{}",
             plan.render()
         );

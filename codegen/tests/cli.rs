@@ -726,7 +726,7 @@ fn plan_check_fails_until_the_migration_is_committed() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
-/// docs/migrations.md shows real output: each of its two examples is what
+/// docs/migrations.md shows real output: each of its three examples is what
 /// `dimgen plan` prints and writes, byte for byte.
 #[test]
 fn the_migration_docs_show_real_output() {
@@ -753,6 +753,20 @@ fn the_migration_docs_show_real_output() {
             "DEV",
             "retail_v1.toml",
             "cost_amount",
+        ),
+        (
+            "retail.toml",
+            retail
+                .replace(
+                    "[[fact]]\nname = \"FACT_SALES\"",
+                    "[[fact]]\nname = \"FACT_RECEIPTS\"\nrenamed_from = \"FACT_SALES\"",
+                )
+                .replace("table = \"FACT_SALES\"", "table = \"FACT_RECEIPTS\"")
+                .replace("fact = \"FACT_SALES\"", "fact = \"FACT_RECEIPTS\""),
+            retail.clone(),
+            "DEV",
+            "retail_deployed.toml",
+            "receipts",
         ),
     ];
     for (name, now, deployed, env, baseline, description) in cases {
