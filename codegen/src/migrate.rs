@@ -759,8 +759,8 @@ fn statements(before: Option<&Validated>, target: &Target<'_>, change: &Change) 
 /// default is filled with `CAST` (which fails on a value that does not fit,
 /// before anything is dropped), the old one dropped, the new one renamed,
 /// the unknown member's value set as a fresh deployment's, then NOT NULL
-/// again if the column has it. A natural key or grain column's unique
-/// constraint is dropped first and declared again last. Grants and the
+/// again if the column has it. A natural key, grain or bridge-key column's
+/// unique constraint is dropped first and declared again last. Grants and the
 /// table's other columns are untouched; the column moves to the end of the
 /// table.
 fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core::DataType) -> Vec<Statement> {
@@ -781,7 +781,12 @@ fn rebuild_column(target: &Target<'_>, table: &str, column: &str, to: model_core
     let identifies = match new {
         Some(TableRef::Dimension(d)) => d.natural_key.iter().any(|c| c == column),
         Some(TableRef::Fact(f)) => f.grain.columns.iter().any(|c| c == column),
-        _ => false,
+        // Its two ends and where validity starts.
+        Some(TableRef::Bridge(b)) => {
+            declared.is_some_and(|c| matches!(c.origin, model_core::Origin::BridgeEnd(_)))
+                || b.effective.as_ref().is_some_and(|e| e.from == column)
+        }
+        None => false,
     };
     let unique = identifies.then(|| natural_key_unique(target, table)).flatten();
     let temporary = naming::rebuilt_column(column);
@@ -2006,6 +2011,42 @@ columns = [
                 .filter(|s| matches!(s.change, Change::Revoke { .. }))
                 .count(),
             1,
+            "{}",
+            plan.render()
+        );
+    }
+
+    /// A bridge's end shares its smart key's type: narrowed with it, the end
+    /// is rebuilt inside the bridge's unique constraint (dropped first,
+    /// declared again) and its foreign key declared again.
+    #[test]
+    fn a_bridge_end_follows_its_narrowed_smart_key() {
+        let smart = format!(
+            "{}[[dimension]]\nname = \"DIM_TAG\"\nnatural_key = \"TAG\"\ncolumns = [{{ name = \"TAG\", type = \"varchar(20)\" }}]\n[[bridge]]\nname = \"BRIDGE_STORE_TAG\"\nbetween = [\"DIM_STORE\", \"DIM_TAG\"]\n",
+            SHOP.replace(
+                "natural_key = \"STORE_ID\"",
+                "natural_key = \"STORE_ID\"\nkey_generation = \"natural\"\nkey = \"STORE_ID\"",
+            )
+        );
+        let narrowed = smart.replace(
+            "{ name = \"STORE_ID\", type = \"int\" }",
+            "{ name = \"STORE_ID\", type = \"number(10,0)\" }",
+        );
+        let plan = Plan::new(&load(&smart), &load(&narrowed), "DEV").unwrap();
+        assert_eq!(plan.count(Class::Unsupported), 0, "{}", plan.render());
+        let bridge: Vec<String> = plan
+            .statements()
+            .map(ToString::to_string)
+            .filter(|s| s.starts_with("ALTER TABLE SHOP.DEV.BRIDGE_STORE_TAG ") && s.contains("CONSTRAINT"))
+            .collect();
+        assert_eq!(
+            bridge,
+            [
+                "ALTER TABLE SHOP.DEV.BRIDGE_STORE_TAG DROP CONSTRAINT FK_BRIDGE_STORE_TAG_STORE_ID",
+                "ALTER TABLE SHOP.DEV.BRIDGE_STORE_TAG DROP CONSTRAINT UQ_BRIDGE_STORE_TAG",
+                "ALTER TABLE SHOP.DEV.BRIDGE_STORE_TAG ADD CONSTRAINT UQ_BRIDGE_STORE_TAG UNIQUE (STORE_ID, TAG_KEY)",
+                "ALTER TABLE SHOP.DEV.BRIDGE_STORE_TAG ADD CONSTRAINT FK_BRIDGE_STORE_TAG_STORE_ID FOREIGN KEY (STORE_ID) REFERENCES SHOP.DEV.DIM_STORE (STORE_ID)",
+            ],
             "{}",
             plan.render()
         );

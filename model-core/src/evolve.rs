@@ -10,8 +10,9 @@
 //! role) does. Grants and dynamic-table definitions are compared by codegen,
 //! which knows them as statements. A catalog snapshot of the live schema
 //! ([`Catalog`], [`diff_catalog`]) goes through the same column comparison.
-//! What dimgen cannot migrate yet is a change of its own class,
-//! [`Class::Unsupported`], so that nothing is skipped in silence.
+//! What dimgen does not migrate is a change of its own class,
+//! [`Class::Unsupported`], with its reason, so that nothing is skipped in
+//! silence.
 
 use std::fmt;
 
@@ -29,7 +30,10 @@ pub enum Class {
     Careful,
     /// Loses data; applied only when allowed.
     Destructive,
-    /// Not migrated by dimgen yet: the plan refuses.
+    /// Not migrated: a change no migration can make without changing what
+    /// rows or values mean (a new key generation, a reference repointed at
+    /// another dimension), or one Snowflake cannot make; the plan refuses
+    /// with the reason and what to do instead.
     Unsupported,
 }
 
@@ -1049,6 +1053,17 @@ fn column_changes(
                     from: before.sql_type,
                     to: column.sql_type,
                 }
+            } else if let crate::layout::Origin::SurrogateKey(generation) = column.origin {
+                // (Only a catalog shows one: the model gives every surrogate key one type.)
+                Change::Unsupported {
+                    object: format!("{table}.{column_name}"),
+                    what: format!(
+                        "{} -> {}: a surrogate key rebuilt as a new column would lose its {} default, and Snowflake cannot add one to a column; restore the type by hand",
+                        before.sql_type,
+                        column.sql_type,
+                        generation_default(generation)
+                    ),
+                }
             } else {
                 Change::ChangeType {
                     table,
@@ -1672,6 +1687,15 @@ pub fn diff_catalog(
         .map(|t| t.name.clone())
         .collect();
     (changes, unknown)
+}
+
+/// What a surrogate key's generation declares on its column.
+fn generation_default(g: KeyGeneration) -> &'static str {
+    match g {
+        KeyGeneration::Identity => "IDENTITY",
+        KeyGeneration::Sequence => "sequence",
+        KeyGeneration::Natural => "natural",
+    }
 }
 
 fn generation(g: KeyGeneration) -> &'static str {
@@ -2357,6 +2381,27 @@ columns = [
         assert_eq!(refused, ["FACT_RECEIPTS_LANDING"], "{changes:?}");
         assert!(
             !changes.iter().any(|c| matches!(c, Change::AddTable { .. })),
+            "{changes:?}"
+        );
+    }
+
+    /// A surrogate key of another type in the live schema cannot be rebuilt
+    /// (its IDENTITY would be lost): refused with the reason.
+    #[test]
+    fn a_catalog_s_retyped_surrogate_key_is_refused() {
+        let model = load(V1);
+        let env = model.environments[0].clone();
+        let mut catalog = catalog_of(&model);
+        let key = catalog
+            .tables
+            .iter_mut()
+            .flat_map(|t| t.columns.iter_mut())
+            .find(|c| c.name == "SALES_KEY")
+            .expect("the fact's key");
+        key.sql_type = DataType::Varchar(Some(10));
+        let (changes, _) = diff_catalog(&catalog, &model, &env);
+        assert!(
+            matches!(&changes[..], [Change::Unsupported { object, what }] if object == "FACT_SALES.SALES_KEY" && what.contains("lose its IDENTITY default")),
             "{changes:?}"
         );
     }
