@@ -689,6 +689,83 @@ sum = ["AMOUNT"]
     run_case(&emulator, &case);
 }
 
+/// A bridge that starts dating its rows: its new dating columns arrive
+/// with their defaults, so every pair already there is valid from the
+/// beginning until the end of time, and a new pair can be added with its
+/// own period. (Tables without constraints, as above: the bridge's unique
+/// constraint, redeclared with its start of validity, is checked as text.)
+#[test]
+fn a_bridge_that_starts_dating_keeps_its_pairs_valid_forever() {
+    let Some(emulator) = Emulator::locate() else { return };
+    let before_text = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+[[dimension]]
+name = "DIM_TAG"
+natural_key = "TAG"
+columns = [{ name = "TAG", type = "varchar(20)" }]
+[[bridge]]
+name = "BRIDGE_STORE_TAG"
+between = ["DIM_STORE", "DIM_TAG"]
+columns = [
+]
+"#;
+    let after_text = before_text
+        .replace(
+            "between = [\"DIM_STORE\", \"DIM_TAG\"]\n",
+            "between = [\"DIM_STORE\", \"DIM_TAG\"]\neffective = { from = \"VALID_SINCE\", to = \"VALID_UNTIL\" }\n",
+        )
+        .replace(
+            "columns = [\n]",
+            "columns = [\n  { name = \"VALID_SINCE\", type = \"date\", nullable = false, default = \"1900-01-01\" },\n  { name = \"VALID_UNTIL\", type = \"date\", nullable = false, default = \"9999-12-31\" },\n]",
+        );
+    let before = load("shop_v1.toml", before_text);
+    let after = load("shop_v2.toml", &after_text);
+    let plan = dimgen::migrate::Plan::new(&before, &after, "DEV").expect("plan");
+    let sql: Vec<String> = plan.statements().map(ToString::to_string).collect();
+    assert_eq!(
+        sql.last().map(String::as_str),
+        Some(
+            "ALTER TABLE SHOP.DEV.BRIDGE_STORE_TAG ADD CONSTRAINT UQ_BRIDGE_STORE_TAG UNIQUE (STORE_KEY, TAG_KEY, VALID_SINCE)"
+        ),
+        "{}",
+        plan.render()
+    );
+    let case = Case {
+        before,
+        after,
+        env: "DEV",
+        database: "SHOP",
+        schema: "DEV",
+        table: "BRIDGE_STORE_TAG",
+        constraints: false,
+        checks: vec![
+            (
+                "SELECT STORE_KEY, TAG_KEY, VALID_SINCE::VARCHAR, VALID_UNTIL::VARCHAR FROM SHOP.DEV.BRIDGE_STORE_TAG ORDER BY 1".to_owned(),
+                serde_json::json!([[-1, -1, "1900-01-01", "9999-12-31"], [-1, -1, "1900-01-01", "9999-12-31"]]),
+            ),
+            (
+                "INSERT INTO SHOP.DEV.BRIDGE_STORE_TAG (STORE_KEY, TAG_KEY, VALID_SINCE, VALID_UNTIL) VALUES (-1, -1, '2024-01-01', '2024-12-31')".to_owned(),
+                serde_json::json!([[1]]),
+            ),
+            (
+                "SELECT COUNT(*) FROM SHOP.DEV.BRIDGE_STORE_TAG WHERE DATE '2024-06-01' BETWEEN VALID_SINCE AND VALID_UNTIL".to_owned(),
+                serde_json::json!([[3]]),
+            ),
+        ],
+    };
+    run_case(&emulator, &case);
+}
+
 /// The healthcare sprint change BILLED_AMOUNT: a measure added to
 /// FACT_CLAIMS (whose load matches columns by name, so its pipe stays) and
 /// to the finance and operations marts' sums and ratios.
