@@ -12,6 +12,32 @@ use dimgen_tests::emulator::{Emulator, NOT_EXECUTABLE, Outcome, Step, executable
 use dimgen_tests::workspace_root;
 use model_core::{DataType, Origin, Validated};
 
+/// The store dimension every small case starts from.
+const STORE: &str = r#"
+name = "shop"
+database = "SHOP"
+[environments.DEV]
+schema = "DEV"
+[[dimension]]
+name = "DIM_STORE"
+natural_key = "STORE_ID"
+columns = [
+  { name = "STORE_ID", type = "int" },
+  { name = "CITY", type = "varchar(20)" },
+]
+"#;
+
+/// A fact of receipts referencing the store.
+const SALES: &str = r#"[[fact]]
+name = "FACT_SALES"
+grain_columns = ["RECEIPT"]
+columns = [
+  { name = "RECEIPT", type = "int", degenerate = true },
+  { name = "STORE_KEY", references = "DIM_STORE" },
+  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+]
+"#;
+
 fn load(name: &str, text: &str) -> Validated {
     match model_core::load_str(name, text) {
         Ok(loaded) => loaded.model,
@@ -284,19 +310,7 @@ fn leak(s: String) -> &'static str {
 #[test]
 fn a_renamed_column_keeps_its_values() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-"#;
+    let before_text = STORE;
     let after_text = before_text.replace(
         "{ name = \"CITY\", type = \"varchar(20)\" }",
         "{ name = \"TOWN\", type = \"varchar(40)\", renamed_from = \"CITY\" }",
@@ -335,32 +349,14 @@ columns = [
 #[test]
 fn a_renamed_table_keeps_its_rows() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-[[fact]]
-name = "FACT_SALES"
-grain_columns = ["RECEIPT"]
-columns = [
-  { name = "RECEIPT", type = "int", degenerate = true },
-  { name = "STORE_KEY", references = "DIM_STORE" },
-  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
-]
-[[mart]]
+    let before_text: &str = &format!(
+        r#"{STORE}{SALES}[[mart]]
 name = "MART_SALES_BY_CITY"
 fact = "FACT_SALES"
 attributes = ["STORE.CITY"]
 sum = ["AMOUNT"]
-"#;
+"#
+    );
     let after_text = before_text
         .replace(
             "name = \"FACT_SALES\"",
@@ -400,27 +396,8 @@ sum = ["AMOUNT"]
 #[test]
 fn a_renamed_loaded_table_keeps_its_rows_and_its_landed_rows() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-[[fact]]
-name = "FACT_SALES"
-grain_columns = ["RECEIPT"]
-columns = [
-  { name = "RECEIPT", type = "int", degenerate = true },
-  { name = "STORE_KEY", references = "DIM_STORE" },
-  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
-]
-[[file_format]]
+    let before_text: &str = &format!(
+        r#"{STORE}{SALES}[[file_format]]
 name = "SHOP_PARQUET"
 type = "parquet"
 [[stage]]
@@ -432,7 +409,8 @@ stage = "SHOP_STAGE"
 path = "sales/"
 metadata = ["file_name", "load_time"]
 warehouse = "LOAD_WH"
-"#;
+"#
+    );
     let after_text = before_text
         .replace(
             "name = \"FACT_SALES\"",
@@ -520,27 +498,17 @@ warehouse = "LOAD_WH"
 #[test]
 fn a_changed_default_and_a_retyped_grain_column_are_rebuilt_with_their_values() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-[[fact]]
+    let before_text: &str = &format!(
+        r#"{STORE}[[fact]]
 name = "FACT_SALES"
 grain_columns = ["RECEIPT"]
 columns = [
-  { name = "RECEIPT", type = "int", degenerate = true },
-  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
-  { name = "CHANNEL", type = "varchar(8)", degenerate = true, default = "store" },
+  {{ name = "RECEIPT", type = "int", degenerate = true }},
+  {{ name = "AMOUNT", type = "number(12,2)", measure = "additive" }},
+  {{ name = "CHANNEL", type = "varchar(8)", degenerate = true, default = "store" }},
 ]
-"#;
+"#
+    );
     let after_text = before_text
         .replace(
             "{ name = \"RECEIPT\", type = \"int\", degenerate = true }",
@@ -697,28 +665,18 @@ sum = ["AMOUNT"]
 #[test]
 fn a_bridge_that_starts_dating_keeps_its_pairs_valid_forever() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-[[dimension]]
+    let before_text: &str = &format!(
+        r#"{STORE}[[dimension]]
 name = "DIM_TAG"
 natural_key = "TAG"
-columns = [{ name = "TAG", type = "varchar(20)" }]
+columns = [{{ name = "TAG", type = "varchar(20)" }}]
 [[bridge]]
 name = "BRIDGE_STORE_TAG"
 between = ["DIM_STORE", "DIM_TAG"]
 columns = [
 ]
-"#;
+"#
+    );
     let after_text = before_text
         .replace(
             "between = [\"DIM_STORE\", \"DIM_TAG\"]\n",
@@ -844,26 +802,16 @@ fn the_billed_amount_sprint_change_keeps_every_claim() {
 #[test]
 fn new_not_null_columns_are_backfilled_with_their_default() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-[[fact]]
+    let before_text: &str = &format!(
+        r#"{STORE}[[fact]]
 name = "FACT_SALES"
 grain_columns = ["RECEIPT"]
 columns = [
-  { name = "RECEIPT", type = "int", degenerate = true },
-  { name = "AMOUNT", type = "number(12,2)", measure = "additive" },
+  {{ name = "RECEIPT", type = "int", degenerate = true }},
+  {{ name = "AMOUNT", type = "number(12,2)", measure = "additive" }},
 ]
-"#;
+"#
+    );
     let after_text = before_text
         .replace(
             "  { name = \"CITY\", type = \"varchar(20)\" },\n",
@@ -936,19 +884,7 @@ columns = [
 #[test]
 fn a_dimension_that_starts_keeping_history_keeps_its_rows_as_current_versions() {
     let Some(emulator) = Emulator::locate() else { return };
-    let before_text = r#"
-name = "shop"
-database = "SHOP"
-[environments.DEV]
-schema = "DEV"
-[[dimension]]
-name = "DIM_STORE"
-natural_key = "STORE_ID"
-columns = [
-  { name = "STORE_ID", type = "int" },
-  { name = "CITY", type = "varchar(20)" },
-]
-"#;
+    let before_text = STORE;
     let after_text = before_text.replace("natural_key = \"STORE_ID\"", "natural_key = \"STORE_ID\"\nscd = 2");
     let before = load("shop_v1.toml", before_text);
     let after = load("shop_v2.toml", &after_text);
