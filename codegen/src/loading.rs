@@ -302,33 +302,37 @@ pub fn pipes(target: &Target<'_>) -> Vec<Statement> {
     target
         .model
         .loads()
-        .map(|plan| {
-            let load = plan.load;
-            Statement::CreatePipe(Box::new(Pipe {
-                name: target.object(&target.text(&load.pipe)),
-                auto_ingest: load.auto_ingest,
-                aws_sns_topic: load.aws_sns_topic.as_deref().map(|t| target.text(t)),
-                integration: load.notification_integration.as_deref().map(|i| target.text(i)),
-                error_integration: load.error_integration.as_deref().map(|t| target.text(t)),
-                comment: Some(format!(
-                    "Loads {} files from {} into {} ({}).",
-                    file_type_keyword(plan.format.file_type),
-                    target.text(&plan.stage.name),
-                    load.landing,
-                    if load.auto_ingest {
-                        if load.notification_integration.is_some() {
-                            "triggered by the bucket's notifications through its notification integration"
-                        } else {
-                            "triggered by S3 event notifications"
-                        }
-                    } else {
-                        "triggered through the Snowpipe REST API"
-                    }
-                )),
-                copy: copy(target, &plan),
-            }))
-        })
+        .map(|plan| Statement::CreatePipe(Box::new(pipe(target, &plan))))
         .collect()
+}
+
+/// The pipe of one load (what `CREATE PIPE` makes; a migration's runbook
+/// recreates it).
+pub fn pipe(target: &Target<'_>, plan: &Resolved<'_>) -> Pipe {
+    let load = plan.load;
+    Pipe {
+        name: target.object(&target.text(&load.pipe)),
+        auto_ingest: load.auto_ingest,
+        aws_sns_topic: load.aws_sns_topic.as_deref().map(|t| target.text(t)),
+        integration: load.notification_integration.as_deref().map(|i| target.text(i)),
+        error_integration: load.error_integration.as_deref().map(|t| target.text(t)),
+        comment: Some(format!(
+            "Loads {} files from {} into {} ({}).",
+            file_type_keyword(plan.format.file_type),
+            target.text(&plan.stage.name),
+            load.landing,
+            if load.auto_ingest {
+                if load.notification_integration.is_some() {
+                    "triggered by the bucket's notifications through its notification integration"
+                } else {
+                    "triggered by S3 event notifications"
+                }
+            } else {
+                "triggered through the Snowpipe REST API"
+            }
+        )),
+        copy: copy(target, plan),
+    }
 }
 
 /// Step 7: per load, a stream on the landing table and a task running the MERGE.

@@ -1014,41 +1014,38 @@ fn recreate_pipes(
     swaps: &[Swap<'_>],
     first: Vec<Statement>,
 ) -> Vec<Statement> {
-    let created = crate::loading::pipes(target);
     let mut out: Vec<Statement> = Vec::new();
     let mut between = first;
     let mut pipes = Vec::new();
     for &(from, pipe, landing) in swaps {
-        let name = target.object(&target.text(pipe));
-        let Some(Statement::CreatePipe(new)) = created
-            .iter()
-            .find(|s| matches!(s, Statement::CreatePipe(p) if p.name == name))
-        else {
-            unreachable!("evolve names the pipe of a load of the new model")
+        // Evolve names the pipe of a load of the new model.
+        let Some(load) = target.model.loads().find(|l| l.load.pipe == pipe) else {
+            continue;
         };
-        if let Some(load) = target.model.loads().find(|l| l.load.pipe == pipe) {
-            for statement in prerequisites(before, target, &load) {
-                if !out.contains(&statement) {
-                    out.push(statement);
-                }
-            }
-            if let Some((was, now)) = landing {
-                out.push(Statement::AlterTask {
-                    name: target.object(&naming::load_task(load.table.name())),
-                    resume: false,
-                });
-                between.push(Statement::AlterTable {
-                    table: target.object(was),
-                    action: AlterTable::RenameTo(target.object(now)),
-                });
-                between.push(Statement::Rename {
-                    kind: RenameKind::Stream,
-                    from: target.object(&naming::stream(was)),
-                    to: target.object(&naming::stream(now)),
-                });
+        for statement in prerequisites(before, target, &load) {
+            if !out.contains(&statement) {
+                out.push(statement);
             }
         }
-        pipes.push((target.object(&target.text(from)), new.clone()));
+        if let Some((was, now)) = landing {
+            out.push(Statement::AlterTask {
+                name: target.object(&naming::load_task(load.table.name())),
+                resume: false,
+            });
+            between.push(Statement::AlterTable {
+                table: target.object(was),
+                action: AlterTable::RenameTo(target.object(now)),
+            });
+            between.push(Statement::Rename {
+                kind: RenameKind::Stream,
+                from: target.object(&naming::stream(was)),
+                to: target.object(&naming::stream(now)),
+            });
+        }
+        pipes.push((
+            target.object(&target.text(from)),
+            Box::new(crate::loading::pipe(target, &load)),
+        ));
     }
     out.push(Statement::RecreatePipe {
         pipes,

@@ -879,9 +879,10 @@ fn table_changes(
         (TableRef::Bridge(a), TableRef::Bridge(b)) => {
             // The same dimensions under new names are the same bridge.
             let same = a.dimensions.len() == b.dimensions.len()
-                && a.dimensions.iter().zip(&b.dimensions).all(|(was, now)| {
-                    was == now || after.dimension(now).and_then(|d| d.renamed_from.as_deref()) == Some(was.as_str())
-                });
+                && a.dimensions
+                    .iter()
+                    .zip(&b.dimensions)
+                    .all(|(was, now)| same_dimension(after, was, now));
             if !same {
                 changes.push(unsupported(format!(
                     "the bridge joined {}, joins {}: its rows relate other members; create a new bridge (another name) and load it",
@@ -935,19 +936,23 @@ fn table_changes(
         .filter(|c| !(history_added && is_history(c)))
         .cloned()
         .collect();
-    // A dimension is the same one under its new name.
-    let same_dimension =
-        |was: &str, now: &str| was == now || after.dimension(now).and_then(|d| d.renamed_from.as_deref()) == Some(was);
+    let same = |was: &str, now: &str| same_dimension(after, was, now);
     column_changes(
         &name,
         new,
         old_columns,
         &columns,
         Some(&old_default),
-        Some(&same_dimension),
+        Some(&same),
         changes,
     );
     changes.extend(identity);
+}
+
+/// Whether dimension `was` (as deployed) is `now` of `after`: the same
+/// name, or `now` renamed from it.
+fn same_dimension(after: &Validated, was: &str, now: &str) -> bool {
+    was == now || after.dimension(now).and_then(|d| d.renamed_from.as_deref()) == Some(was)
 }
 
 /// A deployed column's declared default.
@@ -1689,12 +1694,13 @@ pub fn diff_catalog(
     (changes, unknown)
 }
 
-/// What a surrogate key's generation declares on its column.
+/// What a surrogate key's generation declares on its column (`IDENTITY`,
+/// `sequence`).
 fn generation_default(g: KeyGeneration) -> &'static str {
-    match g {
-        KeyGeneration::Identity => "IDENTITY",
-        KeyGeneration::Sequence => "sequence",
-        KeyGeneration::Natural => "natural",
+    if g == KeyGeneration::Identity {
+        "IDENTITY"
+    } else {
+        generation(g)
     }
 }
 
